@@ -1,0 +1,18 @@
+import { commonShape, env, type ConfigOf } from '#gridshift/config';
+
+/** Environment of apps/ingest (see the README's configuration table). */
+export const ingestConfigShape = {
+  ...commonShape,
+  PORT: env.int(1, 65535, 3101),
+  MIGRATE_ON_BOOT: env.bool(true),
+  INGEST_GROUP_ID: env.string('gridshift-ingest'),
+  INGEST_MAX_MESSAGE_BYTES: env.int(1024, 10_485_760, 262_144),
+  INGEST_CHUNK_SIZE: env.int(1, 20_000, 2000),
+  /** JSON like data/fx-2023.json: { "base": "USD", "perUsd": { "EUR": 0.925, ... } }; empty = the shipped table. */
+  FX_RATES_FILE: env.optionalString(),
+  PRICE_MIN_PER_MWH: env.number(-1e9, 0, -10_000),
+  PRICE_MAX_PER_MWH: env.number(0, 1e9, 100_000),
+  SLOT_MINUTES: env.int(5, 1440, 60),
+} as const;
+
+export type IngestConfig = ConfigOf<typeof ingestConfigShape>;

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DataSource } from 'typeorm';
+import { parseExchangeRates, type ExchangeRates } from '#gridshift/contracts';
+
+/** The exchange-rate table shipped with gridshift (approximate 2023 averages; see data/README.md). */
+export const DEFAULT_FX_FILE = fileURLToPath(new URL('../../../../data/fx-2023.json', import.meta.url));
+
+/** Reads the file table, then lets rows of the `exchange_rates` table (managed by operators) override it. */
+export async function loadExchangeRates(dataSource: DataSource, file?: string): Promise<ExchangeRates> {
+  const path = file && file.length > 0 ? file : DEFAULT_FX_FILE;
+  let table: ExchangeRates;
+  try {
+    table = parseExchangeRates(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (error) {
+    throw new Error(
+      `FX_RATES_FILE ${path} is not a valid exchange-rate table: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const rows = await dataSource.query<{ currency: string; per_base: number }[]>(
+    `select currency, per_base from exchange_rates`,
+  );
+  if (rows.length === 0) return table;
+  const perBase = { ...table.perBase };
+  for (const row of rows) perBase[row.currency] = row.per_base;
+  return { ...table, perBase };
+}

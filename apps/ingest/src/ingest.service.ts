@@ -1,0 +1,185 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import {
+  decodeLoadMessage,
+  decodePriceMessage,
+  normalizeLoadMessage,
+  normalizePriceMessage,
+  HEADERS,
+  type ExchangeRates,
+} from '#gridshift/contracts';
+import {
+  ConsumerRunner,
+  RetriableError,
+  type ConsumedRecord,
+  type Decoded,
+  type RawRecord,
+} from '#gridshift/messaging';
+import { counter, type Logger } from '#gridshift/observability';
+import { LoadRepository, PriceRepository, type LoadRow, type PriceRow } from '#gridshift/persistence';
+import { APP_CONFIG, KAFKA, LOGGER, METRICS, TopicProvisioner } from '#gridshift/platform';
+import type { IngestConfig } from './config.js';
+import { loadExchangeRates } from './exchange-rates.js';
+
+/** Decodes and normalises one price record into the rows to store (or a dead-letter code). */
+export function decodePriceRecord(
+  record: RawRecord,
+  fx: ExchangeRates,
+  config: Pick<
+    IngestConfig,
+    'INGEST_MAX_MESSAGE_BYTES' | 'PRICE_MIN_PER_MWH' | 'PRICE_MAX_PER_MWH' | 'SLOT_MINUTES'
+  >,
+): Decoded<PriceRow[]> {
+  const decoded = decodePriceMessage(record.key, record.value, {
+    fx,
+    maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
+    priceLimits: { minPerMwhBase: config.PRICE_MIN_PER_MWH, maxPerMwhBase: config.PRICE_MAX_PER_MWH },
+  });
+  if (!decoded.ok) return decoded;
+  const messageId = record.headers[HEADERS.messageId] ?? null;
+  const slots = normalizePriceMessage(decoded.value, { fx, slotMinutes: config.SLOT_MINUTES });
+  return {
+    ok: true,
+    value: slots.map((s) => ({
+      zone: s.zone,
+      market: s.market,
+      partnerId: s.partnerId,
+      intervalStartUtc: s.intervalStartUtc,
+      slotMinutes: s.slotMinutes,
+      pricePerMwhBase: s.pricePerMwhBase,
+      priceOriginal: s.priceOriginal,
+      currencyOriginal: s.currencyOriginal,
+      carbonGPerKwh: s.carbonGPerKwh,
+      coverageMinutes: s.coverageMinutes,
+      issuedAt: s.issuedAt,
+      messageId,
+    })),
+  };
+}
+
+/** Decodes one load record into the row to store (or a dead-letter code). */
+export function decodeLoadRecord(record: RawRecord, maxBytes: number): Decoded<LoadRow> {
+  const decoded = decodeLoadMessage(record.key, record.value, { maxBytes });
+  if (!decoded.ok) return decoded;
+  const r = normalizeLoadMessage(decoded.value);
+  return {
+    ok: true,
+    value: {
+      clusterId: r.clusterId,
+      region: r.region,
+      zone: r.zone,
+      observedAt: r.observedAtUtc,
+      gpuModel: r.gpuModel,
+      gpuTotal: r.gpuTotal,
+      gpuBusy: r.gpuBusy,
+      gpuSchedulable: r.gpuSchedulable,
+      powerKw: r.powerKw,
+      powerCapKw: r.powerCapKw ?? null,
+      pue: r.pue,
+      messageId: record.headers[HEADERS.messageId] ?? null,
+    },
+  };
+}
+
+/** Runs the price and load consumers: validated, normalised, stored idempotently, offsets after commit. */
+@Injectable()
+export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly runners: ConsumerRunner<unknown>[] = [];
+  private fx: ExchangeRates | undefined;
+  private fxTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly registry: Registry,
+    private readonly dataSource: DataSource,
+    private readonly topicProvisioner: TopicProvisioner,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.fx = await loadExchangeRates(this.dataSource, this.config.FX_RATES_FILE);
+    // Operators may change rates through the admin API; pick them up without a restart.
+    this.fxTimer = setInterval(() => {
+      loadExchangeRates(this.dataSource, this.config.FX_RATES_FILE)
+        .then((fx) => (this.fx = fx))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'exchange-rate refresh failed'));
+    }, 60_000);
+    this.fxTimer.unref();
+
+    await this.topicProvisioner.ensure();
+    const topics = this.topicProvisioner.names;
+    const prices = new PriceRepository(this.dataSource);
+    const loads = new LoadRepository(this.dataSource);
+    const points = counter(
+      this.registry,
+      'gridshift_ingest_price_slots_total',
+      'Price slots upserted (new or superseding)',
+    );
+    const reports = counter(this.registry, 'gridshift_ingest_load_reports_total', 'New load reports stored');
+
+    const priceRunner = new ConsumerRunner<PriceRow[]>({
+      kafka: this.kafka,
+      groupId: `${this.config.INGEST_GROUP_ID}-prices`,
+      topics: [topics.prices],
+      logger: this.logger,
+      registry: this.registry,
+      chunkSize: this.config.INGEST_CHUNK_SIZE,
+      decode: (record) => decodePriceRecord(record, this.fx!, this.config),
+      store: async (records: ConsumedRecord<PriceRow[]>[]) => {
+        const changed = await this.inTransaction((manager) =>
+          prices.upsert(
+            records.flatMap((r) => r.decoded),
+            manager,
+          ),
+        );
+        points.inc(changed);
+      },
+    });
+    const loadRunner = new ConsumerRunner<LoadRow>({
+      kafka: this.kafka,
+      groupId: `${this.config.INGEST_GROUP_ID}-load`,
+      topics: [topics.clusterLoad],
+      logger: this.logger,
+      registry: this.registry,
+      chunkSize: this.config.INGEST_CHUNK_SIZE,
+      decode: (record) => decodeLoadRecord(record, this.config.INGEST_MAX_MESSAGE_BYTES),
+      store: async (records: ConsumedRecord<LoadRow>[]) => {
+        const inserted = await this.inTransaction((manager) =>
+          loads.append(
+            records.map((r) => r.decoded),
+            manager,
+          ),
+        );
+        reports.inc(inserted);
+      },
+    });
+    this.runners.push(priceRunner as ConsumerRunner<unknown>, loadRunner as ConsumerRunner<unknown>);
+    await Promise.all([priceRunner.start(), loadRunner.start()]);
+    this.logger.info({ topics: [topics.prices, topics.clusterLoad] }, 'ingest consumers running');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.fxTimer) clearInterval(this.fxTimer);
+    await Promise.all(this.runners.map((r) => r.stop()));
+    this.logger.info('ingest consumers stopped');
+  }
+
+  /** Runs `work` in a transaction; connection-level failures are marked retriable for the consumer runner. */
+  private async inTransaction<T>(work: (manager: import('typeorm').EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      if (!this.dataSource.isInitialized)
+        throw new RetriableError('database not initialised', { cause: error });
+      throw error;
+    }
+  }
+}

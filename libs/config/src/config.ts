@@ -1,0 +1,131 @@
+import { z } from 'zod';
+
+/** A configuration problem, named by variable: the message is one line an operator can act on. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly received: string | undefined,
+  ) {
+    super(
+      received === undefined
+        ? `invalid configuration: ${variable} is missing; expected ${expected}`
+        : `invalid configuration: ${variable}=${JSON.stringify(received)} is invalid; expected ${expected}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** A variable spec: how to read one environment variable into a typed value. */
+export interface VarSpec<T> {
+  readonly expected: string;
+  readonly parse: (raw: string | undefined) => T;
+}
+
+function spec<T>(expected: string, schema: z.ZodType<T>, fallback?: string): VarSpec<T> {
+  return {
+    expected,
+    parse: (raw) => {
+      const value = raw === undefined || raw === '' ? fallback : raw;
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new Error(expected);
+      return parsed.data;
+    },
+  };
+}
+
+/** Builders for typed variables; each states in words what it expects, for the error line. */
+export const env = {
+  string: (fallback?: string) => spec('a non-empty string', z.string().min(1), fallback),
+  optionalString: () => spec('a string', z.string().optional()),
+  int: (min: number, max: number, fallback?: number) =>
+    spec(
+      `an integer between ${min} and ${max}`,
+      z.coerce.number().int().min(min).max(max),
+      fallback === undefined ? undefined : String(fallback),
+    ),
+  number: (min: number, max: number, fallback?: number) =>
+    spec(
+      `a number between ${min} and ${max}`,
+      z.coerce.number().min(min).max(max),
+      fallback === undefined ? undefined : String(fallback),
+    ),
+  bool: (fallback?: boolean) =>
+    spec(
+      'true or false',
+      z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+      fallback === undefined ? undefined : String(fallback),
+    ),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) =>
+    spec(`one of ${values.join(', ')}`, z.enum(values), fallback),
+  postgresUrl: (fallback?: string) =>
+    spec(
+      'a PostgreSQL URL like postgres://user@127.0.0.1:5432/gridshift',
+      z
+        .string()
+        .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'postgres url')
+        .refine((v) => URL.canParse(v)),
+      fallback,
+    ),
+  brokers: (fallback?: string) =>
+    spec(
+      'a comma-separated list of host:port Kafka brokers, like 127.0.0.1:9092',
+      z
+        .string()
+        .transform((v) => v.split(',').map((s) => s.trim()))
+        .refine((list) => list.length > 0 && list.every((b) => /^[\w.-]+:\d{1,5}$/.test(b))),
+      fallback,
+    ),
+  identifier: (fallback?: string) =>
+    spec(
+      'a lower-case SQL identifier ([a-z_][a-z0-9_]*)',
+      z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+      fallback,
+    ),
+  cron: (fallback?: string) =>
+    spec(
+      'a cron expression with 5 or 6 fields, like "0 * * * *"',
+      z.string().refine((v) => {
+        const n = v.trim().split(/\s+/).length;
+        return n === 5 || n === 6;
+      }),
+      fallback,
+    ),
+} as const;
+
+export type ConfigShape = Record<string, VarSpec<unknown>>;
+export type ConfigOf<S extends ConfigShape> = { [K in keyof S]: S[K] extends VarSpec<infer T> ? T : never };
+
+/** Reads and validates every variable of `shape` from `source`; throws ConfigError naming the first bad one. */
+export function loadConfig<S extends ConfigShape>(shape: S, source: Env = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  for (const [variable, varSpec] of Object.entries(shape)) {
+    const raw = source[variable];
+    try {
+      out[variable] = varSpec.parse(raw);
+    } catch {
+      throw new ConfigError(variable, varSpec.expected, raw === '' ? undefined : raw);
+    }
+  }
+  return out as ConfigOf<S>;
+}
+
+/** Variables every gridshift process reads. */
+export const commonShape = {
+  NODE_ENV: env.oneOf(['development', 'production', 'test'], 'development'),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  LOG_FORMAT: env.oneOf(['auto', 'json', 'pretty'], 'auto'),
+  DATABASE_URL: env.postgresUrl(),
+  DATABASE_SCHEMA: env.identifier('public'),
+  DATABASE_POOL_MAX: env.int(1, 200, 10),
+  KAFKA_BROKERS: env.brokers('127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: env.string('gridshift'),
+  KAFKA_TOPIC_PARTITIONS: env.int(1, 1000, 3),
+  KAFKA_REPLICATION_FACTOR: env.int(1, 10, 1),
+  KAFKA_TOPIC_PREFIX: env.optionalString(),
+  HTTP_HOST: env.string('127.0.0.1'),
+} as const;
+
+export type CommonConfig = ConfigOf<typeof commonShape>;

@@ -1,0 +1,276 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
+import { backoffMs, isRetriable, NonRetriableMessageError } from './errors.js';
+import { JsonProducer } from './producer.js';
+
+/** What a decoder makes of one raw record. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface ConsumedRecord<T> extends RawRecord {
+  decoded: T;
+}
+
+export interface ConsumerRunnerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /** Validates one record; invalid ones go to `<topic>.dlq` with the code and message. */
+  decode: (record: RawRecord) => Decoded<T>;
+  /** Durably stores a chunk of valid records (idempotently: a replay changes nothing). */
+  store: (records: ConsumedRecord<T>[]) => Promise<void>;
+  logger: Logger;
+  registry?: Registry;
+  /** Records written per `store` call; offsets are committed after each chunk. */
+  chunkSize?: number;
+  retry?: { maxAttempts?: number; baseMs?: number; capMs?: number };
+  dlqTopic?: (topic: string) => string;
+  sessionTimeoutMs?: number;
+}
+
+const DLQ_HEADERS = {
+  code: 'error-code',
+  message: 'error-message',
+  topic: 'source-topic',
+  partition: 'source-partition',
+  offset: 'source-offset',
+} as const;
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * At-least-once consumer on kafkajs `eachBatch`: decode, dead-letter the invalid, store the valid in chunks,
+ * commit each chunk's offsets only after the store resolved (and the dead letters were acknowledged).
+ * Retriable store failures back off with jitter while heartbeating; when retries run out the batch fails
+ * uncommitted and kafkajs restarts the consumer from the last committed offset.
+ */
+export class ConsumerRunner<T> {
+  private readonly consumer: Consumer;
+  private readonly dlq: JsonProducer;
+  private readonly chunkSize: number;
+  private readonly maxAttempts: number;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private running = false;
+  private readonly metrics;
+
+  constructor(private readonly options: ConsumerRunnerOptions<T>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
+    });
+    this.dlq = new JsonProducer(options.kafka);
+    this.chunkSize = options.chunkSize ?? 1000;
+    this.maxAttempts = options.retry?.maxAttempts ?? 8;
+    this.baseMs = options.retry?.baseMs ?? 200;
+    this.capMs = options.retry?.capMs ?? 10_000;
+    const registry = options.registry;
+    this.metrics = registry
+      ? {
+          messages: counter(registry, 'gridshift_consumer_messages_total', 'Records consumed by outcome', [
+            'topic',
+            'outcome',
+            'code',
+          ]),
+          batchSeconds: histogram(registry, 'gridshift_consumer_batch_seconds', 'Chunk processing time', [
+            'topic',
+          ]),
+          lag: gauge(registry, 'gridshift_consumer_lag', 'Records behind the high watermark', [
+            'topic',
+            'partition',
+          ]),
+          retries: counter(registry, 'gridshift_consumer_store_retries_total', 'Retried store attempts', [
+            'topic',
+          ]),
+        }
+      : undefined;
+  }
+
+  /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    await this.dlq.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Stops after the in-flight chunk: its offsets are committed only if it was stored, so nothing is lost. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.dlq.disconnect();
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = () => payload.heartbeat();
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
+    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
+    const { topic, partition } = batch;
+    for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + this.chunkSize);
+      const timer = this.metrics?.batchSeconds.startTimer({ topic });
+      await this.processChunk(topic, partition, chunk, heartbeat, isRunning);
+      const last = chunk[chunk.length - 1];
+      if (!last) continue;
+      resolveOffset(last.offset);
+      await this.consumer.commitOffsets([
+        { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
+      ]);
+      timer?.();
+      await heartbeat();
+    }
+    this.metrics?.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
+  }
+
+  private async processChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const valid: ConsumedRecord<T>[] = [];
+    const dead: { record: RawRecord; code: string; message: string }[] = [];
+    for (const message of messages) {
+      const record: RawRecord = {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: headersToStrings(message.headers),
+      };
+      let decoded: Decoded<T>;
+      try {
+        decoded = this.options.decode(record);
+      } catch (error) {
+        decoded = {
+          ok: false,
+          code: 'DECODE_FAILED',
+          message: error instanceof Error ? error.message : String(error),
+        };
+      }
+      if (decoded.ok) valid.push({ ...record, decoded: decoded.value });
+      else dead.push({ record, code: decoded.code, message: decoded.message });
+    }
+    let rejectedByStore = 0;
+    if (valid.length > 0) {
+      const rejected = await this.storeWithRetry(topic, valid, heartbeat, isRunning);
+      rejectedByStore = rejected.length;
+      dead.push(...rejected);
+    }
+    if (dead.length > 0) await this.deadLetter(dead);
+    for (const d of dead) {
+      this.options.logger.warn(
+        { topic, partition, offset: d.record.offset, code: d.code, reason: d.message },
+        'record dead-lettered',
+      );
+      this.metrics?.messages.inc({ topic, outcome: 'dead_lettered', code: d.code });
+    }
+    this.metrics?.messages.inc({ topic, outcome: 'accepted', code: '' }, valid.length - rejectedByStore);
+  }
+
+  /** Stores with retries; a chunk rejected non-retriably is split so only the offending records are dead-lettered. */
+  private async storeWithRetry(
+    topic: string,
+    records: ConsumedRecord<T>[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<{ record: RawRecord; code: string; message: string }[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.options.store(records);
+        return [];
+      } catch (error) {
+        if (!isRetriable(error)) {
+          if (records.length === 1) {
+            const only = records[0]!;
+            const code = error instanceof NonRetriableMessageError ? error.code : 'STORE_REJECTED';
+            return [{ record: only, code, message: error instanceof Error ? error.message : String(error) }];
+          }
+          const mid = Math.ceil(records.length / 2);
+          const left = await this.storeWithRetry(topic, records.slice(0, mid), heartbeat, isRunning);
+          const right = await this.storeWithRetry(topic, records.slice(mid), heartbeat, isRunning);
+          return [...left, ...right];
+        }
+        if (attempt + 1 >= this.maxAttempts || !isRunning()) throw error;
+        this.metrics?.retries.inc({ topic });
+        const delay = backoffMs(attempt, this.baseMs, this.capMs);
+        this.options.logger.warn(
+          {
+            topic,
+            attempt: attempt + 1,
+            delayMs: delay,
+            err: error instanceof Error ? error.message : String(error),
+          },
+          'store failed, retrying',
+        );
+        // Sleep in short slices so the group keeps our membership while the database is away.
+        for (let waited = 0; waited < delay && isRunning(); waited += 1000) {
+          await sleep(Math.min(1000, delay - waited));
+          await heartbeat();
+        }
+      }
+    }
+  }
+
+  private async deadLetter(dead: { record: RawRecord; code: string; message: string }[]): Promise<void> {
+    const byTopic = new Map<string, typeof dead>();
+    for (const d of dead) {
+      const target = (this.options.dlqTopic ?? ((t: string) => `${t}.dlq`))(d.record.topic);
+      byTopic.set(target, [...(byTopic.get(target) ?? []), d]);
+    }
+    for (const [target, items] of byTopic) {
+      await this.dlq.sendRaw(
+        target,
+        items.map(({ record, code, message }) => ({
+          key: record.key,
+          value: record.value,
+          headers: {
+            ...record.headers,
+            [DLQ_HEADERS.code]: code,
+            [DLQ_HEADERS.message]: message.slice(0, 2000),
+            [DLQ_HEADERS.topic]: record.topic,
+            [DLQ_HEADERS.partition]: String(record.partition),
+            [DLQ_HEADERS.offset]: record.offset,
+          },
+        })),
+      );
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './consumer-runner.js';
+export * from './errors.js';
+export * from './kafka.js';
+export * from './producer.js';
+export * from './topics.js';

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { CompressionTypes, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+
+export interface OutgoingMessage {
+  key: string;
+  value: unknown;
+  /** Stable id for consumers to dedupe on; a random UUID when omitted. */
+  messageId?: string;
+  headers?: Record<string, string>;
+}
+
+/** JSON producer: idempotent, acks=all, `message-id` and `content-type` headers on every record. */
+export class JsonProducer {
+  private readonly producer: Producer;
+  private connected = false;
+
+  constructor(kafka: Kafka, options: { transactionalId?: string } = {}) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
+    });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  /** Sends the messages to `topic` and resolves once the broker acknowledged all of them. */
+  async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
+    await this.connect();
+    return this.producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: messages.map((m) => ({
+        key: m.key,
+        value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+        headers: {
+          'message-id': m.messageId ?? randomUUID(),
+          'content-type': 'application/json',
+          ...m.headers,
+        },
+      })),
+    });
+  }
+
+  /** Raw send of already-encoded records (the dead-letter path keeps the original bytes). */
+  async sendRaw(
+    topic: string,
+    messages: {
+      key: Buffer | string | null;
+      value: Buffer | string | null;
+      headers: Record<string, string | Buffer>;
+    }[],
+  ): Promise<void> {
+    await this.connect();
+    await this.producer.send({ topic, acks: -1, messages });
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './load.repository.js';
+export * from './price.repository.js';
