@@ -1,2 +1,3 @@
 export * from './load.repository.js';
 export * from './price.repository.js';
+export * from './audit.repository.js';
