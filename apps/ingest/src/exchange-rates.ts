@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { parseExchangeRates, type ExchangeRates } from '#gridshift/contracts';
+import { findDataDir, SHIPPED_DATA } from '#gridshift/datasets';
 
 /** The exchange-rate table shipped with gridshift (approximate 2023 averages; see data/README.md). */
-export const DEFAULT_FX_FILE = fileURLToPath(new URL('../../../../data/fx-2023.json', import.meta.url));
+export function defaultFxFile(): string {
+  return join(findDataDir(dirname(fileURLToPath(import.meta.url))), SHIPPED_DATA.fx);
+}
 
 /** Reads the file table, then lets rows of the `exchange_rates` table (managed by operators) override it. */
 export async function loadExchangeRates(dataSource: DataSource, file?: string): Promise<ExchangeRates> {
-  const path = file && file.length > 0 ? file : DEFAULT_FX_FILE;
+  const path = file && file.length > 0 ? file : defaultFxFile();
   let table: ExchangeRates;
   try {
     table = parseExchangeRates(JSON.parse(readFileSync(path, 'utf8')));

@@ -1,0 +1,62 @@
+/** Kafka topic names of the v1 contracts. A breaking change gets a new topic (`.v2`), run side by side. */
+export const TOPICS = {
+  prices: 'gridshift.prices.v1',
+  clusterLoad: 'gridshift.cluster-load.v1',
+  placements: 'gridshift.placements.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Suffix of every dead-letter topic. */
+export const DLQ_SUFFIX = '.dlq';
+
+/** Dead-letter topic of `topic`: `gridshift.prices.v1` → `gridshift.prices.v1.dlq`. */
+export function dlqTopic(topic: string): string {
+  return `${topic}${DLQ_SUFFIX}`;
+}
+
+/** Kafka header names used by gridshift (all lower-case, values UTF-8 strings). */
+export const HEADERS = {
+  messageId: 'message-id',
+  contentType: 'content-type',
+  errorCode: 'error-code',
+  errorMessage: 'error-message',
+  sourceTopic: 'source-topic',
+  sourcePartition: 'source-partition',
+  sourceOffset: 'source-offset',
+} as const;
+
+export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];
+
+/** The only content type of v1 messages. */
+export const CONTENT_TYPE_JSON = 'application/json';
+
+/** Price markets a partner may publish. */
+export const MARKETS = ['day_ahead', 'intraday', 'real_time', 'forecast'] as const;
+export type Market = (typeof MARKETS)[number];
+
+/** Price units accepted on the wire; `kWh` prices are multiplied by 1000 into per-MWh. */
+export const PRICE_UNITS = ['MWh', 'kWh'] as const;
+export type PriceUnit = (typeof PRICE_UNITS)[number];
+
+/** Interval lengths (minutes) a price point or placement slot may have. */
+export const INTERVAL_MINUTES = [5, 15, 30, 60] as const;
+export type IntervalMinutes = (typeof INTERVAL_MINUTES)[number];
+
+/** Default planner slot length (minutes). */
+export const DEFAULT_SLOT_MINUTES = 60;
+
+/** Default maximum size of a message value (bytes); larger values are dead-lettered as OVERSIZED. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
+
+/** Plausible price range per MWh in the base currency; negative prices are valid. */
+export interface PriceLimits {
+  minPerMwhBase: number;
+  maxPerMwhBase: number;
+}
+
+/** Default plausibility limits: −10,000 .. +100,000 per MWh in the base currency (market caps are in the thousands). */
+export const DEFAULT_PRICE_LIMITS: PriceLimits = { minPerMwhBase: -10_000, maxPerMwhBase: 100_000 };
+
+/** Upper bound of a carbon intensity (gCO2eq/kWh); the dirtiest real grids are near 1,200. */
+export const MAX_CARBON_G_PER_KWH = 5_000;
