@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findDataDir } from '#gridshift/datasets';
 
-export const repoRoot = fileURLToPath(
-  new URL('../..', import.meta.url).href.replace(/\/dist\/scripts\/lib\/?$|\/scripts\/lib\/?$/, '/'),
-);
+/** The repository root (the folder holding data/), from source or from dist/. */
+export const repoRoot = dirname(findDataDir(dirname(fileURLToPath(import.meta.url))));
 
 /**
  * Brings up Kafka (infra/kafka/start.sh, a no-op when it runs) and PostgreSQL (DATABASE_URL, the local

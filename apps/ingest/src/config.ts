@@ -8,6 +8,8 @@ export const ingestConfigShape = {
   INGEST_GROUP_ID: env.string('gridshift-ingest'),
   INGEST_MAX_MESSAGE_BYTES: env.int(1024, 10_485_760, 262_144),
   INGEST_CHUNK_SIZE: env.int(1, 20_000, 2000),
+  /** Partitions written concurrently (keys give per-zone/per-cluster order, so partitions never share rows). */
+  INGEST_CONCURRENCY: env.int(1, 64, 3),
   /** JSON like data/fx-2023.json: { "base": "USD", "perUsd": { "EUR": 0.925, ... } }; empty = the shipped table. */
   FX_RATES_FILE: env.optionalString(),
   PRICE_MIN_PER_MWH: env.number(-1e9, 0, -10_000),

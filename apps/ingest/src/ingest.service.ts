@@ -132,6 +132,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       logger: this.logger,
       registry: this.registry,
       chunkSize: this.config.INGEST_CHUNK_SIZE,
+      partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       decode: (record) => decodePriceRecord(record, this.fx!, this.config),
       store: async (records: ConsumedRecord<PriceRow[]>[]) => {
         const changed = await this.inTransaction((manager) =>
@@ -150,6 +151,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       logger: this.logger,
       registry: this.registry,
       chunkSize: this.config.INGEST_CHUNK_SIZE,
+      partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       decode: (record) => decodeLoadRecord(record, this.config.INGEST_MAX_MESSAGE_BYTES),
       store: async (records: ConsumedRecord<LoadRow>[]) => {
         const inserted = await this.inTransaction((manager) =>

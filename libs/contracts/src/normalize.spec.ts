@@ -307,3 +307,32 @@ describe('time helpers', () => {
     expect(isAlignedMs(Date.parse('2023-03-01T18:30:00Z'), 30)).toBe(true);
   });
 });
+
+describe('normalizePriceMessage fast path', () => {
+  it('equals the general slot aggregation for on-grid hourly curves (seeded random curves)', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 50; trial++) {
+      const hours = 1 + Math.floor(random() * 48);
+      const start = Date.parse('2023-03-01T00:00:00Z') + Math.floor(random() * 500) * 3_600_000;
+      const msg: PriceMessageV1 = {
+        partnerId: 'p',
+        zone: 'DE-LU',
+        market: 'day_ahead',
+        currency: random() < 0.5 ? 'EUR' : 'USD',
+        unit: random() < 0.2 ? 'kWh' : 'MWh',
+        issuedAt: '2023-02-28T11:00:00+01:00',
+        points: Array.from({ length: hours }, (_, h) => ({
+          intervalStart: new Date(start + h * 3_600_000).toISOString(),
+          intervalMinutes: 60,
+          price: Math.round((random() * 400 - 100) * 1000) / 1000,
+          ...(random() < 0.7 ? { carbonGPerKwh: Math.round(random() * 600) } : {}),
+        })),
+      };
+      const opts = { fx: { base: 'USD', perBase: { USD: 1, EUR: 0.925 } } };
+      expect(normalizePriceMessage(msg, opts)).toEqual(
+        aggregateToSlots(normalizePricePoints(msg, opts), opts),
+      );
+    }
+  });
+});

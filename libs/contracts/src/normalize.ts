@@ -224,7 +224,34 @@ export function normalizePriceMessage(
   msg: PriceMessageV1,
   opts: NormalizePriceOptions & SlotOptions,
 ): NormalizedPriceSlot[] {
-  return aggregateToSlots(normalizePricePoints(msg, opts), opts);
+  const points = normalizePricePoints(msg, opts);
+  const slotMinutes = opts.slotMinutes ?? DEFAULT_SLOT_MINUTES;
+  checkSlotMinutes(slotMinutes);
+  // Fast path (the common day-ahead curve): every interval is exactly one slot on the grid. A decoded message
+  // has one (zone, market, partner, issuedAt) and no overlaps, so each point is its slot, as the general
+  // aggregation would compute it (checked against it in normalize.spec.ts).
+  const slotMs = slotMinutes * MS_PER_MINUTE;
+  const onGrid = points.every(
+    (p) => p.intervalMinutes === slotMinutes && timestampToMs(p.intervalStartUtc) % slotMs === 0,
+  );
+  if (!onGrid) return aggregateToSlots(points, opts);
+  return points
+    .map((p) => ({
+      zone: p.zone,
+      market: p.market,
+      partnerId: p.partnerId,
+      intervalStartUtc: p.intervalStartUtc,
+      slotMinutes,
+      pricePerMwhBase: round6(p.pricePerMwhBase),
+      baseCurrency: p.baseCurrency,
+      currencyOriginal: p.currencyOriginal,
+      unitOriginal: p.unitOriginal,
+      priceOriginal: round6(p.priceOriginal),
+      carbonGPerKwh: p.carbonGPerKwh === null ? null : round6(p.carbonGPerKwh),
+      issuedAt: p.issuedAt,
+      coverageMinutes: slotMinutes,
+    }))
+    .sort((a, b) => a.intervalStartUtc.localeCompare(b.intervalStartUtc));
 }
 
 /** A load report with a canonical UTC observedAt. */

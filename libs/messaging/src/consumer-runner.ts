@@ -36,6 +36,10 @@ export interface ConsumerRunnerOptions<T> {
   retry?: { maxAttempts?: number; baseMs?: number; capMs?: number };
   dlqTopic?: (topic: string) => string;
   sessionTimeoutMs?: number;
+  /** Partitions processed at once (each partition stays in order); default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Bytes fetched per partition per request; default 4 MiB. */
+  maxBytesPerPartition?: number;
 }
 
 const DLQ_HEADERS = {
@@ -79,6 +83,9 @@ export class ConsumerRunner<T> {
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 500,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
     this.dlq = new JsonProducer(options.kafka);
@@ -120,7 +127,7 @@ export class ConsumerRunner<T> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }

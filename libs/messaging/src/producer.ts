@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CompressionTypes, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 
 export interface OutgoingMessage {
   key: string;
@@ -19,6 +19,8 @@ export class JsonProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // The Java client's murmur2 partitioner: a key lands on the same partition as with any other client.
+      createPartitioner: Partitioners.DefaultPartitioner,
       ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
     });
   }
