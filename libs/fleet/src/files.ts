@@ -65,7 +65,8 @@ export const JobSpecSchema = z
     latencySlaMs: z.number().positive().optional(),
     /** Price zones the data may be processed in; empty or missing = anywhere. */
     residency: z.array(z.string().min(1)).default([]),
-    tier: z.enum(['premium', 'standard', 'batch', 'best-effort']).default('standard'),
+    /** Priority tier; the planner prices unserved GPU-hours per tier (critical, standard, batch, best-effort). */
+    tier: z.string().min(1).default('standard'),
     maxGpus: z.int().positive(),
     /** Cluster the job runs in today (the home baseline). */
     homeClusterId: z.string().optional(),
