@@ -15,6 +15,8 @@ export interface BootOptions<S extends ConfigShape> {
   configure?: (app: INestApplication, config: ConfigOf<S>) => void | Promise<void>;
 }
 
+const STOP_TIMEOUT_MS = 30_000;
+
 /** Validates config (one clear line and exit 2 when bad), starts the Nest app, stops cleanly on SIGTERM/SIGINT. */
 export async function bootstrap<S extends ConfigShape>(options: BootOptions<S>): Promise<INestApplication> {
   let config: ConfigOf<S>;
@@ -34,7 +36,29 @@ export async function bootstrap<S extends ConfigShape>(options: BootOptions<S>):
       logger: new PinoNestLogger(logger),
       bufferLogs: false,
     });
-    app.enableShutdownHooks();
+    // Graceful stop: SIGTERM/SIGINT run the shutdown hooks (consumers finish their chunk, relays stop), then
+    // exit 0; a stop that hangs is cut off after STOP_TIMEOUT_MS with exit 1.
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, `${options.appName} stopping`);
+      const timer = setTimeout(() => {
+        logger.error(`${options.appName} did not stop in time`);
+        process.exit(1);
+      }, STOP_TIMEOUT_MS);
+      timer.unref();
+      app
+        .close()
+        .then(() => {
+          logger.info(`${options.appName} stopped`);
+          logger.flush();
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, `${options.appName} failed to stop cleanly`);
+          process.exit(1);
+        });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     await options.configure?.(app, config);
     await app.listen(options.port(config), options.host(config));
     logger.info({ url: await app.getUrl() }, `${options.appName} listening`);
