@@ -1,19 +1,48 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { DataSource } from 'typeorm';
 import type { Logger } from '#gridshift/observability';
-import { LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
+import { APP_CONFIG, LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
+import { AuditController } from './audit/audit.controller.js';
+import { AccessGuard } from './auth/access.guard.js';
+import { ApiKeyStore } from './auth/api-key.store.js';
+import { Authenticator } from './auth/authenticator.js';
+import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
+import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
+import { FleetService } from './fleet/fleet.service.js';
+import { ProblemFilter } from './http/problem.js';
+import { JobsController } from './jobs/jobs.controller.js';
+import { JobsService } from './jobs/jobs.service.js';
+import { ApiKeyCommands } from './keys/api-key.commands.js';
+import { KeysController } from './keys/keys.controller.js';
+import { MarketController } from './market/market.controller.js';
+import { ReportsController, SavingsReporter } from './reports/savings.controller.js';
+import { PlansController } from './schedules/plans.controller.js';
+import { ScheduleStore } from './schedules/schedule.store.js';
+import { ScheduleViews } from './schedules/schedule-views.js';
+import { SchedulesController } from './schedules/schedules.controller.js';
+import { SchedulingAdapter } from './schedules/scheduling.adapter.js';
+import { SCHEDULING } from './schedules/scheduling.port.js';
 
-/** Creates the gridshift topics at boot (idempotent). */
+/** Creates the gridshift topics at boot (idempotent) and seeds ADMIN_BOOTSTRAP_KEY when set. */
 @Injectable()
-class ProvisionTopicsAtBoot implements OnApplicationBootstrap {
+class AdminApiBoot implements OnApplicationBootstrap {
   constructor(
     private readonly topics: TopicProvisioner,
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AdminApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const created = await this.topics.ensure();
     if (created.length > 0) this.logger.info({ created }, 'topics created');
+    if (this.config.ADMIN_BOOTSTRAP_KEY) {
+      const added = await new ApiKeyCommands(this.db).ensureBootstrapKey(this.config.ADMIN_BOOTSTRAP_KEY);
+      if (added) this.logger.info('ADMIN_BOOTSTRAP_KEY stored as admin key "bootstrap-admin"');
+    }
   }
 }
 
@@ -22,8 +51,43 @@ export class AdminApiModule {
   static forRoot(config: AdminApiConfig, logger: Logger): DynamicModule {
     return {
       module: AdminApiModule,
-      imports: [PlatformModule.forRoot({ appName: 'admin-api', config, logger })],
-      providers: [ProvisionTopicsAtBoot],
+      imports: [
+        PlatformModule.forRoot({ appName: 'admin-api', config, logger }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+          errorMessage: `rate limit exceeded: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per key`,
+        }),
+      ],
+      controllers: [
+        KeysController,
+        ClustersController,
+        ZonesController,
+        JobsController,
+        MarketController,
+        SchedulesController,
+        PlansController,
+        ReportsController,
+        AuditController,
+      ],
+      providers: [
+        AdminApiBoot,
+        { provide: ApiKeyStore, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyStore(db) },
+        {
+          provide: SCHEDULING,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new SchedulingAdapter(db),
+        },
+        Authenticator,
+        FleetService,
+        JobsService,
+        ScheduleStore,
+        ScheduleViews,
+        SavingsReporter,
+        // Order matters: authenticate and authorise first, then rate-limit per key.
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
     };
   }
 }

@@ -1,10 +1,128 @@
-import { commonShape, env, type ConfigOf } from '#gridshift/config';
+import { commonShape, env, type ConfigOf, type VarSpec } from '#gridshift/config';
+import {
+  DEFAULT_APPROVAL_POLICY,
+  DEFAULT_CHANGE_THRESHOLDS,
+  DEFAULT_PLANNING_SETTINGS,
+  type ApprovalPolicy,
+  type ChangeThresholds,
+  type PlanningSettings,
+  type SlotMinutes,
+} from '#gridshift/scheduling';
 
-/** Environment of apps/planner (see the README's configuration table). */
+/** `{"critical": 1000, "standard": 100}`: penalty per unserved GPU-hour by job tier. */
+function tierPenalties(fallback: Record<string, number>): VarSpec<Record<string, number>> {
+  const expected = 'a JSON object of tier name → penalty per unserved GPU-hour ≥ 0, like {"standard":100}';
+  return {
+    expected,
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return { ...fallback };
+      const value: unknown = JSON.parse(raw);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(expected);
+      const out: Record<string, number> = {};
+      for (const [tier, penalty] of Object.entries(value)) {
+        if (typeof penalty !== 'number' || !Number.isFinite(penalty) || penalty < 0)
+          throw new Error(expected);
+        out[tier] = penalty;
+      }
+      return out;
+    },
+  };
+}
+
+/** An optional ISO-8601 timestamp with an offset (a fixed planning clock for tests and replays). */
+function optionalTimestamp(): VarSpec<string | undefined> {
+  return {
+    expected: 'an ISO-8601 timestamp with Z or an offset, like 2023-03-02T00:00:00Z',
+    parse: (raw) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(Date.parse(raw))) throw new Error('timestamp');
+      return new Date(raw).toISOString();
+    },
+  };
+}
+
+const d = DEFAULT_PLANNING_SETTINGS;
+const a = DEFAULT_APPROVAL_POLICY;
+const c = DEFAULT_CHANGE_THRESHOLDS;
+
+/** Environment of apps/planner (see apps/planner/README.md for the table). */
 export const plannerConfigShape = {
   ...commonShape,
   PORT: env.int(1, 65535, 3102),
   MIGRATE_ON_BOOT: env.bool(true),
+  PLANNER_CRON: env.cron('0 * * * *'),
+  PLANNER_HORIZON_HOURS: env.int(1, 168, d.horizonHours),
+  PLANNER_SLOT_MINUTES: env.oneOf(['5', '15', '30', '60'], '60'),
+  PLANNER_CURRENCY: env.string(d.currency),
+  PLANNER_TIER_PENALTIES: tierPenalties(d.tierPenaltiesPerGpuHour),
+  PLANNER_DEFAULT_PENALTY_PER_GPU_HOUR: env.number(0, 1e9, d.defaultPenaltyPerGpuHour),
+  PLANNER_CARBON_PRICE_PER_TONNE: env.number(0, 100_000, d.carbonPricePerTonne),
+  PLANNER_STABILITY_COST_PER_GPU_HOUR: env.number(0, 1e6, d.stabilityCostPerGpuHour),
+  PLANNER_PRICE_MAX_AGE_HOURS: env.number(0, 24 * 365, d.priceMaxAgeHours),
+  PLANNER_MISSING_PRICE_PER_MWH: env.number(-10_000, 100_000, d.missingPricePerMwh),
+  PLANNER_LOAD_MAX_AGE_MINUTES: env.number(0, 60 * 24 * 365, d.loadMaxAgeMinutes),
+  PLANNER_CAPACITY_LOOKBACK_HOURS: env.int(1, 24 * 90, d.capacityLookbackHours),
+  PLANNER_SOLVE_TIME_LIMIT_MS: env.int(100, 600_000, d.solveTimeLimitMs),
+  PLANNER_CLOCK: env.oneOf(['wall', 'load-reports'], d.clock),
+  PLANNER_NOW: optionalTimestamp(),
+  PLANNER_APPROVAL_MODE: env.oneOf(['auto', 'manual'], a.mode),
+  PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: env.number(0, 100, a.maxMovedPct),
+  PLANNER_AUTO_APPROVE_MAX_MOVED_GPU_HOURS: env.number(0, 1e12, 0),
+  PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: env.number(0, 1e6, a.maxCostIncreasePct),
+  PLANNER_PRICE_CHANGE_PCT: env.number(0, 1e6, c.pricePct),
+  PLANNER_PRICE_CHANGE_ABS_PER_MWH: env.number(0, 1e6, c.priceAbsPerMwh),
+  PLANNER_CAPACITY_CHANGE_PCT: env.number(0, 1e6, c.capacityPct),
+  PLANNER_CAPACITY_CHANGE_ABS_GPUS: env.int(0, 1_000_000, c.capacityAbsGpus),
+  PLANNER_DEBOUNCE_MS: env.int(0, 600_000, 100),
+  PLANNER_DEBOUNCE_MAX_MS: env.int(0, 3_600_000, 1000),
+  PLANNER_POLL_MS: env.int(100, 3_600_000, 5000),
+  PLANNER_LEASE_MS: env.int(1000, 600_000, 10_000),
+  PLANNER_RELAY_BATCH_SIZE: env.int(1, 10_000, 500),
+  PLANNER_RELAY_POLL_MS: env.int(10, 60_000, 1000),
+  /** Test only: sleep this long between the leadership check and the store transaction. */
+  PLANNER_TEST_STORE_DELAY_MS: env.int(0, 600_000, 0),
 } as const;
 
 export type PlannerConfig = ConfigOf<typeof plannerConfigShape>;
+
+/** The planning settings the config describes. */
+export function planningSettings(config: PlannerConfig): PlanningSettings {
+  return {
+    clock: config.PLANNER_CLOCK,
+    horizonHours: config.PLANNER_HORIZON_HOURS,
+    slotMinutes: Number(config.PLANNER_SLOT_MINUTES) as SlotMinutes,
+    currency: config.PLANNER_CURRENCY,
+    tierPenaltiesPerGpuHour: config.PLANNER_TIER_PENALTIES,
+    defaultPenaltyPerGpuHour: config.PLANNER_DEFAULT_PENALTY_PER_GPU_HOUR,
+    carbonPricePerTonne: config.PLANNER_CARBON_PRICE_PER_TONNE,
+    stabilityCostPerGpuHour: config.PLANNER_STABILITY_COST_PER_GPU_HOUR,
+    priceMaxAgeHours: config.PLANNER_PRICE_MAX_AGE_HOURS,
+    missingPricePerMwh: config.PLANNER_MISSING_PRICE_PER_MWH,
+    loadMaxAgeMinutes: config.PLANNER_LOAD_MAX_AGE_MINUTES,
+    capacityLookbackHours: config.PLANNER_CAPACITY_LOOKBACK_HOURS,
+    solveTimeLimitMs: config.PLANNER_SOLVE_TIME_LIMIT_MS,
+  };
+}
+
+/** The approval policy the config describes. */
+export function approvalPolicy(config: PlannerConfig): ApprovalPolicy {
+  return {
+    mode: config.PLANNER_APPROVAL_MODE,
+    maxMovedPct: config.PLANNER_AUTO_APPROVE_MAX_MOVED_PCT,
+    maxMovedGpuHours:
+      config.PLANNER_AUTO_APPROVE_MAX_MOVED_GPU_HOURS > 0
+        ? config.PLANNER_AUTO_APPROVE_MAX_MOVED_GPU_HOURS
+        : null,
+    maxCostIncreasePct: config.PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT,
+  };
+}
+
+/** The change-detection thresholds the config describes. */
+export function changeThresholds(config: PlannerConfig): ChangeThresholds {
+  return {
+    pricePct: config.PLANNER_PRICE_CHANGE_PCT,
+    priceAbsPerMwh: config.PLANNER_PRICE_CHANGE_ABS_PER_MWH,
+    capacityPct: config.PLANNER_CAPACITY_CHANGE_PCT,
+    capacityAbsGpus: config.PLANNER_CAPACITY_CHANGE_ABS_GPUS,
+  };
+}

@@ -72,6 +72,36 @@ describe('fleet and job files', () => {
     expect(ok.jobs[0]).toMatchObject({ tier: 'standard', residency: [] });
   });
 
+  it('takes either steady or traced demand, and optional tier penalties', () => {
+    const base = {
+      id: 'j',
+      model: 'm',
+      kind: 'interactive',
+      tokensPerSecondPerGpu: { H100: 1000 },
+      origin: 'eu',
+      maxGpus: 8,
+    };
+    expect(() =>
+      parseJobFile(
+        'jobs.json',
+        JSON.stringify({ jobs: [{ ...base, tokensPerHour: 1, demandTrace: { file: 'llm-traces/x.csv' } }] }),
+      ),
+    ).toThrow(
+      'jobs[0].demandTrace: set tokensPerHour (steady demand) or demandTrace (traced demand), not both',
+    );
+    const ok = parseJobFile(
+      'jobs.yaml',
+      `tierPenaltiesPerGpuHour: { critical: 500, gold: 50 }\njobs:\n  - ${JSON.stringify({ ...base, tokensPerHour: 1 })}\n`,
+    );
+    expect(ok.tierPenaltiesPerGpuHour).toEqual({ critical: 500, gold: 50 });
+    expect(() =>
+      parseJobFile(
+        'jobs.json',
+        JSON.stringify({ tierPenaltiesPerGpuHour: { critical: -1 }, jobs: [{ ...base, tokensPerHour: 1 }] }),
+      ),
+    ).toThrow('tierPenaltiesPerGpuHour.critical');
+  });
+
   it('shapes busy share over the local day', () => {
     const c = { peakBusyShare: 0.8, troughBusyShare: 0.2, timeZone: 'UTC' };
     expect(busyShareAt(c, Date.parse('2023-03-01T16:00:00Z'))).toBeCloseTo(0.8, 9);

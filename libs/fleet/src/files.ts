@@ -78,6 +78,12 @@ export const JobSpecSchema = z
         path: ['tokensPerHour'],
         message: 'an interactive job needs tokensPerHour or demandTrace',
       });
+    if (job.tokensPerHour !== undefined && job.demandTrace !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['demandTrace'],
+        message: 'set tokensPerHour (steady demand) or demandTrace (traced demand), not both',
+      });
     if (job.kind === 'batch' && job.totalTokens === undefined)
       ctx.addIssue({ code: 'custom', path: ['totalTokens'], message: 'a batch job needs totalTokens' });
     if (
@@ -92,7 +98,14 @@ export const JobSpecSchema = z
       });
   });
 
-export const JobFileSchema = z.strictObject({ jobs: z.array(JobSpecSchema).min(1) });
+export const JobFileSchema = z.strictObject({
+  /**
+   * Cost of one unserved GPU-hour per tier, in the fleet's currency (backtest and demo); tiers left out keep
+   * DEFAULT_TIER_PENALTIES_PER_GPU_HOUR.
+   */
+  tierPenaltiesPerGpuHour: z.record(z.string().min(1), z.number().min(0)).optional(),
+  jobs: z.array(JobSpecSchema).min(1),
+});
 
 export type ClusterSpec = z.infer<typeof ClusterSpecSchema>;
 export type FleetFile = z.infer<typeof FleetFileSchema>;

@@ -1,1 +1,3 @@
 export * from './files.js';
+export * from './inputs.js';
+export * from './trace-profiles.js';

@@ -66,6 +66,8 @@ export class JobEntity {
   @Column({ type: 'jsonb' }) residency!: string[];
   @Column('text') tier!: string;
   @Column({ name: 'max_gpus', type: 'integer' }) maxGpus!: number;
+  /** Where the job runs without gridshift (the home baseline); null = its first allowed cluster. */
+  @Column({ name: 'home_cluster_id', type: 'text', nullable: true }) homeClusterId!: string | null;
   @Column({ type: 'jsonb' }) pins!: JobPins;
   @Column('text') status!: JobStatus;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

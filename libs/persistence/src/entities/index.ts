@@ -7,11 +7,13 @@ import {
   PriceFreshnessEntity,
 } from './market-data.entities.js';
 import { OutboxEntity, PlacementEntity, PlannerLeaseEntity, ScheduleEntity } from './schedule.entities.js';
+import { PlanRequestEntity } from './planning.entities.js';
 
 export * from './access.entities.js';
 export * from './fleet.entities.js';
 export * from './market-data.entities.js';
 export * from './schedule.entities.js';
+export * from './planning.entities.js';
 
 /** Every entity, for DataSource options. */
 export const entities = [
@@ -29,4 +31,5 @@ export const entities = [
   OutboxEntity,
   ApiKeyEntity,
   AuditLogEntity,
+  PlanRequestEntity,
 ];

@@ -2,6 +2,13 @@ import { CreatePriceAndLoadTables1732380000001 } from './1732380000001-create-pr
 import { CreateFleetAndJobs1732380000002 } from './1732380000002-create-fleet-and-jobs.js';
 import { CreateSchedulesAndOutbox1732380000003 } from './1732380000003-create-schedules-and-outbox.js';
 import { CreateAuditAndApiKeys1732380000004 } from './1732380000004-create-audit-and-api-keys.js';
+import { CreatePlanRequests1732380000005 } from './1732380000005-create-plan-requests.js';
+import { FenceWritesByLeaderEpoch1732380000006 } from './1732380000006-fence-writes-by-leader-epoch.js';
+import { NotifyPlannerOfChanges1732380000007 } from './1732380000007-notify-planner-of-changes.js';
+import { IndexOutboxAndSchedulesForPlanner1732380000008 } from './1732380000008-index-outbox-and-schedules-for-planner.js';
+import { CompressLargeJsonWithLz41732380000009 } from './1732380000009-compress-large-json-with-lz4.js';
+import { IndexSchedulesAndPlacementsForAdminViews1732380000010 } from './1732380000010-index-schedules-and-placements-for-admin-views.js';
+import { AddJobHomeCluster1732380000015 } from './1732380000015-add-job-home-cluster.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -9,4 +16,11 @@ export const migrations = [
   CreateFleetAndJobs1732380000002,
   CreateSchedulesAndOutbox1732380000003,
   CreateAuditAndApiKeys1732380000004,
+  CreatePlanRequests1732380000005,
+  FenceWritesByLeaderEpoch1732380000006,
+  NotifyPlannerOfChanges1732380000007,
+  IndexOutboxAndSchedulesForPlanner1732380000008,
+  CompressLargeJsonWithLz41732380000009,
+  IndexSchedulesAndPlacementsForAdminViews1732380000010,
+  AddJobHomeCluster1732380000015,
 ];

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { pricingFromProblem } from './pricing.js';
+import { costCells, effectiveSlots, savingsPct, scheduleSavings, summarizeMoves } from './schedule-math.js';
+
+const H = 3_600_000;
+const T0 = Date.parse('2024-03-02T00:00:00Z');
+
+// Two clusters, two hourly slots. a: 0.5 kW × PUE 1.2 = 0.6 kWh per GPU-hour; b: 1 kW × PUE 1 = 1 kWh.
+const pricing = pricingFromProblem({
+  currency: 'EUR',
+  carbonPricePerTonne: 100,
+  slotStartsUtc: ['2024-03-02T00:00:00Z', '2024-03-02T01:00:00Z'],
+  clusters: [
+    { id: 'a', kwPerGpu: 0.5, pue: 1.2, pricePerMwh: [100, 50], carbonGPerKwh: [200, null] },
+    { id: 'b', kwPerGpu: 1, pue: 1, pricePerMwh: [-20, 80] },
+  ],
+});
+
+describe('pricingFromProblem / costCells', () => {
+  it('prices cells like libs/placement: kWh × price / 1000, carbon at the snapshot carbon price', () => {
+    const { cells, totals, byCluster, unpricedCells } = costCells(
+      [
+        { clusterId: 'a', slotStartMs: T0, gpus: 10, gpuHours: 10, jobs: 2 }, // 6 kWh × 100/1000 = 0.6; carbon 6 kWh × 200 g = 1.2 kg → 0.0012 t × 100 = 0.12
+        { clusterId: 'a', slotStartMs: T0 + H, gpus: 10, gpuHours: 5, jobs: 1 }, // 3 kWh × 50/1000 = 0.15; carbon unknown → 0
+        { clusterId: 'b', slotStartMs: T0, gpus: 4, gpuHours: 4, jobs: 1 }, // 4 kWh × −20/1000 = −0.08 (negative price)
+        { clusterId: 'c', slotStartMs: T0, gpus: 1, gpuHours: 1, jobs: 1 }, // not in the snapshot: unpriced
+      ],
+      pricing,
+    );
+    expect(cells.map((c) => +c.cost.toFixed(10))).toEqual([0.72, 0.15, -0.08, 0]);
+    expect(cells.map((c) => c.priced)).toEqual([true, true, true, false]);
+    expect(unpricedCells).toBe(1);
+    expect(totals.energyCost).toBeCloseTo(0.6 + 0.15 - 0.08, 12);
+    expect(totals.carbonCost).toBeCloseTo(0.12, 12);
+    expect(totals.energyMwh).toBeCloseTo((6 + 3 + 4) / 1000, 12);
+    expect(totals.gpuHours).toBe(20);
+    expect(byCluster.get('a')?.cost).toBeCloseTo(0.87, 12);
+  });
+
+  it('gives no pricing for a snapshot without slots or priced clusters', () => {
+    expect(pricingFromProblem(null)).toBeNull();
+    expect(pricingFromProblem({ slotStartsUtc: [], clusters: [{ id: 'a' }] })).toBeNull();
+  });
+});
+
+describe('summarizeMoves', () => {
+  it('counts GPU-hours that left a cell as moved and prices both sides alike', () => {
+    const price = (cluster: string) => (cluster === 'a' ? 2 : 1);
+    const result = summarizeMoves(
+      [
+        { jobId: 'j1', clusterId: 'a', slotStartMs: T0, beforeGpuHours: 10, afterGpuHours: 0 }, // moved 10, −20
+        { jobId: 'j1', clusterId: 'b', slotStartMs: T0, beforeGpuHours: 0, afterGpuHours: 10 }, // added 10, +10
+        { jobId: 'j2', clusterId: 'a', slotStartMs: T0 + H, beforeGpuHours: 4, afterGpuHours: 6 }, // added 2, +4
+      ],
+      price,
+    );
+    expect(result.movedGpuHours).toBe(10);
+    expect(result.addedGpuHours).toBe(12);
+    expect(result.jobs).toEqual([
+      {
+        jobId: 'j1',
+        movedGpuHours: 10,
+        addedGpuHours: 10,
+        costDelta: -10,
+        clusters: [
+          { clusterId: 'a', removedGpuHours: 10, addedGpuHours: 0 },
+          { clusterId: 'b', removedGpuHours: 0, addedGpuHours: 10 },
+        ],
+      },
+      {
+        jobId: 'j2',
+        movedGpuHours: 0,
+        addedGpuHours: 2,
+        costDelta: 4,
+        clusters: [{ clusterId: 'a', removedGpuHours: 0, addedGpuHours: 2 }],
+      },
+    ]);
+  });
+});
+
+describe('effectiveSlots', () => {
+  const s = (id: string, version: number, startH: number, endH: number, publishedH: number) => ({
+    id,
+    version,
+    horizonStartMs: T0 + startH * H,
+    horizonEndMs: T0 + endH * H,
+    slotMinutes: 60,
+    publishedAtMs: T0 + publishedH * H,
+  });
+  it.each([
+    {
+      name: 'a newer version takes over from the slot it was published in',
+      schedules: [s('v1', 1, 0, 6, -1), s('v2', 2, 2, 8, 2.5)],
+      range: [0, 8],
+      want: { v1: [0, 1], v2: [2, 3, 4, 5, 6, 7] }, // v2 published at 2.5 h, before slot 2 ends at 3 h
+    },
+    {
+      name: 'a version published after a slot ended never governed it',
+      schedules: [s('v1', 1, 0, 4, -1), s('v2', 2, 0, 4, 3.2)],
+      range: [0, 4],
+      want: { v1: [0, 1, 2], v2: [3] },
+    },
+    {
+      name: 'only slots inside the range count; uncovered hours stay uncovered',
+      schedules: [s('v1', 1, 0, 3, -1)],
+      range: [1, 6],
+      want: { v1: [1, 2] },
+    },
+  ])('$name', ({ schedules, range, want }) => {
+    const out = effectiveSlots(schedules, T0 + range[0]! * H, T0 + range[1]! * H);
+    const hours = Object.fromEntries([...out].map(([id, slots]) => [id, slots.map((t) => (t - T0) / H)]));
+    expect(hours).toEqual(want);
+  });
+});
+
+describe('scheduleSavings', () => {
+  const cell = (slotH: number, gpuHours: number, cost: number) => ({
+    clusterId: 'a',
+    slotStartMs: T0 + slotH * H,
+    gpus: gpuHours,
+    gpuHours,
+    jobs: 1,
+    energyMwh: 0,
+    energyCost: cost,
+    carbonCost: 0,
+    cost,
+    priced: true,
+  });
+  it('attributes baselines and penalties by the share of served GPU-hours in the effective slots', () => {
+    // 100 GPU-h served in total, 40 of them in the effective slots → share 0.4.
+    const result = scheduleSavings({
+      id: 's',
+      version: 1,
+      slotCount: 4,
+      servedGpuHours: 100,
+      otherCost: 50, // penalty + stability → 20 attributed
+      homeTotalCost: 1000, // → 400
+      greedyTotalCost: 500, // → 200
+      effectiveCells: [cell(2, 30, 90), cell(3, 10, 40)],
+      effectiveSlotStartsMs: [T0 + 2 * H, T0 + 3 * H],
+    });
+    expect(result.share).toBeCloseTo(0.4, 12);
+    expect(result.cost).toBeCloseTo(130 + 20, 12);
+    expect(result.homeCost).toBeCloseTo(400, 12);
+    expect(result.savingsVsHome).toBeCloseTo(250, 12);
+    expect(result.savingsVsGreedy).toBeCloseTo(50, 12);
+    expect([...result.byDay.keys()]).toEqual(['2024-03-02']);
+  });
+
+  it('equals the stored savings when the whole horizon was in force', () => {
+    const result = scheduleSavings({
+      id: 's',
+      version: 1,
+      slotCount: 2,
+      servedGpuHours: 40,
+      otherCost: 10,
+      homeTotalCost: 300,
+      greedyTotalCost: null,
+      effectiveCells: [cell(0, 30, 90), cell(1, 10, 40)],
+      effectiveSlotStartsMs: [T0, T0 + H],
+    });
+    expect(result.share).toBe(1);
+    expect(result.savingsVsHome).toBeCloseTo(300 - (130 + 10), 12);
+    expect(result.greedyCost).toBeNull();
+    expect(savingsPct(result.savingsVsHome, result.homeCost)).toBeCloseTo((160 / 300) * 100, 12);
+  });
+});

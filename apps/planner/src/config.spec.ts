@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '#gridshift/config';
+import { approvalPolicy, planningSettings, plannerConfigShape } from './config.js';
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+
+describe('planner config', () => {
+  it('has documented defaults', () => {
+    const config = loadConfig(plannerConfigShape, base);
+    expect(config.PLANNER_CRON).toBe('0 * * * *');
+    expect(planningSettings(config)).toMatchObject({ horizonHours: 24, slotMinutes: 60, clock: 'wall' });
+    expect(approvalPolicy(config)).toEqual({
+      mode: 'auto',
+      maxMovedPct: 50,
+      maxMovedGpuHours: null,
+      maxCostIncreasePct: 25,
+    });
+  });
+
+  it.each([
+    ['PLANNER_TIER_PENALTIES', '{"gold": -1}'],
+    ['PLANNER_TIER_PENALTIES', 'not json'],
+    ['PLANNER_SLOT_MINUTES', '45'],
+    ['PLANNER_NOW', '2024-05-01T10:00:00'],
+    ['PLANNER_CRON', 'every hour'],
+  ])('rejects %s=%s naming the variable', (variable, value) => {
+    expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(variable);
+  });
+
+  it('parses tier penalties and a fixed clock', () => {
+    const config = loadConfig(plannerConfigShape, {
+      ...base,
+      PLANNER_TIER_PENALTIES: '{"gold": 500}',
+      PLANNER_NOW: '2024-05-01T12:00:00+02:00',
+    });
+    expect(config.PLANNER_TIER_PENALTIES).toEqual({ gold: 500 });
+    expect(config.PLANNER_NOW).toBe('2024-05-01T10:00:00.000Z');
+  });
+});

@@ -1,0 +1,324 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
+import { APP_CONFIG, KAFKA, LOGGER, METRICS, TopicProvisioner } from '#gridshift/platform';
+import {
+  claimPlanRequests,
+  detectSignificantChange,
+  failPlanRequests,
+  isStaleEpochError,
+  LeaderElection,
+  OutboxRelay,
+  Planner,
+  PlannerNotifications,
+  type PlannerNotification,
+  type PlanOutcome,
+  type PlanTrigger,
+} from '#gridshift/scheduling';
+import { approvalPolicy, changeThresholds, planningSettings, type PlannerConfig } from './config.js';
+import { Debouncer } from './debouncer.js';
+
+/** Work the planner does, highest priority first. */
+type Work = 'requests' | 'cron' | 'changes';
+const WORK_ORDER: Work[] = ['requests', 'cron', 'changes'];
+
+/**
+ * The planner process: campaigns for leadership; while leading it answers plan requests, plans on the
+ * cron and on significant price/capacity changes (debounced), and runs the outbox relay. Plans run one at
+ * a time; work that arrives meanwhile is coalesced and runs next.
+ */
+@Injectable()
+export class PlannerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly planner: Planner;
+  private readonly holderId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private election: LeaderElection | null = null;
+  private relay: OutboxRelay | null = null;
+  private notifications: PlannerNotifications | null = null;
+  private readonly pending = new Set<Work>();
+  private draining: Promise<void> | null = null;
+  private readonly changes: Debouncer;
+  private readonly metrics;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: PlannerConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly registry: Registry,
+    private readonly dataSource: DataSource,
+    private readonly topics: TopicProvisioner,
+  ) {
+    const fixedNow = config.PLANNER_NOW;
+    this.planner = new Planner(dataSource, {
+      settings: planningSettings(config),
+      approval: approvalPolicy(config),
+      ...(fixedNow ? { now: () => new Date(fixedNow) } : {}),
+    });
+    this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
+      this.kick('changes'),
+    );
+    this.metrics = {
+      plans: counter(registry, 'gridshift_planner_plans_total', 'Plans by trigger and outcome', [
+        'trigger',
+        'outcome',
+      ]),
+      planSeconds: histogram(registry, 'gridshift_planner_plan_seconds', 'Whole plan time (load → store)', [
+        'trigger',
+      ]),
+      solveSeconds: histogram(registry, 'gridshift_planner_solve_seconds', 'Solve time of a plan'),
+      savingsPct: gauge(
+        registry,
+        'gridshift_planner_savings_vs_home_pct',
+        'Savings of the newest stored schedule against the home baseline, %',
+      ),
+      leader: gauge(registry, 'gridshift_planner_is_leader', '1 while this process is the active planner'),
+      epoch: gauge(
+        registry,
+        'gridshift_planner_leader_epoch',
+        'Leader epoch of this process (0 when following)',
+      ),
+      staleRejections: counter(
+        registry,
+        'gridshift_planner_stale_epoch_rejections_total',
+        'Writes the database rejected because this process no longer held the newest epoch',
+      ),
+    };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.topics.ensure();
+    const { DATABASE_URL: connectionString, DATABASE_SCHEMA: schema } = this.config;
+    this.relay = new OutboxRelay({
+      dataSource: this.dataSource,
+      kafka: this.kafka,
+      topicPrefix: this.config.KAFKA_TOPIC_PREFIX ?? '',
+      logger: this.logger,
+      registry: this.registry,
+      batchSize: this.config.PLANNER_RELAY_BATCH_SIZE,
+      pollMs: this.config.PLANNER_RELAY_POLL_MS,
+    });
+    this.notifications = new PlannerNotifications({
+      connectionString,
+      schema,
+      logger: this.logger,
+      onNotification: (topic) => this.onNotification(topic),
+      onReconnect: () => {
+        this.kick('requests');
+        this.changes.signal();
+      },
+    });
+    await this.notifications.start();
+    this.election = new LeaderElection({
+      connectionString,
+      schema,
+      holderId: this.holderId,
+      leaseMs: this.config.PLANNER_LEASE_MS,
+      logger: this.logger,
+      onElected: (epoch) => this.onElected(epoch),
+      onDemoted: () => this.onDemoted(),
+    });
+    this.election.start();
+    this.logger.info({ holder: this.holderId, cron: this.config.PLANNER_CRON }, 'planner started');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.changes.cancel();
+    await this.election?.stop();
+    await this.draining;
+    await this.notifications?.stop();
+    await this.relay?.stop();
+    this.logger.info('planner stopped');
+  }
+
+  /** Cron tick: plan the rolling horizon (skipped when the inputs did not change). */
+  onCron(): void {
+    this.kick('cron');
+  }
+
+  /** Poll tick: catches notifications that were missed and refreshes backlog metrics. */
+  async onPoll(): Promise<void> {
+    const epoch = this.election?.epoch ?? null;
+    if (epoch === null) return;
+    if (this.relay && !this.relay.isRunning) await this.startRelay(epoch);
+    this.kick('requests');
+    this.kick('changes');
+    await this.relay?.backlog().catch(() => undefined);
+  }
+
+  private onNotification(topic: PlannerNotification): void {
+    switch (topic) {
+      case 'plan-request':
+        this.kick('requests');
+        break;
+      case 'prices':
+      case 'load':
+        if (this.election?.isLeader) this.changes.signal();
+        break;
+      case 'outbox':
+        this.relay?.wake();
+        break;
+    }
+  }
+
+  private async onElected(epoch: number): Promise<void> {
+    this.metrics.leader.set(1);
+    this.metrics.epoch.set(epoch);
+    await this.startRelay(epoch);
+    this.kick('requests');
+    this.kick('changes');
+  }
+
+  /** Starts the relay; when Kafka is unreachable the leader keeps planning and the poll retries. */
+  private async startRelay(epoch: number): Promise<void> {
+    try {
+      await this.relay?.start(epoch);
+    } catch (error) {
+      this.logger.error({ err: error }, 'outbox relay could not start; retrying on the next poll');
+    }
+  }
+
+  private async onDemoted(): Promise<void> {
+    this.metrics.leader.set(0);
+    this.metrics.epoch.set(0);
+    this.changes.cancel();
+    await this.relay?.stop();
+  }
+
+  private kick(work: Work): void {
+    if (!this.election?.isLeader) return;
+    this.pending.add(work);
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+      if (this.pending.size > 0) this.kick(WORK_ORDER.find((w) => this.pending.has(w))!);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const epoch = this.election?.epoch ?? null;
+      const work = WORK_ORDER.find((w) => this.pending.has(w));
+      if (epoch === null || work === undefined) {
+        if (epoch === null) this.pending.clear();
+        return;
+      }
+      this.pending.delete(work);
+      try {
+        await this.run(work, epoch);
+      } catch (error) {
+        if (isStaleEpochError(error)) {
+          this.metrics.staleRejections.inc();
+          this.logger.error(
+            { err: error, epoch },
+            'write rejected by the database: stale leader epoch (another planner took over)',
+          );
+        } else {
+          this.logger.error({ err: error, work }, 'planning failed');
+        }
+      }
+    }
+  }
+
+  private async run(work: Work, epoch: number): Promise<void> {
+    switch (work) {
+      case 'requests': {
+        const claimed = await claimPlanRequests(this.dataSource, epoch);
+        if (claimed.length === 0) return;
+        const ids = claimed.map((r) => r.id);
+        const trigger: PlanTrigger = claimed.some((r) => r.trigger === 'override') ? 'override' : 'manual';
+        try {
+          const outcome = await this.plan(trigger, epoch, { requestIds: ids });
+          if (outcome.status === 'skipped') {
+            await failPlanRequests(this.dataSource, ids, epoch, `nothing to plan (${outcome.reason})`);
+          }
+        } catch (error) {
+          if (!isStaleEpochError(error)) {
+            await failPlanRequests(
+              this.dataSource,
+              ids,
+              epoch,
+              error instanceof Error ? error.message : String(error),
+            );
+          }
+          throw error;
+        }
+        return;
+      }
+      case 'cron':
+        await this.plan('cron', epoch, { skipIfUnchanged: true });
+        return;
+      case 'changes': {
+        const planned = await this.planner.plannedSignature();
+        if (planned === null) {
+          await this.plan('startup', epoch, { skipIfUnchanged: true });
+          return;
+        }
+        const { signature } = await this.planner.currentSignature();
+        const change = detectSignificantChange(planned, signature, changeThresholds(this.config));
+        if (!change) return;
+        this.logger.info({ trigger: change.trigger, reasons: change.reasons }, 'significant change detected');
+        await this.plan(change.trigger, epoch, { skipIfUnchanged: true });
+        return;
+      }
+    }
+  }
+
+  private async plan(
+    trigger: PlanTrigger,
+    epoch: number,
+    options: { requestIds?: string[]; skipIfUnchanged?: boolean },
+  ): Promise<PlanOutcome> {
+    const endTimer = this.metrics.planSeconds.startTimer({ trigger });
+    const delayMs = this.config.PLANNER_TEST_STORE_DELAY_MS;
+    try {
+      const outcome = await this.planner.plan(trigger, {
+        epoch,
+        ...options,
+        beforeStore:
+          delayMs > 0
+            ? async () => {
+                this.logger.warn({ delayMs, epoch }, 'test hook: delaying the store transaction');
+                await new Promise((resolve) => setTimeout(resolve, delayMs));
+              }
+            : undefined,
+      });
+      endTimer();
+      if (outcome.status === 'stored') {
+        this.metrics.plans.inc({
+          trigger,
+          outcome: outcome.scheduleStatus === 'draft' ? 'draft' : 'approved',
+        });
+        this.metrics.solveSeconds.observe((outcome.phaseMs.solve ?? 0) / 1000);
+        if (outcome.savingsVsHomePct !== null) this.metrics.savingsPct.set(outcome.savingsVsHomePct);
+        this.logger.info(
+          {
+            trigger,
+            version: outcome.version,
+            status: outcome.scheduleStatus,
+            placements: outcome.placements,
+            orders: outcome.orders,
+            approval: outcome.decision.reasons,
+            phaseMs: outcome.phaseMs,
+          },
+          'schedule stored',
+        );
+        if (outcome.orders > 0) this.relay?.wake();
+      } else {
+        this.metrics.plans.inc({ trigger, outcome: `skipped-${outcome.reason}` });
+        this.logger.debug({ trigger, reason: outcome.reason }, 'plan skipped');
+      }
+      return outcome;
+    } catch (error) {
+      endTimer();
+      this.metrics.plans.inc({ trigger, outcome: isStaleEpochError(error) ? 'stale-epoch' : 'failed' });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,303 @@
+import type { JobFlows } from './account.js';
+import {
+  EXCLUSION_REASONS,
+  type NormalizedProblem,
+  type NormJob,
+  type ShortfallReason,
+} from './normalize.js';
+import type { BlockReason, CheaperCell, JobExplanation, JobResult } from './result.js';
+import type { RoundedSchedule } from './round.js';
+
+const MAX_CHEAPER_CELLS = 3;
+
+function relTol(value: number): number {
+  return 1e-9 * Math.max(1, Math.abs(value));
+}
+
+function formatGpuHours(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+function formatCost(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+function slotRange(first: number, last: number): string {
+  return first === last ? `slot ${first}` : `slots ${first}–${last}`;
+}
+
+interface Context {
+  norm: NormalizedProblem;
+  flows: JobFlows;
+  cellUsed: Float64Array;
+  /** 0 = room, 1 = full (GPUs), 2 = full (power cap). */
+  cellFull: Uint8Array;
+  cellsByCost: Int32Array;
+  heuristic: boolean;
+}
+
+function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boolean): Context {
+  const T = norm.slotCount;
+  const cellCount = norm.clusters.length * T;
+  const cellUsed = new Float64Array(cellCount);
+  for (const cells of flows) for (const [cell, v] of cells) cellUsed[cell] = (cellUsed[cell] ?? 0) + v;
+  const cellFull = new Uint8Array(cellCount);
+  const order: number[] = [];
+  norm.clusters.forEach((cluster, r) => {
+    for (let t = 0; t < T; t++) {
+      const cell = r * T + t;
+      const cap = cluster.capGpuHours[t] ?? 0;
+      if ((cellUsed[cell] ?? 0) >= cap - relTol(cap)) cellFull[cell] = cluster.powerLimited[t] ? 2 : 1;
+      order.push(cell);
+    }
+  });
+  const cost = (cell: number) => norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[cell % T] ?? 0;
+  order.sort((a, b) => cost(a) - cost(b) || a - b);
+  return { norm, flows, cellUsed, cellFull, cellsByCost: Int32Array.from(order), heuristic };
+}
+
+/** Why the LP left `job` unserved in `slots`: room only above the penalty, only beyond maxGpus, or none. */
+function residualReason(ctx: Context, job: NormJob, slots: number[], slotUse: Float64Array): ShortfallReason {
+  const T = ctx.norm.slotCount;
+  let roomAtPrice = false;
+  let roomBeyondParallelism = false;
+  for (const t of slots) {
+    const atMax = (slotUse[t] ?? 0) >= job.maxGpuHoursPerSlot - relTol(job.maxGpuHoursPerSlot);
+    for (const r of job.allowed) {
+      const cell = r * T + t;
+      const cluster = ctx.norm.clusters[r];
+      if (!cluster || !((cluster.capGpuHours[t] ?? 0) > 0) || ctx.cellFull[cell]) continue;
+      if (atMax) roomBeyondParallelism = true;
+      else if ((cluster.costPerGpuHour[t] ?? 0) >= job.penaltyPerGpuHour) roomAtPrice = true;
+    }
+  }
+  return roomAtPrice ? 'price' : roomBeyondParallelism ? 'parallelism' : 'capacity';
+}
+
+function blockReason(
+  ctx: Context,
+  job: NormJob,
+  cell: number,
+  slotUse: Float64Array,
+  slotMarginal: Float64Array,
+): BlockReason | null {
+  const T = ctx.norm.slotCount;
+  const r = Math.floor(cell / T);
+  const t = cell % T;
+  const excluded = job.exclusion[r] ?? 0;
+  if (excluded > 0) return EXCLUSION_REASONS[excluded - 1] ?? 'not-allowed';
+  if (t < job.windowStart) return 'window';
+  if (t >= job.windowEnd) return 'deadline';
+  const full = ctx.cellFull[cell] ?? 0;
+  const cap = ctx.norm.clusters[r]?.capGpuHours[t] ?? 0;
+  if (full === 2) return 'power-cap';
+  if (full === 1 || !(cap > 0)) return 'capacity';
+  // maxGpus only blocks when no work of that slot sits in a dearer cell it could swap with.
+  const cost = ctx.norm.clusters[r]?.costPerGpuHour[t] ?? 0;
+  const atMax = (slotUse[t] ?? 0) >= job.maxGpuHoursPerSlot - relTol(job.maxGpuHoursPerSlot);
+  if (atMax && !((slotMarginal[t] ?? -Infinity) > cost + relTol(cost))) return 'parallelism';
+  if (ctx.heuristic) return 'heuristic';
+  if (job.previous && ctx.norm.stabilityCostPerGpuHour > 0) return 'stability';
+  return null;
+}
+
+function explainJob(
+  ctx: Context,
+  job: NormJob,
+  slotUse: Float64Array,
+  unservedBySlot: Float64Array | null,
+  residual: number,
+  currency: string,
+): JobExplanation {
+  const { norm } = ctx;
+  const T = norm.slotCount;
+  const cells = ctx.flows[job.index] ?? new Map<number, number>();
+  const byCluster = new Map<number, { gpuHours: number; first: number; last: number }>();
+  // Per slot: the most expensive cost the job pays there (interactive demand cannot move between slots).
+  const slotMarginal = new Float64Array(T).fill(-Infinity);
+  let marginal = -Infinity;
+  for (const [cell, v] of cells) {
+    if (!(v > 0)) continue;
+    const r = Math.floor(cell / T);
+    const t = cell % T;
+    const entry = byCluster.get(r) ?? { gpuHours: 0, first: t, last: t };
+    entry.gpuHours += v;
+    entry.first = Math.min(entry.first, t);
+    entry.last = Math.max(entry.last, t);
+    byCluster.set(r, entry);
+    const cost = norm.clusters[r]?.costPerGpuHour[t] ?? 0;
+    slotMarginal[t] = Math.max(slotMarginal[t] ?? -Infinity, cost);
+    marginal = Math.max(marginal, cost);
+  }
+  if (job.allowed.length === 0 && job.demandGpuHours > 0) {
+    // Nowhere allowed: every GPU-hour pays the penalty.
+    marginal = job.penaltyPerGpuHour;
+    for (let t = 0; t < T; t++) {
+      if (job.kind === 'batch' || (job.demandBySlot?.[t] ?? 0) > 0) slotMarginal[t] = job.penaltyPerGpuHour;
+    }
+  } else if (unservedBySlot) {
+    for (let t = 0; t < T; t++) {
+      if ((unservedBySlot[t] ?? 0) > relTol(job.maxGpuHoursPerSlot)) {
+        slotMarginal[t] = Math.max(slotMarginal[t] ?? -Infinity, job.penaltyPerGpuHour);
+        marginal = Math.max(marginal, job.penaltyPerGpuHour);
+      }
+    }
+  } else if (residual > relTol(job.servableGpuHours)) {
+    marginal = Math.max(marginal, job.penaltyPerGpuHour);
+  }
+  const cheaperCells: CheaperCell[] = [];
+  const clustersListed = new Set<number>();
+  if (Number.isFinite(marginal)) {
+    for (const cell of ctx.cellsByCost) {
+      const r = Math.floor(cell / T);
+      const t = cell % T;
+      if (clustersListed.has(r)) continue;
+      const cost = norm.clusters[r]?.costPerGpuHour[t] ?? 0;
+      if (cost >= marginal - relTol(marginal)) break;
+      if (job.kind === 'interactive' && !(cost < (slotMarginal[t] ?? -Infinity) - relTol(marginal))) continue;
+      const reason = blockReason(ctx, job, cell, slotUse, slotMarginal);
+      if (reason === null) continue;
+      clustersListed.add(r);
+      cheaperCells.push({
+        clusterId: norm.clusters[r]?.id ?? '',
+        slotIndex: t,
+        slotStartUtc: norm.problem.slotStartsUtc[t] ?? '',
+        costPerGpuHour: cost,
+        blockedBy: reason,
+      });
+      if (cheaperCells.length >= MAX_CHEAPER_CELLS) break;
+    }
+  }
+  const clusters = [...byCluster.entries()]
+    .sort((a, b) => b[1].gpuHours - a[1].gpuHours)
+    .map(([r, e]) => ({
+      clusterId: norm.clusters[r]?.id ?? '',
+      gpuHours: e.gpuHours,
+      firstSlot: e.first,
+      lastSlot: e.last,
+    }));
+  let served = 0;
+  for (const c of clusters) served += c.gpuHours;
+  let summary: string;
+  if (job.allowed.length === 0) {
+    summary = `Not placed: no allowed cluster (${job.structuralShortfall[0]?.reason ?? 'not-allowed'}).`;
+  } else if (clusters.length === 0) {
+    summary = `Nothing placed of ${formatGpuHours(job.demandGpuHours)} GPU-h.`;
+  } else {
+    const where = clusters
+      .slice(0, 3)
+      .map((c) => `${c.clusterId} (${slotRange(c.firstSlot, c.lastSlot)})`)
+      .join(', ');
+    summary = `Placed ${formatGpuHours(served)} of ${formatGpuHours(job.demandGpuHours)} GPU-h in ${where}${clusters.length > 3 ? ', …' : ''}.`;
+  }
+  if (Number.isFinite(marginal)) summary += ` Marginal cost ${formatCost(marginal)} ${currency}/GPU-h.`;
+  if (cheaperCells.length > 0) {
+    summary +=
+      ' Cheaper: ' +
+      cheaperCells.map((c) => `${c.clusterId} slot ${c.slotIndex} (${c.blockedBy})`).join(', ') +
+      '.';
+  }
+  return {
+    summary,
+    clusters,
+    marginalCostPerGpuHour: Number.isFinite(marginal) ? marginal : null,
+    cheaperCells,
+  };
+}
+
+/** Per-job outcome, shortfall by reason, exclusions and (optionally) explanation. Pure. */
+export function describeJobs(
+  norm: NormalizedProblem,
+  flows: JobFlows,
+  rounded: RoundedSchedule,
+  opts: { explain: boolean; heuristic: boolean },
+): JobResult[] {
+  const T = norm.slotCount;
+  const ctx = buildContext(norm, flows, opts.heuristic);
+  const slotUse = new Float64Array(T);
+  const currency = norm.problem.currency;
+  return norm.jobs.map((job) => {
+    const cells = flows[job.index] ?? new Map<number, number>();
+    slotUse.fill(0);
+    let lpServed = 0;
+    for (const [cell, v] of cells) {
+      slotUse[cell % T] = (slotUse[cell % T] ?? 0) + v;
+      lpServed += v;
+    }
+    let served = 0;
+    for (const v of (rounded.work[job.index] ?? new Map<number, number>()).values()) served += v;
+
+    // Structural shortfall first; then what the LP left unserved (its reasons, capped at what is still
+    // unserved after rounding — the rounding re-solve may serve a job more than the LP did); the rest
+    // is rounding.
+    const reasons = new Map<ShortfallReason, number>();
+    const add = (reason: ShortfallReason, gpuHours: number) => {
+      if (gpuHours > 0) reasons.set(reason, (reasons.get(reason) ?? 0) + gpuHours);
+    };
+    let structural = 0;
+    for (const s of job.structuralShortfall) {
+      add(s.reason, s.gpuHours);
+      structural += s.gpuHours;
+    }
+    const lpReasons = new Map<ShortfallReason, number>();
+    const addLp = (reason: ShortfallReason, gpuHours: number) => {
+      if (gpuHours > 0) lpReasons.set(reason, (lpReasons.get(reason) ?? 0) + gpuHours);
+    };
+    let residual = 0;
+    let unservedBySlot: Float64Array | null = null;
+    if (job.allowed.length > 0) {
+      if (job.kind === 'interactive') {
+        unservedBySlot = new Float64Array(T);
+        for (let t = 0; t < T; t++) {
+          const left = (job.servableBySlot?.[t] ?? 0) - (slotUse[t] ?? 0);
+          if (left > relTol(job.maxGpuHoursPerSlot)) {
+            unservedBySlot[t] = left;
+            residual += left;
+            addLp(residualReason(ctx, job, [t], slotUse), left);
+          }
+        }
+      } else {
+        residual = job.servableGpuHours - lpServed;
+        if (residual > relTol(job.servableGpuHours)) {
+          const slots: number[] = [];
+          for (let t = job.windowStart; t < job.windowEnd; t++) slots.push(t);
+          addLp(residualReason(ctx, job, slots, slotUse), residual);
+        } else residual = 0;
+      }
+    }
+    const shortfall = Math.max(0, job.demandGpuHours - served);
+    const beyondStructural = Math.max(0, shortfall - structural);
+    const lpScale = residual > beyondStructural ? beyondStructural / residual : 1;
+    for (const [reason, gpuHours] of lpReasons) add(reason, gpuHours * lpScale);
+    const rounding = beyondStructural - residual * lpScale;
+    if (rounding > relTol(job.demandGpuHours)) add('rounding', rounding);
+
+    const outcome =
+      shortfall <= relTol(job.demandGpuHours)
+        ? 'placed'
+        : served > relTol(job.demandGpuHours)
+          ? 'partially-placed'
+          : 'unplaceable';
+    const excludedClusters: JobResult['excludedClusters'] = [];
+    job.exclusion.forEach((code, r) => {
+      const reason = EXCLUSION_REASONS[code - 1];
+      if (code > 0 && reason) excludedClusters.push({ clusterId: norm.clusters[r]?.id ?? '', reason });
+    });
+    const result: JobResult = {
+      jobId: job.id,
+      kind: job.kind,
+      outcome,
+      demandGpuHours: job.demandGpuHours,
+      lpServedGpuHours: lpServed,
+      servedGpuHours: served,
+      shortfall: {
+        gpuHours: shortfall,
+        reasons: [...reasons.entries()].map(([reason, gpuHours]) => ({ reason, gpuHours })),
+      },
+      allowedClusterIds: job.allowed.map((r) => norm.clusters[r]?.id ?? ''),
+      excludedClusters,
+    };
+    if (opts.explain) result.explanation = explainJob(ctx, job, slotUse, unservedBySlot, residual, currency);
+    return result;
+  });
+}

@@ -1,0 +1,48 @@
+/**
+ * @gridshift/placement — the pure placement engine: problem model, validation, exact class
+ * aggregation, solving (exact polymatroid flow or an LP backend), rounding to whole GPUs, baselines,
+ * cost accounting and explanations. No Nest, no IO. See README.md.
+ */
+export type {
+  BatchJobInput,
+  ClusterInput,
+  InteractiveJobInput,
+  JobInput,
+  JobKind,
+  JobPins,
+  PlacementProblem,
+  PreviousPlacement,
+  StabilityInput,
+} from './model.js';
+export type {
+  BlockReason,
+  CheaperCell,
+  ExclusionReason,
+  JobExplanation,
+  JobOutcome,
+  JobResult,
+  Placement,
+  PlacementResult,
+  PlacementStatus,
+  Savings,
+  ScheduleTotals,
+  ShortfallReason,
+  SolveOptions,
+  SolverStats,
+} from './result.js';
+export { PlacementProblemError, validateProblem } from './validate.js';
+export type { ProblemIssue, ProblemIssueCode } from './validate.js';
+export { solvePlacement, greedyFallback } from './solve.js';
+export { solvePlacementInWorker } from './worker.js';
+export type { WorkerSolveOptions } from './worker.js';
+export { checkPlacement } from './check.js';
+export type { PlacementViolation } from './check.js';
+export { toJobLevelLp } from './reference-lp.js';
+export { toAggregatedLp } from './aggregated-lp.js';
+export { emptyLpModel, addLpVariable, lpObjective, toLpFormat } from './lp/lp-model.js';
+export type { LpModel, LpRow, LpRowKind, LpSolution, LpSolver, LpStatus } from './lp/lp-model.js';
+export { javascriptLpSolver } from './lp/javascript-lp-solver.js';
+export { createHighsLpSolver } from './lp/highs-solver.js';
+export type { HighsLike } from './lp/highs-solver.js';
+export { generateProblem } from './bench-fixtures/generate.js';
+export type { GenerateOptions } from './bench-fixtures/generate.js';

@@ -1,0 +1,165 @@
+import type { LpSolver } from './lp/lp-model.js';
+import type { JobKind } from './model.js';
+import type { ExclusionReason, ShortfallReason } from './normalize.js';
+import type { ProblemIssue } from './validate.js';
+
+export type { ExclusionReason, ShortfallReason };
+
+/** How to solve. */
+export interface SolveOptions {
+  /**
+   * `auto` / `flow` (default): the exact network algorithm (polymatroid greedy, plus a primal–dual
+   * min-cost-flow step when a stability term makes costs job-specific). `lp`: build the aggregated LP
+   * (one per independent component) and solve it with `lpSolver`.
+   */
+  method?: 'auto' | 'flow' | 'lp';
+  /** LP backend; default javascript-lp-solver. See `createHighsLpSolver` for HiGHS. */
+  lpSolver?: LpSolver;
+  /** Aggregate interchangeable jobs into classes (default true; false = one class per job). */
+  aggregate?: boolean;
+  /** Solve independent components as separate LPs (default true). */
+  decompose?: boolean;
+  /** Build per-job explanations (default true). */
+  explain?: boolean;
+  /** Compute home and greedy baselines (default true). */
+  baselines?: boolean;
+  /**
+   * Refuse (status `solver-error`, greedy fallback) an LP component whose dense tableau
+   * (rows × columns) would exceed this many cells with javascript-lp-solver. Default 4e7 (~320 MB).
+   */
+  maxDenseTableauCells?: number;
+}
+
+/** One job's work in one cluster and slot. */
+export interface Placement {
+  jobId: string;
+  clusterId: string;
+  slotIndex: number;
+  slotStartUtc: string;
+  /** GPU-hours in the fractional LP optimum. */
+  lpGpuHours: number;
+  /** GPU-hours of work after rounding to whole GPUs (≤ gpus × slot hours). */
+  gpuHours: number;
+  /** Whole GPUs reserved in that cluster and slot. */
+  gpus: number;
+}
+
+/** Why a cheaper cell was not used. */
+export type BlockReason =
+  | ExclusionReason
+  /** Slot before the batch window opens. */
+  | 'window'
+  /** Slot at or after the deadline. */
+  | 'deadline'
+  /** Cell full (GPUs). */
+  | 'capacity'
+  /** Cell full because of its power cap. */
+  | 'power-cap'
+  /** The job already runs maxGpus in that slot. */
+  | 'parallelism'
+  /** Moving there would cost more in the stability term than it saves. */
+  | 'stability'
+  /** Schedule came from the greedy heuristic, which may leave cheaper room unused. */
+  | 'heuristic';
+
+export interface CheaperCell {
+  clusterId: string;
+  slotIndex: number;
+  slotStartUtc: string;
+  costPerGpuHour: number;
+  blockedBy: BlockReason;
+}
+
+export interface JobExplanation {
+  /** One sentence for operators. */
+  summary: string;
+  /** Where the work went, per cluster (fractional LP GPU-hours and slot range). */
+  clusters: { clusterId: string; gpuHours: number; firstSlot: number; lastSlot: number }[];
+  /** Highest cost per GPU-hour the job pays (its penalty if part is unserved), null if nothing placed/unserved. */
+  marginalCostPerGpuHour: number | null;
+  /** Up to 3 cheapest cells below the marginal cost, each with the constraint that blocked it. */
+  cheaperCells: CheaperCell[];
+}
+
+export type JobOutcome = 'placed' | 'partially-placed' | 'unplaceable';
+
+export interface JobResult {
+  jobId: string;
+  kind: JobKind;
+  outcome: JobOutcome;
+  demandGpuHours: number;
+  /** Served in the LP optimum. */
+  lpServedGpuHours: number;
+  /** Served in the rounded (whole-GPU) schedule. */
+  servedGpuHours: number;
+  /** Unserved GPU-hours of the rounded schedule, split by reason (sums to `gpuHours`). */
+  shortfall: { gpuHours: number; reasons: { reason: ShortfallReason; gpuHours: number }[] };
+  allowedClusterIds: string[];
+  excludedClusters: { clusterId: string; reason: ExclusionReason }[];
+  explanation?: JobExplanation;
+}
+
+/** Cost and energy figures of one schedule. Costs in the problem currency. */
+export interface ScheduleTotals {
+  energyMwh: number;
+  energyCost: number;
+  carbonTonnes: number;
+  carbonCost: number;
+  penaltyCost: number;
+  stabilityCost: number;
+  /** The objective: energy + carbon + penalty + stability cost. */
+  totalCost: number;
+  servedGpuHours: number;
+  unservedGpuHours: number;
+  movedGpuHours: number;
+  /** Tokens of jobs with `tokensPerSecondPerGpu`, millions; null when no job has a rate. */
+  tokensMillions: number | null;
+  /** (energy + carbon cost of those jobs) / tokensMillions. */
+  costPerMillionTokens: number | null;
+}
+
+export interface Savings {
+  /** baseline.totalCost − this schedule's totalCost. */
+  amount: number;
+  /** amount / |baseline.totalCost| × 100, null when the baseline costs 0. */
+  pct: number | null;
+}
+
+export interface SolverStats {
+  /** Aggregated-LP size (also reported on the flow path, where the LP is not built). */
+  variables: number;
+  constraints: number;
+  classes: number;
+  components: number;
+  networkNodes: number;
+  networkArcs: number;
+  buildMs: number;
+  solveMs: number;
+  roundMs: number;
+  totalMs: number;
+}
+
+export type PlacementStatus = 'optimal' | 'timeout' | 'solver-error';
+
+export interface PlacementResult {
+  status: PlacementStatus;
+  /** Set when the schedule is the greedy heuristic instead of an optimum. */
+  fallback?: 'greedy';
+  message?: string;
+  solver: { name: string; method: 'flow' | 'lp' | 'greedy'; stats: SolverStats };
+  currency: string;
+  slotMinutes: number;
+  slotStartsUtc: string[];
+  /** Non-zero placements, ordered by job, cluster, slot. */
+  placements: Placement[];
+  jobs: JobResult[];
+  /** Figures of the published (rounded) schedule. */
+  totals: ScheduleTotals;
+  /** Figures of the fractional LP optimum (the bound); null on fallback. */
+  lpBound: ScheduleTotals | null;
+  /** totals.totalCost − lpBound.totalCost (≥ 0); null on fallback. */
+  roundingCost: number | null;
+  baselines: { home: ScheduleTotals; greedy: ScheduleTotals } | null;
+  savings: { vsHome: Savings; vsGreedy: Savings } | null;
+  warnings: ProblemIssue[];
+}

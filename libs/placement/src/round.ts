@@ -1,0 +1,446 @@
+import type { JobFlows } from './account.js';
+import { sortedCellsByCost } from './baselines.js';
+import type { NormalizedProblem, NormJob } from './normalize.js';
+
+/** Whole-GPU schedule: per job, cell → GPUs reserved and cell → GPU-hours of work (≤ GPUs × Δt). */
+export interface RoundedSchedule {
+  gpus: Map<number, number>[];
+  work: JobFlows;
+  /** GPU-hours the rounding could not place anywhere (become shortfall with reason `rounding`). */
+  lostGpuHours: Float64Array;
+}
+
+const FRACTION_EPS = 1e-9;
+/** Up to this many job × slot pairs both rounding candidates are laid out (see roundToWholeGpus). */
+const LAY_BOTH_MAX_JOB_SLOTS = 50_000;
+
+interface Move {
+  cell: number;
+  gpuHours: number;
+  extraGpus: number;
+}
+
+/**
+ * A job's cells in the rounded schedule: parallel arrays searched linearly. Jobs touch few cells, so
+ * this beats a Map and creates far less garbage at fleet size.
+ */
+class JobCells {
+  readonly cells: number[] = [];
+  readonly gpus: number[] = [];
+  readonly work: number[] = [];
+  indexOf(cell: number): number {
+    const cells = this.cells;
+    for (let k = 0; k < cells.length; k++) if (cells[k] === cell) return k;
+    return -1;
+  }
+  slot(cell: number): number {
+    let k = this.indexOf(cell);
+    if (k < 0) {
+      k = this.cells.length;
+      this.cells.push(cell);
+      this.gpus.push(0);
+      this.work.push(0);
+    }
+    return k;
+  }
+}
+
+class Rounding {
+  readonly T: number;
+  readonly slotHours: number;
+  readonly used: Int32Array;
+  readonly jobCells: JobCells[];
+  /** GPUs per (job, slot), flat: j·T + t. */
+  readonly slotGpus: Int32Array;
+  readonly cellsFor: (job: NormJob) => Int32Array;
+  /** Whole GPUs and cost per GPU-hour per cell (flat copies for the hot loops). */
+  readonly capGpus: Int32Array;
+  readonly cellCost: Float64Array;
+  readonly penalties: Float64Array;
+
+  constructor(
+    readonly norm: NormalizedProblem,
+    jobCount: number,
+  ) {
+    this.T = norm.slotCount;
+    this.slotHours = norm.slotHours;
+    this.used = new Int32Array(norm.clusters.length * this.T);
+    this.jobCells = Array.from({ length: jobCount }, () => new JobCells());
+    this.slotGpus = new Int32Array(jobCount * this.T);
+    this.cellsFor = sortedCellsByCost(norm);
+    this.capGpus = new Int32Array(this.used.length);
+    this.cellCost = new Float64Array(this.used.length);
+    norm.clusters.forEach((cluster, r) => {
+      this.capGpus.set(cluster.capGpus, r * this.T);
+      this.cellCost.set(cluster.costPerGpuHour, r * this.T);
+    });
+    this.penalties = Float64Array.from(norm.jobs, (job) => job.penaltyPerGpuHour);
+  }
+
+  cap(cell: number): number {
+    return this.capGpus[cell] ?? 0;
+  }
+
+  cost(cell: number): number {
+    return this.cellCost[cell] ?? 0;
+  }
+
+  addGpus(j: number, cell: number, count: number): void {
+    const t = cell % this.T;
+    this.used[cell] = (this.used[cell] ?? 0) + count;
+    this.slotGpus[j * this.T + t] = (this.slotGpus[j * this.T + t] ?? 0) + count;
+    const own = this.jobCells[j];
+    if (!own) return;
+    const k = own.slot(cell);
+    own.gpus[k] = (own.gpus[k] ?? 0) + count;
+  }
+
+  addWork(j: number, cell: number, gpuHours: number): void {
+    const own = this.jobCells[j];
+    if (!own) return;
+    const k = own.slot(cell);
+    own.work[k] = (own.work[k] ?? 0) + gpuHours;
+  }
+
+  /** Spare work capacity of the job's own GPUs in a cell. */
+  slack(j: number, cell: number): number {
+    const own = this.jobCells[j];
+    const k = own ? own.indexOf(cell) : -1;
+    if (!own || k < 0) return 0;
+    return Math.max(0, (own.gpus[k] ?? 0) * this.slotHours - (own.work[k] ?? 0));
+  }
+
+  /** The rounded schedule as per-job maps (GPUs, work); empty entries dropped. */
+  toSchedule(): { gpus: Map<number, number>[]; work: JobFlows } {
+    const tiny = FRACTION_EPS * this.slotHours;
+    const gpus = this.jobCells.map((own) => {
+      const out = new Map<number, number>();
+      own.cells.forEach((cell, k) => {
+        if ((own.gpus[k] ?? 0) > 0) out.set(cell, own.gpus[k] ?? 0);
+      });
+      return out;
+    });
+    const work = this.jobCells.map((own) => {
+      const out = new Map<number, number>();
+      own.cells.forEach((cell, k) => {
+        if ((own.work[k] ?? 0) > tiny) out.set(cell, own.work[k] ?? 0);
+      });
+      return out;
+    });
+    return { gpus, work };
+  }
+
+  freeGpus(j: number, cell: number): number {
+    const job = this.norm.jobs[j];
+    if (!job) return 0;
+    const inSlot = this.slotGpus[j * this.T + (cell % this.T)] ?? 0;
+    return Math.max(0, Math.min(this.cap(cell) - (this.used[cell] ?? 0), job.maxGpus - inSlot));
+  }
+
+  /**
+   * Plans to place `amount` GPU-hours of job j in its cheapest cells with room (own slack first, then
+   * free GPUs), cheaper than its penalty, optionally only in `slot` and never in `exclude`.
+   */
+  plan(j: number, amount: number, slot: number, exclude: number): { moves: Move[]; placed: number } {
+    const job = this.norm.jobs[j];
+    const moves: Move[] = [];
+    const plannedInSlot = new Map<number, number>();
+    let left = amount;
+    if (!job) return { moves, placed: 0 };
+    const cells = slot >= 0 ? this.slotCells(job, slot) : this.cellsFor(job);
+    const own = this.jobCells[j];
+    for (const cell of cells) {
+      if (left <= FRACTION_EPS * this.slotHours) break;
+      if ((this.cellCost[cell] ?? 0) >= job.penaltyPerGpuHour) break;
+      if (cell === exclude) continue;
+      // Full cell where the job holds no GPU: nothing to gain (the common case in tight fleets).
+      if ((this.used[cell] ?? 0) >= (this.capGpus[cell] ?? 0) && (own?.indexOf(cell) ?? -1) < 0) continue;
+      const t = cell % this.T;
+      const slack = this.slack(j, cell);
+      const free = Math.max(0, this.freeGpus(j, cell) - (plannedInSlot.get(t) ?? 0));
+      const take = Math.min(left, slack + free * this.slotHours);
+      if (!(take > FRACTION_EPS * this.slotHours)) continue;
+      const extraGpus = Math.max(0, Math.ceil((take - slack) / this.slotHours - FRACTION_EPS));
+      plannedInSlot.set(t, (plannedInSlot.get(t) ?? 0) + extraGpus);
+      moves.push({ cell, gpuHours: take, extraGpus });
+      left -= take;
+    }
+    return { moves, placed: amount - left };
+  }
+
+  /** The job's allowed cells in one slot, cheapest first. */
+  slotCells(job: NormJob, slot: number): number[] {
+    const cells = job.allowed.map((r) => r * this.T + slot);
+    return cells.sort((a, b) => this.cost(a) - this.cost(b) || a - b);
+  }
+
+  apply(j: number, moves: Move[]): void {
+    for (const m of moves) {
+      if (m.extraGpus > 0) this.addGpus(j, m.cell, m.extraGpus);
+      this.addWork(j, m.cell, m.gpuHours);
+    }
+  }
+}
+
+/** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
+/** Growable flat store of fractional pieces grouped per (job, slot). */
+class Groups {
+  job: number[] = [];
+  slot: number[] = [];
+  fraction: number[] = [];
+  key: number[] = [];
+  /** Pieces of group g: pieceCell / pieceFraction[pieceStart[g] .. pieceStart[g] + pieceCount[g]). */
+  pieceStart: number[] = [];
+  pieceCount: number[] = [];
+  pieceCell: number[] = [];
+}
+
+/** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
+class Placer {
+  readonly groups: Record<'interactive' | 'batch', Groups> = {
+    interactive: new Groups(),
+    batch: new Groups(),
+  };
+  readonly leftover = new Map<number, number>();
+
+  constructor(
+    readonly state: Rounding,
+    readonly flows: JobFlows,
+    readonly lost: Float64Array,
+    /** Work per GPU-hour of `flows` for job j in slot t (interactive flows that reserve whole GPUs). */
+    readonly workRatio: (j: number, t: number) => number,
+  ) {}
+
+  penalty(j: number): number {
+    return this.state.penalties[j] ?? 0;
+  }
+
+  addLeftover(j: number, gpuHours: number): void {
+    this.leftover.set(j, (this.leftover.get(j) ?? 0) + gpuHours);
+  }
+
+  /** Phase 1: ⌊GPUs⌋ everywhere (clamped to free GPUs); fractional parts grouped per (job, slot). */
+  floors(jobs: number[]): void {
+    const { state, flows } = this;
+    const { T, slotHours } = state;
+    const cells: number[] = [];
+    const fractions: number[] = [];
+    for (const j of jobs) {
+      cells.length = 0;
+      fractions.length = 0;
+      for (const [cell, gpuHours] of flows[j] ?? []) {
+        if (!(gpuHours > 0)) continue;
+        const exact = gpuHours / slotHours;
+        let whole = Math.floor(exact + FRACTION_EPS);
+        const fraction = exact - whole;
+        const free = state.freeGpus(j, cell);
+        const ratio = this.workRatio(j, cell % T);
+        if (whole > free) {
+          // Only when the input does not fit whole GPUs (fallback schedules): move the excess.
+          this.addLeftover(j, (whole - free) * slotHours * ratio);
+          whole = free;
+        }
+        if (whole > 0) {
+          state.addGpus(j, cell, whole);
+          state.addWork(j, cell, Math.min(gpuHours, whole * slotHours) * ratio);
+        }
+        if (fraction > FRACTION_EPS) {
+          cells.push(cell);
+          fractions.push(fraction);
+        }
+      }
+      if (cells.length === 0) continue;
+      // Group by slot, pieces of a group cheapest cell first.
+      const order = cells.map((_c, k) => k);
+      order.sort(
+        (x, y) =>
+          ((cells[x] ?? 0) % T) - ((cells[y] ?? 0) % T) ||
+          state.cost(cells[x] ?? 0) - state.cost(cells[y] ?? 0) ||
+          (cells[x] ?? 0) - (cells[y] ?? 0),
+      );
+      const g = this.groups[state.norm.jobs[j]?.kind ?? 'batch'];
+      let current = -1;
+      for (const k of order) {
+        const cell = cells[k] ?? 0;
+        const t = cell % T;
+        if (t !== current) {
+          current = t;
+          g.job.push(j);
+          g.slot.push(t);
+          g.fraction.push(0);
+          g.key.push(0);
+          g.pieceStart.push(g.pieceCell.length);
+          g.pieceCount.push(0);
+        }
+        const last = g.job.length - 1;
+        g.pieceCell.push(cell);
+        g.pieceCount[last] = (g.pieceCount[last] ?? 0) + 1;
+        g.fraction[last] = (g.fraction[last] ?? 0) + (fractions[k] ?? 0);
+        g.key[last] = (state.penalties[j] ?? 0) * (g.fraction[last] ?? 0);
+      }
+    }
+  }
+
+  /** Phase 2: each (job, slot) group takes ⌈Σ fractions⌉ GPUs in its cheapest cells, most penalty first. */
+  roundUp(kind: 'interactive' | 'batch'): void {
+    const { state } = this;
+    const slotHours = state.slotHours;
+    const g = this.groups[kind];
+    const key = Float64Array.from(g.key);
+    const order = new Uint32Array(key.length);
+    for (let k = 0; k < order.length; k++) order[k] = k;
+    // Ties keep creation order (job, then slot).
+    order.sort((a, b) => (key[b] ?? 0) - (key[a] ?? 0) || a - b);
+    for (const k of order) {
+      const j = g.job[k] ?? 0;
+      const ratio = this.workRatio(j, g.slot[k] ?? 0);
+      let left = (g.fraction[k] ?? 0) * slotHours;
+      const start = g.pieceStart[k] ?? 0;
+      const end = start + (g.pieceCount[k] ?? 0);
+      for (let p = start; p < end; p++) {
+        const cell = g.pieceCell[p] ?? 0;
+        while (left > FRACTION_EPS * slotHours && state.freeGpus(j, cell) >= 1) {
+          const take = Math.min(left, slotHours);
+          state.addGpus(j, cell, 1);
+          state.addWork(j, cell, take * ratio);
+          left -= take;
+        }
+      }
+      if (left > FRACTION_EPS * slotHours) this.addLeftover(j, left * ratio);
+    }
+  }
+
+  /** Phase 3: leftovers to own slack / free GPUs (interactive: same slot, may free a batch GPU). */
+  settle(kind: 'interactive' | 'batch'): void {
+    const { state, flows } = this;
+    const { T, slotHours, norm } = state;
+    const jobs = [...this.leftover.keys()].filter((j) => norm.jobs[j]?.kind === kind);
+    jobs.sort((a, b) => this.penalty(b) - this.penalty(a) || a - b);
+    for (const j of jobs) {
+      const job = norm.jobs[j];
+      const amount = this.leftover.get(j) ?? 0;
+      this.leftover.delete(j);
+      if (!job || !(amount > FRACTION_EPS * slotHours)) continue;
+      let placed = 0;
+      if (kind === 'batch') {
+        const plan = state.plan(j, amount, -1, -1);
+        state.apply(j, plan.moves);
+        placed = plan.placed;
+      } else {
+        // Interactive work stays in its slot: per slot, place what is still missing.
+        const want = new Float64Array(T);
+        for (const [cell, v] of flows[j] ?? [])
+          want[cell % T] = (want[cell % T] ?? 0) + v * this.workRatio(j, cell % T);
+        const own = state.jobCells[j];
+        own?.cells.forEach((cell, k) => (want[cell % T] = (want[cell % T] ?? 0) - (own.work[k] ?? 0)));
+        for (let t = 0; t < T; t++) {
+          const missing = want[t] ?? 0;
+          if (!(missing > FRACTION_EPS * slotHours)) continue;
+          const plan = state.plan(j, missing, t, -1);
+          state.apply(j, plan.moves);
+          placed += plan.placed;
+        }
+      }
+      const lostHere = amount - placed;
+      if (lostHere > FRACTION_EPS * slotHours) this.lost[j] = (this.lost[j] ?? 0) + lostHere;
+    }
+  }
+}
+
+function lay(
+  norm: NormalizedProblem,
+  flows: JobFlows,
+  workRatio: (j: number, t: number) => number,
+): { state: Rounding; lostGpuHours: Float64Array; cost: number } {
+  const state = new Rounding(norm, flows.length);
+  const lostGpuHours = new Float64Array(flows.length);
+  const interactive: number[] = [];
+  const batch: number[] = [];
+  norm.jobs.forEach((job) => (job.kind === 'interactive' ? interactive : batch).push(job.index));
+  const placer = new Placer(state, flows, lostGpuHours, workRatio);
+  placer.floors(interactive);
+  placer.floors(batch);
+  placer.roundUp('interactive');
+  placer.settle('interactive');
+  placer.roundUp('batch');
+  placer.settle('batch');
+  // Energy + carbon + penalty of the rounded work decide between candidates (stability is accounted
+  // exactly afterwards).
+  let cost = 0;
+  state.jobCells.forEach((own, j) => {
+    const job = norm.jobs[j];
+    if (!job) return;
+    let served = 0;
+    own.cells.forEach((cell, k) => {
+      const v = own.work[k] ?? 0;
+      served += v;
+      cost += v * (state.cellCost[cell] ?? 0);
+    });
+    cost += Math.max(0, job.demandGpuHours - served) * job.penaltyPerGpuHour;
+  });
+  return { state, lostGpuHours, cost };
+}
+
+/**
+ * A re-solve for rounding: the same problem on whole GPUs (capacity ⌊GPUs⌋) where each interactive
+ * job asks for ⌈servable GPUs⌉ per slot, so the optimiser itself makes room for whole-GPU interactive
+ * reservations. Returns the job-level schedule (interactive flows = reserved GPU-hours) or null.
+ */
+export type WholeGpuResolver = (wholeNorm: NormalizedProblem) => JobFlows | null;
+
+/** The problem as seen by `WholeGpuResolver` (see there). */
+export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
+  const hours = norm.slotHours;
+  return {
+    ...norm,
+    clusters: norm.clusters.map((cluster) => ({
+      ...cluster,
+      capGpuHours: Float64Array.from(cluster.capGpus, (g) => g * hours),
+    })),
+    jobs: norm.jobs.map((job) =>
+      job.servableBySlot
+        ? {
+            ...job,
+            servableBySlot: job.servableBySlot.map((d) => Math.ceil(d / hours - FRACTION_EPS) * hours),
+          }
+        : job,
+    ),
+  };
+}
+
+/**
+ * Rounds a fractional schedule to whole GPUs, keeping capacity (whole GPUs, power cap), maxGpus and
+ * windows. Candidates, the cheapest wins (A only up to LAY_BOTH_MAX_JOB_SLOTS job-slots when B exists):
+ *  A. the LP schedule laid onto whole GPUs (`Placer`: floors, then per (job, slot) ⌈Σ fractions⌉
+ *     GPUs in its cheapest cells — interactive first, as it cannot move in time — then leftovers to
+ *     the job's own slack or free GPUs: same slot for interactive, any window slot for batch);
+ *  B. with `resolve`: the whole-GPU re-solve (`wholeGpuProblem`) laid the same way, interactive work
+ *     scaled back from reserved to demanded GPU-hours.
+ * Rounding up keeps the work unchanged (the extra GPU finishes early). The LP optimum stays a lower
+ * bound of the result, so the rounding cost is ≥ 0. Pure.
+ */
+export function roundToWholeGpus(
+  norm: NormalizedProblem,
+  flows: JobFlows,
+  resolve?: WholeGpuResolver,
+): RoundedSchedule {
+  // Candidate A is rarely better than B on large fleets (measured: never above a few thousand jobs),
+  // so it is only tried when it is cheap or B is not available.
+  const tryBoth = !resolve || norm.jobs.length * norm.slotCount <= LAY_BOTH_MAX_JOB_SLOTS;
+  let best = tryBoth ? lay(norm, flows, () => 1) : null;
+  if (resolve) {
+    const whole = wholeGpuProblem(norm);
+    const wholeFlows = resolve(whole);
+    if (wholeFlows) {
+      const ratio = (j: number, t: number): number => {
+        const asked = whole.jobs[j]?.servableBySlot?.[t];
+        const real = norm.jobs[j]?.servableBySlot?.[t];
+        return asked === undefined || real === undefined || !(asked > 0) ? 1 : real / asked;
+      };
+      const candidate = lay(norm, wholeFlows, ratio);
+      if (!best || candidate.cost < best.cost) best = candidate;
+    }
+  }
+  best ??= lay(norm, flows, () => 1);
+  return { ...best.state.toSchedule(), lostGpuHours: best.lostGpuHours };
+}

@@ -1,0 +1,336 @@
+import { describe, expect, it } from 'vitest';
+import type { PlacementProblem } from './model.js';
+import type { PlacementResult, SolveOptions } from './result.js';
+import { solvePlacement } from './solve.js';
+import { batch, cluster, expectValid, interactive, lpByCell, problem } from './test-support.js';
+
+// Clusters in these cases draw 1 kW per GPU at PUE 1 (unless stated), so one GPU-hour is one kWh and
+// costs price / 1000 in EUR. Penalty is 10 EUR per unserved GPU-hour unless stated.
+
+interface Case {
+  name: string;
+  problem: PlacementProblem;
+  /** LP GPU-hours per "cluster@slot". */
+  cells: Record<string, number>;
+  /** lpBound.totalCost. */
+  cost: number;
+  shortfall?: Record<string, number>;
+}
+
+const cases: Case[] = [
+  {
+    name: 'cheaper zone wins',
+    problem: problem(1, [cluster('fra', [40], 10), cluster('ams', [80], 10)], [batch('b', 8, 8)]),
+    cells: { 'fra@0': 8 },
+    cost: 8 * 0.04, // 8 GPUh × 40 EUR/MWh
+  },
+  {
+    name: 'batch waits for the cheap hour',
+    problem: problem(3, [cluster('fra', [90, 30, 60], 10)], [batch('b', 10, 10)]),
+    cells: { 'fra@1': 10 },
+    cost: 10 * 0.03,
+  },
+  {
+    name: 'capacity spills to the next cheapest cluster',
+    problem: problem(2, [cluster('fra', [30, 30], 4), cluster('ams', [50, 50], 10)], [batch('b', 10, 10)]),
+    cells: { 'fra@0': 4, 'fra@1': 4, 'ams@0': 1, 'ams@1': 1 }, // any 2 GPUh in ams cost the same
+    cost: 8 * 0.03 + 2 * 0.05,
+  },
+  {
+    name: 'maxGpus spreads work over slots',
+    problem: problem(2, [cluster('fra', [10, 100], 10)], [batch('b', 8, 4)]),
+    cells: { 'fra@0': 4, 'fra@1': 4 }, // at most 4 GPUs × 1 h per slot
+    cost: 4 * 0.01 + 4 * 0.1,
+  },
+  {
+    name: 'deadline too close for maxGpus',
+    problem: problem(4, [cluster('fra', [50, 50, 50, 10], 10)], [batch('b', 10, 2, { deadlineSlot: 3 })]),
+    cells: { 'fra@0': 2, 'fra@1': 2, 'fra@2': 2 }, // 2 GPUs × 3 slots; the cheap slot 3 is past the deadline
+    cost: 6 * 0.05 + 4 * 10,
+    shortfall: { deadline: 4 },
+  },
+  {
+    name: 'interactive demand cannot move in time',
+    problem: problem(2, [cluster('fra', [100, 10], 10)], [interactive('i', [3, 3], 4)]),
+    cells: { 'fra@0': 3, 'fra@1': 3 },
+    cost: 3 * 0.1 + 3 * 0.01,
+  },
+  {
+    name: 'interactive demand above maxGpus',
+    problem: problem(1, [cluster('fra', [20], 10)], [interactive('i', [5], 3)]),
+    cells: { 'fra@0': 3 },
+    cost: 3 * 0.02 + 2 * 10,
+    shortfall: { parallelism: 2 },
+  },
+  {
+    name: 'penalty below the price: leave it unserved',
+    problem: problem(1, [cluster('fra', [500], 10)], [batch('b', 5, 5, { penaltyPerGpuHour: 0.2 })]),
+    cells: {},
+    cost: 5 * 0.2, // 0.2 EUR/GPUh < 0.5 EUR/GPUh
+    shortfall: { price: 5 },
+  },
+  {
+    name: 'negative price is used',
+    problem: problem(2, [cluster('fra', [-20, 50], 10)], [batch('b', 5, 10)]),
+    cells: { 'fra@0': 5 },
+    cost: 5 * -0.02,
+  },
+  {
+    name: 'price spike to the market cap is avoided',
+    problem: problem(
+      2,
+      [cluster('fra', [4000, 60], 10), cluster('ams', [70, 70], 10)],
+      [interactive('i', [5, 5], 5)],
+    ),
+    cells: { 'ams@0': 5, 'fra@1': 5 },
+    cost: 5 * 0.07 + 5 * 0.06,
+  },
+  {
+    name: 'zero capacity',
+    problem: problem(2, [cluster('fra', [50, 50], 0)], [batch('b', 3, 3)]),
+    cells: {},
+    cost: 3 * 10,
+    shortfall: { capacity: 3 },
+  },
+  {
+    name: 'demand above total capacity',
+    problem: problem(2, [cluster('fra', [50, 60], 2)], [batch('b', 10, 10)]),
+    cells: { 'fra@0': 2, 'fra@1': 2 },
+    cost: 2 * 0.05 + 2 * 0.06 + 6 * 10,
+    shortfall: { capacity: 6 },
+  },
+  {
+    name: 'residency excludes every cluster',
+    problem: problem(1, [cluster('fra', [50], 10)], [batch('b', 2, 2, { residencyZones: ['US-CAL'] })]),
+    cells: {},
+    cost: 2 * 10,
+    shortfall: { residency: 2 },
+  },
+  {
+    name: 'latency SLA excludes every cluster',
+    problem: problem(
+      1,
+      [cluster('fra', [50], 10, { latencyMsByOrigin: { 'eu-users': 35 } })],
+      [interactive('i', [2], 2, { origin: 'eu-users', latencySlaMs: 20 })],
+    ),
+    cells: {},
+    cost: 2 * 10,
+    shortfall: { latency: 2 },
+  },
+  {
+    name: 'operator pin keeps it out',
+    problem: problem(1, [cluster('fra', [50], 10)], [batch('b', 2, 2, { pins: { mustNotRunIn: ['fra'] } })]),
+    cells: {},
+    cost: 2 * 10,
+    shortfall: { pinned: 2 },
+  },
+  {
+    name: 'power cap lowers capacity',
+    // 5 kW cap / (1 kW × PUE 1.25) = 4 GPUs in fra; the rest goes to ams.
+    problem: problem(
+      1,
+      [cluster('fra', [30], 10, { pue: 1.25, powerCapKw: [5] }), cluster('ams', [90], 10)],
+      [batch('b', 10, 10)],
+    ),
+    cells: { 'fra@0': 4, 'ams@0': 6 },
+    cost: 4 * 1.25 * 0.03 + 6 * 0.09, // fra: 1.25 kWh per GPUh
+  },
+  {
+    name: 'carbon price moves work to the cleaner zone',
+    // fra: 0.05 + 100 EUR/t × 400 g/kWh / 1e6 = 0.09 EUR/GPUh; ams: 0.06 + 100 × 50 / 1e6 = 0.065.
+    problem: problem(
+      1,
+      [cluster('fra', [50], 10, { carbonGPerKwh: [400] }), cluster('ams', [60], 10, { carbonGPerKwh: [50] })],
+      [batch('b', 5, 5)],
+      { carbonPricePerTonne: 100 },
+    ),
+    cells: { 'ams@0': 5 },
+    cost: 5 * 0.065,
+  },
+  {
+    name: 'one-slot horizon, two jobs share a cluster',
+    problem: problem(
+      1,
+      [cluster('fra', [40], 6), cluster('ams', [60], 6)],
+      [batch('a', 4, 4), batch('b', 4, 4)],
+    ),
+    cells: { 'fra@0': 6, 'ams@0': 2 },
+    cost: 6 * 0.04 + 2 * 0.06,
+  },
+];
+
+const methods: SolveOptions['method'][] = ['flow', 'lp'];
+
+describe.each(methods)('solvePlacement (method %s)', (method) => {
+  it.each(cases)('$name', ({ problem: p, cells, cost, shortfall }) => {
+    const result = solvePlacement(p, { method });
+    expect(result.status).toBe('optimal');
+    expect(result.lpBound?.totalCost).toBeCloseTo(cost, 9);
+    if (!(cells['ams@0'] === 1 && cells['ams@1'] === 1)) expect(lpByCell(result)).toEqual(cells);
+    const reasons: Record<string, number> = {};
+    for (const job of result.jobs)
+      for (const r of job.shortfall.reasons) reasons[r.reason] = (reasons[r.reason] ?? 0) + r.gpuHours;
+    expect(reasons).toEqual(shortfall ?? {});
+    expectValid(p, result);
+    expect(result.roundingCost).toBeGreaterThanOrEqual(-1e-9);
+  });
+});
+
+describe('solvePlacement', () => {
+  it('handles empty inputs', () => {
+    const none = solvePlacement(problem(2, [cluster('fra', [1, 2], 1)], []));
+    expect(none.status).toBe('optimal');
+    expect(none.totals.totalCost).toBe(0);
+    expect(none.placements).toEqual([]);
+    const noClusters = solvePlacement(problem(2, [], [batch('b', 3, 1)]));
+    expect(noClusters.jobs[0]?.shortfall.reasons).toEqual([{ reason: 'capacity', gpuHours: 3 }]);
+    const noSlots = solvePlacement(problem(0, [cluster('fra', [], [])], [batch('b', 3, 1)]));
+    expect(noSlots.jobs[0]?.outcome).toBe('unplaceable');
+    expect(noSlots.jobs[0]?.shortfall.reasons).toEqual([{ reason: 'deadline', gpuHours: 3 }]);
+  });
+
+  it('reports home and greedy baselines and savings', () => {
+    // Home runs at the earliest slot (90 EUR/MWh): 10 × 0.09 = 0.9; greedy and the LP use slot 1: 0.3.
+    const result = solvePlacement(problem(3, [cluster('fra', [90, 30, 60], 10)], [batch('b', 10, 10)]));
+    expect(result.baselines?.home.totalCost).toBeCloseTo(0.9, 12);
+    expect(result.baselines?.greedy.totalCost).toBeCloseTo(0.3, 12);
+    expect(result.savings?.vsHome.amount).toBeCloseTo(0.6, 12);
+    expect(result.savings?.vsHome.pct).toBeCloseTo(66.6667, 3);
+    expect(result.savings?.vsGreedy.pct).toBeCloseTo(0, 9);
+  });
+
+  it('home baseline leaves what does not fit at home unserved', () => {
+    // fra holds 2 GPUs; home puts the job there at slots 0..1 (4 GPUh), 6 GPUh unserved × 10 = 60.
+    const p = problem(2, [cluster('fra', [50, 50], 2), cluster('ams', [80, 80], 10)], [batch('b', 10, 10)]);
+    const result = solvePlacement(p);
+    expect(result.baselines?.home.unservedGpuHours).toBeCloseTo(6, 12);
+    expect(result.baselines?.home.totalCost).toBeCloseTo(4 * 0.05 + 60, 12);
+    expect(result.totals.unservedGpuHours).toBeCloseTo(0, 12);
+  });
+
+  it('energy, carbon and cost per million tokens', () => {
+    // 2 GPUh × 1 kW × PUE 1.5 = 3 kWh = 0.003 MWh; 3 kWh × 200 g = 600 g = 0.0006 t;
+    // cost 3 kWh × 0.05 = 0.15; tokens 2 GPUh × 1000 tok/s × 3600 = 7.2 M → 0.15 / 7.2.
+    const p = problem(
+      1,
+      [cluster('fra', [50], 4, { pue: 1.5, carbonGPerKwh: [200] })],
+      [batch('b', 2, 2, { tokensPerSecondPerGpu: 1000 })],
+    );
+    const totals = solvePlacement(p).totals;
+    expect(totals.energyMwh).toBeCloseTo(0.003, 12);
+    expect(totals.carbonTonnes).toBeCloseTo(0.0006, 12);
+    expect(totals.carbonCost).toBe(0);
+    expect(totals.energyCost).toBeCloseTo(0.15, 12);
+    expect(totals.tokensMillions).toBeCloseTo(7.2, 12);
+    expect(totals.costPerMillionTokens).toBeCloseTo(0.15 / 7.2, 12);
+  });
+
+  it('rounds to whole GPUs and reports the rounding cost', () => {
+    // LP: both 1.5-GPUh jobs in fra (3 GPUs, 0.03 EUR/GPUh) = 0.09. Whole GPUs: one job gets 2 GPUs in
+    // fra, the other 1 GPU in fra (1 GPUh) + 1 GPU in ams for its last 0.5 GPUh (0.06 EUR/GPUh):
+    // 2.5 × 0.03 + 0.5 × 0.06 = 0.105 → rounding cost 0.015.
+    const p = problem(
+      1,
+      [cluster('fra', [30], 3), cluster('ams', [60], 3)],
+      [interactive('a', [1.5], 2), interactive('b', [1.5], 2)],
+    );
+    for (const method of methods) {
+      const result = solvePlacement(p, { method });
+      expect(result.lpBound?.totalCost).toBeCloseTo(0.09, 12);
+      expect(result.totals.totalCost).toBeCloseTo(0.105, 12);
+      expect(result.roundingCost).toBeCloseTo(0.015, 12);
+      const gpus: Record<string, number> = {};
+      for (const pl of result.placements) gpus[pl.clusterId] = (gpus[pl.clusterId] ?? 0) + pl.gpus;
+      expect(gpus).toEqual({ fra: 3, ams: 1 });
+      expectValid(p, result);
+    }
+  });
+
+  describe('stability term', () => {
+    // The job ran in ams (52 EUR/MWh) before; fra is 50. Moving 4 GPUh saves 4 × 0.002 = 0.008.
+    const withCost = (costPerGpuHourMoved: number) =>
+      problem(1, [cluster('fra', [50], 10), cluster('ams', [52], 10)], [batch('b', 4, 4)], {
+        stability: {
+          costPerGpuHourMoved,
+          previous: [{ jobId: 'b', clusterId: 'ams', slotStartUtc: '2023-03-02T00:00:00Z', gpus: 4 }],
+        },
+      });
+
+    it.each(methods)('keeps the previous placement when moving saves less than it costs (%s)', (method) => {
+      const result = solvePlacement(withCost(0.01), { method }); // moving costs 4 × 0.01 = 0.04 > 0.008
+      expect(result.solver.method).toBe(method);
+      expect(lpByCell(result)).toEqual({ 'ams@0': 4 });
+      expect(result.lpBound?.totalCost).toBeCloseTo(4 * 0.052, 12);
+      expect(result.jobs[0]?.explanation?.cheaperCells[0]).toMatchObject({
+        clusterId: 'fra',
+        blockedBy: 'stability',
+      });
+    });
+
+    it.each(methods)('moves when the saving is larger (%s)', (method) => {
+      const result = solvePlacement(withCost(0.001), { method }); // moving costs 0.004 < 0.008
+      expect(lpByCell(result)).toEqual({ 'fra@0': 4 });
+      expect(result.lpBound?.stabilityCost).toBeCloseTo(0.004, 12);
+      expect(result.lpBound?.totalCost).toBeCloseTo(4 * 0.05 + 0.004, 12);
+    });
+
+    it('counts previous work that can no longer stay (outside the window now) as moved', () => {
+      // The job ran in ams at slot 0; its window now starts at slot 1: 4 GPUh moved × 0.01.
+      const p = withCost(0.01);
+      p.slotStartsUtc = ['2023-03-02T00:00:00Z', '2023-03-02T01:00:00Z'];
+      p.clusters = [cluster('fra', [50, 50], 10), cluster('ams', [52, 52], 10)];
+      p.jobs = [batch('b', 4, 4, { windowStartSlot: 1 })];
+      const result = solvePlacement(p);
+      expect(result.lpBound?.movedGpuHours).toBeCloseTo(4, 12);
+      expect(result.lpBound?.totalCost).toBeCloseTo(4 * 0.05 + 0.04, 12);
+    });
+  });
+
+  describe('explanations', () => {
+    it('names the constraint that blocked each cheaper cell', () => {
+      const p = problem(
+        3,
+        [
+          cluster('cheap', [10, 10, 10], 10, { zone: 'US-CAL', region: 'us' }),
+          cluster('full', [20, 20, 20], [1, 1, 1]),
+          cluster('capped', [25, 25, 25], 10, { powerCapKw: [0, 0, 0] }),
+          cluster('used', [60, 40, 60], 10),
+        ],
+        [batch('b', 6, 4, { residencyRegions: ['eu'], deadlineSlot: 2 })],
+      );
+      const result = solvePlacement(p);
+      const job = result.jobs[0];
+      expect(job?.explanation?.cheaperCells.map((c) => `${c.clusterId}:${c.blockedBy}`)).toEqual([
+        'cheap:residency',
+        'full:capacity',
+        'capped:power-cap',
+      ]);
+      expect(job?.explanation?.summary).toMatch(/^Placed 6\.00 of 6\.00 GPU-h in used/);
+      expect(job?.excludedClusters).toEqual([{ clusterId: 'cheap', reason: 'residency' }]);
+    });
+
+    it('explains an unplaceable job', () => {
+      const result = solvePlacement(
+        problem(1, [cluster('fra', [50], 1)], [batch('b', 1, 1, { allowedClusterIds: [] })]),
+      );
+      expect(result.jobs[0]?.outcome).toBe('unplaceable');
+      expect(result.jobs[0]?.explanation?.summary).toBe(
+        'Not placed: no allowed cluster (not-allowed). Marginal cost 10.0 EUR/GPU-h. Cheaper: fra slot 0 (not-allowed).',
+      );
+    });
+  });
+
+  it('never mutates its input', () => {
+    const p = problem(
+      3,
+      [cluster('fra', [90, 30, 60], 10)],
+      [batch('b', 10, 10), interactive('i', [1, 2, 3], 3)],
+    );
+    const before = structuredClone(p);
+    solvePlacement(p);
+    expect(p).toEqual(before);
+  });
+});
+
+/** Keeps TypeScript aware that PlacementResult is used by helpers in this file. */
+export type _Result = PlacementResult;

@@ -1,0 +1,31 @@
+/**
+ * @gridshift/scheduling — schedules from stored state, and their lifecycle. Plain functions and classes
+ * over a TypeORM DataSource (no Nest), shared by apps/planner and apps/admin-api.
+ *
+ * Planning phases (each testable alone): loadInputs → buildProblem → solve → roundPlacements → account →
+ * storeSchedule → (OutboxRelay publishes). `Planner` sequences them; `LeaderElection` keeps one planner
+ * active; `ScheduleLifecycle` approves / rejects; `requestPlan`, `runWhatIf`, `loadSchedule`,
+ * `diffSchedules` serve the admin API.
+ */
+export * from './account.js';
+export * from './assumptions.js';
+export * from './changes.js';
+export * from './errors.js';
+export * from './inputs.js';
+export * from './leader.js';
+export * from './lifecycle.js';
+export * from './notifications.js';
+export * from './orders.js';
+export * from './planner.js';
+export * from './problem.js';
+export * from './read.js';
+export * from './relay.js';
+export * from './requests.js';
+export * from './round.js';
+export * from './scenario.js';
+export * from './settings.js';
+export * from './snapshot.js';
+export * from './solve.js';
+export * from './sql.js';
+export * from './store.js';
+export * from './what-if.js';

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
+import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
+import { buildProblem } from './problem.js';
+import { loadPlacements } from './read.js';
+import { roundPlacements, type VerifyLevel } from './round.js';
+import type { ApprovalPolicy, PlanningSettings } from './settings.js';
+import { buildSnapshot, marketSignature, snapshotHash, type MarketSignature } from './snapshot.js';
+import { solve, solveInWorker, type SolveFn } from './solve.js';
+import { storeSchedule } from './store.js';
+
+/** Why a plan was made. */
+export type PlanTrigger =
+  'cron' | 'day-ahead' | 'price-change' | 'capacity-change' | 'manual' | 'override' | 'startup';
+
+export interface PlannerOptions {
+  settings: PlanningSettings;
+  approval: ApprovalPolicy;
+  /** Default: in a worker thread with `settings.solveTimeLimitMs`. */
+  solve?: SolveFn;
+  /** A fixed planning clock (tests, replays); default `settings.clock`. */
+  now?: () => Date;
+  /** How each result is checked before it is stored (default `constraints`). */
+  verify?: VerifyLevel;
+}
+
+export interface PlanContext {
+  /** The leader epoch this plan is written under (fenced by the database). */
+  epoch: number;
+  /** Plan requests this plan answers. */
+  requestIds?: string[];
+  /** Do not store a new version when the inputs hash equals the newest plan's (automatic triggers). */
+  skipIfUnchanged?: boolean;
+  /** Runs right before the store transaction (tests pause a leader here). */
+  beforeStore?: () => Promise<void>;
+}
+
+export type PlanOutcome =
+  | {
+      status: 'stored';
+      trigger: PlanTrigger;
+      scheduleId: string;
+      version: number;
+      scheduleStatus: 'draft' | 'approved' | 'published';
+      inputHash: string;
+      decision: ApprovalDecision;
+      placements: number;
+      orders: number;
+      savingsVsHomePct: number | null;
+      phaseMs: Record<string, number>;
+    }
+  | { status: 'skipped'; trigger: PlanTrigger; reason: 'unchanged' | 'nothing-to-plan'; inputHash?: string };
+
+const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
+
+/**
+ * The planning pipeline — loadInputs → buildProblem → solve → round → account → store (→ the relay
+ * publishes). Each phase is a separate function of this library; this class sequences them, keeps the
+ * schedule in force cached between plans, and times every phase.
+ */
+export class Planner {
+  private inForce: PreviousSchedule | null | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: PlannerOptions,
+  ) {}
+
+  get settings(): PlanningSettings {
+    return this.options.settings;
+  }
+
+  /** The planning clock. */
+  async now(): Promise<Date> {
+    if (this.options.now) return this.options.now();
+    return planningNow(this.dataSource, this.options.settings.clock);
+  }
+
+  /** Makes one plan and stores it (auto-approved with its outbox rows when the policy allows). */
+  async plan(trigger: PlanTrigger, context: PlanContext): Promise<PlanOutcome> {
+    const phaseMs: Record<string, number> = {};
+    const { settings } = this.options;
+    let t = performance.now();
+    const now = await this.now();
+    const [inputs, previous, dayAhead] = await Promise.all([
+      loadInputs(this.dataSource, { settings, now }),
+      this.scheduleInForce(),
+      dayAheadIssues(this.dataSource),
+    ]);
+    phaseMs.loadInputs = ms(t);
+    if (inputs.clusters.length === 0 || (inputs.jobs.length === 0 && previous === null)) {
+      return { status: 'skipped', trigger, reason: 'nothing-to-plan' };
+    }
+
+    t = performance.now();
+    const built = buildProblem(inputs, { previous: previous?.placements });
+    phaseMs.buildProblem = ms(t);
+
+    // The worker solves while this thread builds the snapshot and its hash.
+    const solveStartedAt = performance.now();
+    const solving = solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
+    t = performance.now();
+    const market = marketSignature(inputs, dayAhead);
+    const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
+    const inputHash = snapshotHash(snapshot);
+    phaseMs.snapshot = ms(t);
+    if (context.skipIfUnchanged) {
+      const latest = await this.dataSource.query<{ input_hash: string }[]>(
+        `select input_hash from schedules where kind = 'plan' order by version desc limit 1`,
+      );
+      if (latest[0]?.input_hash === inputHash) {
+        // Same inputs as the newest plan: the solve's result is not needed.
+        solving.catch(() => undefined);
+        return { status: 'skipped', trigger, reason: 'unchanged', inputHash };
+      }
+    }
+    const result = await solving;
+    phaseMs.solve = ms(solveStartedAt);
+
+    t = performance.now();
+    const rounded = roundPlacements(built.problem, result, { verify: this.options.verify });
+    phaseMs.round = ms(t);
+
+    t = performance.now();
+    const figures = account(result, rounded.placements, previous, rounded.warnings);
+    const decision = decideApproval(this.options.approval, figures.comparison, result.status);
+    phaseMs.account = ms(t);
+
+    await context.beforeStore?.();
+    t = performance.now();
+    const id = randomUUID();
+    const slotMs = inputs.slotMinutes * 60_000;
+    const horizonEndUtc = new Date(
+      Date.parse(inputs.horizonStartUtc) + inputs.slotStartsUtc.length * slotMs,
+    ).toISOString();
+    const stored = await storeSchedule(
+      this.dataSource,
+      {
+        id,
+        kind: 'plan',
+        trigger,
+        leaderEpoch: context.epoch,
+        horizonStartUtc: inputs.horizonStartUtc,
+        horizonEndUtc,
+        slotMinutes: inputs.slotMinutes,
+        snapshot,
+        inputHash,
+        account: figures,
+        assumptions: [...inputs.assumptions, ...built.assumptions],
+        approval: decision,
+        phaseMs,
+        placements: rounded.placements,
+      },
+      {
+        writerEpoch: context.epoch,
+        approve:
+          decision.decision === 'auto-approve'
+            ? { actor: 'planner', reason: decision.reasons.join('; ') }
+            : undefined,
+        planRequestIds: context.requestIds,
+      },
+    );
+    phaseMs.store = ms(t);
+    for (const [step, value] of Object.entries(stored.timingsMs)) phaseMs[`store.${step}`] = value;
+    if (stored.approval) {
+      this.inForce = {
+        id,
+        version: stored.version!,
+        horizonStartUtc: inputs.horizonStartUtc,
+        horizonEndUtc,
+        placements: rounded.placements,
+        totals: figures.totals,
+      };
+    }
+    return {
+      status: 'stored',
+      trigger,
+      scheduleId: id,
+      version: stored.version!,
+      scheduleStatus: stored.status as 'draft' | 'approved' | 'published',
+      inputHash,
+      decision,
+      placements: rounded.placements.length,
+      orders: stored.approval?.orders ?? 0,
+      savingsVsHomePct: result.savings?.vsHome.pct ?? null,
+      phaseMs,
+    };
+  }
+
+  /** The market signature stored with the newest plan, or null before the first plan. */
+  async plannedSignature(): Promise<MarketSignature | null> {
+    const rows = await this.dataSource.query<{ market: MarketSignature | null }[]>(
+      `select input_snapshot->'market' as market from schedules where kind = 'plan' order by version desc limit 1`,
+    );
+    return rows[0]?.market ?? null;
+  }
+
+  /** The market as it is now (prices and capacity only), for change detection. */
+  async currentSignature(): Promise<{ signature: MarketSignature; inputs: PlanningInputs }> {
+    const now = await this.now();
+    const [inputs, dayAhead] = await Promise.all([
+      loadInputs(this.dataSource, { settings: this.options.settings, now, withJobs: false }),
+      dayAheadIssues(this.dataSource),
+    ]);
+    return { signature: marketSignature(inputs, dayAhead), inputs };
+  }
+
+  /** The schedule in force, cached; re-read when an operator approved another one meanwhile. */
+  async scheduleInForce(): Promise<PreviousSchedule | null> {
+    const rows = await this.dataSource.query<
+      {
+        id: string;
+        version: number;
+        horizon_start: Date;
+        horizon_end: Date;
+        totals: PreviousSchedule['totals'];
+      }[]
+    >(
+      `select id, version, horizon_start, horizon_end, totals from schedules
+       where kind = 'plan' and status in ('approved','published') order by version desc limit 1`,
+    );
+    const r = rows[0];
+    if (!r) return (this.inForce = null);
+    if (this.inForce?.id === r.id) return this.inForce;
+    this.inForce = {
+      id: r.id,
+      version: r.version,
+      horizonStartUtc: r.horizon_start.toISOString(),
+      horizonEndUtc: r.horizon_end.toISOString(),
+      totals: r.totals,
+      placements: await loadPlacements(this.dataSource, r.id),
+    };
+    return this.inForce;
+  }
+}
+
+/** Newest day-ahead issue time per zone (price_freshness), for "a new day-ahead curve arrived". */
+export async function dayAheadIssues(db: DataSource): Promise<Record<string, string>> {
+  const rows = await db.query<{ zone: string; latest_issued_at: Date }[]>(
+    `select zone, latest_issued_at from price_freshness where market = 'day_ahead'`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.zone, r.latest_issued_at.toISOString()]));
+}

@@ -1,0 +1,148 @@
+// Backtest CLI: rolling-horizon planning of a fleet and its jobs over historical prices (no Kafka, no
+// PostgreSQL); writes report.md, daily.csv, hourly.csv, summary.json and SVG charts into --out.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  BacktestInputError,
+  createProgressBar,
+  runBacktestFromFiles,
+  summaryText,
+  type BacktestRunOptions,
+} from '#gridshift/backtest';
+import { findDataDir } from '#gridshift/datasets';
+import { SpecFileError, TraceFileError } from '#gridshift/fleet';
+
+const usage = `usage: npm run backtest -- --from 2023-03-01 --to 2023-03-15 [options]
+  --from DATE            first UTC day (YYYY-MM-DD)                          (required)
+  --to DATE              end UTC day, exclusive (YYYY-MM-DD)                 (required)
+  --step day|hour        plan each day once, or re-plan every hour           (default: day)
+  --horizon-hours N      hours each solve looks ahead, ≥ the step            (default: 24)
+  --fleet FILE           fleet file, JSON or YAML                            (default: data/demo/fleet.yaml)
+  --jobs FILE            job file, JSON or YAML                              (default: data/demo/jobs.yaml)
+  --prices DIR           folder with <ZONE>_electricity_prices_*.csv         (default: data/prices)
+  --carbon DIR|none      folder with <ZONE>_<year>_hourly.csv, or none       (default: data/carbon)
+  --fx FILE|none         exchange rates (units per base currency)            (default: data/fx-2023.json)
+  --carbon-price N       fleet currency per tonne CO2; 0 = report only       (default: 0)
+  --out DIR              report folder                                       (default: reports/backtest-<from>-<to>-<step>)
+Exit codes: 0 done, 2 bad arguments or input files, 1 anything else.`;
+
+/** A mistake in the arguments: printed with the usage, exit 2. */
+class UsageError extends Error {}
+
+function day(flag: string, value: string | undefined): number {
+  if (value === undefined) throw new UsageError(`${flag} is required`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value))
+    throw new UsageError(`${flag} must be a UTC day YYYY-MM-DD, got ${value}`);
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value)
+    throw new UsageError(`${flag} is not a valid date: ${value}`);
+  return ms;
+}
+
+function number(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${flag} must be a number, got ${value}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): BacktestRunOptions {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        step: { type: 'string' },
+        'horizon-hours': { type: 'string' },
+        fleet: { type: 'string' },
+        jobs: { type: 'string' },
+        prices: { type: 'string' },
+        carbon: { type: 'string' },
+        fx: { type: 'string' },
+        'carbon-price': { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  let dataDir: string | null = null;
+  try {
+    dataDir = findDataDir();
+  } catch {
+    dataDir = null;
+  }
+  const fromData = (flag: string, value: string | undefined, path: string): string => {
+    if (value !== undefined) return resolve(value);
+    if (dataDir === null)
+      throw new UsageError(`${flag} is required outside the gridshift repository (no data/ folder found)`);
+    return join(dataDir, path);
+  };
+  const step = values.step ?? 'day';
+  if (step !== 'day' && step !== 'hour') throw new UsageError(`--step must be day or hour, got ${step}`);
+  const fromMs = day('--from', values.from);
+  const toMs = day('--to', values.to);
+  const fxDefault = dataDir === null ? null : join(dataDir, 'fx-2023.json');
+  return {
+    fleetFile: fromData('--fleet', values.fleet, 'demo/fleet.yaml'),
+    jobsFile: fromData('--jobs', values.jobs, 'demo/jobs.yaml'),
+    pricesDir: fromData('--prices', values.prices, 'prices'),
+    carbonDir: values.carbon === 'none' ? null : fromData('--carbon', values.carbon, 'carbon'),
+    fxFile:
+      values.fx === 'none'
+        ? null
+        : values.fx !== undefined
+          ? resolve(values.fx)
+          : fxDefault && existsSync(fxDefault)
+            ? fxDefault
+            : null,
+    dataDir,
+    outDir: resolve(values.out ?? join('reports', `backtest-${values.from}-${values.to}-${step}`)),
+    fromMs,
+    toMs,
+    step,
+    horizonHours: number('--horizon-hours', values['horizon-hours'], 24),
+    carbonPricePerTonne: number('--carbon-price', values['carbon-price'], 0),
+  };
+}
+
+function main(): void {
+  const options = parseOptions(process.argv.slice(2));
+  const bar = createProgressBar(process.stderr, 'backtest');
+  const { result, files, runtimeMs } = runBacktestFromFiles(options, (p) => bar.update(p));
+  bar.finish();
+  process.stdout.write(`${summaryText(result)}\n`);
+  process.stdout.write(`runtime ${(runtimeMs / 1000).toFixed(1)} s; report: ${files[0] ?? options.outDir}\n`);
+}
+
+try {
+  main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    process.stderr.write(`backtest: ${error.message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  if (
+    error instanceof BacktestInputError ||
+    error instanceof SpecFileError ||
+    error instanceof TraceFileError
+  ) {
+    process.stderr.write(`backtest: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(
+    `backtest: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,271 @@
+// bench:reaction — time from publishing a price change on Kafka to the matching placement orders arriving
+// on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
+//   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { PlacementOrderV1 } from '#gridshift/contracts';
+import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
+import { createDataSource, migrate } from '#gridshift/persistence';
+import { topicNames } from '#gridshift/platform';
+import { parseCli, runCli, UsageError } from './lib/cli.js';
+import { ensureServices } from './lib/services.js';
+import { startNode, waitForHttp } from '../tests/support/processes.js';
+import {
+  currentHourMs,
+  generateClusters,
+  generateJobs,
+  loadMessage,
+  priceMessage,
+  seedClusters,
+  seedJobs,
+  zonePrice,
+} from '../tests/integration/planner-fixtures.js';
+
+const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 20] [--samples 20] [--json FILE]
+  --jobs N[,N…]   fleet sizes in jobs (70 % interactive, 30 % batch)      (default: 1000,5000)
+  --clusters N    clusters, spread over 8 real price zones                (default: 20)
+  --samples N     price changes measured per size (after one warm-up)     (default: 20)
+  --json FILE     also write the rows {jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
+
+interface Row {
+  jobs: number;
+  clusters: number;
+  slots: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const SLOTS = 24;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, rank))]!;
+}
+
+function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+async function measure(
+  jobsCount: number,
+  clustersCount: number,
+  samples: number,
+  services: { databaseUrl: string; brokers: string[] },
+): Promise<{ row: Row; phases: Record<string, number> }> {
+  const suffix = Math.random().toString(16).slice(2, 8);
+  const prefix = `bench-reaction-${suffix}.`;
+  const topics = topicNames(prefix);
+  const schema = `bench_reaction_${suffix}`;
+  const kafka = createKafka({ brokers: services.brokers, clientId: 'bench-reaction' });
+  await ensureTopics(
+    kafka,
+    [topics.prices, topics.pricesDlq, topics.clusterLoad, topics.clusterLoadDlq, topics.placements].map(
+      (topic) => ({
+        topic,
+        numPartitions: 3,
+        replicationFactor: 1,
+      }),
+    ),
+  );
+  const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
+  await ds.initialize();
+  await migrate(ds);
+  const h0 = currentHourMs();
+  const clusters = generateClusters(clustersCount);
+  await seedClusters(ds, clusters);
+  await seedJobs(ds, generateJobs(jobsCount, h0));
+
+  const common = {
+    DATABASE_URL: services.databaseUrl,
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: services.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    MIGRATE_ON_BOOT: 'false',
+  };
+  const ingest = startNode('dist/apps/ingest/src/main.js', {
+    ...common,
+    PORT: '23195',
+    INGEST_GROUP_ID: `bench-${suffix}`,
+  });
+  const planner = startNode('dist/apps/planner/src/main.js', {
+    ...common,
+    PORT: '23196',
+    PLANNER_CRON: '0 0 1 1 *',
+    // Every re-plan is published so each price change yields orders (the default policy may keep drafts).
+    PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
+    PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
+  });
+  const producer = new JsonProducer(kafka);
+  const consumer = kafka.consumer({ groupId: `bench-reaction-${suffix}`, maxWaitTimeInMs: 50 });
+  const arrivals = new Map<number, number[]>();
+  try {
+    for (const [app, port] of [
+      [ingest, 23195],
+      [planner, 23196],
+    ] as const) {
+      await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${app.output()}`);
+      });
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.placements, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        const at = performance.now();
+        const version = (JSON.parse(String(message.value)) as PlacementOrderV1).scheduleVersion;
+        const list = arrivals.get(version) ?? [];
+        list.push(at);
+        arrivals.set(version, list);
+        return Promise.resolve();
+      },
+    });
+
+    const publishedAfter = async (
+      version: number,
+      deadlineMs: number,
+    ): Promise<{ version: number; doneAt: number }> => {
+      for (;;) {
+        const rows = await ds.query<{ version: number; orders: number }[]>(
+          `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders
+           from schedules s where s.kind = 'plan' and s.version > $1 and s.status in ('approved','published','superseded')
+           order by s.version desc limit 1`,
+          [version],
+        );
+        const row = rows[0];
+        const seen = row ? (arrivals.get(row.version) ?? []) : [];
+        if (row && row.orders > 0 && seen.length >= row.orders) {
+          return { version: row.version, doneAt: Math.max(...seen.slice(0, row.orders)) };
+        }
+        if (performance.now() > deadlineMs) {
+          const recent = await ds.query<unknown[]>(
+            `select version, status, trigger, solver_stats->>'status' as solve, approval->'reasons' as reasons,
+                    (select count(*) from outbox o where o.schedule_id = s.id and o.status = 'pending') as pending
+             from schedules s where kind = 'plan' order by version desc limit 3`,
+          );
+          throw new Error(
+            `no published schedule after version ${version} in time; newest: ${JSON.stringify(recent)}\n` +
+              planner.output().slice(-6000),
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
+    // Warm-up: load for every cluster, a day-ahead curve for every zone, wait for the first published plan.
+    const zones = [...new Set(clusters.map((c) => c.zone))];
+    await producer.send(
+      topics.clusterLoad,
+      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
+    );
+    await producer.send(
+      topics.prices,
+      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
+    );
+    let last = await publishedAfter(0, performance.now() + 120_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    last = await publishedAfter(last.version - 1, performance.now() + 60_000);
+
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i += 1) {
+      // A new day-ahead curve for one zone: ×1.6 or ×0.5 of its usual shape, alternating.
+      const zone = zones[i % zones.length]!;
+      const factor = i % 2 === 0 ? 1.6 : 0.5;
+      const message = priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h) * factor, {
+        issuedAtMs: Date.now(),
+      });
+      const sentAt = performance.now();
+      await producer.send(topics.prices, [{ key: zone, value: message }]);
+      last = await publishedAfter(last.version, sentAt + 60_000);
+      latencies.push(last.doneAt - sentAt);
+      process.stdout.write(
+        `  ${jobsCount} jobs · sample ${i + 1}/${samples}: ${Math.round(last.doneAt - sentAt)} ms (v${last.version})\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const stats = await ds.query<{ phase_ms: Record<string, number>; lib: Record<string, number> }[]>(
+      `select solver_stats->'phaseMs' as phase_ms, solver_stats->'stats' as lib from schedules
+       where kind = 'plan' and version > 2`,
+    );
+    const phases: Record<string, number> = {};
+    for (const key of ['loadInputs', 'buildProblem', 'solve', 'round', 'account']) {
+      phases[key] = Math.round(median(stats.map((s) => s.phase_ms[key] ?? 0)));
+    }
+    // Inside `solve`: the placement library's own time (the rest is the worker thread round trip).
+    phases.libraryTotal = Math.round(median(stats.map((s) => s.lib.totalMs ?? 0)));
+    phases.libraryRound = Math.round(median(stats.map((s) => s.lib.roundMs ?? 0)));
+    const p50 = percentile(
+      [...latencies].sort((a, b) => a - b),
+      50,
+    );
+    phases.rest = Math.round(
+      p50 -
+        ['loadInputs', 'buildProblem', 'solve', 'round', 'account'].reduce((sum, k) => sum + phases[k]!, 0),
+    );
+    const sorted = [...latencies].sort((a, b) => a - b);
+    return {
+      row: {
+        jobs: jobsCount,
+        clusters: clustersCount,
+        slots: SLOTS,
+        samples,
+        p50Ms: Math.round(percentile(sorted, 50)),
+        p99Ms: Math.round(percentile(sorted, 99)),
+      },
+      phases,
+    };
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await Promise.all([planner.stop(), ingest.stop()]);
+    await ds.query(`drop schema "${schema}" cascade`);
+    await ds.destroy();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(usage, {
+    jobs: { type: 'string' },
+    clusters: { type: 'string' },
+    samples: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  const sizes = (args.jobs ?? '1000,5000').split(',').map(Number);
+  const clusters = Number(args.clusters ?? 20);
+  const samples = Number(args.samples ?? 20);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new UsageError('--jobs must be positive integers');
+  if (!Number.isInteger(clusters) || clusters < 1)
+    throw new UsageError('--clusters must be a positive integer');
+  if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a positive integer');
+  const services = ensureServices({ database: 'gridshift_bench', quiet: true });
+  const rows: Row[] = [];
+  const breakdown: Record<string, number>[] = [];
+  for (const jobs of sizes) {
+    const { row, phases } = await measure(jobs, clusters, samples, services);
+    rows.push(row);
+    breakdown.push(phases);
+  }
+  process.stdout.write(
+    '\n| jobs | clusters | slots | samples | p50 ms | p99 ms | median ms: load · build · solve (library, its rounding) · check · account · rest* |\n',
+  );
+  process.stdout.write('|---:|---:|---:|---:|---:|---:|---|\n');
+  rows.forEach((r, i) => {
+    const p = breakdown[i]!;
+    process.stdout.write(
+      `| ${r.jobs} | ${r.clusters} | ${r.slots} | ${r.samples} | ${r.p50Ms} | ${r.p99Ms} | ${p.loadInputs} · ${p.buildProblem} · ${p.solve} (${p.libraryTotal}, ${p.libraryRound}) · ${p.round} · ${p.account} · ${p.rest} |\n`,
+    );
+  });
+  process.stdout.write(
+    '*rest = p50 − the phases: Kafka → ingest → notify, debounce, store transaction, relay → Kafka → consumer.\n',
+  );
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+}
+
+runCli(usage, main);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `npm run demo`: installs what is missing, builds, and runs the whole pipeline on real sample data
+# (scripts/demo.ts). Arguments are passed through, e.g. `npm run demo -- --once`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ ! -d node_modules/@nestjs/core || ! -d node_modules/kafkajs ]]; then
+  echo "[demo] installing dependencies (npm ci)…"
+  npm ci --no-audit --no-fund
+fi
+if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+    if command -v apt-get >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+      echo "[demo] installing Java 17 and Maven for the local Kafka broker…"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null
+    else
+      echo "[demo] the local Kafka broker needs Java 17+ and Maven (or set KAFKA_BROKERS, or use infra/docker-compose.yml)" >&2
+      exit 1
+    fi
+  fi
+fi
+node scripts/build.mjs >/dev/null
+exec node dist/scripts/demo.js "$@"

@@ -1,0 +1,514 @@
+// The main job: the whole gridshift pipeline on real sample data.
+//   npm run demo [-- --once] [--date 2023-03-15]
+// Brings up Kafka and PostgreSQL, starts ingest, planner and admin-api, registers the demo fleet and jobs
+// through the admin API, replays a day of real prices and cluster load through Kafka, lets the planner plan
+// and publish, consumes the placement orders like a data center would, and prints a summary.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { decodePlacementOrder, TOPICS, type PlacementOrderV1 } from '#gridshift/contracts';
+import { findDataDir, SHIPPED_DATA, zoneRule } from '#gridshift/datasets';
+import {
+  interactiveTokensPerHour,
+  parseFleetFile,
+  parseJobFile,
+  readTraceProfiles,
+  type FleetFile,
+  type JobFile,
+} from '#gridshift/fleet';
+import { createKafka, JsonProducer } from '#gridshift/messaging';
+import { createDataSource } from '#gridshift/persistence';
+import { loadReportMessages, replay } from '#gridshift/simulation';
+import { parseCli, parseUtc, runCli, UsageError } from './lib/cli.js';
+import { ensureServices, repoRoot } from './lib/services.js';
+import { partnerMessages } from './simulate-partner.js';
+import { startNode, waitForHttp, type RunningProcess } from '../tests/support/processes.js';
+
+const usage = `usage: npm run demo -- [--once] [options]
+  --once               exit after the first schedule is published and its orders were consumed
+  --date YYYY-MM-DD    the day to plan (UTC); the shipped data covers 2023-03-01..2023-03-31 (default 2023-03-15)
+  --fleet FILE         fleet file                                    (default: data/demo/fleet.yaml)
+  --jobs FILE          job file                                      (default: data/demo/jobs.yaml)
+  --schema NAME        PostgreSQL schema of the demo, reset at start  (default: demo)
+  --topic-prefix P     prefix of the demo's Kafka topics, reset      (default: demo.)
+  --port-base N        admin-api on N, ingest N+1, planner N+2        (default: 3100)`;
+
+const HOUR_MS = 3_600_000;
+const started = Date.now();
+const say = (message: string) =>
+  process.stdout.write(`[demo ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
+
+interface Api {
+  base: string;
+  key: string;
+  call: <T>(method: string, path: string, body?: unknown) => Promise<T>;
+}
+
+function api(base: string, key: string): Api {
+  return {
+    base,
+    key,
+    call: async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Registers zones, clusters and jobs through the admin API, as an operator would. */
+async function register(
+  admin: Api,
+  fleet: FleetFile,
+  jobs: JobFile,
+  dayMs: number,
+  dataDir: string,
+  jobsDir: string,
+) {
+  for (const zone of new Set(fleet.clusters.map((c) => c.zone))) {
+    const rule = zoneRule(zone);
+    await admin.call('PUT', `/zones/${encodeURIComponent(zone)}`, {
+      name: zone,
+      currency: rule.currency,
+      timeZone: fleet.clusters.find((c) => c.zone === zone)?.timeZone ?? 'UTC',
+    });
+  }
+  for (const c of fleet.clusters) {
+    await admin.call('POST', '/clusters', {
+      id: c.id,
+      name: c.name ?? c.id,
+      region: c.region,
+      zone: c.zone,
+      gpuModel: c.gpuModel,
+      gpuTotal: c.gpuTotal,
+      kwPerGpu: c.kwPerGpu,
+      pue: c.pue,
+      powerCapKw: c.powerCapKw ?? null,
+      latencyMsByOrigin: c.latencyMsByOrigin,
+    });
+  }
+  const traces = readTraceProfiles(jobs.jobs, dataDir, jobsDir);
+  for (const j of jobs.jobs) {
+    const common = {
+      id: j.id,
+      name: j.name ?? j.id,
+      model: j.model,
+      tokensPerSecondPerGpu: j.tokensPerSecondPerGpu,
+      origin: j.origin,
+      latencySlaMs: j.latencySlaMs ?? null,
+      residency: j.residency,
+      tier: j.tier,
+      maxGpus: j.maxGpus,
+      homeClusterId: j.homeClusterId ?? null,
+    };
+    if (j.kind === 'interactive') {
+      const perHour = Array.from({ length: 24 }, (_, h) => interactiveTokensPerHour(j, h, traces));
+      const mean = perHour.reduce((s, v) => s + v, 0) / 24;
+      await admin.call('POST', '/jobs', {
+        ...common,
+        kind: 'interactive',
+        tokensPerHour: mean,
+        demandProfile: perHour.map((v) => (mean > 0 ? Math.round((v / mean) * 1e6) / 1e6 : 0)),
+      });
+    } else {
+      await admin.call('POST', '/jobs', {
+        ...common,
+        kind: 'batch',
+        totalTokens: j.totalTokens,
+        windowStart: new Date(dayMs + (j.windowStartHour ?? 0) * HOUR_MS).toISOString(),
+        deadline: new Date(dayMs + (j.deadlineHour ?? 24) * HOUR_MS).toISOString(),
+      });
+    }
+  }
+}
+
+/** A data center's view: consumes placement orders, validates them, keeps the newest version per cluster. */
+async function consumeOrders(brokers: string[], topic: string, signal: AbortSignal) {
+  const kafka = createKafka({ brokers, clientId: 'gridshift-demo-datacenter' });
+  const consumer = kafka.consumer({ groupId: `demo-datacenter-${randomBytes(4).toString('hex')}` });
+  const latest = new Map<string, PlacementOrderV1>();
+  let received = 0;
+  let invalid = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: ({ message }) => {
+      received += 1;
+      const decoded = decodePlacementOrder(message.key, message.value);
+      if (!decoded.ok) invalid += 1;
+      else {
+        const seen = latest.get(decoded.value.clusterId);
+        if (!seen || seen.scheduleVersion < decoded.value.scheduleVersion)
+          latest.set(decoded.value.clusterId, decoded.value);
+      }
+      return Promise.resolve();
+    },
+  });
+  signal.addEventListener('abort', () => void consumer.disconnect());
+  return { latest, stats: () => ({ received, invalid }) };
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(usage, {
+    once: { type: 'boolean' },
+    date: { type: 'string' },
+    fleet: { type: 'string' },
+    jobs: { type: 'string' },
+    schema: { type: 'string' },
+    'topic-prefix': { type: 'string' },
+    'port-base': { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  const dayMs = parseUtc('--date', args.date ?? '2023-03-15');
+  if (dayMs % (24 * HOUR_MS) !== 0) throw new UsageError('--date must be a UTC day, like 2023-03-15');
+  const dataDir = findDataDir(repoRoot);
+  if (
+    dayMs - 24 * HOUR_MS < Date.parse(SHIPPED_DATA.fromUtc) ||
+    dayMs + 24 * HOUR_MS > Date.parse(SHIPPED_DATA.toUtc)
+  )
+    throw new UsageError(
+      `--date must leave a day of shipped data on both sides (${SHIPPED_DATA.fromUtc} .. ${SHIPPED_DATA.toUtc})`,
+    );
+  const fleetPath = args.fleet ?? join(dataDir, 'demo/fleet.yaml');
+  const jobsPath = args.jobs ?? join(dataDir, 'demo/jobs.yaml');
+  const fleet = parseFleetFile(fleetPath, readFileSync(fleetPath, 'utf8'));
+  const jobs = parseJobFile(jobsPath, readFileSync(jobsPath, 'utf8'), fleet);
+  const schema = args.schema ?? 'demo';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new UsageError('--schema must be a lower-case SQL identifier');
+  const prefix = args['topic-prefix'] ?? 'demo.';
+  const portBase = Number(args['port-base'] ?? 3100);
+
+  say('bringing up Kafka and PostgreSQL');
+  const { databaseUrl, brokers } = ensureServices({ quiet: true });
+  say(`PostgreSQL ${databaseUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema}), Kafka ${brokers.join(',')}`);
+
+  // A clean slate: the demo's schema and topics are recreated on every run.
+  const ds = createDataSource({ url: databaseUrl, schema, poolMax: 2 });
+  await ds.initialize();
+  await ds.query(`drop schema if exists "${schema}" cascade`);
+  await ds.destroy();
+  const kafka = createKafka({ brokers, clientId: 'gridshift-demo' });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const stale = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (stale.length > 0) await kafkaAdmin.deleteTopics({ topics: stale });
+  await kafkaAdmin.disconnect();
+
+  const adminKey = `gsk_demo_${randomBytes(24).toString('base64url')}`;
+  const common = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+  };
+  const apps: RunningProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(apps.map((a) => a.stop('SIGTERM')));
+  };
+  const abort = new AbortController();
+  try {
+    say('starting admin-api, ingest and planner');
+    const adminApp = startNode('dist/apps/admin-api/src/main.js', {
+      ...common,
+      PORT: String(portBase),
+      ADMIN_BOOTSTRAP_KEY: adminKey,
+    });
+    apps.push(adminApp);
+    await waitForHttp(`http://127.0.0.1:${portBase}/ready`, 90_000).catch((e: unknown) => {
+      throw new Error(`admin-api did not become ready: ${String(e)}\n${adminApp.output().slice(-3000)}`);
+    });
+    const ingest = startNode('dist/apps/ingest/src/main.js', { ...common, PORT: String(portBase + 1) });
+    const planner = startNode('dist/apps/planner/src/main.js', {
+      ...common,
+      PORT: String(portBase + 2),
+      PLANNER_NOW: new Date(dayMs).toISOString(),
+      PLANNER_CRON: '0 0 1 1 *',
+      PLANNER_PRICE_MAX_AGE_HOURS: '48',
+      PLANNER_LOAD_MAX_AGE_MINUTES: '120',
+    });
+    apps.push(ingest, planner);
+    for (const [name, app, port] of [
+      ['ingest', ingest, portBase + 1],
+      ['planner', planner, portBase + 2],
+    ] as const) {
+      await waitForHttp(`http://127.0.0.1:${port}/ready`, 90_000).catch((e: unknown) => {
+        throw new Error(`${name} did not become ready: ${String(e)}\n${app.output().slice(-3000)}`);
+      });
+    }
+    const admin = api(`http://127.0.0.1:${portBase}`, adminKey);
+
+    say(`registering ${fleet.clusters.length} clusters and ${jobs.jobs.length} jobs through the admin API`);
+    await register(admin, fleet, jobs, dayMs, dataDir, dirname(jobsPath));
+
+    const orders = await consumeOrders(brokers, `${prefix}${TOPICS.placements}`, abort.signal);
+
+    const producer = new JsonProducer(kafka);
+    const zones = [...new Set(fleet.clusters.map((c) => c.zone))];
+    const priceMessages = partnerMessages({
+      dataDir,
+      zones,
+      fromUtc: new Date(dayMs - 24 * HOUR_MS).toISOString(),
+      toUtc: new Date(dayMs + 24 * HOUR_MS).toISOString(),
+      partnerId: 'demo-partner',
+    });
+    const loadMessages = loadReportMessages({
+      clusters: fleet.clusters,
+      fromUtc: new Date(dayMs - 24 * HOUR_MS).toISOString(),
+      toUtc: new Date(dayMs).toISOString(),
+      intervalMinutes: 15,
+    });
+    say(
+      `replaying ${loadMessages.length} load reports and ${priceMessages.length} day-ahead curves (real prices) through Kafka`,
+    );
+    await replay(
+      loadMessages,
+      (b) => producer.send(`${prefix}${TOPICS.clusterLoad}`, b).then(() => undefined),
+      { speed: Infinity },
+    );
+    await replay(priceMessages, (b) => producer.send(`${prefix}${TOPICS.prices}`, b).then(() => undefined), {
+      speed: Infinity,
+    });
+    await producer.disconnect();
+
+    await until('ingest to store every zone and cluster', async () => {
+      const fresh = await admin.call<{
+        items: { zone: string; market: string; latestIntervalStart: string }[];
+      }>('GET', '/prices/freshness');
+      const covered = fresh.items.filter(
+        (f) => Date.parse(f.latestIntervalStart) >= dayMs + 23 * HOUR_MS,
+      ).length;
+      const load = await admin.call<{ items: unknown[] }>('GET', '/load/latest');
+      return covered >= zones.length && load.items.length >= fleet.clusters.length ? true : undefined;
+    });
+    say('prices and load stored; asking the planner for a plan');
+    const request = await admin.call<{ id: string }>('POST', '/plans', { reason: 'demo' });
+    const done = await until('the plan', async () => {
+      const r = await admin.call<{ status: string; scheduleId: string | null; error: string | null }>(
+        'GET',
+        `/plans/${request.id}`,
+      );
+      if (r.status === 'failed') throw new Error(`planning failed: ${r.error}`);
+      return r.status === 'done' && r.scheduleId ? r : undefined;
+    });
+    const scheduleId = done.scheduleId!;
+    let schedule = await admin.call<ScheduleView>('GET', `/schedules/${scheduleId}`);
+    say(`schedule v${schedule.version} stored (${schedule.status})`);
+    if (schedule.status === 'draft') {
+      say('approving it as the operator');
+      await admin.call('POST', `/schedules/${scheduleId}/approve`, { reason: 'demo' });
+    }
+    schedule = await until('publication', async () => {
+      const s = await admin.call<ScheduleView>('GET', `/schedules/${scheduleId}`);
+      return s.status === 'published' ? s : undefined;
+    });
+    const version = schedule.version!;
+    const clustersWithOrders = await until('placement orders on Kafka', () => {
+      const got = [...orders.latest.values()].filter((o) => o.scheduleVersion === version);
+      return Promise.resolve(got.length > 0 && got.length >= countAffected(schedule) ? got : undefined);
+    });
+    say(`schedule v${version} published; ${clustersWithOrders.length} data centers received their orders`);
+    await printSummary(admin, schedule, jobs, fleet, clustersWithOrders, orders.stats());
+
+    if (args.once) {
+      say('--once: stopping');
+      return;
+    }
+    process.stdout.write(
+      `\nThe stack keeps running. Explore it:\n  admin API  http://127.0.0.1:${portBase}/docs   (Swagger UI)\n  API key    ${adminKey}\n` +
+        `  e.g.       curl -H "authorization: Bearer ${adminKey}" http://127.0.0.1:${portBase}/schedules\nCtrl-C stops everything.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    say('stopping');
+  } finally {
+    abort.abort();
+    await stopAll();
+  }
+}
+
+interface Totals {
+  totalCost: number;
+  energyCost: number;
+  energyMwh: number;
+  penaltyCost?: number;
+  unservedGpuHours?: number;
+  costPerMillionTokens?: number | null;
+}
+
+interface ScheduleView {
+  id: string;
+  status: string;
+  version: number | null;
+  currency?: string;
+  horizonStart?: string;
+  horizonEnd?: string;
+  costs?: {
+    currency: string;
+    gpuHours: number;
+    energyMwh: number;
+    energyCost: number;
+    carbonCost: number;
+    penaltyCost: number;
+    totalCost: number;
+  };
+  totals?: Totals & { tokensMillions?: number | null; servedGpuHours?: number };
+  baselines?: { home: Totals | null; greedy: Totals | null };
+  computedSavings?: {
+    vsHome: { baselineCost: number; amount: number; pct: number | null };
+    vsGreedy: { baselineCost: number; amount: number; pct: number | null };
+  };
+  byCluster?: { clusterId: string; gpuHours: number; energyMwh: number; energyCost: number; cost: number }[];
+  shortfalls?: unknown[];
+  assumptions?: unknown[];
+}
+
+/** Clusters a schedule places work on (each must receive an order). */
+function countAffected(schedule: ScheduleView): number {
+  return (schedule.byCluster ?? []).filter((c) => c.gpuHours > 0).length;
+}
+
+/** GPU-hours per job and cluster from the paginated placements endpoint. */
+async function jobPlacements(admin: Api, scheduleId: string): Promise<Map<string, Map<string, number>>> {
+  const byJob = new Map<string, Map<string, number>>();
+  let cursor: string | undefined;
+  do {
+    const page = await admin.call<{
+      items: { jobId: string; clusterId: string; gpuHours: number }[];
+      nextCursor: string | null;
+    }>(
+      'GET',
+      `/schedules/${scheduleId}/placements?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    for (const p of page.items) {
+      const clusters = byJob.get(p.jobId) ?? new Map<string, number>();
+      clusters.set(p.clusterId, (clusters.get(p.clusterId) ?? 0) + p.gpuHours);
+      byJob.set(p.jobId, clusters);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return byJob;
+}
+
+function money(amount: number, currency: string): string {
+  const rounded = Math.round(amount) === 0 ? 0 : amount; // no "-0"
+  return `${currency} ${rounded.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 })}`;
+}
+
+function pct(value: number | null | undefined): string {
+  if (value === null || value === undefined) return 'n/a';
+  return `${Math.abs(value) < 0.05 ? '0.0' : value.toFixed(1)} %`;
+}
+
+async function printSummary(
+  admin: Api,
+  schedule: ScheduleView,
+  jobs: JobFile,
+  fleet: FleetFile,
+  orders: PlacementOrderV1[],
+  stats: { received: number; invalid: number },
+): Promise<void> {
+  const currency = schedule.costs?.currency ?? schedule.currency ?? fleet.currency;
+  const costs = schedule.costs;
+  const home = schedule.baselines?.home;
+  const greedy = schedule.baselines?.greedy;
+  const out: string[] = [];
+  out.push(
+    '',
+    `=== gridshift schedule v${schedule.version} (${schedule.status}) for ${schedule.horizonStart} .. ${schedule.horizonEnd} ===`,
+    '',
+  );
+  out.push('| | gridshift | home baseline | greedy baseline |', '|---|---:|---:|---:|');
+  if (costs) {
+    out.push(
+      `| total cost (energy + carbon + unserved penalty) | ${money(costs.totalCost, currency)} | ${home ? money(home.totalCost, currency) : 'n/a'} | ${greedy ? money(greedy.totalCost, currency) : 'n/a'} |`,
+    );
+    out.push(
+      `| energy cost | ${money(costs.energyCost, currency)} | ${home ? money(home.energyCost, currency) : 'n/a'} | ${greedy ? money(greedy.energyCost, currency) : 'n/a'} |`,
+    );
+    out.push(
+      `| energy | ${costs.energyMwh.toFixed(1)} MWh | ${home ? `${home.energyMwh.toFixed(1)} MWh` : 'n/a'} | ${greedy ? `${greedy.energyMwh.toFixed(1)} MWh` : 'n/a'} |`,
+    );
+  }
+  // Tokens this schedule produces: GPU-hours per job and cluster × the job's tokens/s on that cluster's GPUs.
+  const byJob = await jobPlacements(admin, schedule.id);
+  const gpuModelOf = new Map(fleet.clusters.map((c) => [c.id, c.gpuModel]));
+  let tokens = 0;
+  for (const job of jobs.jobs)
+    for (const [clusterId, gpuHours] of byJob.get(job.id) ?? [])
+      tokens += gpuHours * 3600 * (job.tokensPerSecondPerGpu[gpuModelOf.get(clusterId) ?? ''] ?? 0);
+  const cpm = costs && tokens > 0 ? (costs.energyCost + costs.carbonCost) / (tokens / 1e6) : null;
+  out.push(
+    `| cost per million tokens | ${cpm ? `${currency} ${cpm.toFixed(4)}` : 'n/a'} | ${home?.costPerMillionTokens ? `${currency} ${home.costPerMillionTokens.toFixed(4)}` : 'n/a'} | ${greedy?.costPerMillionTokens ? `${currency} ${greedy.costPerMillionTokens.toFixed(4)}` : 'n/a'} |`,
+  );
+  out.push(
+    `| unserved GPU-hours | ${(schedule.totals?.unservedGpuHours ?? 0).toFixed(1)} | ${(home?.unservedGpuHours ?? 0).toFixed(1)} | ${(greedy?.unservedGpuHours ?? 0).toFixed(1)} |`,
+  );
+  const sv = schedule.computedSavings;
+  if (sv)
+    out.push(
+      '',
+      `savings: ${money(sv.vsHome.amount, currency)} (${pct(sv.vsHome.pct)}) vs home, ${money(sv.vsGreedy.amount, currency)} (${pct(sv.vsGreedy.pct)}) vs greedy`,
+    );
+  out.push(
+    '',
+    `shortfall: ${schedule.shortfalls?.length ? JSON.stringify(schedule.shortfalls) : 'none — every job fully served'}`,
+  );
+  if (schedule.assumptions?.length)
+    out.push(`assumptions: ${schedule.assumptions.length} (see GET /schedules/${schedule.id})`);
+
+  out.push('', `tokens: ${(tokens / 1e9).toFixed(1)} billion`);
+  out.push('', 'where each job went (GPU-hours per cluster):');
+  for (const job of jobs.jobs) {
+    const clusters = [...(byJob.get(job.id) ?? new Map<string, number>()).entries()]
+      .filter(([, h]) => h > 0.05)
+      .sort((a, b) => b[1] - a[1]);
+    const total = clusters.reduce((s, [, h]) => s + h, 0);
+    const where = clusters
+      .map(([c, h]) => `${c} ${((h / Math.max(total, 1e-9)) * 100).toFixed(0)}%`)
+      .join(', ');
+    out.push(
+      `  ${job.id.padEnd(16)} ${job.kind.padEnd(11)} ${total.toFixed(0).padStart(7)} GPUh  home ${job.homeClusterId ?? '-'}  → ${where || 'nothing placed'}`,
+    );
+  }
+  out.push('', 'per cluster:');
+  const zoneOf = new Map(fleet.clusters.map((c) => [c.id, c.zone]));
+  for (const c of schedule.byCluster ?? [])
+    out.push(
+      `  ${c.clusterId.padEnd(8)} ${String(zoneOf.get(c.clusterId) ?? '').padEnd(12)} ${c.gpuHours.toFixed(0).padStart(7)} GPUh  ${c.energyMwh.toFixed(1).padStart(6)} MWh  ${money(c.cost, currency)}`,
+    );
+  const ordered = orders.reduce(
+    (s, o) =>
+      s +
+      o.slots.reduce(
+        (t, slot) => t + slot.assignments.reduce((u, a) => u + a.gpus * (slot.minutes / 60), 0),
+        0,
+      ),
+    0,
+  );
+  out.push(
+    '',
+    `data-center side: ${stats.received} placement orders consumed from Kafka (${stats.invalid} invalid), ${orders.length} clusters hold version ${schedule.version}, ${ordered.toFixed(0)} GPU-hours reserved`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+runCli(usage, main);
