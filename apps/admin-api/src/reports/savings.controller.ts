@@ -5,7 +5,13 @@ import { Requires } from '../auth/roles.js';
 import { q } from '../http/query.js';
 import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '../http/zod.js';
 import { ScheduleViews } from '../schedules/schedule-views.js';
-import { costCells, effectiveSlots, savingsPct, scheduleSavings, type ScheduleSavings } from '../schedules/schedule-math.js';
+import {
+  costCells,
+  effectiveSlots,
+  savingsPct,
+  scheduleSavings,
+  type ScheduleSavings,
+} from '../schedules/schedule-math.js';
 import { ScheduleStore } from '../schedules/schedule.store.js';
 
 const MAX_DAYS = 92;
@@ -22,7 +28,9 @@ export const SavingsQuery = z
 
 const Figures = {
   gpuHours: z.number(),
-  cost: z.number().describe('Energy + carbon cost of the placements that ran, + attributed penalty and stability cost.'),
+  cost: z
+    .number()
+    .describe('Energy + carbon cost of the placements that ran, + attributed penalty and stability cost.'),
   homeCost: z.number().nullable(),
   greedyCost: z.number().nullable(),
   savingsVsHome: z.number().nullable(),
@@ -34,7 +42,9 @@ export const SavingsReportSchema = z
     from: z.string(),
     to: z.string(),
     currency: z.string().nullable(),
-    currencies: z.array(z.string()).describe('More than one means the schedules mixed currencies; sums are then meaningless.'),
+    currencies: z
+      .array(z.string())
+      .describe('More than one means the schedules mixed currencies; sums are then meaningless.'),
     method: z.string(),
     schedules: z.number().int(),
     rangeHours: z.number(),
@@ -49,7 +59,13 @@ export const SavingsReportSchema = z
     }),
     byDay: z.array(z.object({ date: z.string(), ...Figures })),
     bySchedule: z.array(
-      z.object({ id: z.string(), version: z.number().int(), effectiveSlots: z.number().int(), share: z.number(), ...Figures }),
+      z.object({
+        id: z.string(),
+        version: z.number().int(),
+        effectiveSlots: z.number().int(),
+        share: z.number(),
+        ...Figures,
+      }),
     ),
   })
   .meta({
@@ -76,7 +92,15 @@ export const SavingsReportSchema = z
         savingsVsGreedyPct: 2.8,
       },
       byDay: [
-        { date: '2024-03-01', gpuHours: 251000, cost: 17900.2, homeCost: 21960.5, greedyCost: 18420.7, savingsVsHome: 4060.3, savingsVsGreedy: 520.5 },
+        {
+          date: '2024-03-01',
+          gpuHours: 251000,
+          cost: 17900.2,
+          homeCost: 21960.5,
+          greedyCost: 18420.7,
+          savingsVsHome: 4060.3,
+          savingsVsGreedy: 520.5,
+        },
       ],
       bySchedule: [
         {
@@ -120,7 +144,9 @@ export class SavingsReporter {
   async report(from: Date, to: Date): Promise<SavingsReport> {
     const delivered = await this.store.delivered(from, to);
     const effective = effectiveSlots(delivered, from.getTime(), to.getTime());
-    const pairs = [...effective.entries()].flatMap(([scheduleId, slots]) => slots.map((slotStartMs) => ({ scheduleId, slotStartMs })));
+    const pairs = [...effective.entries()].flatMap(([scheduleId, slots]) =>
+      slots.map((slotStartMs) => ({ scheduleId, slotStartMs })),
+    );
     const cellsBySchedule = new Map<string, Awaited<ReturnType<ScheduleStore['cellsOfSlots']>>>();
     for (const cell of await this.store.cellsOfSlots(pairs)) {
       const list = cellsBySchedule.get(cell.scheduleId);
@@ -162,7 +188,10 @@ export class SavingsReporter {
       homeCost: 0 as number | null,
       greedyCost: 0 as number | null,
     };
-    const byDay = new Map<string, { gpuHours: number; cost: number; homeCost: number | null; greedyCost: number | null }>();
+    const byDay = new Map<
+      string,
+      { gpuHours: number; cost: number; homeCost: number | null; greedyCost: number | null }
+    >();
     for (const s of perSchedule) {
       totals.gpuHours += s.gpuHours;
       totals.energyMwh += s.energyMwh;
@@ -230,11 +259,15 @@ export class ReportsController {
 
   @Get('savings')
   @Requires('viewer')
-  @ApiOperation({ summary: 'Savings against the home and greedy baselines over a time range (per day and per schedule)' })
+  @ApiOperation({
+    summary: 'Savings against the home and greedy baselines over a time range (per day and per schedule)',
+  })
   @ApiZodQuery(SavingsQuery)
   @ApiZodResponse(200, 'SavingsReport', SavingsReportSchema, 'The report.')
   @ApiProblems([400, 'Invalid or too long range.'])
-  async savings(@Query(new ZodPipe(SavingsQuery)) query: z.output<typeof SavingsQuery>): Promise<SavingsReport> {
+  async savings(
+    @Query(new ZodPipe(SavingsQuery)) query: z.output<typeof SavingsQuery>,
+  ): Promise<SavingsReport> {
     return this.reporter.report(query.from, query.to);
   }
 }
