@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm test`: installs dependencies on a fresh clone, then runs every vitest tier (unit, integration, e2e).
+# Kafka and PostgreSQL are brought up by the test harness (tests/support/global-setup.ts) when not running.
+# Arguments go to vitest, e.g. `npm test -- --project unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ ! -x node_modules/.bin/vitest ]]; then
+  echo "[test] installing dependencies (npm ci)…"
+  npm ci --no-audit --no-fund
+fi
+exec node_modules/.bin/vitest run "$@"
