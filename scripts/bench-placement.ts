@@ -1,9 +1,11 @@
 /**
- * Placement-engine benchmark (not a test): `npm run bench:placement [-- --json FILE] [-- --sizes 1000x10x24,…]`.
+ * Placement-engine benchmark (not a test):
+ * `npm run bench:placement [-- --json FILE] [--sizes 1000x10x24,5kx20x24] [--repeat 3]`.
  *
  * For each size a fresh child process generates a seeded fleet, warms the JIT on a small instance,
- * times `solvePlacement` (default options: exact flow path, whole-GPU rounding, baselines, explanations),
- * reads its peak RSS, then solves the same class-aggregated LP with HiGHS (wasm) as the reference in
+ * times `solvePlacement` `--repeat` times (default 3; the median run is reported — the machine is
+ * shared) with default options (exact flow path, whole-GPU rounding, baselines, explanations), reads
+ * its peak RSS, then solves the same class-aggregated LP with HiGHS (wasm) as the reference in
  * the same run — in its network form (`buildNetworkLp`: class → set-hour → cell), an exact
  * reformulation with 5–10× fewer variables than one per (class, cell), which HiGHS solves ~5× faster
  * (`toAggregatedLp(problem, 'network')`).
@@ -12,6 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   generateProblem,
@@ -38,6 +41,12 @@ interface Row extends Size {
   solveMs: number;
   roundMs: number;
   totalMs: number;
+  /** CPU time of the process during the solve (user + system, all threads incl. GC), ms. */
+  cpuMs: number;
+  /** Timed solves; the row reports the one with the median totalMs. */
+  repeats: number;
+  /** 1-minute load average of the (shared) machine when the size finished. */
+  loadAvg1m: number;
   peakRssMb: number;
   objective: number;
   referenceObjective: number | null;
@@ -110,13 +119,28 @@ function relGap(a: number, b: number | null): number | null {
   return b === null ? null : Math.abs(a - b) / Math.max(1, Math.abs(b));
 }
 
+/** One solve: the result, its solver stats and the process CPU time it took. */
+function timedSolve(problem: ReturnType<typeof generateProblem>) {
+  const cpu = process.cpuUsage();
+  const result = solvePlacement(problem);
+  const used = process.cpuUsage(cpu);
+  return { result, timing: { stats: result.solver.stats, cpuMs: (used.user + used.system) / 1000 } };
+}
+
 /** Runs one size in this (child) process and prints its row as JSON. */
-async function measure(size: Size): Promise<Row> {
+async function measure(size: Size, repeats: number): Promise<Row> {
   solvePlacement(generateProblem({ jobs: 300, clusters: 8, slots: 24, seed: 1 })); // JIT warm-up
   const problem = generateProblem({ ...size, seed: SEED });
-  const result = solvePlacement(problem);
+  // Peak RSS is read after the first solve, so it belongs to one solve (later runs only time it).
+  const first = timedSolve(problem);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const stats = result.solver.stats;
+  const timings = [first.timing];
+  for (let k = 1; k < repeats; k++) timings.push(timedSolve(problem).timing);
+  timings.sort((a, b) => a.stats.totalMs - b.stats.totalMs);
+  const median = timings[Math.floor(timings.length / 2)] ?? first.timing;
+  const result = first.result;
+  const cpuMs = median.cpuMs;
+  const stats = median.stats;
   const objective = result.lpBound?.totalCost ?? NaN;
 
   const highs = await loadHighs();
@@ -135,6 +159,9 @@ async function measure(size: Size): Promise<Row> {
     solveMs: stats.solveMs,
     roundMs: stats.roundMs,
     totalMs: stats.totalMs,
+    cpuMs,
+    repeats,
+    loadAvg1m: loadavg()[0] ?? 0,
     peakRssMb,
     objective,
     referenceObjective: reference.objective,
@@ -170,6 +197,7 @@ function printTable(rows: Row[]): void {
     'solve ms',
     'round ms',
     'total ms',
+    'CPU ms',
     'peak RSS MB',
     'HiGHS ms',
     'HiGHS/solve',
@@ -187,6 +215,7 @@ function printTable(rows: Row[]): void {
     fmt(r.solveMs),
     fmt(r.roundMs),
     fmt(r.totalMs),
+    fmt(r.cpuMs),
     fmt(r.peakRssMb),
     fmt(r.referenceMs),
     r.speedupVsReference === null ? 'n/a' : `${r.speedupVsReference.toFixed(1)}×`,
@@ -201,6 +230,10 @@ function printTable(rows: Row[]): void {
   console.log(render(header));
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const line of lines) console.log(render(line));
+  console.log(
+    `median of ${rows[0]?.repeats ?? 1} solves per size; load average at the end of each size: ` +
+      rows.map((r) => r.loadAvg1m.toFixed(1)).join(', '),
+  );
   for (const r of rows) {
     if (r.referenceNote) console.log(`note ${r.jobs}×${r.clusters}×${r.slots}: ${r.referenceNote}`);
     if (r.jobLevelReferenceObjective !== null) {
@@ -214,10 +247,13 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const childIndex = args.indexOf('--child');
+  const repeatIndex = args.indexOf('--repeat');
+  const repeats = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 3;
+  if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error('--repeat needs a whole number ≥ 1');
   if (childIndex >= 0) {
     const size = parseSizes(args[childIndex + 1] ?? '')[0];
     if (!size) throw new Error('--child needs a size');
-    process.stdout.write(JSON.stringify(await measure(size)) + '\n');
+    process.stdout.write(JSON.stringify(await measure(size, repeats)) + '\n');
     return;
   }
   const jsonIndex = args.indexOf('--json');
@@ -232,11 +268,15 @@ async function main(): Promise<void> {
     const label = `${size.jobs}x${size.clusters}x${size.slots}`;
     console.error(`bench ${label} …`);
     // One process per size so that peak RSS belongs to that size alone.
-    const child = spawnSync(process.execPath, [...process.execArgv, self, '--child', label], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, self, '--child', label, '--repeat', String(repeats)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const line = child.stdout.trim().split('\n').pop() ?? '';
     if (child.status !== 0 || !line.startsWith('{')) {
       throw new Error(`benchmark child for ${label} failed (exit ${child.status ?? child.signal})`);

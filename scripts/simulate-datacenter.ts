@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { TOPICS } from '#gridshift/contracts';
 import { findDataDir } from '#gridshift/datasets';
 import { parseFleetFile } from '#gridshift/fleet';
-import { createKafka, JsonProducer } from '#gridshift/messaging';
-import { loadReportMessages, replay } from '#gridshift/simulation';
+import { loadReportMessages } from '#gridshift/simulation';
+import { publishTimed } from './lib/publish.js';
 import { parseCli, parseSpeed, parseUtc, runCli, UsageError } from './lib/cli.js';
 
 const usage = `usage: node dist/scripts/simulate-datacenter.js --from 2023-03-01 [options]
@@ -48,31 +48,13 @@ async function main(): Promise<void> {
   const topic = `${args['topic-prefix'] ?? process.env.KAFKA_TOPIC_PREFIX ?? ''}${TOPICS.clusterLoad}`;
   process.stdout.write(`${messages.length} load reports for ${fleet.clusters.length} clusters → ${topic}\n`);
   if (args['dry-run']) return;
-  const brokers = (args.brokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const producer = new JsonProducer(createKafka({ brokers, clientId: 'gridshift-sim-datacenter' }));
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  process.once('SIGTERM', () => abort.abort());
-  try {
-    const sent = await replay(
-      messages,
-      async (batch) => {
-        await producer.send(
-          topic,
-          batch.map((m) => ({ key: m.key, value: m.value, messageId: m.messageId })),
-        );
-      },
-      {
-        speed: parseSpeed(args.speed),
-        signal: abort.signal,
-        onProgress: (n, total, simMs) =>
-          process.stdout.write(`\rsent ${n}/${total} (simulated ${new Date(simMs).toISOString()})`),
-      },
-    );
-    process.stdout.write(`\nsent ${sent} reports\n`);
-  } finally {
-    await producer.disconnect();
-  }
+  const sent = await publishTimed(messages, {
+    topic,
+    clientId: 'gridshift-sim-datacenter',
+    speed: parseSpeed(args.speed),
+    ...(args.brokers ? { brokers: args.brokers } : {}),
+  });
+  process.stdout.write(`sent ${sent} reports\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runCli(usage, main);

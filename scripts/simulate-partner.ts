@@ -9,8 +9,8 @@ import {
   SHIPPED_DATA,
   type CarbonSeries,
 } from '#gridshift/datasets';
-import { createKafka, JsonProducer } from '#gridshift/messaging';
-import { dayAheadMessages, replay, type TimedMessage } from '#gridshift/simulation';
+import { dayAheadMessages, type TimedMessage } from '#gridshift/simulation';
+import { publishTimed } from './lib/publish.js';
 import { parseCli, parseSpeed, parseUtc, runCli, UsageError } from './lib/cli.js';
 
 const usage = `usage: node dist/scripts/simulate-partner.js --from 2023-03-01 --to 2023-03-03 [options]
@@ -85,31 +85,13 @@ async function main(): Promise<void> {
       process.stdout.write(`${new Date(m.atMs).toISOString()} ${m.key} ${m.value.points.length} points\n`);
     return;
   }
-  const brokers = (args.brokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const producer = new JsonProducer(createKafka({ brokers, clientId: 'gridshift-sim-partner' }));
-  const abort = new AbortController();
-  process.once('SIGINT', () => abort.abort());
-  process.once('SIGTERM', () => abort.abort());
-  try {
-    const sent = await replay(
-      messages,
-      async (batch) => {
-        await producer.send(
-          topic,
-          batch.map((m) => ({ key: m.key, value: m.value, messageId: m.messageId })),
-        );
-      },
-      {
-        speed,
-        signal: abort.signal,
-        onProgress: (n, total, simMs) =>
-          process.stdout.write(`\rsent ${n}/${total} (simulated ${new Date(simMs).toISOString()})`),
-      },
-    );
-    process.stdout.write(`\nsent ${sent} messages\n`);
-  } finally {
-    await producer.disconnect();
-  }
+  const sent = await publishTimed(messages, {
+    topic,
+    clientId: 'gridshift-sim-partner',
+    speed: speed,
+    ...(args.brokers ? { brokers: args.brokers } : {}),
+  });
+  process.stdout.write(`sent ${sent} messages\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runCli(usage, main);
