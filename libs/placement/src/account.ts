@@ -7,17 +7,6 @@ export type JobFlows = Map<number, number>[];
 const KWH_PER_MWH = 1000;
 const SECONDS_PER_HOUR = 3600;
 
-/** Served GPU-hours per job. */
-export function servedByJob(flows: JobFlows): Float64Array {
-  const served = new Float64Array(flows.length);
-  flows.forEach((cells, j) => {
-    let sum = 0;
-    for (const v of cells.values()) sum += v;
-    served[j] = sum;
-  });
-  return served;
-}
-
 /** Energy, cost, carbon, penalties, stability and tokens of a job-level schedule. Pure. */
 export function accountSchedule(norm: NormalizedProblem, flows: JobFlows): ScheduleTotals {
   const T = norm.slotCount;

@@ -88,6 +88,8 @@ export function greedyBaseline(norm: NormalizedProblem): JobFlows {
     );
   const cellsFor = sortedCellsByCost(norm);
   const usedInSlot = new Float64Array(T);
+  const cellCost = new Float64Array(left.length);
+  norm.clusters.forEach((cluster, r) => cellCost.set(cluster.costPerGpuHour, r * T));
   for (const job of order) {
     const target = flows[job.index];
     if (!target) continue;
@@ -95,17 +97,20 @@ export function greedyBaseline(norm: NormalizedProblem): JobFlows {
     const servable = job.servableBySlot;
     let remaining = job.kind === 'batch' ? job.servableGpuHours : 0;
     if (servable) for (const d of servable) remaining += d;
+    const cap = job.maxGpuHoursPerSlot;
     for (const cell of cellsFor(job)) {
       if (remaining <= EPS) break;
+      if (cellCost[cell]! >= job.penaltyPerGpuHour) break;
+      const room = left[cell]!;
+      if (!(room > EPS)) continue;
       const t = cell % T;
-      const cost = norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[t] ?? 0;
-      if (cost >= job.penaltyPerGpuHour) break;
-      const want = servable ? (servable[t] ?? 0) - (usedInSlot[t] ?? 0) : remaining;
-      const amount = Math.min(want, job.maxGpuHoursPerSlot - (usedInSlot[t] ?? 0), left[cell] ?? 0);
+      const used = usedInSlot[t]!;
+      const want = servable ? servable[t]! - used : remaining;
+      const amount = Math.min(want, cap - used, room);
       if (amount > EPS) {
         target.set(cell, amount);
-        left[cell] = (left[cell] ?? 0) - amount;
-        usedInSlot[t] = (usedInSlot[t] ?? 0) + amount;
+        left[cell] = room - amount;
+        usedInSlot[t] = used + amount;
         remaining -= amount;
       }
     }

@@ -1,6 +1,7 @@
 import type { JobFlows } from './account.js';
 import {
   EXCLUSION_REASONS,
+  type ExclusionReason,
   type NormalizedProblem,
   type NormJob,
   type ShortfallReason,
@@ -216,6 +217,29 @@ export function describeJobs(
   const ctx = buildContext(norm, flows, opts.heuristic);
   const slotUse = new Float64Array(T);
   const currency = norm.problem.currency;
+  // Jobs with the same rules share (frozen) cluster lists: fleets have few distinct allowed sets.
+  const clusterLists = new Map<
+    string,
+    { allowed: JobResult['allowedClusterIds']; excluded: JobResult['excludedClusters'] }
+  >();
+  const listsFor = (job: NormJob) => {
+    const key = `${job.exclusion.join('')}|${job.allowed.join(',')}`;
+    let lists = clusterLists.get(key);
+    if (!lists) {
+      const excluded: { clusterId: string; reason: ExclusionReason }[] = [];
+      job.exclusion.forEach((code, r) => {
+        const reason = EXCLUSION_REASONS[code - 1];
+        if (code > 0 && reason)
+          excluded.push(Object.freeze({ clusterId: norm.clusters[r]?.id ?? '', reason }));
+      });
+      lists = {
+        allowed: Object.freeze(job.allowed.map((r) => norm.clusters[r]?.id ?? '')),
+        excluded: Object.freeze(excluded),
+      };
+      clusterLists.set(key, lists);
+    }
+    return lists;
+  };
   return norm.jobs.map((job) => {
     const cells = flows[job.index] ?? new Map<number, number>();
     slotUse.fill(0);
@@ -278,11 +302,7 @@ export function describeJobs(
         : served > relTol(job.demandGpuHours)
           ? 'partially-placed'
           : 'unplaceable';
-    const excludedClusters: JobResult['excludedClusters'] = [];
-    job.exclusion.forEach((code, r) => {
-      const reason = EXCLUSION_REASONS[code - 1];
-      if (code > 0 && reason) excludedClusters.push({ clusterId: norm.clusters[r]?.id ?? '', reason });
-    });
+    const lists = listsFor(job);
     const result: JobResult = {
       jobId: job.id,
       kind: job.kind,
@@ -294,8 +314,8 @@ export function describeJobs(
         gpuHours: shortfall,
         reasons: [...reasons.entries()].map(([reason, gpuHours]) => ({ reason, gpuHours })),
       },
-      allowedClusterIds: job.allowed.map((r) => norm.clusters[r]?.id ?? ''),
-      excludedClusters,
+      allowedClusterIds: lists.allowed,
+      excludedClusters: lists.excluded,
     };
     if (opts.explain) result.explanation = explainJob(ctx, job, slotUse, unservedBySlot, residual, currency);
     return result;

@@ -329,71 +329,36 @@ export function solveByFlow(
       stats.rounds++;
       let qHead = 0;
       let qTail = 0;
-      let foundLevel = -1;
-      let foundSupply = 0;
-      let sinkNeed = 0;
-      const sources: number[] = [];
       for (const v of targets) {
         stamp[v] = round;
         dist[v] = 0;
         parentArc[v] = -1;
         queue[qTail++] = v;
-        sinkNeed += sinkLeft[v] ?? 0;
-        if ((supplyLeft[v] ?? 0) > eps) {
-          sources.push(v);
-          foundLevel = 0;
-          foundSupply += supplyLeft[v] ?? 0;
-        }
       }
-      // Sources are recognised when first reached; the search stops at the first level that has any,
-      // and as soon as they carry enough supply to fill the open sink edges.
-      search: while (qHead < qTail && foundLevel < 0) {
-        const v = queue[qHead++] ?? 0;
-        const level = dist[v] ?? 0;
-        const end = adjStart[v + 1] ?? 0;
-        for (let k = adjStart[v] ?? 0; k < end; k++) {
-          const a = adj[k] ?? 0;
-          const u = head[a] ?? 0;
-          if (stamp[u] === round || dead[u]) continue;
+      let foundLevel = -1;
+      const sources: number[] = [];
+      // Hot loop: indices come from the CSR arrays themselves, so the `!` reads are in bounds.
+      while (qHead < qTail) {
+        const v = queue[qHead++]!;
+        const level = dist[v]!;
+        if (foundLevel >= 0 && level > foundLevel) break;
+        if (supplyLeft[v]! > eps) {
+          sources.push(v);
+          foundLevel = level;
+          continue;
+        }
+        if (level === foundLevel) continue;
+        const end = adjStart[v + 1]!;
+        for (let k = adjStart[v]!; k < end; k++) {
+          const a = adj[k]!;
+          const u = head[a]!;
+          if (stamp[u] === round || dead[u] === 1) continue;
           const twin = a ^ 1;
-          if ((res[twin] ?? 0) > eps) {
+          if (res[twin]! > eps) {
             stamp[u] = round;
             dist[u] = level + 1;
             parentArc[u] = twin;
             queue[qTail++] = u;
-            const supply = supplyLeft[u] ?? 0;
-            if (supply > eps) {
-              sources.push(u);
-              foundSupply += supply;
-              if (foundSupply >= sinkNeed) break search;
-            }
-          }
-        }
-        // Finish the level being expanded only while no source has been seen on the next one.
-        if (sources.length > 0) {
-          foundLevel = level + 1;
-          // Complete the current level so every source one step further is known (up to the need).
-          while (qHead < qTail && (dist[queue[qHead] ?? 0] ?? 0) === level) {
-            const w = queue[qHead++] ?? 0;
-            const wEnd = adjStart[w + 1] ?? 0;
-            for (let k = adjStart[w] ?? 0; k < wEnd; k++) {
-              const a = adj[k] ?? 0;
-              const u = head[a] ?? 0;
-              if (stamp[u] === round || dead[u]) continue;
-              const twin = a ^ 1;
-              if ((res[twin] ?? 0) > eps) {
-                stamp[u] = round;
-                dist[u] = level + 1;
-                parentArc[u] = twin;
-                queue[qTail++] = u;
-                const supply = supplyLeft[u] ?? 0;
-                if (supply > eps) {
-                  sources.push(u);
-                  foundSupply += supply;
-                  if (foundSupply >= sinkNeed) break search;
-                }
-              }
-            }
           }
         }
       }

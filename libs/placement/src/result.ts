@@ -94,8 +94,9 @@ export interface JobResult {
   servedGpuHours: number;
   /** Unserved GPU-hours of the rounded schedule, split by reason (sums to `gpuHours`). */
   shortfall: { gpuHours: number; reasons: { reason: ShortfallReason; gpuHours: number }[] };
-  allowedClusterIds: string[];
-  excludedClusters: { clusterId: string; reason: ExclusionReason }[];
+  /** Shared between jobs with the same rules (frozen). */
+  allowedClusterIds: readonly string[];
+  excludedClusters: readonly { readonly clusterId: string; readonly reason: ExclusionReason }[];
   explanation?: JobExplanation;
 }
 

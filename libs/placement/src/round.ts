@@ -397,14 +397,13 @@ export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
       ...cluster,
       capGpuHours: Float64Array.from(cluster.capGpus, (g) => g * hours),
     })),
-    jobs: norm.jobs.map((job) =>
-      job.servableBySlot
-        ? {
-            ...job,
-            servableBySlot: job.servableBySlot.map((d) => Math.ceil(d / hours - FRACTION_EPS) * hours),
-          }
-        : job,
-    ),
+    jobs: norm.jobs.map((job) => {
+      if (!job.servableBySlot) return job;
+      // Object.assign keeps the job's hidden class (a spread would not, and costs more at fleet size).
+      const copy: NormJob = Object.assign({}, job);
+      copy.servableBySlot = job.servableBySlot.map((d) => Math.ceil(d / hours - FRACTION_EPS) * hours);
+      return copy;
+    }),
   };
 }
 

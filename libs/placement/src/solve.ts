@@ -46,12 +46,15 @@ function solveClasses(
   classes: PlacementClass[],
   opts: SolveOptions,
   stats: SolverStats,
+  countSize = true,
 ): SolvedClasses {
   const method = opts.method ?? 'auto';
   if (method !== 'lp') {
-    const size = countLp(norm, classes);
-    stats.variables = size.variables;
-    stats.constraints = size.constraints;
+    if (countSize) {
+      const size = countLp(norm, classes);
+      stats.variables = size.variables;
+      stats.constraints = size.constraints;
+    }
     stats.components = 1;
     let solved;
     try {
@@ -123,7 +126,7 @@ function wholeGpuResolver(opts: SolveOptions, lpClasses: PlacementClass[]): Whol
       return { ...cls, demandBySlot };
     });
     try {
-      const solved = solveClasses(whole, classes, opts, emptyStats(classes.length));
+      const solved = solveClasses(whole, classes, opts, emptyStats(classes.length), false);
       return splitToJobs(whole, classes, solved.flows);
     } catch (error) {
       if (error instanceof SolverFailure) return null;
@@ -140,13 +143,21 @@ function placementsOf(
 ): Placement[] {
   const T = norm.slotCount;
   const placements: Placement[] = [];
+  const seen = new Int32Array(norm.clusters.length * T).fill(-1);
+  const cells: number[] = [];
   norm.jobs.forEach((job, j) => {
-    const cells = new Set<number>();
-    for (const cell of lpFlows?.[j]?.keys() ?? []) cells.add(cell);
-    for (const cell of gpus[j]?.keys() ?? []) cells.add(cell);
-    for (const cell of work[j]?.keys() ?? []) cells.add(cell);
-    const sorted = [...cells].sort((a, b) => a - b);
-    for (const cell of sorted) {
+    cells.length = 0;
+    const collect = (_v: number, cell: number) => {
+      if (seen[cell] !== j) {
+        seen[cell] = j;
+        cells.push(cell);
+      }
+    };
+    lpFlows?.[j]?.forEach(collect);
+    gpus[j]?.forEach(collect);
+    work[j]?.forEach(collect);
+    cells.sort((a, b) => a - b);
+    for (const cell of cells) {
       const lpGpuHours = lpFlows?.[j]?.get(cell) ?? 0;
       const g = gpus[j]?.get(cell) ?? 0;
       const w = work[j]?.get(cell) ?? 0;

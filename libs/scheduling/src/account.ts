@@ -131,7 +131,7 @@ export function account(
         costPerGpuHour: sig6(c.costPerGpuHour),
         blockedBy: c.blockedBy,
       })),
-      excludedClusters: job.excludedClusters,
+      excludedClusters: job.excludedClusters.map((x) => ({ clusterId: x.clusterId, reason: x.reason })),
     });
   }
   return {

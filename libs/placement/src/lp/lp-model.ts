@@ -62,13 +62,6 @@ export function lpObjective(model: LpModel, values: ArrayLike<number>): number {
   return sum;
 }
 
-/** Number of structural non-zeros. */
-export function lpNonZeros(model: LpModel): number {
-  let n = 0;
-  for (const row of model.rows) n += row.vars.length;
-  return n;
-}
-
 function formatNumber(value: number): string {
   // Shortest round-trip representation; LP format has no exponent issues with this form.
   return Number.isInteger(value) ? value.toFixed(0) : String(value);
