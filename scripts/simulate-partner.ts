@@ -1,5 +1,6 @@
 // Energy-partner simulator: replays real day-ahead prices (data/prices, with carbon where shipped) into
 // gridshift.prices.v1 as one curve per zone and day, issued the day before, at a chosen speed.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS, type PriceMessageV1 } from '#gridshift/contracts';
 import {
@@ -7,6 +8,7 @@ import {
   readCarbonCsv,
   readPriceCsv,
   SHIPPED_DATA,
+  zoneRules,
   type CarbonSeries,
 } from '#gridshift/datasets';
 import { dayAheadMessages, type TimedMessage } from '#gridshift/simulation';
@@ -22,21 +24,44 @@ const usage = `usage: node dist/scripts/simulate-partner.js --from 2023-03-01 --
   --brokers H:P,...      Kafka brokers                                   (default: $KAFKA_BROKERS or 127.0.0.1:9092)
   --topic-prefix P       prefix of gridshift topics                      (default: $KAFKA_TOPIC_PREFIX or none)
   --data-dir DIR         folder with prices/ and carbon/                 (default: the repository's data/)
+  --prices DIR           price CSVs in the format of the shipped files, one per zone, named
+                         <ZONE>_electricity_prices_*.csv (e.g. a full year)  (default: <data-dir>/prices)
+  --carbon DIR           carbon CSVs named <ZONE>_*hourly.csv            (default: <data-dir>/carbon)
   --dry-run              print what would be sent, send nothing`;
 
-/** Builds the day-ahead messages for the chosen zones and period from the shipped CSV files. */
+/** The file in `dir` for `zone` whose name matches `pattern` (`ZONE_…`), or undefined. */
+function zoneFile(dir: string, zone: string, pattern: RegExp): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const name = readdirSync(dir)
+    .filter((f) => f.startsWith(`${zone}_`) && pattern.test(f))
+    .sort()[0];
+  return name === undefined ? undefined : join(dir, name);
+}
+
+/**
+ * Builds the day-ahead messages for the chosen zones and period from price CSV files (the shipped slice by
+ * default, or any folder of files in the same format), with carbon where a carbon file exists.
+ */
 export function partnerMessages(opts: {
   dataDir: string;
   zones: string[];
   fromUtc: string;
   toUtc: string;
   partnerId: string;
+  pricesDir?: string;
+  carbonDir?: string;
 }): TimedMessage<PriceMessageV1>[] {
-  const series = opts.zones.map((zone) => readPriceCsv(join(opts.dataDir, SHIPPED_DATA.price(zone)), zone));
+  const pricesDir = opts.pricesDir ?? join(opts.dataDir, 'prices');
+  const carbonDir = opts.carbonDir ?? join(opts.dataDir, 'carbon');
+  const series = opts.zones.map((zone) => {
+    const file = zoneFile(pricesDir, zone, /_electricity_prices_.*\.csv$/);
+    if (file === undefined) throw new UsageError(`no ${zone}_electricity_prices_*.csv in ${pricesDir}`);
+    return readPriceCsv(file, zone);
+  });
   const carbon: Record<string, CarbonSeries> = {};
   for (const zone of opts.zones) {
-    if ((SHIPPED_DATA.carbonZones as readonly string[]).includes(zone))
-      carbon[zone] = readCarbonCsv(join(opts.dataDir, SHIPPED_DATA.carbon(zone)));
+    const file = zoneFile(carbonDir, zone, /hourly\.csv$/);
+    if (file !== undefined) carbon[zone] = readCarbonCsv(file);
   }
   return dayAheadMessages({
     series,
@@ -57,6 +82,8 @@ async function main(): Promise<void> {
     brokers: { type: 'string' },
     'topic-prefix': { type: 'string' },
     'data-dir': { type: 'string' },
+    prices: { type: 'string' },
+    carbon: { type: 'string' },
     'dry-run': { type: 'boolean' },
     help: { type: 'boolean' },
   });
@@ -65,13 +92,13 @@ async function main(): Promise<void> {
   if (to <= from) throw new UsageError('--to must be after --from');
   const zones = args.zones ? args.zones.split(',').map((z) => z.trim()) : [...SHIPPED_DATA.priceZones];
   for (const zone of zones)
-    if (!(SHIPPED_DATA.priceZones as readonly string[]).includes(zone))
-      throw new UsageError(
-        `no shipped prices for zone ${zone}; shipped: ${SHIPPED_DATA.priceZones.join(', ')}`,
-      );
+    if (zoneRules[zone] === undefined)
+      throw new UsageError(`unknown zone ${zone}; known: ${Object.keys(zoneRules).join(', ')}`);
   const speed = parseSpeed(args.speed);
   const messages = partnerMessages({
     dataDir: args['data-dir'] ?? findDataDir(),
+    ...(args.prices ? { pricesDir: args.prices } : {}),
+    ...(args.carbon ? { carbonDir: args.carbon } : {}),
     zones,
     fromUtc: new Date(from).toISOString(),
     toUtc: new Date(to).toISOString(),
