@@ -58,3 +58,34 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('placements → schedules integrity (statement-level check)', () => {
+  it('rejects placements of an unknown schedule and deletes placements with their schedule', async () => {
+    if (!dataSource.isInitialized) await dataSource.initialize();
+    await migrate(dataSource);
+    await expect(
+      dataSource.query(
+        `insert into placements (schedule_id, job_id, cluster_id, slot_start, gpus, gpu_hours)
+         values ('00000000-0000-0000-0000-000000000009', 'j', 'c', now(), 1, 1)`,
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+    const id = '00000000-0000-0000-0000-000000000001';
+    await dataSource.query(
+      `insert into schedules (id, version, status, trigger, leader_epoch, horizon_start, horizon_end, slot_minutes,
+         input_snapshot, input_hash, solver_stats, totals, baselines, savings, objective)
+       values ($1, null, 'what-if', 'test', 0, now(), now() + interval '1 hour', 60, '{}', 'h', '{}', '{}', '{}', '{}', 0)`,
+      [id],
+    );
+    await dataSource.query(
+      `insert into placements (schedule_id, job_id, cluster_id, slot_start, gpus, gpu_hours)
+       select $1, 'job-' || i, 'c', now(), 1, 1 from generate_series(1, 50) i`,
+      [id],
+    );
+    await dataSource.query(`delete from schedules where id = $1`, [id]);
+    const [left] = await dataSource.query<{ n: string }[]>(
+      `select count(*) n from placements where schedule_id = $1`,
+      [id],
+    );
+    expect(Number(left!.n)).toBe(0);
+  });
+});

@@ -63,6 +63,8 @@ export const plannerConfigShape = {
   PLANNER_LOAD_MAX_AGE_MINUTES: env.number(0, 60 * 24 * 365, d.loadMaxAgeMinutes),
   PLANNER_CAPACITY_LOOKBACK_HOURS: env.int(1, 24 * 90, d.capacityLookbackHours),
   PLANNER_SOLVE_TIME_LIMIT_MS: env.int(100, 600_000, d.solveTimeLimitMs),
+  /** Problems up to this many jobs (without a stability term) are solved on the planner's thread; 0 = always the worker. */
+  PLANNER_SOLVE_IN_THREAD_MAX_JOBS: env.int(0, 1_000_000, 10_000),
   PLANNER_CLOCK: env.oneOf(['wall', 'load-reports'], d.clock),
   PLANNER_NOW: optionalTimestamp(),
   PLANNER_APPROVAL_MODE: env.oneOf(['auto', 'manual'], a.mode),

@@ -20,6 +20,7 @@ import {
   OutboxRelay,
   Planner,
   PlannerNotifications,
+  solveAdaptive,
   type PlannerNotification,
   type PlanOutcome,
   type PlanTrigger,
@@ -61,6 +62,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       settings: planningSettings(config),
       approval: approvalPolicy(config),
       ...(fixedNow ? { now: () => new Date(fixedNow) } : {}),
+      solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS),
     });
     this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
       this.kick('changes'),

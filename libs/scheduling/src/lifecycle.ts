@@ -122,7 +122,7 @@ export async function approveInTransaction(
 
   // The latest earlier order per cluster; only those payloads are read (they can be hundreds of kB each).
   const previousRows = await manager.query<{ cluster_id: string; version: number; had: boolean }[]>(
-    `select c.cluster_id, o.schedule_version as version, jsonb_array_length(o.payload->'slots') > 0 as had
+    `select c.cluster_id, o.schedule_version as version, json_array_length(o.payload->'slots') > 0 as had
      from (select distinct cluster_id from outbox where schedule_version < $1) c
      cross join lateral (
        select schedule_version, payload from outbox
@@ -210,7 +210,7 @@ async function enqueueOrders(
   await manager.query(
     `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,
                          cluster_id, leader_epoch)
-     select m, $2, k, p::jsonb, '{}'::jsonb, s, v, k, $7
+     select m, $2, k, p::json, '{}'::jsonb, s, v, k, $7
      from unnest($1::text[], $3::text[], $4::text[], $5::uuid[], $6::int[]) as x(m, k, p, s, v)
      on conflict (message_id) do nothing`,
     [

@@ -82,8 +82,8 @@ export async function storeSchedule(
       `insert into schedules (id, version, kind, status, trigger, leader_epoch, horizon_start, horizon_end,
          slot_minutes, input_snapshot, input_hash, solver_stats, totals, baselines, savings, assumptions,
          shortfalls, explanations, objective, approval)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13::jsonb, $14::jsonb,
-         $15::jsonb, $16::jsonb, $17::jsonb, $18::jsonb, $19, $20::jsonb)`,
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12::jsonb, $13::jsonb, $14::jsonb,
+         $15::jsonb, $16::jsonb, $17::jsonb, $18::json, $19, $20::jsonb)`,
       [
         record.id,
         version,

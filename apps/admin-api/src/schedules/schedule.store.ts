@@ -246,7 +246,7 @@ export class ScheduleStore {
                         'pricePerMwh', c->'pricePerMwh', 'carbonGPerKwh', c->'carbonGPerKwh'))
                  from jsonb_array_elements(case when jsonb_typeof(p->'clusters') = 'array' then p->'clusters'
                                                 else '[]'::jsonb end) c) as clusters
-       from (select coalesce(input_snapshot->'problem', input_snapshot) as p from schedules where id = $1) s`,
+       from (select coalesce(input_snapshot->'problem', input_snapshot)::jsonb as p from schedules where id = $1) s`,
       [id],
     );
     const r = rows[0];
@@ -262,7 +262,7 @@ export class ScheduleStore {
   /** The explanation entry of one job, if the planner stored one. */
   async explanation(id: string, jobId: string): Promise<unknown> {
     const rows = await this.db.query<{ e: unknown }[]>(
-      `select e from schedules s, jsonb_array_elements(s.explanations) e where s.id = $1 and e->>'jobId' = $2 limit 1`,
+      `select e from schedules s, json_array_elements(s.explanations) e where s.id = $1 and e->>'jobId' = $2 limit 1`,
       [id, jobId],
     );
     return rows[0]?.e ?? null;

@@ -23,7 +23,7 @@ export class ScheduleEntity {
   @Column({ name: 'horizon_start', type: 'timestamptz' }) horizonStart!: Date;
   @Column({ name: 'horizon_end', type: 'timestamptz' }) horizonEnd!: Date;
   @Column({ name: 'slot_minutes', type: 'integer' }) slotMinutes!: number;
-  @Column({ name: 'input_snapshot', type: 'jsonb' }) inputSnapshot!: unknown;
+  @Column({ name: 'input_snapshot', type: 'json' }) inputSnapshot!: unknown;
   @Column({ name: 'input_hash', type: 'text' }) inputHash!: string;
   @Column({ name: 'solver_stats', type: 'jsonb' }) solverStats!: unknown;
   @Column({ type: 'jsonb' }) totals!: unknown;
@@ -31,7 +31,7 @@ export class ScheduleEntity {
   @Column({ type: 'jsonb' }) savings!: unknown;
   @Column({ type: 'jsonb' }) assumptions!: unknown[];
   @Column({ type: 'jsonb' }) shortfalls!: unknown[];
-  @Column({ type: 'jsonb' }) explanations!: unknown[];
+  @Column({ type: 'json' }) explanations!: unknown[];
   @Column({ type: 'double precision' }) objective!: number;
   @Column({ name: 'supersedes_version', type: 'integer', nullable: true }) supersedesVersion!: number | null;
   @Column({ type: 'jsonb', nullable: true }) approval!: unknown;
@@ -60,7 +60,7 @@ export class OutboxEntity {
   @Column({ name: 'message_id', type: 'text' }) messageId!: string;
   @Column('text') topic!: string;
   @Column({ name: 'message_key', type: 'text' }) messageKey!: string;
-  @Column({ type: 'jsonb' }) payload!: unknown;
+  @Column({ type: 'json' }) payload!: unknown;
   @Column({ type: 'jsonb' }) headers!: Record<string, string>;
   @Column({ name: 'schedule_id', type: 'uuid' }) scheduleId!: string;
   @Column({ name: 'schedule_version', type: 'integer' }) scheduleVersion!: number;

@@ -9,6 +9,8 @@ import { IndexOutboxAndSchedulesForPlanner1732380000008 } from './1732380000008-
 import { CompressLargeJsonWithLz41732380000009 } from './1732380000009-compress-large-json-with-lz4.js';
 import { IndexSchedulesAndPlacementsForAdminViews1732380000010 } from './1732380000010-index-schedules-and-placements-for-admin-views.js';
 import { AddJobHomeCluster1732380000015 } from './1732380000015-add-job-home-cluster.js';
+import { CheckPlacementSchedulesPerStatement1732380000016 } from './1732380000016-check-placement-schedules-per-statement.js';
+import { StoreLargeScheduleDocumentsAsJson1732380000017 } from './1732380000017-store-large-schedule-documents-as-json.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -23,4 +25,6 @@ export const migrations = [
   CompressLargeJsonWithLz41732380000009,
   IndexSchedulesAndPlacementsForAdminViews1732380000010,
   AddJobHomeCluster1732380000015,
+  CheckPlacementSchedulesPerStatement1732380000016,
+  StoreLargeScheduleDocumentsAsJson1732380000017,
 ];

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { PlacementProblem, PlacementResult } from '#gridshift/placement';
+import { solveAdaptive, type SolveFn } from './solve.js';
+
+const problem = (jobs: number, stabilityCost = 0): PlacementProblem => ({
+  slotStartsUtc: ['2023-03-01T00:00:00Z', '2023-03-01T01:00:00Z'],
+  slotMinutes: 60,
+  currency: 'USD',
+  clusters: [
+    { id: 'a', zone: 'A', schedulableGpus: [10, 10], kwPerGpu: 1, pue: 1, pricePerMwh: [100, 50] },
+    { id: 'b', zone: 'B', schedulableGpus: [10, 10], kwPerGpu: 1, pue: 1, pricePerMwh: [80, 80] },
+  ],
+  jobs: Array.from({ length: jobs }, (_, i) => ({
+    id: `j${i}`,
+    kind: 'interactive' as const,
+    demandGpuHours: [1, 1],
+    maxGpus: 2,
+    penaltyPerGpuHour: 100,
+  })),
+  ...(stabilityCost > 0 ? { stability: { previous: [], costPerGpuHourMoved: stabilityCost } } : {}),
+});
+
+describe('solveAdaptive', () => {
+  const workerCalls: number[] = [];
+  const fakeWorker: SolveFn = (p) => {
+    workerCalls.push(p.jobs.length);
+    return Promise.resolve({ status: 'optimal' } as PlacementResult);
+  };
+
+  it('solves small problems on the thread, exactly', async () => {
+    workerCalls.length = 0;
+    const result = await solveAdaptive(5, fakeWorker)(problem(3), 1000);
+    expect(workerCalls).toEqual([]);
+    expect(result.status).toBe('optimal');
+    // each job: slot 0 in b (80 $/MWh × 1 kW = 0.08 $/GPUh), slot 1 in a (0.05) → 3 × (0.08 + 0.05) = 0.39
+    expect(result.totals.totalCost).toBeCloseTo(0.39, 9);
+  });
+
+  it('sends large problems and stability re-plans to the worker', async () => {
+    workerCalls.length = 0;
+    await solveAdaptive(5, fakeWorker)(problem(6), 1000);
+    await solveAdaptive(5, fakeWorker)(problem(2, 10), 1000);
+    await solveAdaptive(0, fakeWorker)(problem(1), 1000);
+    expect(workerCalls).toEqual([6, 2, 1]);
+  });
+});
