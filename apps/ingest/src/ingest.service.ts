@@ -15,13 +15,7 @@ import {
   HEADERS,
   type ExchangeRates,
 } from '#gridshift/contracts';
-import {
-  ConsumerRunner,
-  RetriableError,
-  type ConsumedRecord,
-  type Decoded,
-  type RawRecord,
-} from '#gridshift/messaging';
+import { ConsumerRunner, type ConsumedRecord, type Decoded, type RawRecord } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
 import { LoadRepository, PriceRepository, type LoadRow, type PriceRow } from '#gridshift/persistence';
 import { APP_CONFIG, KAFKA, LOGGER, METRICS, TopicProvisioner } from '#gridshift/platform';
@@ -135,7 +129,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       decode: (record) => decodePriceRecord(record, this.fx!, this.config),
       store: async (records: ConsumedRecord<PriceRow[]>[]) => {
-        const changed = await this.inTransaction((manager) =>
+        const changed = await this.dataSource.transaction((manager) =>
           prices.upsert(
             records.flatMap((r) => r.decoded),
             manager,
@@ -154,7 +148,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       decode: (record) => decodeLoadRecord(record, this.config.INGEST_MAX_MESSAGE_BYTES),
       store: async (records: ConsumedRecord<LoadRow>[]) => {
-        const inserted = await this.inTransaction((manager) =>
+        const inserted = await this.dataSource.transaction((manager) =>
           loads.append(
             records.map((r) => r.decoded),
             manager,
@@ -172,16 +166,5 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.fxTimer) clearInterval(this.fxTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     this.logger.info('ingest consumers stopped');
-  }
-
-  /** Runs `work` in a transaction; connection-level failures are marked retriable for the consumer runner. */
-  private async inTransaction<T>(work: (manager: import('typeorm').EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await this.dataSource.transaction(work);
-    } catch (error) {
-      if (!this.dataSource.isInitialized)
-        throw new RetriableError('database not initialised', { cause: error });
-      throw error;
-    }
   }
 }

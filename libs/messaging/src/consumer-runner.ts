@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { dlqTopic } from '#gridshift/contracts';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
 import { backoffMs, isRetriable, NonRetriableMessageError } from './errors.js';
 import { JsonProducer } from './producer.js';
@@ -259,7 +260,7 @@ export class ConsumerRunner<T> {
   private async deadLetter(dead: { record: RawRecord; code: string; message: string }[]): Promise<void> {
     const byTopic = new Map<string, typeof dead>();
     for (const d of dead) {
-      const target = (this.options.dlqTopic ?? ((t: string) => `${t}.dlq`))(d.record.topic);
+      const target = (this.options.dlqTopic ?? dlqTopic)(d.record.topic);
       byTopic.set(target, [...(byTopic.get(target) ?? []), d]);
     }
     for (const [target, items] of byTopic) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import { messageHeaders } from '#gridshift/contracts';
 
 export interface OutgoingMessage {
   key: string;
@@ -41,11 +42,7 @@ export class JsonProducer {
       messages: messages.map((m) => ({
         key: m.key,
         value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
-        headers: {
-          'message-id': m.messageId ?? randomUUID(),
-          'content-type': 'application/json',
-          ...m.headers,
-        },
+        headers: { ...messageHeaders(m.messageId ?? randomUUID()), ...m.headers },
       })),
     });
   }

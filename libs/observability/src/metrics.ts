@@ -8,17 +8,17 @@ export function createMetricsRegistry(app: string): Registry {
   return registry;
 }
 
-/** Returns the metric already registered under `name`, or registers a new one (idempotent across modules). */
+/** The metric registered under `name`, or a new one from `create` (idempotent across modules sharing a registry). */
+function singleton<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
 export function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
-  const found = registry.getSingleMetric(name);
-  if (found) return found as Counter;
-  return new Counter({ name, help, labelNames, registers: [registry] });
+  return singleton(registry, name, () => new Counter({ name, help, labelNames, registers: [registry] }));
 }
 
 export function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {
-  const found = registry.getSingleMetric(name);
-  if (found) return found as Gauge;
-  return new Gauge({ name, help, labelNames, registers: [registry] });
+  return singleton(registry, name, () => new Gauge({ name, help, labelNames, registers: [registry] }));
 }
 
 export function histogram(
@@ -28,7 +28,9 @@ export function histogram(
   labelNames: string[] = [],
   buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 ): Histogram {
-  const found = registry.getSingleMetric(name);
-  if (found) return found as Histogram;
-  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+  return singleton(
+    registry,
+    name,
+    () => new Histogram({ name, help, labelNames, buckets, registers: [registry] }),
+  );
 }

@@ -22,7 +22,7 @@ export function topicNames(prefix = ''): TopicNames {
 }
 
 /** Creates every gridshift topic that is missing (idempotent), with the configured partitions. */
-export async function provisionTopics(
+async function provisionTopics(
   kafka: Kafka,
   names: TopicNames,
   numPartitions: number,

@@ -104,21 +104,4 @@ export class LoadRepository {
       pue: r.pue,
     }));
   }
-
-  /** Recent reports of one cluster (newest first), for capacity forecasts. */
-  async recent(
-    clusterId: string,
-    since: Date,
-  ): Promise<{ observedAt: Date; gpuSchedulable: number; gpuTotal: number }[]> {
-    const rows = await this.db.query<{ observed_at: Date; gpu_schedulable: number; gpu_total: number }[]>(
-      `select observed_at, gpu_schedulable, gpu_total from load_reports
-       where cluster_id = $1 and observed_at >= $2 order by observed_at desc`,
-      [clusterId, since],
-    );
-    return rows.map((r) => ({
-      observedAt: r.observed_at,
-      gpuSchedulable: r.gpu_schedulable,
-      gpuTotal: r.gpu_total,
-    }));
-  }
 }

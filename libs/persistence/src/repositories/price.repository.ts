@@ -143,21 +143,4 @@ export class PriceRepository {
       coverageMinutes: r.coverage_minutes,
     }));
   }
-
-  /** Latest covered slot and issue time per zone and market. */
-  async freshness(): Promise<
-    { zone: string; market: string; latestIntervalStart: Date; latestIssuedAt: Date }[]
-  > {
-    const rows = await this.db.query<
-      { zone: string; market: string; latest_interval_start: Date; latest_issued_at: Date }[]
-    >(
-      `select zone, market, latest_interval_start, latest_issued_at from price_freshness order by zone, market`,
-    );
-    return rows.map((r) => ({
-      zone: r.zone,
-      market: r.market,
-      latestIntervalStart: r.latest_interval_start,
-      latestIssuedAt: r.latest_issued_at,
-    }));
-  }
 }
