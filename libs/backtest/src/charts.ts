@@ -88,6 +88,11 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   });
 
   const mid = dayStartsMs.map((ms) => ms + MS_PER_DAY / 2);
+  const perPlan = (metric: 'energyCost' | 'unservedGpuHours') => [
+    { name: 'home', values: result.days.map((d) => d.home[metric]), color: '#e15759' },
+    { name: 'greedy', values: result.days.map((d) => d.greedy[metric]), color: '#4e79a7', dashed: true },
+    { name: 'optimal', values: result.days.map((d) => d.optimal[metric]), color: '#59a14f' },
+  ];
   const dailyCost = timeChartSvg({
     title: `Daily energy cost and unserved work`,
     xMs: mid,
@@ -97,32 +102,14 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
         yLabel: currency,
         kind: 'lines',
         markers: result.days.length <= MAX_HOURLY_DAYS,
-        series: [
-          { name: 'home', values: result.days.map((d) => d.home.energyCost), color: '#e15759' },
-          {
-            name: 'greedy',
-            values: result.days.map((d) => d.greedy.energyCost),
-            color: '#4e79a7',
-            dashed: true,
-          },
-          { name: 'optimal', values: result.days.map((d) => d.optimal.energyCost), color: '#59a14f' },
-        ],
+        series: perPlan('energyCost'),
       },
       {
         subtitle: 'Unserved GPU-hours per day',
         yLabel: 'GPU-hours',
         kind: 'lines',
         markers: result.days.length <= MAX_HOURLY_DAYS,
-        series: [
-          { name: 'home', values: result.days.map((d) => d.home.unservedGpuHours), color: '#e15759' },
-          {
-            name: 'greedy',
-            values: result.days.map((d) => d.greedy.unservedGpuHours),
-            color: '#4e79a7',
-            dashed: true,
-          },
-          { name: 'optimal', values: result.days.map((d) => d.optimal.unservedGpuHours), color: '#59a14f' },
-        ],
+        series: perPlan('unservedGpuHours'),
       },
     ],
   });

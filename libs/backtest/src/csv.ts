@@ -1,4 +1,4 @@
-import { costPerMillionTokens, savingsAgainst } from './figures.js';
+import { costPerMillionTokens, savingsAgainst, type Figures } from './figures.js';
 import type { BacktestResult } from './rolling.js';
 
 /** `x` with `decimals` fixed decimals ('' for null/NaN, never "-0.00"). */
@@ -52,6 +52,18 @@ export const DAILY_CSV_HEADER = [
   'solve_ms',
 ] as const;
 
+/** A baseline's daily.csv columns: energy_mwh … cost_per_million_tokens (after its `home_`/`greedy_` prefix). */
+function baselineColumns(f: Figures): string[] {
+  return [
+    csvNumber(f.energyMwh, 4),
+    csvNumber(f.energyCost, 2),
+    csvNumber(f.carbonTonnes, 4),
+    csvNumber(f.unservedGpuHours, 2),
+    csvNumber(f.totalCost, 2),
+    csvNumber(costPerMillionTokens(f), 6),
+  ];
+}
+
 /**
  * daily.csv: one row per UTC day — the optimal plan's cost, MWh, carbon, tokens and cost per million tokens,
  * the whole-GPU schedule's cost, both baselines and the savings against them (amount and %). Costs in the
@@ -75,18 +87,8 @@ export function dailyCsv(result: BacktestResult): string {
       csvNumber(d.optimal.tokensMillions, 3),
       csvNumber(costPerMillionTokens(d.optimal), 6),
       csvNumber(d.wholeGpu.totalCost, 2),
-      csvNumber(d.home.energyMwh, 4),
-      csvNumber(d.home.energyCost, 2),
-      csvNumber(d.home.carbonTonnes, 4),
-      csvNumber(d.home.unservedGpuHours, 2),
-      csvNumber(d.home.totalCost, 2),
-      csvNumber(costPerMillionTokens(d.home), 6),
-      csvNumber(d.greedy.energyMwh, 4),
-      csvNumber(d.greedy.energyCost, 2),
-      csvNumber(d.greedy.carbonTonnes, 4),
-      csvNumber(d.greedy.unservedGpuHours, 2),
-      csvNumber(d.greedy.totalCost, 2),
-      csvNumber(costPerMillionTokens(d.greedy), 6),
+      ...baselineColumns(d.home),
+      ...baselineColumns(d.greedy),
       csvNumber(vsHome.amount, 2),
       csvNumber(vsHome.pct, 3),
       csvNumber(vsGreedy.amount, 2),

@@ -53,10 +53,8 @@ export interface BacktestInput {
   options: BacktestOptions;
 }
 
-/** One UTC day of the backtest. */
-export interface DayFigures {
-  /** `YYYY-MM-DD`. */
-  date: string;
+/** The committed plan, its whole-GPU rounding, both baselines and the solver effort over some period. */
+export interface PeriodFigures {
   /** The committed rolling-horizon plan: the LP optimum of each solve (fractional GPUs), its step's slots. */
   optimal: Figures;
   /** The same slots as published: rounded to whole GPUs; work the rounding drops is charged as unserved. */
@@ -68,6 +66,24 @@ export interface DayFigures {
   /** Solves that fell back to the greedy schedule (solver error or timeout). */
   fallbackSolves: number;
   solveMs: number;
+}
+
+/** One UTC day of the backtest. */
+export interface DayFigures extends PeriodFigures {
+  /** `YYYY-MM-DD`. */
+  date: string;
+}
+
+function zeroPeriodFigures(): PeriodFigures {
+  return {
+    optimal: zeroFigures(),
+    wholeGpu: zeroFigures(),
+    home: zeroFigures(),
+    greedy: zeroFigures(),
+    solves: 0,
+    fallbackSolves: 0,
+    solveMs: 0,
+  };
 }
 
 /** Per job over the whole run. */
@@ -98,15 +114,7 @@ export interface BacktestResult {
   options: BacktestOptions;
   currency: string;
   days: DayFigures[];
-  totals: {
-    optimal: Figures;
-    wholeGpu: Figures;
-    home: Figures;
-    greedy: Figures;
-    solves: number;
-    fallbackSolves: number;
-    solveMs: number;
-  };
+  totals: PeriodFigures;
   /** Hour starts of [from, to), epoch ms. */
   hourStartsMs: number[];
   zones: {
@@ -290,16 +298,7 @@ export function runBacktest(
   const dayFigures = (date: string): DayFigures => {
     let d = days.get(date);
     if (d === undefined) {
-      d = {
-        date,
-        optimal: zeroFigures(),
-        wholeGpu: zeroFigures(),
-        home: zeroFigures(),
-        greedy: zeroFigures(),
-        solves: 0,
-        fallbackSolves: 0,
-        solveMs: 0,
-      };
+      d = { date, ...zeroPeriodFigures() };
       days.set(date, d);
     }
     return d;
@@ -463,7 +462,7 @@ export function runBacktest(
   for (const message of fallbackMessages) notes.push(`A solve fell back to the greedy schedule: ${message}`);
 
   const dayList = [...days.values()];
-  const totals = dayList.reduce(
+  const totals = dayList.reduce<PeriodFigures>(
     (acc, d) => ({
       optimal: addFigures(acc.optimal, d.optimal),
       wholeGpu: addFigures(acc.wholeGpu, d.wholeGpu),
@@ -473,15 +472,7 @@ export function runBacktest(
       fallbackSolves: acc.fallbackSolves + d.fallbackSolves,
       solveMs: acc.solveMs + d.solveMs,
     }),
-    {
-      optimal: zeroFigures(),
-      wholeGpu: zeroFigures(),
-      home: zeroFigures(),
-      greedy: zeroFigures(),
-      solves: 0,
-      fallbackSolves: 0,
-      solveMs: 0,
-    },
+    zeroPeriodFigures(),
   );
   const h0 = (o.fromMs - market.startMs) / MS_PER_HOUR;
   return {
