@@ -1,16 +1,10 @@
 // Energy-partner simulator: replays real day-ahead prices (data/prices, with carbon where shipped) into
 // gridshift.prices.v1 as one curve per zone and day, issued the day before, at a chosen speed.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS, type PriceMessageV1 } from '#gridshift/contracts';
-import {
-  findDataDir,
-  readCarbonCsv,
-  readPriceCsv,
-  SHIPPED_DATA,
-  zoneRules,
-  type CarbonSeries,
-} from '#gridshift/datasets';
+import { BacktestInputError, readZoneCarbon, readZonePrices } from '#gridshift/backtest';
+import { findDataDir, SHIPPED_DATA, zoneRules } from '#gridshift/datasets';
 import { dayAheadMessages, type TimedMessage } from '#gridshift/simulation';
 import { publishTimed } from './lib/publish.js';
 import { parseCli, parseSpeed, parseUtc, runCli, UsageError } from './lib/cli.js';
@@ -29,18 +23,10 @@ const usage = `usage: node dist/scripts/simulate-partner.js --from 2023-03-01 --
   --carbon DIR           carbon CSVs named <ZONE>_*hourly.csv            (default: <data-dir>/carbon)
   --dry-run              print what would be sent, send nothing`;
 
-/** The file in `dir` for `zone` whose name matches `pattern` (`ZONE_…`), or undefined. */
-function zoneFile(dir: string, zone: string, pattern: RegExp): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const name = readdirSync(dir)
-    .filter((f) => f.startsWith(`${zone}_`) && pattern.test(f))
-    .sort()[0];
-  return name === undefined ? undefined : join(dir, name);
-}
-
 /**
  * Builds the day-ahead messages for the chosen zones and period from price CSV files (the shipped slice by
- * default, or any folder of files in the same format), with carbon where a carbon file exists.
+ * default, or any folder of files in the same format, read like the backtest reads them), with carbon where a
+ * carbon file exists.
  */
 export function partnerMessages(opts: {
   dataDir: string;
@@ -51,25 +37,19 @@ export function partnerMessages(opts: {
   pricesDir?: string;
   carbonDir?: string;
 }): TimedMessage<PriceMessageV1>[] {
-  const pricesDir = opts.pricesDir ?? join(opts.dataDir, 'prices');
-  const carbonDir = opts.carbonDir ?? join(opts.dataDir, 'carbon');
-  const series = opts.zones.map((zone) => {
-    const file = zoneFile(pricesDir, zone, /_electricity_prices_.*\.csv$/);
-    if (file === undefined) throw new UsageError(`no ${zone}_electricity_prices_*.csv in ${pricesDir}`);
-    return readPriceCsv(file, zone);
-  });
-  const carbon: Record<string, CarbonSeries> = {};
-  for (const zone of opts.zones) {
-    const file = zoneFile(carbonDir, zone, /hourly\.csv$/);
-    if (file !== undefined) carbon[zone] = readCarbonCsv(file);
+  try {
+    const carbonDir = opts.carbonDir ?? join(opts.dataDir, 'carbon');
+    return dayAheadMessages({
+      series: readZonePrices(opts.pricesDir ?? join(opts.dataDir, 'prices'), opts.zones),
+      carbon: existsSync(carbonDir) ? Object.fromEntries(readZoneCarbon(carbonDir, opts.zones)) : {},
+      fromUtc: opts.fromUtc,
+      toUtc: opts.toUtc,
+      partnerId: opts.partnerId,
+    });
+  } catch (error) {
+    if (error instanceof BacktestInputError) throw new UsageError(error.message);
+    throw error;
   }
-  return dayAheadMessages({
-    series,
-    carbon,
-    fromUtc: opts.fromUtc,
-    toUtc: opts.toUtc,
-    partnerId: opts.partnerId,
-  });
 }
 
 async function main(): Promise<void> {
