@@ -18,10 +18,14 @@ export const DEAD_LETTER_CODES = [
   'GPU_SCHEDULABLE_EXCEEDS_TOTAL',
 ] as const;
 
+/** Codes the consumer itself adds after decoding: a record that broke the decoder or that PostgreSQL refused. */
+export const CONSUMER_DEAD_LETTER_CODES = ['DECODE_FAILED', 'STORE_REJECTED'] as const;
+
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
+export type ConsumerDeadLetterCode = (typeof CONSUMER_DEAD_LETTER_CODES)[number];
 
 /** One sentence per code, for docs, logs and metric help. */
-export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode, string> = {
+export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDeadLetterCode, string> = {
   OVERSIZED: 'The value is larger than the configured maximum (default 256 KiB).',
   EMPTY_KEY: 'The message key is missing, empty or blank; keys give per-zone / per-cluster ordering.',
   MALFORMED_JSON: 'The value is missing (tombstone), not UTF-8, or not parseable JSON.',
@@ -39,6 +43,10 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode, string> = {
     'A price converted to the base currency per MWh is outside the configured limits (default −10,000..+100,000).',
   GPU_BUSY_EXCEEDS_TOTAL: '`gpuBusy` is greater than `gpuTotal`.',
   GPU_SCHEDULABLE_EXCEEDS_TOTAL: '`gpuSchedulable` is greater than `gpuTotal`.',
+  DECODE_FAILED:
+    "The decoder itself failed on the record (a gridshift bug, never the partner's input alone); the message says how.",
+  STORE_REJECTED:
+    'The record passed validation but PostgreSQL refused it for good (e.g. a constraint); isolated by bisecting its chunk.',
 };
 
 /** Outcome of decoding one Kafka record. */
@@ -48,7 +56,7 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; code: DeadLe
 export const MAX_ERROR_MESSAGE_CHARS = 1_000;
 
 export interface DeadLetterInput {
-  code: DeadLetterCode;
+  code: DeadLetterCode | ConsumerDeadLetterCode;
   message: string;
   sourceTopic: string;
   sourcePartition: number;

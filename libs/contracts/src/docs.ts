@@ -9,7 +9,11 @@ import {
   TOPICS,
   dlqTopic,
 } from './constants.js';
-import { DEAD_LETTER_CODES, DEAD_LETTER_CODE_DESCRIPTIONS } from './dead-letter.js';
+import {
+  CONSUMER_DEAD_LETTER_CODES,
+  DEAD_LETTER_CODES,
+  DEAD_LETTER_CODE_DESCRIPTIONS,
+} from './dead-letter.js';
 import { ClusterLoadMessageV1Schema, PlacementOrderV1Schema, PriceMessageV1Schema } from './schemas.js';
 
 // Renders docs/contracts/* from the zod schemas. Pure: scripts/gen-contracts.ts writes the files and
@@ -112,7 +116,9 @@ function topicSection(doc: TopicDoc): string[] {
 }
 
 function readme(): string {
-  const codes = DEAD_LETTER_CODES.map((code) => `| \`${code}\` | ${DEAD_LETTER_CODE_DESCRIPTIONS[code]} |`);
+  const codes = [...DEAD_LETTER_CODES, ...CONSUMER_DEAD_LETTER_CODES].map(
+    (code) => `| \`${code}\` | ${DEAD_LETTER_CODE_DESCRIPTIONS[code]} |`,
+  );
   const lines = [
     '# gridshift Kafka contracts (v1)',
     '',

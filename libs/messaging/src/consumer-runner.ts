@@ -1,12 +1,18 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { dlqTopic } from '#gridshift/contracts';
+import {
+  deadLetterHeaders,
+  dlqTopic,
+  type ConsumerDeadLetterCode,
+  type DeadLetterCode,
+} from '#gridshift/contracts';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
 import { backoffMs, isRetriable, NonRetriableMessageError } from './errors.js';
 import { JsonProducer } from './producer.js';
 
 /** What a decoder makes of one raw record. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+export type Decoded<T> =
+  { ok: true; value: T } | { ok: false; code: DeadLetterCode | ConsumerDeadLetterCode; message: string };
 
 export interface RawRecord {
   topic: string;
@@ -42,14 +48,6 @@ export interface ConsumerRunnerOptions<T> {
   /** Bytes fetched per partition per request; default 4 MiB. */
   maxBytesPerPartition?: number;
 }
-
-const DLQ_HEADERS = {
-  code: 'error-code',
-  message: 'error-message',
-  topic: 'source-topic',
-  partition: 'source-partition',
-  offset: 'source-offset',
-} as const;
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -173,7 +171,7 @@ export class ConsumerRunner<T> {
     isRunning: () => boolean,
   ): Promise<void> {
     const valid: ConsumedRecord<T>[] = [];
-    const dead: { record: RawRecord; code: string; message: string }[] = [];
+    const dead: { record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[] = [];
     for (const message of messages) {
       const record: RawRecord = {
         topic,
@@ -219,7 +217,7 @@ export class ConsumerRunner<T> {
     records: ConsumedRecord<T>[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<{ record: RawRecord; code: string; message: string }[]> {
+  ): Promise<{ record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await this.options.store(records);
@@ -257,7 +255,9 @@ export class ConsumerRunner<T> {
     }
   }
 
-  private async deadLetter(dead: { record: RawRecord; code: string; message: string }[]): Promise<void> {
+  private async deadLetter(
+    dead: { record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[],
+  ): Promise<void> {
     const byTopic = new Map<string, typeof dead>();
     for (const d of dead) {
       const target = (this.options.dlqTopic ?? dlqTopic)(d.record.topic);
@@ -269,14 +269,14 @@ export class ConsumerRunner<T> {
         items.map(({ record, code, message }) => ({
           key: record.key,
           value: record.value,
-          headers: {
-            ...record.headers,
-            [DLQ_HEADERS.code]: code,
-            [DLQ_HEADERS.message]: message.slice(0, 2000),
-            [DLQ_HEADERS.topic]: record.topic,
-            [DLQ_HEADERS.partition]: String(record.partition),
-            [DLQ_HEADERS.offset]: record.offset,
-          },
+          headers: deadLetterHeaders({
+            code,
+            message,
+            sourceTopic: record.topic,
+            sourcePartition: record.partition,
+            sourceOffset: record.offset,
+            originalHeaders: record.headers,
+          }),
         })),
       );
     }

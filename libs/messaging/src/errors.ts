@@ -1,3 +1,5 @@
+import type { ConsumerDeadLetterCode, DeadLetterCode } from '#gridshift/contracts';
+
 /** A failure worth retrying (database down, broker hiccup); anything else is treated as non-retriable. */
 export class RetriableError extends Error {
   readonly retriable = true;
@@ -11,7 +13,7 @@ export class RetriableError extends Error {
 export class NonRetriableMessageError extends Error {
   readonly retriable = false;
   constructor(
-    readonly code: string,
+    readonly code: DeadLetterCode | ConsumerDeadLetterCode,
     message: string,
   ) {
     super(message);
