@@ -389,7 +389,7 @@ function lay(
 export type WholeGpuResolver = (wholeNorm: NormalizedProblem) => JobFlows | null;
 
 /** The problem as seen by `WholeGpuResolver` (see there). */
-export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
+function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
   const hours = norm.slotHours;
   return {
     ...norm,

@@ -23,7 +23,7 @@ export interface BuiltLp {
 }
 
 /** Calls `visit` for every cell (r·T + t) in which the LP has an x variable for `cls`. */
-export function forEachClassCell(
+function forEachClassCell(
   norm: NormalizedProblem,
   cls: PlacementClass,
   visit: (cell: number, r: number, t: number) => void,
