@@ -344,7 +344,8 @@ function median(values: number[]): number {
 
 type Db = DataSource | EntityManager;
 
-interface ClusterRow {
+/** A `clusters` row's fleet columns as PostgreSQL returns them (shared with the admin API's cluster views). */
+export interface ClusterRow {
   id: string;
   name: string;
   region: string;
@@ -355,6 +356,10 @@ interface ClusterRow {
   pue: number;
   power_cap_kw: number | null;
   latency_ms_by_origin: Record<string, number>;
+}
+
+/** A cluster joined with its latest `cluster_state` (the `s_` columns are null without a report). */
+interface ClusterWithStateRow extends ClusterRow {
   s_observed_at: Date | null;
   s_gpu_total: number | null;
   s_gpu_busy: number | null;
@@ -391,7 +396,7 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
   const nowMs = (options.now ?? new Date()).getTime();
   const grid = slotGrid(nowMs, settings);
   const horizonEndMs = grid.horizonStartMs + grid.slotStartsMs.length * settings.slotMinutes * MS_PER_MINUTE;
-  const clusterRows = await db.query<ClusterRow[]>(
+  const clusterRows = await db.query<ClusterWithStateRow[]>(
     `select c.id, c.name, c.region, c.zone, c.gpu_model, c.gpu_total, c.kw_per_gpu, c.pue, c.power_cap_kw,
             c.latency_ms_by_origin, s.observed_at as s_observed_at, s.gpu_total as s_gpu_total,
             s.gpu_busy as s_gpu_busy, s.gpu_schedulable as s_gpu_schedulable,
@@ -428,7 +433,7 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
     ),
     options.withJobs === false
       ? Promise.resolve([])
-      : db.query<JobDbRow[]>(
+      : db.query<JobRow[]>(
           `select id, name, model, kind, tokens_per_second_per_gpu, tokens_per_hour, demand_profile, total_tokens,
                   window_start, deadline, origin, latency_sla_ms, residency, tier, max_gpus, pins, home_cluster_id
            from jobs
@@ -533,7 +538,8 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
   };
 }
 
-interface JobDbRow {
+/** A `jobs` row's planning columns as PostgreSQL returns them (shared with the admin API's job views). */
+export interface JobRow {
   id: string;
   name: string;
   model: string;
@@ -549,11 +555,11 @@ interface JobDbRow {
   residency: string[];
   tier: string;
   max_gpus: number;
-  pins: { mustRunIn?: string[]; mustNotRunIn?: string[] } | null;
+  pins: { mustRunIn?: string[]; mustNotRunIn?: string[] };
   home_cluster_id: string | null;
 }
 
-function toPlanningJob(r: JobDbRow): PlanningJob {
+function toPlanningJob(r: JobRow): PlanningJob {
   return {
     id: r.id,
     name: r.name,

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { buildProblem } from './problem.js';
-import { loadPlacements } from './read.js';
+import { loadPlacements, loadScheduleInForceHead } from './read.js';
 import { roundPlacements, type VerifyLevel } from './round.js';
 import type { ApprovalPolicy, PlanningSettings } from './settings.js';
 import { buildSnapshot, marketSignature, snapshotHash, type MarketSignature } from './snapshot.js';
@@ -208,29 +208,10 @@ export class Planner {
 
   /** The schedule in force, cached; re-read when an operator approved another one meanwhile. */
   async scheduleInForce(): Promise<PreviousSchedule | null> {
-    const rows = await this.dataSource.query<
-      {
-        id: string;
-        version: number;
-        horizon_start: Date;
-        horizon_end: Date;
-        totals: PreviousSchedule['totals'];
-      }[]
-    >(
-      `select id, version, horizon_start, horizon_end, totals from schedules
-       where kind = 'plan' and status in ('approved','published') order by version desc limit 1`,
-    );
-    const r = rows[0];
-    if (!r) return (this.inForce = null);
-    if (this.inForce?.id === r.id) return this.inForce;
-    this.inForce = {
-      id: r.id,
-      version: r.version,
-      horizonStartUtc: r.horizon_start.toISOString(),
-      horizonEndUtc: r.horizon_end.toISOString(),
-      totals: r.totals,
-      placements: await loadPlacements(this.dataSource, r.id),
-    };
+    const head = await loadScheduleInForceHead(this.dataSource);
+    if (!head) return (this.inForce = null);
+    if (this.inForce?.id === head.id) return this.inForce;
+    this.inForce = { ...head, placements: await loadPlacements(this.dataSource, head.id) };
     return this.inForce;
   }
 }

@@ -156,6 +156,12 @@ export async function loadPlacements(db: Db, scheduleId: string): Promise<Schedu
 
 /** The plan in force: the newest approved or published version (null when none). */
 export async function loadScheduleInForce(db: Db): Promise<PreviousSchedule | null> {
+  const head = await loadScheduleInForceHead(db);
+  return head && { ...head, placements: await loadPlacements(db, head.id) };
+}
+
+/** The plan in force without its placements (one row read; null when none). */
+export async function loadScheduleInForceHead(db: Db): Promise<Omit<PreviousSchedule, 'placements'> | null> {
   const rows = await db.query<
     {
       id: string;
@@ -176,7 +182,6 @@ export async function loadScheduleInForce(db: Db): Promise<PreviousSchedule | nu
     horizonStartUtc: r.horizon_start.toISOString(),
     horizonEndUtc: r.horizon_end.toISOString(),
     totals: r.totals,
-    placements: await loadPlacements(db, r.id),
   };
 }
 

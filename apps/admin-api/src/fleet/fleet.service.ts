@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRepository } from '#gridshift/persistence';
+import type { ClusterRow } from '#gridshift/scheduling';
 import { returning } from '../db.js';
 import { ConflictError, NotFoundError } from '../http/errors.js';
 import type {
@@ -12,17 +13,8 @@ import type {
   ZoneView,
 } from './fleet.schemas.js';
 
-interface ClusterRaw {
-  id: string;
-  name: string;
-  region: string;
-  zone: string;
-  gpu_model: string;
-  gpu_total: number;
-  kw_per_gpu: number;
-  pue: number;
-  power_cap_kw: number | null;
-  latency_ms_by_origin: Record<string, number>;
+/** A whole `clusters` row: the fleet columns plus the active flag and timestamps. */
+interface ClusterRaw extends ClusterRow {
   active: boolean;
   created_at: Date;
   updated_at: Date;

@@ -2,30 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditRepository } from '#gridshift/persistence';
+import type { JobRow } from '#gridshift/scheduling';
 import { returning } from '../db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../http/errors.js';
 import { parseInput } from '../http/zod.js';
 import { SCHEDULING, type SchedulingPort } from '../schedules/scheduling.port.js';
 import { CreateJobBody, type JobView, type PinBody, type UpdateJobBody } from './jobs.schemas.js';
 
-interface JobRaw {
-  id: string;
-  name: string;
-  model: string;
-  kind: 'interactive' | 'batch';
-  tokens_per_second_per_gpu: Record<string, number>;
-  tokens_per_hour: number | null;
-  demand_profile: number[] | null;
-  total_tokens: number | null;
-  window_start: Date | null;
-  deadline: Date | null;
-  origin: string;
-  latency_sla_ms: number | null;
-  residency: string[];
-  tier: string;
-  max_gpus: number;
-  home_cluster_id: string | null;
-  pins: { mustRunIn?: string[]; mustNotRunIn?: string[] };
+/** A whole `jobs` row: the planning columns plus status and timestamps. */
+interface JobRaw extends JobRow {
   status: 'active' | 'paused';
   created_at: Date;
   updated_at: Date;

@@ -57,8 +57,9 @@ export interface PlacementRow {
 }
 
 /** A timestamptz column as ISO-8601 UTC text with milliseconds (what Date#toISOString gives), without Date objects. */
-const iso = (column: string, as = column) =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${as}`;
+const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** The same, aliased as a select-list column. */
+const iso = (column: string, as = column) => `${isoText(column)} as ${as}`;
 
 const STATE_COLUMNS = `id, version, kind, status, supersedes_version, approval, ${iso('approved_at')}, approved_by,
   ${iso('published_at')}, ${iso('rejected_at')}, rejected_by, rejected_reason`;
@@ -67,7 +68,6 @@ const number = (expr: string) => `case when jsonb_typeof(${expr}) = 'number' the
 const savingsEntry = (expr: string) =>
   `case when jsonb_typeof(${expr}->'amount') = 'number'
         then jsonb_build_object('amount', ${expr}->'amount', 'pct', ${number(`${expr}->'pct'`)}) end`;
-const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * The schedule summary (ScheduleSummarySchema) as JSON text, built by PostgreSQL: the list then sends
