@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ClusterLoadMessageV1, PriceMessageV1 } from '#gridshift/contracts';
+import { seededRandom } from '#gridshift/placement';
 
 export const HOUR_MS = 3_600_000;
 
@@ -150,18 +151,6 @@ export const FLEET_ZONES = [
   'US-TEX-ERCO',
   'US-NY-NYIS',
 ] as const;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` clusters spread over FLEET_ZONES with 1,000–4,000 GPUs each. */
 export function generateClusters(count: number, seed = 7): ClusterSeed[] {

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { seededRandom } from '#gridshift/placement';
 
 export interface FixtureCluster {
   id: string;
@@ -43,18 +44,6 @@ export interface ScheduleFixture {
   createdAt: string;
 }
 
-/** mulberry32: a small seeded PRNG so fixtures are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const HOUR_MS = 3_600_000;
 
 /** Energy + carbon-free cost of the placements, priced like libs/placement: gpuHours × kW × PUE × price / 1000. */
@@ -85,7 +74,7 @@ export interface BuildOptions {
 
 /** A schedule where each job runs in one cluster per slot (sometimes two), with a daily price shape per zone. */
 export function buildSchedule(options: BuildOptions): ScheduleFixture {
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const slotMinutes = options.slotMinutes ?? 60;
   const startMs = Date.parse(options.horizonStart);
   const slotStartsUtc = Array.from({ length: options.slots }, (_, t) =>
@@ -175,7 +164,7 @@ export function movedCopy(
     horizonShiftSlots?: number;
   },
 ): ScheduleFixture {
-  const random = rng(options.seed);
+  const random = seededRandom(options.seed);
   const shift = options.horizonShiftSlots ?? 0;
   const slotMs = base.slotMinutes * 60_000;
   const slotStartsUtc = base.slotStartsUtc.map((s) => new Date(Date.parse(s) + shift * slotMs).toISOString());

@@ -44,5 +44,5 @@ export type { LpModel, LpRow, LpRowKind, LpSolution, LpSolver, LpStatus } from '
 export { javascriptLpSolver } from './lp/javascript-lp-solver.js';
 export { createHighsLpSolver } from './lp/highs-solver.js';
 export type { HighsLike } from './lp/highs-solver.js';
-export { generateProblem } from './bench-fixtures/generate.js';
+export { generateProblem, seededRandom } from './bench-fixtures/generate.js';
 export type { GenerateOptions } from './bench-fixtures/generate.js';
