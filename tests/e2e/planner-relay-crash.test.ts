@@ -61,10 +61,13 @@ beforeAll(async () => {
        values ($1, $2, 'plan', 'draft', 'manual', 0, $3, $4, 60, '{}', 'h', '{}', '{}', '{}', '{}', 0)`,
       [id, version, new Date(h0), new Date(h0 + 24 * HOUR_MS)],
     );
+    // Placements are stored per (cluster, slot) cell with the jobs in arrays (migration 1732380000020).
     await db.query(
-      `insert into placements (schedule_id, job_id, cluster_id, slot_start, gpus, gpu_hours)
-       select $1, 'job-' || j, 'c' || lpad(c::text, 2, '0'), $2::timestamptz + t * interval '1 hour', 1 + (j + $3) % 7, 1
-       from generate_series(0, 23) j, generate_series(0, $4 - 1) c, generate_series(0, 23) t`,
+      `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
+       select $1, 'c' || lpad(c::text, 2, '0'), $2::timestamptz + t * interval '1 hour',
+              array_agg('job-' || j order by j), array_agg(1 + (j + $3) % 7 order by j), array_agg(1::float8 order by j)
+       from generate_series(0, 23) j, generate_series(0, $4 - 1) c, generate_series(0, 23) t
+       group by c, t`,
       [id, new Date(h0), version, CLUSTERS],
     );
     await lifecycle.approve(id, { actor: 'e2e' });

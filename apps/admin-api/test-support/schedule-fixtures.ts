@@ -225,7 +225,7 @@ function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }
 
-/** Inserts the schedule row and its placements (plain SQL, like the planner's store). */
+/** Inserts the schedule row and its placements (plain SQL, in the planner's storage layout). */
 export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promise<void> {
   const energyCost = f.placements.reduce((sum, p) => sum + placementCost(f, p), 0);
   const served = f.placements.reduce((sum, p) => sum + p.gpuHours, 0);
@@ -334,22 +334,22 @@ export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promis
       f.createdAt,
     ],
   );
-  const CHUNK = 20_000;
-  for (let i = 0; i < f.placements.length; i += CHUNK) {
-    const part = f.placements.slice(i, i + CHUNK);
-    await db.query(
-      `insert into placements (schedule_id, job_id, cluster_id, slot_start, gpus, gpu_hours)
-       select $1, * from unnest($2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::float8[])`,
-      [
-        f.id,
-        part.map((p) => p.jobId),
-        part.map((p) => p.clusterId),
-        part.map((p) => p.slotStart),
-        part.map((p) => p.gpus),
-        part.map((p) => p.gpuHours),
-      ],
-    );
-  }
+  // One row per (cluster, slot) cell with its jobs in parallel arrays (migration 1732380000020), grouped
+  // here in one statement; the `placements` view inserts row by row.
+  await db.query(
+    `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
+     select $1, c, s, array_agg(j order by j), array_agg(g order by j), array_agg(h order by j)
+     from unnest($2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::float8[]) as x(j, c, s, g, h)
+     group by c, s`,
+    [
+      f.id,
+      f.placements.map((p) => p.jobId),
+      f.placements.map((p) => p.clusterId),
+      f.placements.map((p) => p.slotStart),
+      f.placements.map((p) => p.gpus),
+      f.placements.map((p) => p.gpuHours),
+    ],
+  );
 }
 
 /** Milliseconds of `n` hours. */

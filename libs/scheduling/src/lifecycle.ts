@@ -207,23 +207,32 @@ async function enqueueOrders(
         )
       )[0]!.epoch,
     );
-  await manager.query(
-    `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,
-                         cluster_id, leader_epoch)
-     select m, $2, k, p::json, '{}'::jsonb, s, v, k, $7
-     from unnest($1::text[], $3::text[], $4::text[], $5::uuid[], $6::int[]) as x(m, k, p, s, v)
-     on conflict (message_id) do nothing`,
-    [
-      orders.map((o) => placementMessageId(o.scheduleId, o.clusterId)),
-      TOPICS.placements,
-      orders.map((o) => o.clusterId),
-      orders.map((o) => JSON.stringify(o)),
-      orders.map((o) => o.scheduleId),
-      orders.map((o) => o.scheduleVersion),
-      epoch,
-    ],
-  );
+  // One VALUES row per order with its own parameters: a text[] of payloads (hundreds of kB of JSON each)
+  // would be escaped by the driver and parsed twice by the server.
+  for (let i = 0; i < orders.length; i += ORDERS_PER_STATEMENT) {
+    const params: unknown[] = [TOPICS.placements, epoch];
+    const values = orders.slice(i, i + ORDERS_PER_STATEMENT).map((o) => {
+      params.push(
+        placementMessageId(o.scheduleId, o.clusterId),
+        o.clusterId,
+        JSON.stringify(o),
+        o.scheduleId,
+        o.scheduleVersion,
+      );
+      const n = params.length;
+      return `($${n - 4}, $1, $${n - 3}, $${n - 2}::json, '{}'::jsonb, $${n - 1}::uuid, $${n}::int, $${n - 3}, $2::bigint)`;
+    });
+    await manager.query(
+      `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,
+                           cluster_id, leader_epoch)
+       values ${values.join(', ')}
+       on conflict (message_id) do nothing`,
+      params,
+    );
+  }
 }
+
+const ORDERS_PER_STATEMENT = 5_000;
 
 /** Marks approved schedules published and every older published version superseded. */
 export async function markPublished(

@@ -141,8 +141,28 @@ export async function storeSchedule(
   return stored;
 }
 
-const PLACEMENT_CHUNK = 50_000;
+const CELLS_PER_STATEMENT = 10_000;
 
+/**
+ * A PostgreSQL array literal of texts or numbers. JSON's escapes of `"` and `\\` are the array literal's, so
+ * JSON.stringify (much faster than building the string by hand) gives it after swapping the brackets;
+ * texts that JSON would escape otherwise (control characters, lone surrogates) are quoted by hand.
+ */
+function arrayLiteral(values: string[] | number[]): string {
+  const json = JSON.stringify(values);
+  if (typeof values[0] === 'string' && json.includes('\\') && !ARRAY_SAFE.test(json)) {
+    return `{${(values as string[]).map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+  }
+  return `{${json.slice(1, -1)}}`;
+}
+/** JSON text whose only backslash escapes are `\"` and `\\`. */
+const ARRAY_SAFE = /^(?:[^\\]|\\["\\])*$/;
+
+/**
+ * Writes the placements as cells — one `placement_cells` row per (cluster, slot) with its jobs in parallel
+ * arrays (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement. A cell's
+ * arrays travel as array literals; its slot as an offset from the horizon start.
+ */
 async function insertPlacements(
   manager: EntityManager,
   scheduleId: string,
@@ -150,25 +170,41 @@ async function insertPlacements(
   horizonStartUtc: string,
   slotMinutes: number,
 ): Promise<void> {
-  // Slots travel as offsets from the horizon start (integers parse much faster than timestamps).
+  if (placements.length === 0) return;
   const startMs = Date.parse(horizonStartUtc);
   const slotMs = slotMinutes * 60_000;
-  for (let i = 0; i < placements.length; i += PLACEMENT_CHUNK) {
-    const part = placements.slice(i, i + PLACEMENT_CHUNK);
+  const slots = new Map<string, number>();
+  const cells = new Map<
+    string,
+    { clusterId: string; slot: number; jobs: string[]; gpus: number[]; hours: number[] }
+  >();
+  for (const p of placements) {
+    let slot = slots.get(p.slotStartUtc);
+    if (slot === undefined) {
+      slot = Math.round((Date.parse(p.slotStartUtc) - startMs) / slotMs);
+      slots.set(p.slotStartUtc, slot);
+    }
+    const key = `${slot}\u0000${p.clusterId}`;
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { clusterId: p.clusterId, slot, jobs: [], gpus: [], hours: [] }));
+    cell.jobs.push(p.jobId);
+    cell.gpus.push(p.gpus);
+    cell.hours.push(p.gpuHours);
+  }
+  // One VALUES row per cell with its own parameters (parsed once; a text[] of array literals would be
+  // escaped by the driver and parsed twice). ≤ 5 parameters per cell, within the protocol's 65,535.
+  const rows = [...cells.values()];
+  for (let i = 0; i < rows.length; i += CELLS_PER_STATEMENT) {
+    const params: unknown[] = [scheduleId, horizonStartUtc, slotMinutes];
+    const values = rows.slice(i, i + CELLS_PER_STATEMENT).map((r) => {
+      params.push(r.clusterId, r.slot, arrayLiteral(r.jobs), arrayLiteral(r.gpus), arrayLiteral(r.hours));
+      const n = params.length;
+      return `($1, $${n - 4}, $2::timestamptz + $${n - 3}::int * $3::int * interval '1 minute', $${n - 2}::text[], $${n - 1}::int[], $${n}::float8[])`;
+    });
     await manager.query(
-      `insert into placements (schedule_id, job_id, cluster_id, slot_start, gpus, gpu_hours)
-       select $1, j, c, $7::timestamptz + s * $8 * interval '1 minute', g, h
-       from unnest($2::text[], $3::text[], $4::int[], $5::int[], $6::float8[]) as x(j, c, s, g, h)`,
-      [
-        scheduleId,
-        part.map((p) => p.jobId),
-        part.map((p) => p.clusterId),
-        part.map((p) => Math.round((Date.parse(p.slotStartUtc) - startMs) / slotMs)),
-        part.map((p) => p.gpus),
-        part.map((p) => p.gpuHours),
-        horizonStartUtc,
-        slotMinutes,
-      ],
+      `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
+       values ${values.join(', ')}`,
+      params,
     );
   }
 }

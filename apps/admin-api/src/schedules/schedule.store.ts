@@ -61,6 +61,10 @@ const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY
 /** The same, aliased as a select-list column. */
 const iso = (column: string, as = column) => `${isoText(column)} as ${as}`;
 
+/** A placement cell's totals: GPUs (bigint, as text), GPU-hours and jobs (all its placements, as rows did). */
+const CELL_TOTALS = `(select sum(g) from unnest(gpus) g)::bigint as gpus,
+  (select sum(h) from unnest(gpu_hours) h) as gpu_hours, cardinality(job_ids) as jobs`;
+
 const STATE_COLUMNS = `id, version, kind, status, supersedes_version, approval, ${iso('approved_at')}, approved_by,
   ${iso('published_at')}, ${iso('rejected_at')}, rejected_by, rejected_reason`;
 
@@ -268,13 +272,13 @@ export class ScheduleStore {
     return rows[0]?.e ?? null;
   }
 
-  /** GPUs and GPU-hours per cluster and slot. */
+  /** GPUs and GPU-hours per cluster and slot (one stored cell each, see migration 1732380000020). */
   async cells(id: string): Promise<CellAggregate[]> {
     const rows = await this.db.query<
-      { cluster_id: string; slot_start: Date; gpus: string; gpu_hours: number; jobs: string }[]
+      { cluster_id: string; slot_start: Date; gpus: string; gpu_hours: number; jobs: number }[]
     >(
-      `select cluster_id, slot_start, sum(gpus)::bigint as gpus, sum(gpu_hours) as gpu_hours, count(*) as jobs
-       from placements where schedule_id = $1 group by cluster_id, slot_start order by cluster_id, slot_start`,
+      `select cluster_id, slot_start, ${CELL_TOTALS} from placement_cells where schedule_id = $1
+       order by cluster_id, slot_start`,
       [id],
     );
     return rows.map((r) => ({
@@ -297,25 +301,38 @@ export class ScheduleStore {
       limit: number;
     },
   ): Promise<PlacementRow[]> {
+    // Cells are read in primary-key order and unnested; only the jobs within a cell are sorted.
     const params: unknown[] = [id];
-    const where = ['schedule_id = $1'];
+    const where = ['c.schedule_id = $1'];
     const p = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filter.clusterId) where.push(`cluster_id = ${p(filter.clusterId)}`);
-    if (filter.slotStart) where.push(`slot_start = ${p(filter.slotStart)}`);
-    if (filter.jobId) where.push(`job_id = ${p(filter.jobId)}`);
+    if (filter.clusterId) where.push(`c.cluster_id = ${p(filter.clusterId)}`);
+    if (filter.slotStart) where.push(`c.slot_start = ${p(filter.slotStart)}`);
+    if (filter.jobId) {
+      const job = p(filter.jobId);
+      where.push(`${job} = any(c.job_ids)`, `u.job_id = ${job}`);
+    }
     if (filter.after) {
+      const [cluster, slot, job] = [
+        p(filter.after.clusterId),
+        p(filter.after.slotStart),
+        p(filter.after.jobId),
+      ];
       where.push(
-        `(cluster_id, slot_start, job_id) > (${p(filter.after.clusterId)}, ${p(filter.after.slotStart)}, ${p(filter.after.jobId)})`,
+        `(c.cluster_id, c.slot_start) >= (${cluster}, ${slot}::timestamptz)`,
+        `(c.cluster_id, c.slot_start, u.job_id) > (${cluster}, ${slot}::timestamptz, ${job})`,
       );
     }
     const rows = await this.db.query<
       { job_id: string; cluster_id: string; slot_start: Date; gpus: number; gpu_hours: number }[]
     >(
-      `select job_id, cluster_id, slot_start, gpus, gpu_hours from placements where ${where.join(' and ')}
-       order by cluster_id, slot_start, job_id limit ${p(filter.limit)}`,
+      `select u.job_id, c.cluster_id, c.slot_start, u.gpus, u.gpu_hours
+       from placement_cells c
+       cross join lateral unnest(c.job_ids, c.gpus, c.gpu_hours) as u(job_id, gpus, gpu_hours)
+       where ${where.join(' and ')}
+       order by c.cluster_id, c.slot_start, u.job_id limit ${p(filter.limit)}`,
       params,
     );
     return rows.map((r) => ({
@@ -410,14 +427,12 @@ export class ScheduleStore {
         slot_start: Date;
         gpus: string;
         gpu_hours: number;
-        jobs: string;
+        jobs: number;
       }[]
     >(
-      `select p.schedule_id, p.cluster_id, p.slot_start, sum(p.gpus)::bigint as gpus, sum(p.gpu_hours) as gpu_hours,
-              count(*) as jobs
+      `select c.schedule_id, c.cluster_id, c.slot_start, ${CELL_TOTALS}
        from unnest($1::uuid[], $2::timestamptz[]) as e(schedule_id, slot_start)
-       join placements p on p.schedule_id = e.schedule_id and p.slot_start = e.slot_start
-       group by p.schedule_id, p.cluster_id, p.slot_start`,
+       join placement_cells c on c.schedule_id = e.schedule_id and c.slot_start = e.slot_start`,
       [pairs.map((x) => x.scheduleId), pairs.map((x) => new Date(x.slotStartMs))],
     );
     return rows.map((r) => ({

@@ -11,6 +11,7 @@ import { IndexSchedulesAndPlacementsForAdminViews1732380000010 } from './1732380
 import { AddJobHomeCluster1732380000015 } from './1732380000015-add-job-home-cluster.js';
 import { CheckPlacementSchedulesPerStatement1732380000016 } from './1732380000016-check-placement-schedules-per-statement.js';
 import { StoreLargeScheduleDocumentsAsJson1732380000017 } from './1732380000017-store-large-schedule-documents-as-json.js';
+import { StorePlacementsPerCell1732380000020 } from './1732380000020-store-placements-per-cell.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   AddJobHomeCluster1732380000015,
   CheckPlacementSchedulesPerStatement1732380000016,
   StoreLargeScheduleDocumentsAsJson1732380000017,
+  StorePlacementsPerCell1732380000020,
 ];
