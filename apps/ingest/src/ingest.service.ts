@@ -11,18 +11,18 @@ import {
   decodeLoadMessage,
   decodePriceMessage,
   normalizeLoadMessage,
-  normalizePriceMessage,
+  normalizePriceDays,
   HEADERS,
   type ExchangeRates,
 } from '#gridshift/contracts';
 import { ConsumerRunner, type ConsumedRecord, type Decoded, type RawRecord } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
-import { LoadRepository, PriceRepository, type LoadRow, type PriceRow } from '#gridshift/persistence';
+import { LoadRepository, PriceRepository, type LoadRow, type PriceIssueBlock } from '#gridshift/persistence';
 import { APP_CONFIG, KAFKA, LOGGER, METRICS, TopicProvisioner } from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
 
-/** Decodes and normalises one price record into the rows to store (or a dead-letter code). */
+/** Decodes and normalises one price record into the issue rows to store (or a dead-letter code). */
 export function decodePriceRecord(
   record: RawRecord,
   fx: ExchangeRates,
@@ -30,7 +30,7 @@ export function decodePriceRecord(
     IngestConfig,
     'INGEST_MAX_MESSAGE_BYTES' | 'PRICE_MIN_PER_MWH' | 'PRICE_MAX_PER_MWH' | 'SLOT_MINUTES'
   >,
-): Decoded<PriceRow[]> {
+): Decoded<PriceIssueBlock[]> {
   const decoded = decodePriceMessage(record.key, record.value, {
     fx,
     maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
@@ -38,24 +38,8 @@ export function decodePriceRecord(
   });
   if (!decoded.ok) return decoded;
   const messageId = record.headers[HEADERS.messageId] ?? null;
-  const slots = normalizePriceMessage(decoded.value, { fx, slotMinutes: config.SLOT_MINUTES });
-  return {
-    ok: true,
-    value: slots.map((s) => ({
-      zone: s.zone,
-      market: s.market,
-      partnerId: s.partnerId,
-      intervalStartUtc: s.intervalStartUtc,
-      slotMinutes: s.slotMinutes,
-      pricePerMwhBase: s.pricePerMwhBase,
-      priceOriginal: s.priceOriginal,
-      currencyOriginal: s.currencyOriginal,
-      carbonGPerKwh: s.carbonGPerKwh,
-      coverageMinutes: s.coverageMinutes,
-      issuedAt: s.issuedAt,
-      messageId,
-    })),
-  };
+  const days = normalizePriceDays(decoded.value, { fx, slotMinutes: config.SLOT_MINUTES });
+  return { ok: true, value: days.map((day) => ({ ...day, messageId })) };
 }
 
 /** Decodes one load record into the row to store (or a dead-letter code). */
@@ -115,11 +99,11 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const points = counter(
       this.registry,
       'gridshift_ingest_price_slots_total',
-      'Price slots upserted (new or superseding)',
+      'Price slots in the issue rows written (new issues, or slots merged into a stored one); 0 for a replay',
     );
     const reports = counter(this.registry, 'gridshift_ingest_load_reports_total', 'New load reports stored');
 
-    const priceRunner = new ConsumerRunner<PriceRow[]>({
+    const priceRunner = new ConsumerRunner<PriceIssueBlock[]>({
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-prices`,
       topics: [topics.prices],
@@ -128,14 +112,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       chunkSize: this.config.INGEST_CHUNK_SIZE,
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       decode: (record) => decodePriceRecord(record, this.fx!, this.config),
-      store: async (records: ConsumedRecord<PriceRow[]>[]) => {
-        const changed = await this.dataSource.transaction((manager) =>
-          prices.upsert(
-            records.flatMap((r) => r.decoded),
-            manager,
-          ),
-        );
-        points.inc(changed);
+      store: async (records: ConsumedRecord<PriceIssueBlock[]>[]) => {
+        points.inc(await prices.upsertBlocks(records.flatMap((r) => r.decoded)));
       },
     });
     const loadRunner = new ConsumerRunner<LoadRow>({

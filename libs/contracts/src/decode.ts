@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PRICE_LIMITS, MARKETS, type PriceLimits } from './constants.js';
 import type { DeadLetterCode, DecodeResult } from './dead-letter.js';
+import { acceptPriceMessage } from './fast-price.js';
 import { isKnownCurrency, toBasePerMwh, type ExchangeRates } from './fx.js';
 import {
   ClusterLoadMessageV1Schema,
@@ -41,7 +43,6 @@ type Failure = { ok: false; code: DeadLetterCode; message: string };
 const MAX_MESSAGE_CHARS = 500;
 const COUNT_FIELDS = new Set<PropertyKey>(['gpuTotal', 'gpuBusy', 'gpuSchedulable', 'gpus']);
 const INTERVAL_FIELDS = new Set<PropertyKey>(['intervalMinutes', 'minutes']);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function fail(code: DeadLetterCode, message: string): Failure {
   return {
@@ -130,12 +131,9 @@ function preflight(
     return fail('EMPTY_KEY', keyString === null ? 'the message has no key' : 'the message key is empty');
   }
   if (value === null || value === undefined) return fail('MALFORMED_JSON', 'the value is null (tombstone)');
-  let text: string;
-  try {
-    text = typeof value === 'string' ? value : utf8.decode(value);
-  } catch {
+  if (typeof value !== 'string' && !isUtf8(value))
     return fail('MALFORMED_JSON', 'the value is not valid UTF-8');
-  }
+  const text = typeof value === 'string' ? value : value.toString('utf8');
   try {
     return { ok: true, key: keyString, json: JSON.parse(text) as unknown };
   } catch (error) {
@@ -167,6 +165,16 @@ function firstOverlap(spans: Span[]): [Span, Span] | null {
 
 /** Validates an already-parsed price message (schema + semantics) against its key; no byte/JSON checks. */
 export function validatePriceMessage(
+  key: string,
+  input: unknown,
+  opts: PriceDecodeOptions,
+): DecodeResult<PriceMessageV1> {
+  const accepted = acceptPriceMessage(key, input, opts);
+  return accepted === undefined ? validatePriceMessageFully(key, input, opts) : { ok: true, value: accepted };
+}
+
+/** The full validation behind validatePriceMessage: zod schema, then semantics; names the first failure. */
+export function validatePriceMessageFully(
   key: string,
   input: unknown,
   opts: PriceDecodeOptions,

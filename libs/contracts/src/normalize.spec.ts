@@ -4,8 +4,10 @@ import {
   aggregateToSlots,
   normalizeLoadMessage,
   normalizePriceMessage,
+  normalizePriceDays,
   normalizePricePoints,
   type NormalizedPricePoint,
+  type NormalizedPriceSlot,
 } from './normalize.js';
 import type { PriceMessageV1 } from './schemas.js';
 import { isAlignedMs, isNaiveTimestamp, toUtcIso } from './time.js';
@@ -332,5 +334,66 @@ describe('normalizePriceMessage fast path', () => {
       const opts = { fx: { base: 'USD', perBase: { USD: 1, EUR: 0.925 } } };
       expect(normalizePriceMessage(msg, opts)).toEqual(aggregateToSlots(normalizePricePoints(msg, opts), {}));
     }
+  });
+});
+
+describe('normalizePriceDays (how prices are stored: one block per UTC day of an issue)', () => {
+  /** The reference: normalizePriceMessage's slots, grouped by UTC day by hand. */
+  const reference = (msg: PriceMessageV1, slotMinutes: number) => {
+    const days = new Map<number, Map<number, NormalizedPriceSlot>>();
+    for (const slot of normalizePriceMessage(msg, { fx, slotMinutes })) {
+      const ms = Date.parse(slot.intervalStartUtc);
+      const day = Math.floor(ms / 86_400_000) * 86_400_000;
+      if (!days.has(day)) days.set(day, new Map());
+      days.get(day)!.set((ms - day) / (slotMinutes * 60_000), slot);
+    }
+    return days;
+  };
+
+  const check = (msg: PriceMessageV1, slotMinutes: number) => {
+    const days = normalizePriceDays(msg, { fx, slotMinutes });
+    const want = reference(msg, slotMinutes);
+    expect(days.map((d) => d.blockStartMs)).toEqual([...want.keys()].sort((a, b) => a - b));
+    for (const day of days) {
+      const slots = want.get(day.blockStartMs)!;
+      expect(day.pricePerMwh).toHaveLength(1440 / slotMinutes);
+      expect(day.points).toBe(slots.size);
+      expect(day.issuedMs).toBe(Date.parse(msg.issuedAt));
+      expect(day.currencyOriginal).toBe(msg.currency);
+      day.pricePerMwh.forEach((price, k) => {
+        const slot = slots.get(k);
+        expect(price).toBe(slot?.pricePerMwhBase ?? null);
+        expect(day.priceOriginal[k]).toBe(slot?.priceOriginal ?? null);
+        expect(day.carbonGPerKwh?.[k] ?? null).toBe(slot?.carbonGPerKwh ?? null);
+        expect(day.coverageMinutes?.[k] ?? (slot ? slotMinutes : null)).toBe(slot?.coverageMinutes ?? null);
+      });
+    }
+    return days;
+  };
+
+  it('builds an hourly curve that crosses midnight UTC into two days, as the slot rows are', () => {
+    const points = Array.from({ length: 24 }, (_, h) => ({
+      intervalStart: new Date(Date.parse('2023-03-01T23:00:00Z') + h * 3_600_000).toISOString(),
+      intervalMinutes: 60 as const,
+      price: 80 + h - (h === 5 ? 200 : 0),
+      carbonGPerKwh: h % 3 === 0 ? null : 300 + h,
+    }));
+    const days = check(message({ currency: 'EUR', issuedAt: '2023-03-01T12:00:00+01:00', points }), 60);
+    expect(days.map((d) => d.points)).toEqual([1, 23]);
+    expect(days[0]!.coverageMinutes).toBeNull(); // every priced slot is fully covered
+  });
+
+  it('aggregates finer intervals like normalizePriceMessage and keeps partial coverage', () => {
+    const msg = message({
+      points: quarterHours('2023-03-02T00:15:00Z', [10, 20, 30, 40, 50, 60], [1, null, 3]),
+    });
+    const days = check(msg, 60);
+    expect(days[0]!.coverageMinutes?.slice(0, 2)).toEqual([45, 45]);
+  });
+
+  it('drops the carbon array when no point has carbon, and handles 15-minute slots', () => {
+    const msg = message({ unit: 'kWh', points: quarterHours('2023-03-02T10:00:00Z', [0.05, 0.06]) });
+    expect(check(msg, 15)[0]!.carbonGPerKwh).toBeNull();
+    expect(check(msg, 60)[0]!.coverageMinutes?.[10]).toBe(30);
   });
 });

@@ -1,6 +1,7 @@
 import { DEFAULT_SLOT_MINUTES, type IntervalMinutes, type Market, type PriceUnit } from './constants.js';
 import { toBasePerMwh, type ExchangeRates } from './fx.js';
 import type { ClusterLoadMessageV1, PriceMessageV1 } from './schemas.js';
+import { acceptedTimestampMs } from './fast-price.js';
 import { msToUtcIso, timestampToMs, MS_PER_MINUTE } from './time.js';
 
 // Normalisation is pure and runs on messages that passed decode*/validate* (it throws on inputs that
@@ -287,4 +288,117 @@ export function normalizeLoadMessage(msg: ClusterLoadMessageV1): NormalizedLoadR
     powerCapKw: msg.powerCapKw,
     pue: msg.pue,
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One UTC day of one issue of a (zone, market, partner) series on the slot grid — how prices are stored
+ * (`price_issues`). Arrays are indexed by slot of the day (0 = the slot at 00:00 UTC); a null price = no price.
+ */
+export interface NormalizedPriceDay {
+  zone: string;
+  market: Market;
+  partnerId: string;
+  blockStartMs: number;
+  slotMinutes: number;
+  issuedMs: number;
+  /** The message's currency; `priceOriginal` is in it (per the message's unit). */
+  currencyOriginal: string;
+  pricePerMwh: (number | null)[];
+  priceOriginal: (number | null)[];
+  /** null when no point of the day carries a carbon intensity. */
+  carbonGPerKwh: (number | null)[] | null;
+  /** null when every priced slot is fully covered. */
+  coverageMinutes: (number | null)[] | null;
+  /** Slots with a price. */
+  points: number;
+}
+
+function fastMs(timestamp: string): number {
+  return acceptedTimestampMs(timestamp) ?? timestampToMs(timestamp);
+}
+
+const nulls = <T>(n: number): (T | null)[] => new Array<T | null>(n).fill(null);
+
+/**
+ * Normalises one validated price message into day blocks: the same slots as normalizePriceMessage (UTC, base
+ * currency per MWh, time-weighted means on the slot grid), grouped by UTC day. The common curve whose
+ * intervals are the slots is built directly, without intermediate rows (checked against the general path in
+ * normalize.spec.ts).
+ */
+export function normalizePriceDays(
+  msg: PriceMessageV1,
+  opts: NormalizePriceOptions & SlotOptions,
+): NormalizedPriceDay[] {
+  const slotMinutes = opts.slotMinutes ?? DEFAULT_SLOT_MINUTES;
+  checkSlotMinutes(slotMinutes);
+  const slotMs = slotMinutes * MS_PER_MINUTE;
+  const perDay = 1440 / slotMinutes;
+  const issuedMs = fastMs(msg.issuedAt);
+  const days: NormalizedPriceDay[] = [];
+  let day: NormalizedPriceDay | undefined;
+  const dayOf = (startMs: number): NormalizedPriceDay => {
+    const dayMs = startMs - (((startMs % DAY_MS) + DAY_MS) % DAY_MS);
+    if (day?.blockStartMs === dayMs) return day;
+    day = days.find((d) => d.blockStartMs === dayMs);
+    if (day === undefined) {
+      day = {
+        zone: msg.zone,
+        market: msg.market,
+        partnerId: msg.partnerId,
+        blockStartMs: dayMs,
+        slotMinutes,
+        issuedMs,
+        currencyOriginal: msg.currency,
+        pricePerMwh: nulls(perDay),
+        priceOriginal: nulls(perDay),
+        carbonGPerKwh: null,
+        coverageMinutes: null,
+        points: 0,
+      };
+      days.push(day);
+    }
+    return day;
+  };
+  const points = msg.points;
+  const starts = new Array<number>(points.length);
+  let onGrid = true;
+  for (let i = 0; i < points.length; i++) {
+    const startMs = fastMs(points[i]!.intervalStart);
+    starts[i] = startMs;
+    if (points[i]!.intervalMinutes !== slotMinutes || startMs % slotMs !== 0) onGrid = false;
+  }
+  if (onGrid) {
+    for (let i = 0; i < points.length; i++) {
+      const point = points[i]!;
+      const d = dayOf(starts[i]!);
+      const k = (starts[i]! - d.blockStartMs) / slotMs;
+      if (d.pricePerMwh[k] !== null) continue; // validated messages have no overlaps; keep the first anyway
+      d.pricePerMwh[k] = round6(toBasePerMwh(point.price, msg.currency, msg.unit, opts.fx));
+      d.priceOriginal[k] = round6(point.price);
+      if (point.carbonGPerKwh != null) (d.carbonGPerKwh ??= nulls(perDay))[k] = round6(point.carbonGPerKwh);
+      d.points++;
+    }
+  } else {
+    const slots = normalizePriceMessage(msg, opts);
+    for (const slot of slots) {
+      const startMs = timestampToMs(slot.intervalStartUtc);
+      const d = dayOf(startMs);
+      const k = (startMs - d.blockStartMs) / slotMs;
+      d.pricePerMwh[k] = slot.pricePerMwhBase;
+      d.priceOriginal[k] = slot.priceOriginal;
+      if (slot.carbonGPerKwh !== null) (d.carbonGPerKwh ??= nulls(perDay))[k] = slot.carbonGPerKwh;
+      if (slot.coverageMinutes !== slotMinutes) d.coverageMinutes ??= nulls(perDay);
+      d.points++;
+    }
+    // Coverage is kept only for days with a partial slot; there every priced slot gets its minutes.
+    for (const slot of slots) {
+      const startMs = timestampToMs(slot.intervalStartUtc);
+      const d = dayOf(startMs);
+      if (d.coverageMinutes !== null)
+        d.coverageMinutes[(startMs - d.blockStartMs) / slotMs] = slot.coverageMinutes;
+    }
+  }
+  return days.sort((a, b) => a.blockStartMs - b.blockStartMs);
 }

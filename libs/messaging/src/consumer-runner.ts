@@ -27,6 +27,17 @@ export interface ConsumedRecord<T> extends RawRecord {
   decoded: T;
 }
 
+interface DeadRecord {
+  record: RawRecord;
+  code: DeadLetterCode | ConsumerDeadLetterCode;
+  message: string;
+}
+
+interface DecodedChunk<T> {
+  valid: ConsumedRecord<T>[];
+  dead: DeadRecord[];
+}
+
 export interface ConsumerRunnerOptions<T> {
   kafka: Kafka;
   groupId: string;
@@ -144,34 +155,41 @@ export class ConsumerRunner<T> {
     const heartbeat = () => payload.heartbeat();
     const isRunning = () => payload.isRunning();
     const isStale = () => payload.isStale();
-    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
     const { topic, partition } = batch;
-    for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(i, i + this.chunkSize);
-      const timer = this.metrics?.batchSeconds.startTimer({ topic });
-      await this.processChunk(topic, partition, chunk, heartbeat, isRunning);
-      const last = chunk[chunk.length - 1];
-      if (!last) continue;
-      resolveOffset(last.offset);
-      await this.consumer.commitOffsets([
-        { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      timer?.();
-      await heartbeat();
+    // Two-stage pipeline: chunk i+1 is decoded (CPU) while chunk i is being stored (database I/O). Chunks are
+    // stored and committed strictly in order; if a store fails, the chunks after it are neither stored nor
+    // committed, and kafkajs redelivers from the last committed offset.
+    let inFlight: Promise<void> | undefined;
+    try {
+      for (let i = 0; i < batch.messages.length; i += this.chunkSize) {
+        if (!isRunning() || isStale()) break;
+        const chunk = batch.messages.slice(i, i + this.chunkSize);
+        const last = chunk[chunk.length - 1];
+        if (!last) continue;
+        const decoded = this.decodeChunk(topic, partition, chunk);
+        if (inFlight) await inFlight;
+        inFlight = undefined;
+        if (!isRunning() || isStale()) break;
+        inFlight = this.persistChunk(topic, decoded, heartbeat, isRunning).then(async () => {
+          payload.resolveOffset(last.offset);
+          await this.consumer.commitOffsets([
+            { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
+          ]);
+          await heartbeat();
+        });
+        // Handled where it is awaited (next chunk, or finally); this only stops an early unhandled-rejection report.
+        inFlight.catch(() => undefined);
+      }
+    } finally {
+      // Never leave a store running unobserved; its failure (if any) is this batch's failure.
+      if (inFlight) await inFlight;
     }
     this.metrics?.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
   }
 
-  private async processChunk(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<void> {
+  private decodeChunk(topic: string, partition: number, messages: KafkaMessage[]): DecodedChunk<T> {
     const valid: ConsumedRecord<T>[] = [];
-    const dead: { record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[] = [];
+    const dead: DeadRecord[] = [];
     for (const message of messages) {
       const record: RawRecord = {
         topic,
@@ -194,6 +212,16 @@ export class ConsumerRunner<T> {
       if (decoded.ok) valid.push({ ...record, decoded: decoded.value });
       else dead.push({ record, code: decoded.code, message: decoded.message });
     }
+    return { valid, dead };
+  }
+
+  private async persistChunk(
+    topic: string,
+    { valid, dead }: DecodedChunk<T>,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const timer = this.metrics?.batchSeconds.startTimer({ topic });
     let rejectedByStore = 0;
     if (valid.length > 0) {
       const rejected = await this.storeWithRetry(topic, valid, heartbeat, isRunning);
@@ -203,12 +231,13 @@ export class ConsumerRunner<T> {
     if (dead.length > 0) await this.deadLetter(dead);
     for (const d of dead) {
       this.options.logger.warn(
-        { topic, partition, offset: d.record.offset, code: d.code, reason: d.message },
+        { topic, partition: d.record.partition, offset: d.record.offset, code: d.code, reason: d.message },
         'record dead-lettered',
       );
       this.metrics?.messages.inc({ topic, outcome: 'dead_lettered', code: d.code });
     }
     this.metrics?.messages.inc({ topic, outcome: 'accepted', code: '' }, valid.length - rejectedByStore);
+    timer?.();
   }
 
   /** Stores with retries; a chunk rejected non-retriably is split so only the offending records are dead-lettered. */
@@ -217,7 +246,7 @@ export class ConsumerRunner<T> {
     records: ConsumedRecord<T>[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
-  ): Promise<{ record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[]> {
+  ): Promise<DeadRecord[]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await this.options.store(records);
@@ -255,9 +284,7 @@ export class ConsumerRunner<T> {
     }
   }
 
-  private async deadLetter(
-    dead: { record: RawRecord; code: DeadLetterCode | ConsumerDeadLetterCode; message: string }[],
-  ): Promise<void> {
+  private async deadLetter(dead: DeadRecord[]): Promise<void> {
     const byTopic = new Map<string, typeof dead>();
     for (const d of dead) {
       const target = (this.options.dlqTopic ?? dlqTopic)(d.record.topic);

@@ -417,8 +417,7 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
     db.query<PriceRowDb[]>(
       `select distinct on (zone, market, interval_start)
               zone, market, interval_start, slot_minutes, price_per_mwh, carbon_g_per_kwh, issued_at
-       from prices
-       where zone = any($1) and interval_start >= $2 and interval_start < $3
+       from prices_between($1, $2, $3)
        order by zone, market, interval_start, issued_at desc, partner_id`,
       [zones, new Date(grid.horizonStartMs - 24 * MS_PER_HOUR), new Date(horizonEndMs)],
     ),
@@ -426,9 +425,14 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
       `select z.zone, p.market, p.interval_start, p.slot_minutes, p.price_per_mwh, p.carbon_g_per_kwh, p.issued_at
        from unnest($1::text[]) as z(zone)
        cross join lateral (
-         select market, interval_start, slot_minutes, price_per_mwh, carbon_g_per_kwh, issued_at from prices
-         where prices.zone = z.zone and interval_start < $2
-         order by interval_start desc, issued_at desc limit 1) p`,
+         select i.market, i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes) as interval_start,
+                i.slot_minutes, i.price_per_mwh[s.n] as price_per_mwh, i.carbon_g_per_kwh[s.n] as carbon_g_per_kwh,
+                i.issued_at
+         from price_issues i cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
+         where i.zone = z.zone and i.block_start < $2 and i.price_per_mwh[s.n] is not null
+           and i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes) < $2
+         -- newest day first (the primary key's order), so only the last days' issues are expanded
+         order by i.block_start desc, interval_start desc, i.issued_at desc limit 1) p`,
       [zones, new Date(grid.horizonStartMs)],
     ),
     options.withJobs === false

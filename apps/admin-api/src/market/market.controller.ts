@@ -50,8 +50,9 @@ export class MarketController {
       }[]
     >(
       `select f.zone, f.market, f.latest_interval_start, f.latest_issued_at,
-              (select p.slot_minutes from prices p where p.zone = f.zone and p.market = f.market
-                 and p.interval_start = f.latest_interval_start limit 1) as slot_minutes
+              (select i.slot_minutes from price_issues i where i.zone = f.zone and i.market = f.market
+                 and i.block_start = date_bin('1 day', f.latest_interval_start, timestamptz 'epoch')
+                 order by i.issued_at desc limit 1) as slot_minutes
        from price_freshness f ${zone ? 'where f.zone = $1' : ''} order by f.zone, f.market`,
       zone ? [zone] : [],
     );

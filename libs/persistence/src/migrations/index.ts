@@ -12,6 +12,7 @@ import { AddJobHomeCluster1732380000015 } from './1732380000015-add-job-home-clu
 import { CheckPlacementSchedulesPerStatement1732380000016 } from './1732380000016-check-placement-schedules-per-statement.js';
 import { StoreLargeScheduleDocumentsAsJson1732380000017 } from './1732380000017-store-large-schedule-documents-as-json.js';
 import { StorePlacementsPerCell1732380000020 } from './1732380000020-store-placements-per-cell.js';
+import { StorePricesAsIssuedDayBlocks1732380000018 } from './1732380000018-store-prices-as-issued-day-blocks.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -28,5 +29,6 @@ export const migrations = [
   AddJobHomeCluster1732380000015,
   CheckPlacementSchedulesPerStatement1732380000016,
   StoreLargeScheduleDocumentsAsJson1732380000017,
+  StorePricesAsIssuedDayBlocks1732380000018,
   StorePlacementsPerCell1732380000020,
 ];

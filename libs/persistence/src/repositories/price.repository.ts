@@ -1,4 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
+import { CopyWriter } from './copy-binary.js';
 
 /** One normalised price slot ready to store (base currency per MWh, UTC slot start). */
 export interface PriceRow {
@@ -26,75 +31,216 @@ export interface PriceCurvePoint {
   coverageMinutes: number;
 }
 
-const keyOf = (r: PriceRow) => `${r.zone}\u0000${r.market}\u0000${r.intervalStartUtc}\u0000${r.partnerId}`;
+const DAY_MS = 86_400_000;
 
 /**
- * Keeps, per (zone, market, interval, partner), the row with the newest `issuedAt`; on a tie the first one
- * seen wins, so a replayed duplicate never changes what is stored.
+ * One issue of one UTC day of one (zone, market, partner) series: a `price_issues` row. Arrays are indexed by
+ * slot of the day (0 = the slot at 00:00 UTC); a null price means the issue has no price for that slot.
  */
-export function newestPerKey(rows: PriceRow[]): PriceRow[] {
-  const best = new Map<string, PriceRow>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const seen = best.get(key);
-    if (!seen || Date.parse(row.issuedAt) > Date.parse(seen.issuedAt)) best.set(key, row);
-  }
-  return [...best.values()];
+export interface PriceIssueBlock {
+  zone: string;
+  market: string;
+  partnerId: string;
+  blockStartMs: number;
+  slotMinutes: number;
+  issuedMs: number;
+  /** Currency the partner quoted this issue in (`priceOriginal` is in it). */
+  currencyOriginal: string;
+  pricePerMwh: (number | null)[];
+  priceOriginal: (number | null)[];
+  /** null when the issue carries no carbon intensity at all. */
+  carbonGPerKwh: (number | null)[] | null;
+  /** null when every priced slot is fully covered (slotMinutes). */
+  coverageMinutes: (number | null)[] | null;
+  points: number;
+  messageId: string | null;
 }
 
-/** Price storage: multi-row upserts where a newer issue supersedes and a late older one never overwrites. */
+const ISSUE_KEY = (b: PriceIssueBlock) =>
+  `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.slotMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
+
+/**
+ * Groups slot rows into day blocks per (zone, market, partner, UTC day, slot length, issuedAt, currency). Two
+ * rows for the same slot of the same issue keep the first one seen, so a replayed duplicate changes nothing.
+ */
+export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
+  const blocks = new Map<string, PriceIssueBlock>();
+  for (const row of rows) {
+    const startMs = Date.parse(row.intervalStartUtc);
+    const issuedMs = Date.parse(row.issuedAt);
+    const slotMs = row.slotMinutes * 60_000;
+    if (
+      !Number.isFinite(startMs) ||
+      !Number.isFinite(issuedMs) ||
+      startMs % slotMs !== 0 ||
+      DAY_MS % slotMs !== 0
+    )
+      throw new RangeError(
+        `price row ${row.zone}/${row.market}/${row.intervalStartUtc} is not on the ${row.slotMinutes}-minute grid`,
+      );
+    const n = DAY_MS / slotMs;
+    const candidate: PriceIssueBlock = {
+      zone: row.zone,
+      market: row.market,
+      partnerId: row.partnerId,
+      blockStartMs: Math.floor(startMs / DAY_MS) * DAY_MS,
+      slotMinutes: row.slotMinutes,
+      issuedMs,
+      currencyOriginal: row.currencyOriginal,
+      pricePerMwh: new Array<number | null>(n).fill(null),
+      priceOriginal: new Array<number | null>(n).fill(null),
+      carbonGPerKwh: null,
+      coverageMinutes: null,
+      points: 0,
+      messageId: row.messageId,
+    };
+    const key = ISSUE_KEY(candidate);
+    const block = blocks.get(key) ?? candidate;
+    if (block === candidate) blocks.set(key, block);
+    const i = (startMs - block.blockStartMs) / slotMs;
+    if (block.pricePerMwh[i] !== null) continue;
+    block.pricePerMwh[i] = row.pricePerMwhBase;
+    block.priceOriginal[i] = row.priceOriginal;
+    if (row.carbonGPerKwh !== null)
+      (block.carbonGPerKwh ??= new Array<number | null>(n).fill(null))[i] = row.carbonGPerKwh;
+    if (row.coverageMinutes !== row.slotMinutes) {
+      block.coverageMinutes ??= block.pricePerMwh.map((p) => (p === null ? null : row.slotMinutes));
+    }
+    if (block.coverageMinutes !== null) block.coverageMinutes[i] = row.coverageMinutes;
+    block.points += 1;
+  }
+  return [...blocks.values()];
+}
+
+/**
+ * Merges blocks of the same issue row into one — a statement may touch a row once. The first price of a slot
+ * stays, so a duplicate changes nothing. Inputs are not modified.
+ */
+export function mergeIssueBlocks(blocks: readonly PriceIssueBlock[]): PriceIssueBlock[] {
+  const byKey = new Map<string, PriceIssueBlock>();
+  for (const block of blocks) {
+    const key = ISSUE_KEY(block);
+    const seen = byKey.get(key);
+    if (seen === undefined) {
+      byKey.set(key, block);
+      continue;
+    }
+    const n = seen.pricePerMwh.length;
+    const merged: PriceIssueBlock = {
+      ...seen,
+      pricePerMwh: [...seen.pricePerMwh],
+      priceOriginal: [...seen.priceOriginal],
+      carbonGPerKwh: seen.carbonGPerKwh && [...seen.carbonGPerKwh],
+      coverageMinutes: seen.coverageMinutes && [...seen.coverageMinutes],
+    };
+    for (let i = 0; i < n; i++) {
+      if (merged.pricePerMwh[i] !== null || block.pricePerMwh[i] === null) continue;
+      merged.pricePerMwh[i] = block.pricePerMwh[i] ?? null;
+      merged.priceOriginal[i] = block.priceOriginal[i] ?? null;
+      const carbon = block.carbonGPerKwh?.[i] ?? null;
+      if (carbon !== null) (merged.carbonGPerKwh ??= new Array<number | null>(n).fill(null))[i] = carbon;
+      const coverage = block.coverageMinutes?.[i] ?? merged.slotMinutes;
+      if (coverage !== merged.slotMinutes)
+        merged.coverageMinutes ??= merged.pricePerMwh.map((p, k) =>
+          p === null || k === i ? null : merged.slotMinutes,
+        );
+      if (merged.coverageMinutes !== null) merged.coverageMinutes[i] = coverage;
+      merged.points++;
+    }
+    byKey.set(key, merged);
+  }
+  return [...byKey.values()];
+}
+
+/** The binary COPY stream of issue rows, columns in ISSUE_COLUMNS order. */
+function encodeIssueRows(blocks: readonly PriceIssueBlock[]): Buffer {
+  const writer = new CopyWriter(blocks.length * 1024 + 64);
+  for (const b of blocks) {
+    writer
+      .row(13)
+      .text(b.zone)
+      .text(b.market)
+      .timestamptz(b.blockStartMs)
+      .text(b.partnerId)
+      .int4(b.slotMinutes)
+      .timestamptz(b.issuedMs)
+      .text(b.currencyOriginal)
+      .float8Array(b.pricePerMwh)
+      .float8Array(b.priceOriginal)
+      .float8Array(b.carbonGPerKwh)
+      .int4Array(b.coverageMinutes)
+      .int4(b.points)
+      .text(b.messageId);
+  }
+  return writer.finish();
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+const ISSUE_COLUMNS =
+  'zone, market, block_start, partner_id, slot_minutes, issued_at, currency_original, price_per_mwh, ' +
+  'price_original, carbon_g_per_kwh, coverage_minutes, points, message_id';
+
+/**
+ * Price storage: each message's slots are written as issue rows (one per UTC day it touches); the `prices`
+ * view and `prices_between` resolve the newest issue per slot, so a newer `issuedAt` supersedes, a late older
+ * one never wins, and a duplicate is a no-op. Rows are streamed with binary COPY; when some are already stored
+ * (a replay, or a second message of the same issue) they go through a staging table and one insert that
+ * merges them into the stored row (the first price of a slot stays) or skips them.
+ */
 export class PriceRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
 
-  /** Upserts the rows in one statement per 5,000; returns how many rows were inserted or superseded. */
+  /** Stores slot rows (grouped into issue rows); returns the slots held by the rows written: 0 for a replay. */
   async upsert(rows: PriceRow[], manager: DataSource | EntityManager = this.db): Promise<number> {
-    const unique = newestPerKey(rows);
-    let changed = 0;
-    for (let i = 0; i < unique.length; i += 5000) {
-      const part = unique.slice(i, i + 5000);
-      const result = await manager.query<{ zone: string }[]>(
-        `insert into prices (zone, market, interval_start, partner_id, slot_minutes, price_per_mwh, price_original,
-                             currency_original, carbon_g_per_kwh, coverage_minutes, issued_at, message_id)
-         select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::int[], $6::float8[],
-                              $7::float8[], $8::text[], $9::float8[], $10::int[], $11::timestamptz[], $12::text[])
-         on conflict (zone, market, interval_start, partner_id) do update set
-           slot_minutes = excluded.slot_minutes, price_per_mwh = excluded.price_per_mwh,
-           price_original = excluded.price_original, currency_original = excluded.currency_original,
-           carbon_g_per_kwh = excluded.carbon_g_per_kwh, coverage_minutes = excluded.coverage_minutes,
-           issued_at = excluded.issued_at, message_id = excluded.message_id, ingested_at = now()
-         where prices.issued_at < excluded.issued_at
-         returning zone`,
-        [
-          part.map((r) => r.zone),
-          part.map((r) => r.market),
-          part.map((r) => r.intervalStartUtc),
-          part.map((r) => r.partnerId),
-          part.map((r) => r.slotMinutes),
-          part.map((r) => r.pricePerMwhBase),
-          part.map((r) => r.priceOriginal),
-          part.map((r) => r.currencyOriginal),
-          part.map((r) => r.carbonGPerKwh),
-          part.map((r) => r.coverageMinutes),
-          part.map((r) => r.issuedAt),
-          part.map((r) => r.messageId),
-        ],
-      );
-      changed += result.length;
-    }
-    await this.refreshFreshness(unique, manager);
-    return changed;
+    return this.upsertBlocks(toIssueBlocks(rows), manager);
   }
 
-  private async refreshFreshness(rows: PriceRow[], manager: DataSource | EntityManager): Promise<void> {
-    const latest = new Map<string, { zone: string; market: string; start: string; issued: string }>();
-    for (const r of rows) {
-      const key = `${r.zone}\u0000${r.market}`;
+  /** Stores issue rows in one transaction (the caller's, or a new one); returns the slots written: 0 for a replay. */
+  async upsertBlocks(
+    blocks: readonly PriceIssueBlock[],
+    manager: DataSource | EntityManager = this.db,
+  ): Promise<number> {
+    if (blocks.length === 0) return 0;
+    const runner = 'queryRunner' in manager ? manager.queryRunner : undefined;
+    if (runner === undefined || !runner.isTransactionActive) {
+      const source = 'queryRunner' in manager ? manager.connection : manager;
+      return source.transaction((tx) => this.upsertBlocks(blocks, tx));
+    }
+    const unique = mergeIssueBlocks(blocks);
+    const client = (await runner.connect()) as pg.PoolClient;
+    const rows = encodeIssueRows(unique);
+    // The common case — issues not stored yet — streams straight into the table. A stored one makes the COPY
+    // fail on the primary key; then everything goes through the staging table and the merging insert.
+    await client.query('savepoint price_issues_copy');
+    let written: number;
+    try {
+      await copyInto(client, 'price_issues', rows);
+      await client.query('release savepoint price_issues_copy');
+      written = unique.reduce((sum, b) => sum + b.points, 0);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      await client.query('rollback to savepoint price_issues_copy');
+      written = await mergeThroughStaging(client, rows);
+    }
+    await this.refreshFreshness(unique, manager);
+    return written;
+  }
+
+  private async refreshFreshness(
+    blocks: PriceIssueBlock[],
+    manager: DataSource | EntityManager,
+  ): Promise<void> {
+    const latest = new Map<string, { zone: string; market: string; startMs: number; issuedMs: number }>();
+    for (const b of blocks) {
+      const last = b.pricePerMwh.findLastIndex((p) => p !== null);
+      const startMs = b.blockStartMs + last * b.slotMinutes * 60_000;
+      const key = `${b.zone}\u0000${b.market}`;
       const seen = latest.get(key);
-      if (!seen)
-        latest.set(key, { zone: r.zone, market: r.market, start: r.intervalStartUtc, issued: r.issuedAt });
+      if (!seen) latest.set(key, { zone: b.zone, market: b.market, startMs, issuedMs: b.issuedMs });
       else {
-        if (Date.parse(r.intervalStartUtc) > Date.parse(seen.start)) seen.start = r.intervalStartUtc;
-        if (Date.parse(r.issuedAt) > Date.parse(seen.issued)) seen.issued = r.issuedAt;
+        seen.startMs = Math.max(seen.startMs, startMs);
+        seen.issuedMs = Math.max(seen.issuedMs, b.issuedMs);
       }
     }
     if (latest.size === 0) return;
@@ -109,8 +255,8 @@ export class PriceRepository {
       [
         items.map((i) => i.zone),
         items.map((i) => i.market),
-        items.map((i) => i.start),
-        items.map((i) => i.issued),
+        items.map((i) => new Date(i.startMs).toISOString()),
+        items.map((i) => new Date(i.issuedMs).toISOString()),
       ],
     );
   }
@@ -129,7 +275,7 @@ export class PriceRepository {
       }[]
     >(
       `select interval_start, market, partner_id, price_per_mwh, carbon_g_per_kwh, issued_at, coverage_minutes
-       from prices where zone = $1 and interval_start >= $2 and interval_start < $3
+       from prices_between(array[$1::text], $2, $3)
        order by interval_start, market, issued_at desc`,
       [zone, from, to],
     );
@@ -143,4 +289,51 @@ export class PriceRepository {
       coverageMinutes: r.coverage_minutes,
     }));
   }
+}
+
+async function copyInto(client: pg.PoolClient, table: string, rows: Buffer): Promise<void> {
+  await pipeline(
+    Readable.from([rows]),
+    client.query(copyFrom(`copy ${table} (${ISSUE_COLUMNS}) from stdin (format binary)`)),
+  );
+}
+
+/** Inserts new issue rows, fills slots missing from stored ones, skips the rest; returns the slots written. */
+async function mergeThroughStaging(client: pg.PoolClient, rows: Buffer): Promise<number> {
+  await client.query(
+    `create temp table if not exists price_issues_staging (
+       zone text, market text, block_start timestamptz, partner_id text, slot_minutes integer,
+       issued_at timestamptz, currency_original text, price_per_mwh float8[], price_original float8[],
+       carbon_g_per_kwh float8[], coverage_minutes integer[], points integer, message_id text
+     ) on commit delete rows`,
+  );
+  await client.query('truncate pg_temp.price_issues_staging');
+  await copyInto(client, 'pg_temp.price_issues_staging', rows);
+  // Multi-argument unnest pads a NULL (or shorter) array with NULLs, so the "no carbon" and "fully covered"
+  // NULL arrays merge like arrays of NULLs; the view reads a NULL coverage as the slot length.
+  const result = await client.query<{ points: number }>(
+    `insert into price_issues (${ISSUE_COLUMNS})
+     select ${ISSUE_COLUMNS} from pg_temp.price_issues_staging
+     on conflict (zone, block_start, market, partner_id, slot_minutes, issued_at, currency_original) do update set
+       (price_per_mwh, price_original, carbon_g_per_kwh, coverage_minutes, points, ingested_at) = (
+         select array_agg(case when o then np else op end order by k),
+                array_agg(case when o then no else oo end order by k),
+                case when price_issues.carbon_g_per_kwh is null and excluded.carbon_g_per_kwh is null then null
+                     else array_agg(case when o then nc else oc end order by k) end,
+                case when price_issues.coverage_minutes is null and excluded.coverage_minutes is null then null
+                     else array_agg(coalesce(case when o then nv else ov end,
+                                             case when (case when o then np else op end) is not null
+                                                  then price_issues.slot_minutes end) order by k) end,
+                count(*) filter (where op is not null or np is not null), now()
+         from (select *, op is null and np is not null as o
+               from unnest(price_issues.price_per_mwh, excluded.price_per_mwh,
+                           price_issues.price_original, excluded.price_original,
+                           price_issues.carbon_g_per_kwh, excluded.carbon_g_per_kwh,
+                           price_issues.coverage_minutes, excluded.coverage_minutes)
+                    with ordinality as u(op, np, oo, no, oc, nc, ov, nv, k)) merged)
+     where exists (select 1 from unnest(price_issues.price_per_mwh, excluded.price_per_mwh) as u(op, np)
+                   where op is null and np is not null)
+     returning points`,
+  );
+  return result.rows.reduce((sum, r) => sum + r.points, 0);
 }

@@ -1,0 +1,156 @@
+// PostgreSQL binary COPY encoding (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format")
+// for the few column types gridshift streams: text, int4, timestamptz, and one-dimensional float8/int4/text
+// arrays. Binary avoids formatting every number as text in JavaScript and parsing it again in PostgreSQL.
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const OID = { int4: 23, text: 25, float8: 701 } as const;
+/** 2000-01-01T00:00:00Z, PostgreSQL's timestamp epoch, in Unix ms. */
+const PG_EPOCH_MS = 946_684_800_000;
+const ARRAY_HEADER_BYTES = 20;
+
+/** Writes one binary COPY stream: `row(n)`, then exactly n fields, per tuple; `finish()` returns the bytes. */
+export class CopyWriter {
+  private buffer: Buffer;
+  /** Big-endian reads and writes over `buffer` (DataView's are faster than Buffer's write*BE). */
+  private view: DataView;
+  private offset = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buffer = Buffer.allocUnsafe(Math.max(initialBytes, 64));
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
+    SIGNATURE.copy(this.buffer, 0);
+    this.offset = SIGNATURE.length;
+    this.int32(0); // flags
+    this.int32(0); // header extension length
+  }
+
+  /** Starts a tuple of `fields` fields. */
+  row(fields: number): this {
+    this.ensure(2);
+    this.buffer.writeInt16BE(fields, this.offset);
+    this.offset += 2;
+    return this;
+  }
+
+  text(value: string | null): this {
+    if (value === null) return this.int32(-1);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    this.ensure(4 + bytes);
+    this.buffer.writeInt32BE(bytes, this.offset);
+    this.buffer.write(value, this.offset + 4, 'utf8');
+    this.offset += 4 + bytes;
+    return this;
+  }
+
+  int4(value: number | null): this {
+    if (value === null) return this.int32(-1);
+    this.ensure(8);
+    this.buffer.writeInt32BE(4, this.offset);
+    this.buffer.writeInt32BE(value, this.offset + 4);
+    this.offset += 8;
+    return this;
+  }
+
+  /** A timestamptz from Unix epoch milliseconds. */
+  timestamptz(ms: number): this {
+    this.ensure(12);
+    this.buffer.writeInt32BE(8, this.offset);
+    this.buffer.writeBigInt64BE(BigInt(Math.round(ms - PG_EPOCH_MS)) * 1000n, this.offset + 4);
+    this.offset += 12;
+    return this;
+  }
+
+  float8Array(values: readonly (number | null)[] | null): this {
+    if (values === null) return this.int32(-1);
+    const nulls = countNulls(values);
+    this.arrayHeader(OID.float8, values.length, nulls, (values.length - nulls) * 12 + nulls * 4);
+    const view = this.view;
+    let o = this.offset;
+    for (const x of values) {
+      if (x === null) {
+        view.setInt32(o, -1);
+        o += 4;
+      } else {
+        view.setInt32(o, 8);
+        view.setFloat64(o + 4, x);
+        o += 12;
+      }
+    }
+    this.offset = o;
+    return this;
+  }
+
+  int4Array(values: readonly (number | null)[] | null): this {
+    if (values === null) return this.int32(-1);
+    const nulls = countNulls(values);
+    this.arrayHeader(OID.int4, values.length, nulls, (values.length - nulls) * 8 + nulls * 4);
+    const view = this.view;
+    let o = this.offset;
+    for (const x of values) {
+      if (x === null) {
+        view.setInt32(o, -1);
+        o += 4;
+      } else {
+        view.setInt32(o, 4);
+        view.setInt32(o + 4, x);
+        o += 8;
+      }
+    }
+    this.offset = o;
+    return this;
+  }
+
+  textArray(values: readonly (string | null)[] | null): this {
+    if (values === null) return this.int32(-1);
+    const nulls = countNulls(values);
+    let bytes = nulls * 4;
+    for (const x of values) if (x !== null) bytes += 4 + Buffer.byteLength(x, 'utf8');
+    this.arrayHeader(OID.text, values.length, nulls, bytes);
+    for (const x of values) this.text(x);
+    return this;
+  }
+
+  /** The complete stream, with the trailer. */
+  finish(): Buffer {
+    this.ensure(2);
+    this.buffer.writeInt16BE(-1, this.offset);
+    this.offset += 2;
+    return this.buffer.subarray(0, this.offset);
+  }
+
+  private arrayHeader(oid: number, length: number, nulls: number, elementBytes: number): void {
+    this.ensure(4 + ARRAY_HEADER_BYTES + elementBytes);
+    const b = this.buffer;
+    const o = this.offset;
+    b.writeInt32BE(ARRAY_HEADER_BYTES + elementBytes, o);
+    b.writeInt32BE(1, o + 4); // dimensions
+    b.writeInt32BE(nulls > 0 ? 1 : 0, o + 8);
+    b.writeInt32BE(oid, o + 12);
+    b.writeInt32BE(length, o + 16);
+    b.writeInt32BE(1, o + 20); // lower bound
+    this.offset = o + 24;
+  }
+
+  private int32(value: number): this {
+    this.ensure(4);
+    this.buffer.writeInt32BE(value, this.offset);
+    this.offset += 4;
+    return this;
+  }
+
+  private ensure(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.offset + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.offset);
+    this.buffer = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+}
+
+function countNulls(values: readonly unknown[]): number {
+  let n = 0;
+  for (const x of values) if (x === null) n++;
+  return n;
+}
