@@ -2,7 +2,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TOPICS, type PlacementOrderV1 } from '#gridshift/contracts';
 import { AuditRepository, type ScheduleStatus } from '#gridshift/persistence';
 import { InvalidScheduleTransitionError, ScheduleNotFoundError } from './errors.js';
-import { buildPlacementOrders, placementMessageId, type PreviousOrder } from './orders.js';
+import {
+  buildPlacementOrders,
+  placementMessageId,
+  type BuildOrdersInput,
+  type PreviousOrder,
+} from './orders.js';
 import { queryRows } from './sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -44,6 +49,50 @@ interface ApproveOptions extends LifecycleActor {
   /** The planner's epoch: its outbox rows carry it. Operators' approvals use the current lease epoch. */
   writerEpoch?: number | null;
   now?: Date;
+  /**
+   * The orders, when the caller built them already in this transaction (`prepareOrders`, after
+   * `lockApprovals`) — the planner does it while the server writes the schedule row.
+   */
+  prepared?: PreparedOrders;
+}
+
+/** Placement orders of one version with their JSON payloads, built under the approval lock. */
+export interface PreparedOrders {
+  version: number;
+  now: Date;
+  orders: { order: PlacementOrderV1; payload: string }[];
+}
+
+/** Serialises approvals of a deployment for the rest of the transaction (re-entrant). */
+export async function lockApprovals(manager: EntityManager): Promise<void> {
+  await manager.query(`select pg_advisory_xact_lock(hashtext('gridshift-approve:' || current_schema()))`);
+}
+
+/** Per cluster, the latest order written before `version` (call after `lockApprovals`). */
+export async function previousOrdersBefore(
+  manager: EntityManager,
+  version: number,
+): Promise<Map<string, PreviousOrder>> {
+  // Only those payloads are read (they can be hundreds of kB each).
+  const rows = await manager.query<{ cluster_id: string; version: number; had: boolean }[]>(
+    `select c.cluster_id, o.schedule_version as version, json_array_length(o.payload->'slots') > 0 as had
+     from (select distinct cluster_id from outbox where schedule_version < $1) c
+     cross join lateral (
+       select schedule_version, payload from outbox
+       where outbox.cluster_id = c.cluster_id and schedule_version < $1
+       order by schedule_version desc limit 1) o`,
+    [version],
+  );
+  return new Map(rows.map((r) => [r.cluster_id, { version: r.version, hadAssignments: r.had }]));
+}
+
+/** The orders of `version` (pure but for the payloads' serialisation), see `buildPlacementOrders`. */
+export function prepareOrders(input: BuildOrdersInput & { now: Date }): PreparedOrders {
+  return {
+    version: input.version,
+    now: input.now,
+    orders: buildPlacementOrders(input).map((order) => ({ order, payload: JSON.stringify(order) })),
+  };
 }
 
 interface LockedSchedule {
@@ -77,7 +126,7 @@ export async function approveInTransaction(
   options: ApproveOptions,
 ): Promise<ApproveResult> {
   // One approval at a time per deployment: versions enter the outbox in version order.
-  await manager.query(`select pg_advisory_xact_lock(hashtext('gridshift-approve:' || current_schema()))`);
+  await lockApprovals(manager);
   const schedule = await lockSchedule(manager, scheduleId);
   if (schedule.kind !== 'plan' || schedule.status !== 'draft' || schedule.version === null) {
     throw new InvalidScheduleTransitionError(
@@ -107,7 +156,12 @@ export async function approveInTransaction(
     [version],
   );
   const supersedesVersion = inForce[0]?.version ?? null;
-  const now = options.now ?? new Date();
+  if (options.prepared && options.prepared.version !== version) {
+    throw new Error(
+      `orders prepared for version ${options.prepared.version}, schedule is version ${version}`,
+    );
+  }
+  const now = options.prepared?.now ?? options.now ?? new Date();
   await manager.query(
     `update schedules set status = 'approved', approved_at = $2, approved_by = $3, supersedes_version = $4
      where id = $1`,
@@ -120,40 +174,30 @@ export async function approveInTransaction(
     [version],
   );
 
-  // The latest earlier order per cluster; only those payloads are read (they can be hundreds of kB each).
-  const previousRows = await manager.query<{ cluster_id: string; version: number; had: boolean }[]>(
-    `select c.cluster_id, o.schedule_version as version, json_array_length(o.payload->'slots') > 0 as had
-     from (select distinct cluster_id from outbox where schedule_version < $1) c
-     cross join lateral (
-       select schedule_version, payload from outbox
-       where outbox.cluster_id = c.cluster_id and schedule_version < $1
-       order by schedule_version desc limit 1) o`,
-    [version],
-  );
-  const previousOrders = new Map<string, PreviousOrder>(
-    previousRows.map((r) => [r.cluster_id, { version: r.version, hadAssignments: r.had }]),
-  );
-  const placements =
-    options.placements ??
-    (
-      await manager.query<{ job_id: string; cluster_id: string; slot_start: Date; gpus: number }[]>(
-        `select job_id, cluster_id, slot_start, gpus from placements where schedule_id = $1 and gpus > 0`,
-        [scheduleId],
-      )
-    ).map((r) => ({
-      jobId: r.job_id,
-      clusterId: r.cluster_id,
-      slotStartUtc: r.slot_start.toISOString(),
-      gpus: r.gpus,
-    }));
-  const orders = buildPlacementOrders({
-    scheduleId,
-    version,
-    issuedAtUtc: now.toISOString(),
-    slotMinutes: schedule.slot_minutes,
-    placements,
-    previousOrders,
-  });
+  const prepared =
+    options.prepared ??
+    prepareOrders({
+      scheduleId,
+      version,
+      now,
+      issuedAtUtc: now.toISOString(),
+      slotMinutes: schedule.slot_minutes,
+      placements:
+        options.placements ??
+        (
+          await manager.query<{ job_id: string; cluster_id: string; slot_start: Date; gpus: number }[]>(
+            `select job_id, cluster_id, slot_start, gpus from placements where schedule_id = $1 and gpus > 0`,
+            [scheduleId],
+          )
+        ).map((r) => ({
+          jobId: r.job_id,
+          clusterId: r.cluster_id,
+          slotStartUtc: r.slot_start.toISOString(),
+          gpus: r.gpus,
+        })),
+      previousOrders: await previousOrdersBefore(manager, version),
+    });
+  const orders = prepared.orders;
   await enqueueOrders(manager, orders, options.writerEpoch ?? null);
 
   let status: ApproveResult['status'] = 'approved';
@@ -194,7 +238,7 @@ export async function approveInTransaction(
 /** Writes placement orders into the outbox (message id = schedule + cluster, so a replay is a no-op). */
 async function enqueueOrders(
   manager: EntityManager,
-  orders: PlacementOrderV1[],
+  orders: PreparedOrders['orders'],
   writerEpoch: number | null,
 ): Promise<void> {
   if (orders.length === 0) return;
@@ -211,11 +255,11 @@ async function enqueueOrders(
   // would be escaped by the driver and parsed twice by the server.
   for (let i = 0; i < orders.length; i += ORDERS_PER_STATEMENT) {
     const params: unknown[] = [TOPICS.placements, epoch];
-    const values = orders.slice(i, i + ORDERS_PER_STATEMENT).map((o) => {
+    const values = orders.slice(i, i + ORDERS_PER_STATEMENT).map(({ order: o, payload }) => {
       params.push(
         placementMessageId(o.scheduleId, o.clusterId),
         o.clusterId,
-        JSON.stringify(o),
+        payload,
         o.scheduleId,
         o.scheduleVersion,
       );

@@ -6,7 +6,7 @@ import { buildProblem } from './problem.js';
 import { loadPlacements, loadScheduleInForceHead } from './read.js';
 import { roundPlacements, type VerifyLevel } from './round.js';
 import type { ApprovalPolicy, PlanningSettings } from './settings.js';
-import { buildSnapshot, marketSignature, snapshotHash, type MarketSignature } from './snapshot.js';
+import { buildSnapshot, marketSignature, snapshotDocument, type MarketSignature } from './snapshot.js';
 import { solve, solveInWorker, type SolveFn } from './solve.js';
 import { storeSchedule } from './store.js';
 
@@ -61,6 +61,8 @@ const ms = (from: number) => Math.round((performance.now() - from) * 10) / 10;
  */
 export class Planner {
   private inForce: PreviousSchedule | null | undefined;
+  /** The market signature of the newest plan, by its id (a stored snapshot never changes). */
+  private planned: { id: string; market: MarketSignature | null } | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -103,7 +105,7 @@ export class Planner {
     t = performance.now();
     const market = marketSignature(inputs, dayAhead);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
-    const inputHash = snapshotHash(snapshot);
+    const { hash: inputHash, json: snapshotJson } = snapshotDocument(snapshot);
     phaseMs.snapshot = ms(t);
     if (context.skipIfUnchanged) {
       const latest = await this.dataSource.query<{ input_hash: string }[]>(
@@ -145,6 +147,7 @@ export class Planner {
         horizonEndUtc,
         slotMinutes: inputs.slotMinutes,
         snapshot,
+        snapshotJson,
         inputHash,
         account: figures,
         assumptions: [...inputs.assumptions, ...built.assumptions],
@@ -163,6 +166,8 @@ export class Planner {
     );
     phaseMs.store = ms(t);
     for (const [step, value] of Object.entries(stored.timingsMs)) phaseMs[`store.${step}`] = value;
+    // As stored (a JSON round trip, as a read of the column would give; also no aliasing).
+    this.planned = { id, market: JSON.parse(JSON.stringify(market)) as MarketSignature };
     if (stored.approval) {
       this.inForce = {
         id,
@@ -188,12 +193,24 @@ export class Planner {
     };
   }
 
-  /** The market signature stored with the newest plan, or null before the first plan. */
+  /**
+   * The market signature stored with the newest plan, or null before the first plan. Cached by the plan's
+   * id: reading it out of the stored snapshot (megabytes of json) costs tens of ms per change notification.
+   */
   async plannedSignature(): Promise<MarketSignature | null> {
-    const rows = await this.dataSource.query<{ market: MarketSignature | null }[]>(
-      `select input_snapshot->'market' as market from schedules where kind = 'plan' order by version desc limit 1`,
+    const newest = await this.dataSource.query<{ id: string }[]>(
+      `select id from schedules where kind = 'plan' order by version desc limit 1`,
     );
-    return rows[0]?.market ?? null;
+    const id = newest[0]?.id;
+    if (id === undefined) return null;
+    if (this.planned?.id !== id) {
+      const rows = await this.dataSource.query<{ market: MarketSignature | null }[]>(
+        `select input_snapshot->'market' as market from schedules where id = $1`,
+        [id],
+      );
+      this.planned = { id, market: rows[0]?.market ?? null };
+    }
+    return this.planned.market;
   }
 
   /** The market as it is now (prices and capacity only), for change detection. */

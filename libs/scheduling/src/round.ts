@@ -79,6 +79,14 @@ export function verifyPlacements(
   const T = problem.slotStartsUtc.length;
   const hours = problem.slotMinutes / 60;
   const slotIndex = new Map(problem.slotStartsUtc.map((s, t) => [Date.parse(s), t]));
+  // Slot texts repeat across placements: parse each distinct text once (Date.parse is slow).
+  const slotOfText = new Map<string, number | undefined>();
+  const slotOf = (text: string) => {
+    if (slotOfText.has(text)) return slotOfText.get(text);
+    const t = slotIndex.get(Date.parse(text));
+    slotOfText.set(text, t);
+    return t;
+  };
   const clusters = new Map(problem.clusters.map((c, r) => [c.id, { c, r }]));
   const jobs = new Map(problem.jobs.map((j) => [j.id, j]));
   const cellGpus = new Float64Array(problem.clusters.length * T);
@@ -86,7 +94,7 @@ export function verifyPlacements(
   for (const p of placements) {
     const cluster = clusters.get(p.clusterId);
     const job = jobs.get(p.jobId);
-    const t = slotIndex.get(Date.parse(p.slotStartUtc));
+    const t = slotOf(p.slotStartUtc);
     if (!cluster || !job || t === undefined) {
       report(
         'unknown-ref',

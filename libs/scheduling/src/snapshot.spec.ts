@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, snapshotHash, type InputSnapshot } from './snapshot.js';
+import { canonicalJson, snapshotDocument, snapshotHash, type InputSnapshot } from './snapshot.js';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level, keeps array order, drops undefined', () => {
@@ -25,5 +25,20 @@ describe('snapshotHash', () => {
     expect(snapshotHash(snap)).toBe(snapshotHash({ ...snap, nowUtc: 'b' }));
     expect(snapshotHash(snap)).not.toBe(snapshotHash({ ...snap, horizonStartUtc: 'h2' }));
     expect(snapshotHash(snap)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('snapshotDocument', () => {
+  it('stores text that parses back to the snapshot and hashes like snapshotHash', () => {
+    const snap = {
+      formatVersion: 1,
+      nowUtc: '2026-01-01T00:00:00.000Z',
+      horizonStartUtc: 'h',
+      problem: { jobs: [{ id: 'j"1', maxGpus: 2, note: undefined }], slotStartsUtc: ['a', 'b'] },
+    } as unknown as InputSnapshot;
+    const { hash, json } = snapshotDocument(snap);
+    expect(hash).toBe(snapshotHash(snap));
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(snap)));
+    expect(snapshotHash(JSON.parse(json) as InputSnapshot)).toBe(hash);
   });
 });

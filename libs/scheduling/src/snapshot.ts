@@ -140,6 +140,19 @@ export function canonicalJson(value: unknown): string {
  * the same horizon hash equal. Recomputable from the stored `input_snapshot` column.
  */
 export function snapshotHash(snapshot: InputSnapshot): string {
-  const { nowUtc: _now, ...hashed } = snapshot;
-  return createHash('sha256').update(canonicalJson(hashed)).digest('hex');
+  return snapshotDocument(snapshot).hash;
+}
+
+/**
+ * The snapshot's hash (`snapshotHash`) and the JSON text to store, from one canonical serialisation: the
+ * stored text is the hashed canonical JSON with `nowUtc` in front (a multi-megabyte snapshot is serialised
+ * once, not twice). Parsing it gives the snapshot back.
+ */
+export function snapshotDocument(snapshot: InputSnapshot): { hash: string; json: string } {
+  const { nowUtc, ...hashed } = snapshot;
+  const canonical = canonicalJson(hashed);
+  const hash = createHash('sha256').update(canonical).digest('hex');
+  if (nowUtc === undefined) return { hash, json: canonical };
+  const now = `"nowUtc":${JSON.stringify(nowUtc)}`;
+  return { hash, json: canonical === '{}' ? `{${now}}` : `{${now},${canonical.slice(1)}` };
 }

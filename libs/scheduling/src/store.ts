@@ -2,7 +2,13 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository, type AuditEntry } from '#gridshift/persistence';
 import type { ApprovalDecision, ScheduleAccount } from './account.js';
 import type { Assumption } from './assumptions.js';
-import { approveInTransaction, type ApproveResult } from './lifecycle.js';
+import {
+  approveInTransaction,
+  lockApprovals,
+  prepareOrders,
+  previousOrdersBefore,
+  type ApproveResult,
+} from './lifecycle.js';
 import type { SchedulePlacement } from './round.js';
 import type { InputSnapshot } from './snapshot.js';
 
@@ -16,6 +22,8 @@ export interface ScheduleRecord {
   horizonEndUtc: string;
   slotMinutes: number;
   snapshot: InputSnapshot;
+  /** The snapshot as JSON text when the caller has it already (`snapshotDocument`); else it is serialised here. */
+  snapshotJson?: string;
   inputHash: string;
   account: ScheduleAccount;
   assumptions: Assumption[];
@@ -70,6 +78,9 @@ export async function storeSchedule(
         [String(options.writerEpoch)],
       );
     }
+    const approving = options.approve !== undefined && record.kind === 'plan';
+    // Approvals are serialised from here on, so the earlier orders read below stay the latest ones.
+    if (approving) await lockApprovals(manager);
     let version: number | null = null;
     if (record.kind === 'plan') {
       const rows = await manager.query<{ v: number }[]>(
@@ -77,8 +88,9 @@ export async function storeSchedule(
       );
       version = rows[0]!.v;
     }
+    const previousOrders = approving ? await previousOrdersBefore(manager, version!) : null;
     const a = record.account;
-    await manager.query(
+    const insertingSchedule = manager.query(
       `insert into schedules (id, version, kind, status, trigger, leader_epoch, horizon_start, horizon_end,
          slot_minutes, input_snapshot, input_hash, solver_stats, totals, baselines, savings, assumptions,
          shortfalls, explanations, objective, approval)
@@ -94,7 +106,7 @@ export async function storeSchedule(
         record.horizonStartUtc,
         record.horizonEndUtc,
         record.slotMinutes,
-        JSON.stringify(record.snapshot),
+        record.snapshotJson ?? JSON.stringify(record.snapshot),
         record.inputHash,
         JSON.stringify({ ...a.solver, phaseMs: record.phaseMs }),
         JSON.stringify(a.totals),
@@ -107,16 +119,35 @@ export async function storeSchedule(
         record.approval === null ? null : JSON.stringify(record.approval),
       ],
     );
+    // While the server parses and stores the schedule row (megabytes of JSON), this thread builds the
+    // placement cells and the orders: once the driver has sent the statement, the two run in parallel.
+    insertingSchedule.catch(() => undefined); // awaited below; a rejection meanwhile is not unhandled
+    await new Promise((resolve) => setImmediate(resolve));
+    const cells = placementCells(record.placements, record.horizonStartUtc, record.slotMinutes);
+    const now = new Date();
+    const prepared =
+      previousOrders === null
+        ? undefined
+        : prepareOrders({
+            scheduleId: record.id,
+            version: version!,
+            now,
+            issuedAtUtc: now.toISOString(),
+            slotMinutes: record.slotMinutes,
+            placements: record.placements,
+            previousOrders,
+          });
+    await insertingSchedule;
     lap('schedule');
-    await insertPlacements(manager, record.id, record.placements, record.horizonStartUtc, record.slotMinutes);
+    await insertPlacementCells(manager, record.id, cells, record.horizonStartUtc, record.slotMinutes);
     lap('placements');
     let approval: ApproveResult | null = null;
-    if (options.approve && record.kind === 'plan') {
+    if (approving && options.approve) {
       approval = await approveInTransaction(manager, record.id, {
         actor: options.approve.actor,
         reason: options.approve.reason,
         action: 'schedule.auto-approve',
-        placements: record.placements,
+        prepared,
         writerEpoch: options.writerEpoch,
       });
     }
@@ -158,19 +189,25 @@ function arrayLiteral(values: string[] | number[]): string {
 /** JSON text whose only backslash escapes are `\"` and `\\`. */
 const ARRAY_SAFE = /^(?:[^\\]|\\["\\])*$/;
 
+/** A cell with its arrays as PostgreSQL array literals. */
+interface PlacementCell {
+  clusterId: string;
+  slot: number;
+  jobs: string;
+  gpus: string;
+  hours: string;
+}
+
 /**
- * Writes the placements as cells — one `placement_cells` row per (cluster, slot) with its jobs in parallel
- * arrays (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement. A cell's
- * arrays travel as array literals; its slot as an offset from the horizon start.
+ * The placements as cells — one `placement_cells` row per (cluster, slot) with its jobs in parallel arrays
+ * (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement. Slots as offsets
+ * from the horizon start.
  */
-async function insertPlacements(
-  manager: EntityManager,
-  scheduleId: string,
+function placementCells(
   placements: SchedulePlacement[],
   horizonStartUtc: string,
   slotMinutes: number,
-): Promise<void> {
-  if (placements.length === 0) return;
+): PlacementCell[] {
   const startMs = Date.parse(horizonStartUtc);
   const slotMs = slotMinutes * 60_000;
   const slots = new Map<string, number>();
@@ -191,13 +228,31 @@ async function insertPlacements(
     cell.gpus.push(p.gpus);
     cell.hours.push(p.gpuHours);
   }
-  // One VALUES row per cell with its own parameters (parsed once; a text[] of array literals would be
-  // escaped by the driver and parsed twice). ≤ 5 parameters per cell, within the protocol's 65,535.
-  const rows = [...cells.values()];
-  for (let i = 0; i < rows.length; i += CELLS_PER_STATEMENT) {
+  return [...cells.values()].map((c) => ({
+    clusterId: c.clusterId,
+    slot: c.slot,
+    jobs: arrayLiteral(c.jobs),
+    gpus: arrayLiteral(c.gpus),
+    hours: arrayLiteral(c.hours),
+  }));
+}
+
+/**
+ * Writes the cells, one VALUES row per cell with its own parameters (array literals are parsed once; a
+ * text[] of them would be escaped by the driver and parsed twice). ≤ 5 parameters per cell, within the
+ * protocol's 65,535.
+ */
+async function insertPlacementCells(
+  manager: EntityManager,
+  scheduleId: string,
+  cells: PlacementCell[],
+  horizonStartUtc: string,
+  slotMinutes: number,
+): Promise<void> {
+  for (let i = 0; i < cells.length; i += CELLS_PER_STATEMENT) {
     const params: unknown[] = [scheduleId, horizonStartUtc, slotMinutes];
-    const values = rows.slice(i, i + CELLS_PER_STATEMENT).map((r) => {
-      params.push(r.clusterId, r.slot, arrayLiteral(r.jobs), arrayLiteral(r.gpus), arrayLiteral(r.hours));
+    const values = cells.slice(i, i + CELLS_PER_STATEMENT).map((r) => {
+      params.push(r.clusterId, r.slot, r.jobs, r.gpus, r.hours);
       const n = params.length;
       return `($1, $${n - 4}, $2::timestamptz + $${n - 3}::int * $3::int * interval '1 minute', $${n - 2}::text[], $${n - 1}::int[], $${n}::float8[])`;
     });

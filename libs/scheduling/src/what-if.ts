@@ -9,7 +9,7 @@ import { loadSchedule, loadScheduleInForce, type ScheduleView } from './read.js'
 import { roundPlacements } from './round.js';
 import { applyScenario, parseScenario } from './scenario.js';
 import { DEFAULT_PLANNING_SETTINGS, type PlanningSettings } from './settings.js';
-import { buildSnapshot, marketSignature, snapshotHash } from './snapshot.js';
+import { buildSnapshot, marketSignature, snapshotDocument } from './snapshot.js';
 import { solve, solveInWorker, type SolveFn } from './solve.js';
 import { storeSchedule } from './store.js';
 
@@ -49,6 +49,7 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
     previous?.id ?? null,
     scenario,
   );
+  const document = snapshotDocument(snapshot);
   const result = await solve(built.problem, settings.solveTimeLimitMs, request.solve ?? solveInWorker);
   const rounded = roundPlacements(built.problem, result);
   const figures = account(result, rounded.placements, previous, rounded.warnings);
@@ -67,7 +68,8 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
       ).toISOString(),
       slotMinutes: inputs.slotMinutes,
       snapshot,
-      inputHash: snapshotHash(snapshot),
+      snapshotJson: document.json,
+      inputHash: document.hash,
       account: figures,
       assumptions: [...inputs.assumptions, ...built.assumptions],
       approval: null,
