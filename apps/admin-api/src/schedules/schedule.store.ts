@@ -301,18 +301,21 @@ export class ScheduleStore {
       limit: number;
     },
   ): Promise<PlacementRow[]> {
-    // Cells are read in primary-key order and unnested; only the jobs within a cell are sorted.
+    // Cells are read in (cluster, slot) order and unnested; only the jobs within a cell are sorted
+    // (incremental sort), and the limit stops after the page. `offset 0` keeps the cells' order.
     const params: unknown[] = [id];
-    const where = ['c.schedule_id = $1'];
+    const cells = ['schedule_id = $1'];
+    const jobs: string[] = [];
     const p = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filter.clusterId) where.push(`c.cluster_id = ${p(filter.clusterId)}`);
-    if (filter.slotStart) where.push(`c.slot_start = ${p(filter.slotStart)}`);
+    if (filter.clusterId) cells.push(`cluster_id = ${p(filter.clusterId)}`);
+    if (filter.slotStart) cells.push(`slot_start = ${p(filter.slotStart)}`);
     if (filter.jobId) {
       const job = p(filter.jobId);
-      where.push(`${job} = any(c.job_ids)`, `u.job_id = ${job}`);
+      cells.push(`${job} = any(job_ids)`);
+      jobs.push(`u.job_id = ${job}`);
     }
     if (filter.after) {
       const [cluster, slot, job] = [
@@ -320,18 +323,17 @@ export class ScheduleStore {
         p(filter.after.slotStart),
         p(filter.after.jobId),
       ];
-      where.push(
-        `(c.cluster_id, c.slot_start) >= (${cluster}, ${slot}::timestamptz)`,
-        `(c.cluster_id, c.slot_start, u.job_id) > (${cluster}, ${slot}::timestamptz, ${job})`,
-      );
+      cells.push(`(cluster_id, slot_start) >= (${cluster}, ${slot}::timestamptz)`);
+      jobs.push(`(c.cluster_id, c.slot_start, u.job_id) > (${cluster}, ${slot}::timestamptz, ${job})`);
     }
     const rows = await this.db.query<
       { job_id: string; cluster_id: string; slot_start: Date; gpus: number; gpu_hours: number }[]
     >(
       `select u.job_id, c.cluster_id, c.slot_start, u.gpus, u.gpu_hours
-       from placement_cells c
+       from (select cluster_id, slot_start, job_ids, gpus, gpu_hours from placement_cells
+             where ${cells.join(' and ')} order by cluster_id, slot_start offset 0) c
        cross join lateral unnest(c.job_ids, c.gpus, c.gpu_hours) as u(job_id, gpus, gpu_hours)
-       where ${where.join(' and ')}
+       ${jobs.length > 0 ? `where ${jobs.join(' and ')}` : ''}
        order by c.cluster_id, c.slot_start, u.job_id limit ${p(filter.limit)}`,
       params,
     );
