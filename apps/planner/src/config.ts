@@ -75,7 +75,7 @@ export const plannerConfigShape = {
   PLANNER_PRICE_CHANGE_ABS_PER_MWH: env.number(0, 1e6, c.priceAbsPerMwh),
   PLANNER_CAPACITY_CHANGE_PCT: env.number(0, 1e6, c.capacityPct),
   PLANNER_CAPACITY_CHANGE_ABS_GPUS: env.int(0, 1_000_000, c.capacityAbsGpus),
-  PLANNER_DEBOUNCE_MS: env.int(0, 600_000, 100),
+  PLANNER_DEBOUNCE_MS: env.int(0, 600_000, 25),
   PLANNER_DEBOUNCE_MAX_MS: env.int(0, 3_600_000, 1000),
   PLANNER_POLL_MS: env.int(100, 3_600_000, 5000),
   PLANNER_LEASE_MS: env.int(1000, 600_000, 10_000),
