@@ -361,14 +361,23 @@ export class ScheduleStore {
     const rows = await this.db.query<
       { job_id: string; cluster_id: string; slot_start: Date; before: number | null; after: number | null }[]
     >(
-      `select coalesce(a.job_id, b.job_id) as job_id, coalesce(a.cluster_id, b.cluster_id) as cluster_id,
-              coalesce(a.slot_start, b.slot_start) as slot_start, a.gpu_hours as before, b.gpu_hours as after
-       from (select job_id, cluster_id, slot_start, gpu_hours from placements
-             where schedule_id = $1 and slot_start >= $3 and slot_start < $4) a
-       full join (select job_id, cluster_id, slot_start, gpu_hours from placements
-                  where schedule_id = $2 and slot_start >= $3 and slot_start < $4) b
-         on a.job_id = b.job_id and a.cluster_id = b.cluster_id and a.slot_start = b.slot_start
-       where a.gpu_hours is distinct from b.gpu_hours`,
+      // Cells whose job and GPU-hour arrays are equal in both schedules cannot differ and are skipped; only
+      // the other cells are unnested and compared job by job.
+      `select coalesce(d.a_job, d.b_job) as job_id, c.cluster_id, c.slot_start, d.a_hours as before,
+              d.b_hours as after
+       from (select coalesce(a.cluster_id, b.cluster_id) as cluster_id, coalesce(a.slot_start, b.slot_start) as slot_start,
+                    a.job_ids as a_jobs, a.gpu_hours as a_hours, b.job_ids as b_jobs, b.gpu_hours as b_hours
+             from (select cluster_id, slot_start, job_ids, gpu_hours from placement_cells
+                   where schedule_id = $1 and slot_start >= $3 and slot_start < $4) a
+             full join (select cluster_id, slot_start, job_ids, gpu_hours from placement_cells
+                        where schedule_id = $2 and slot_start >= $3 and slot_start < $4) b
+               on a.cluster_id = b.cluster_id and a.slot_start = b.slot_start
+             where a.job_ids is distinct from b.job_ids or a.gpu_hours is distinct from b.gpu_hours) c
+       cross join lateral (
+         select x.job_id as a_job, x.hours as a_hours, y.job_id as b_job, y.hours as b_hours
+         from unnest(c.a_jobs, c.a_hours) as x(job_id, hours)
+         full join unnest(c.b_jobs, c.b_hours) as y(job_id, hours) on x.job_id = y.job_id
+         where x.hours is distinct from y.hours) d`,
       [baseId, candidateId, from, to],
     );
     return rows.map((r) => ({
