@@ -116,7 +116,7 @@ describe('price storage (issue rows, resolved per slot)', () => {
 
   it('merges duplicates inside one call (one statement may touch a row once)', async () => {
     const block = (hour: number, price: number): PriceIssueBlock => {
-      const pricePerMwh = new Array<number | null>(24).fill(null);
+      const pricePerMwh = new Float64Array(24).fill(NaN);
       pricePerMwh[hour] = price;
       return {
         zone: 'FR',
@@ -127,7 +127,7 @@ describe('price storage (issue rows, resolved per slot)', () => {
         issuedMs: D0 - HOUR,
         currencyOriginal: 'USD',
         pricePerMwh,
-        priceOriginal: [...pricePerMwh],
+        priceOriginal: pricePerMwh.slice(),
         carbonGPerKwh: null,
         coverageMinutes: null,
         points: 1,

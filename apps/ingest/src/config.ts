@@ -10,6 +10,8 @@ export const ingestConfigShape = {
   INGEST_CHUNK_SIZE: env.int(1, 20_000, 2000),
   /** Partitions written concurrently (keys give per-zone/per-cluster order, so partitions never share rows). */
   INGEST_CONCURRENCY: env.int(1, 64, 3),
+  /** Bytes fetched per partition per request (large fetches keep the consumer busy between fetch rounds). */
+  INGEST_FETCH_PARTITION_BYTES: env.int(65_536, 268_435_456, 16_777_216),
   /** JSON like data/fx-2023.json: { "base": "USD", "perUsd": { "EUR": 0.925, ... } }; empty = the shipped table. */
   FX_RATES_FILE: env.optionalString(),
   PRICE_MIN_PER_MWH: env.number(-1e9, 0, -10_000),

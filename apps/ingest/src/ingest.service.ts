@@ -111,6 +111,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       registry: this.registry,
       chunkSize: this.config.INGEST_CHUNK_SIZE,
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
+      maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
       decode: (record) => decodePriceRecord(record, this.fx!, this.config),
       store: async (records: ConsumedRecord<PriceIssueBlock[]>[]) => {
         points.inc(await prices.upsertBlocks(records.flatMap((r) => r.decoded)));
@@ -124,6 +125,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       registry: this.registry,
       chunkSize: this.config.INGEST_CHUNK_SIZE,
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
+      maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
       decode: (record) => decodeLoadRecord(record, this.config.INGEST_MAX_MESSAGE_BYTES),
       store: async (records: ConsumedRecord<LoadRow>[]) => {
         const inserted = await this.dataSource.transaction((manager) =>

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validatePriceMessage, validatePriceMessageFully } from './decode.js';
-import { acceptPriceMessage, acceptedTimestampMs } from './fast-price.js';
+import { acceptPriceMessage, acceptedTimestampMs, canonicalUtcMs } from './fast-price.js';
+import { TimestampSchema } from './schemas.js';
 import { parseExchangeRates } from './fx.js';
 
 const fx = parseExchangeRates({ base: 'USD', perUsd: { USD: 1, EUR: 0.925, GBP: 0.804, JPY: 140.5 } });
@@ -146,5 +147,39 @@ describe('acceptPriceMessage (the fast path of price validation)', () => {
     expect(acceptedTimestampMs('2023-03-01T12:00:00+01:00')).toBe(Date.parse('2023-03-01T11:00:00Z')); // cached
     expect(acceptedTimestampMs('2023-03-01T12:00:00')).toBeUndefined();
     expect(acceptedTimestampMs(1677668400000)).toBeUndefined();
+  });
+});
+
+describe('canonicalUtcMs', () => {
+  it('reads exactly the canonical UTC timestamps the schema accepts, to the same instant', () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, '0');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 900, max: 2200 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.option(fc.integer({ min: 0, max: 999 }), { nil: undefined }),
+        (y, mo, d, h, mi, s, ms) => {
+          const text = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${
+            ms === undefined ? '' : `.${pad(ms, 3)}`
+          }Z`;
+          const fast = canonicalUtcMs(text);
+          const schemaOk = TimestampSchema.safeParse(text).success;
+          if (fast !== undefined) {
+            expect(schemaOk).toBe(true);
+            expect(fast).toBe(Date.parse(text));
+          } else if (y >= 1000) {
+            expect(schemaOk).toBe(false); // a 4-digit year in canonical form is only refused when invalid
+          }
+        },
+      ),
+      { numRuns: 5000, seed: 3 },
+    );
+    expect(canonicalUtcMs('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(canonicalUtcMs('2023-02-29T00:00:00Z')).toBeUndefined();
+    expect(canonicalUtcMs('2023-03-01T00:00:00+00:00')).toBeUndefined(); // not canonical: the schema path reads it
   });
 });

@@ -31,9 +31,50 @@ const CURRENCY = /^[A-Z]{3}$/;
 const timestamps = new Map<string, number>();
 const TIMESTAMP_CACHE_LIMIT = 100_000;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Epoch ms of the canonical UTC form `YYYY-MM-DDTHH:MM:SS[.sss]Z` (what most partners send), read digit by
+ * digit with every field range-checked; undefined for anything else (the schema then decides).
+ */
+export function canonicalUtcMs(text: string): number | undefined {
+  const n = text.length;
+  if ((n !== 20 && n !== 24) || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
+    return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  let ms = 0;
+  if (n === 24) {
+    if (text[19] !== '.') return undefined;
+    ms = digits(text, 20, 3);
+  }
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
 /** Epoch ms of an accepted RFC 3339 timestamp with offset, or undefined if the schema would reject it. */
 export function acceptedTimestampMs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  const canonical = canonicalUtcMs(value);
+  if (canonical !== undefined) return canonical;
   const cached = timestamps.get(value);
   if (cached !== undefined) return cached;
   if (!TimestampSchema.safeParse(value).success) return undefined;

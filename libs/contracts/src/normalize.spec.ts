@@ -360,12 +360,14 @@ describe('normalizePriceDays (how prices are stored: one block per UTC day of an
       expect(day.points).toBe(slots.size);
       expect(day.issuedMs).toBe(Date.parse(msg.issuedAt));
       expect(day.currencyOriginal).toBe(msg.currency);
+      const value = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
       day.pricePerMwh.forEach((price, k) => {
         const slot = slots.get(k);
-        expect(price).toBe(slot?.pricePerMwhBase ?? null);
-        expect(day.priceOriginal[k]).toBe(slot?.priceOriginal ?? null);
-        expect(day.carbonGPerKwh?.[k] ?? null).toBe(slot?.carbonGPerKwh ?? null);
-        expect(day.coverageMinutes?.[k] ?? (slot ? slotMinutes : null)).toBe(slot?.coverageMinutes ?? null);
+        expect(value(price)).toBe(slot?.pricePerMwhBase ?? null);
+        expect(value(day.priceOriginal[k])).toBe(slot?.priceOriginal ?? null);
+        expect(value(day.carbonGPerKwh?.[k])).toBe(slot?.carbonGPerKwh ?? null);
+        const coverage = day.coverageMinutes ? day.coverageMinutes[k] || null : slot ? slotMinutes : null;
+        expect(coverage).toBe(slot?.coverageMinutes ?? null);
       });
     }
     return days;
@@ -388,7 +390,7 @@ describe('normalizePriceDays (how prices are stored: one block per UTC day of an
       points: quarterHours('2023-03-02T00:15:00Z', [10, 20, 30, 40, 50, 60], [1, null, 3]),
     });
     const days = check(msg, 60);
-    expect(days[0]!.coverageMinutes?.slice(0, 2)).toEqual([45, 45]);
+    expect([...days[0]!.coverageMinutes!.slice(0, 2)]).toEqual([45, 45]);
   });
 
   it('drops the carbon array when no point has carbon, and handles 15-minute slots', () => {

@@ -294,7 +294,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * One UTC day of one issue of a (zone, market, partner) series on the slot grid — how prices are stored
- * (`price_issues`). Arrays are indexed by slot of the day (0 = the slot at 00:00 UTC); a null price = no price.
+ * (`price_issues`). Arrays are indexed by slot of the day (0 = the slot at 00:00 UTC) and hold NaN where there
+ * is no value (no price for the slot, no carbon, or no single original price); typed arrays keep the numbers
+ * unboxed, which matters at ingest rates.
  */
 export interface NormalizedPriceDay {
   zone: string;
@@ -305,12 +307,12 @@ export interface NormalizedPriceDay {
   issuedMs: number;
   /** The message's currency; `priceOriginal` is in it (per the message's unit). */
   currencyOriginal: string;
-  pricePerMwh: (number | null)[];
-  priceOriginal: (number | null)[];
+  pricePerMwh: Float64Array;
+  priceOriginal: Float64Array;
   /** null when no point of the day carries a carbon intensity. */
-  carbonGPerKwh: (number | null)[] | null;
-  /** null when every priced slot is fully covered. */
-  coverageMinutes: (number | null)[] | null;
+  carbonGPerKwh: Float64Array | null;
+  /** Minutes covered per slot (0 = no price); null when every priced slot is fully covered. */
+  coverageMinutes: Int32Array | null;
   /** Slots with a price. */
   points: number;
 }
@@ -319,7 +321,7 @@ function fastMs(timestamp: string): number {
   return acceptedTimestampMs(timestamp) ?? timestampToMs(timestamp);
 }
 
-const nulls = <T>(n: number): (T | null)[] => new Array<T | null>(n).fill(null);
+const empty = (n: number): Float64Array => new Float64Array(n).fill(NaN);
 
 /**
  * Normalises one validated price message into day blocks: the same slots as normalizePriceMessage (UTC, base
@@ -351,8 +353,8 @@ export function normalizePriceDays(
         slotMinutes,
         issuedMs,
         currencyOriginal: msg.currency,
-        pricePerMwh: nulls(perDay),
-        priceOriginal: nulls(perDay),
+        pricePerMwh: empty(perDay),
+        priceOriginal: empty(perDay),
         carbonGPerKwh: null,
         coverageMinutes: null,
         points: 0,
@@ -374,10 +376,10 @@ export function normalizePriceDays(
       const point = points[i]!;
       const d = dayOf(starts[i]!);
       const k = (starts[i]! - d.blockStartMs) / slotMs;
-      if (d.pricePerMwh[k] !== null) continue; // validated messages have no overlaps; keep the first anyway
+      if (!Number.isNaN(d.pricePerMwh[k])) continue; // validated messages have no overlaps; keep the first anyway
       d.pricePerMwh[k] = round6(toBasePerMwh(point.price, msg.currency, msg.unit, opts.fx));
       d.priceOriginal[k] = round6(point.price);
-      if (point.carbonGPerKwh != null) (d.carbonGPerKwh ??= nulls(perDay))[k] = round6(point.carbonGPerKwh);
+      if (point.carbonGPerKwh != null) (d.carbonGPerKwh ??= empty(perDay))[k] = round6(point.carbonGPerKwh);
       d.points++;
     }
   } else {
@@ -387,9 +389,9 @@ export function normalizePriceDays(
       const d = dayOf(startMs);
       const k = (startMs - d.blockStartMs) / slotMs;
       d.pricePerMwh[k] = slot.pricePerMwhBase;
-      d.priceOriginal[k] = slot.priceOriginal;
-      if (slot.carbonGPerKwh !== null) (d.carbonGPerKwh ??= nulls(perDay))[k] = slot.carbonGPerKwh;
-      if (slot.coverageMinutes !== slotMinutes) d.coverageMinutes ??= nulls(perDay);
+      d.priceOriginal[k] = slot.priceOriginal ?? NaN;
+      if (slot.carbonGPerKwh !== null) (d.carbonGPerKwh ??= empty(perDay))[k] = slot.carbonGPerKwh;
+      if (slot.coverageMinutes !== slotMinutes) d.coverageMinutes ??= new Int32Array(perDay);
       d.points++;
     }
     // Coverage is kept only for days with a partial slot; there every priced slot gets its minutes.

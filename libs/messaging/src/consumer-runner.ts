@@ -56,9 +56,18 @@ export interface ConsumerRunnerOptions<T> {
   sessionTimeoutMs?: number;
   /** Partitions processed at once (each partition stays in order); default 1. */
   partitionsConsumedConcurrently?: number;
-  /** Bytes fetched per partition per request; default 4 MiB. */
+  /** Bytes fetched per partition per request; default FETCH_DEFAULTS.maxBytesPerPartition. */
   maxBytesPerPartition?: number;
+  /** Bytes fetched per request over all partitions; default FETCH_DEFAULTS.maxBytes (or 4 partitions' worth). */
+  maxBytes?: number;
 }
+
+/**
+ * Fetch sizes. kafkajs fetches, then hands the batches to the workers, and fetches again only when they are
+ * done, so each fetch round ends with idle time; large fetches (16 MiB per partition, thousands of messages)
+ * make the rounds few and leave room to overlap decoding with storing inside a batch.
+ */
+export const FETCH_DEFAULTS = { maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 } as const;
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -93,8 +102,13 @@ export class ConsumerRunner<T> {
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition,
+      maxBytes:
+        options.maxBytes ??
+        Math.max(
+          FETCH_DEFAULTS.maxBytes,
+          4 * (options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition),
+        ),
       maxWaitTimeInMs: 500,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
     });

@@ -16,15 +16,17 @@ export class StorePricesAsIssuedDayBlocks1732380000018 implements MigrationInter
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`alter table prices rename to prices_per_slot`);
+    // Key columns compare bytewise (collate "C"): identifiers need no linguistic order, and the 7-column
+    // primary key is checked for every row written.
     await q.query(`
       create table price_issues (
-        zone text not null,
-        market text not null check (market in ('day_ahead','intraday','real_time','forecast')),
+        zone text collate "C" not null,
+        market text collate "C" not null check (market in ('day_ahead','intraday','real_time','forecast')),
         block_start timestamptz not null,
-        partner_id text not null,
+        partner_id text collate "C" not null,
         slot_minutes integer not null check (slot_minutes > 0 and 1440 % slot_minutes = 0),
         issued_at timestamptz not null,
-        currency_original text not null,
+        currency_original text collate "C" not null,
         price_per_mwh double precision[] not null,
         price_original double precision[] not null,
         carbon_g_per_kwh double precision[],

@@ -60,14 +60,16 @@ export class CopyWriter {
     return this;
   }
 
-  float8Array(values: readonly (number | null)[] | null): this {
+  /** A float8[]; NaN (or null) elements are written as NULL. */
+  float8Array(values: ArrayLike<number | null> | null): this {
     if (values === null) return this.int32(-1);
-    const nulls = countNulls(values);
+    const nulls = countNulls(values, NaN);
     this.arrayHeader(OID.float8, values.length, nulls, (values.length - nulls) * 12 + nulls * 4);
     const view = this.view;
     let o = this.offset;
-    for (const x of values) {
-      if (x === null) {
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      if (x === null || Number.isNaN(x)) {
         view.setInt32(o, -1);
         o += 4;
       } else {
@@ -80,14 +82,16 @@ export class CopyWriter {
     return this;
   }
 
-  int4Array(values: readonly (number | null)[] | null): this {
+  /** An int4[]; null elements (and those equal to `nullValue`, if given) are written as NULL. */
+  int4Array(values: ArrayLike<number | null> | null, nullValue?: number): this {
     if (values === null) return this.int32(-1);
-    const nulls = countNulls(values);
+    const nulls = countNulls(values, nullValue);
     this.arrayHeader(OID.int4, values.length, nulls, (values.length - nulls) * 8 + nulls * 4);
     const view = this.view;
     let o = this.offset;
-    for (const x of values) {
-      if (x === null) {
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      if (x === null || x === nullValue) {
         view.setInt32(o, -1);
         o += 4;
       } else {
@@ -102,7 +106,7 @@ export class CopyWriter {
 
   textArray(values: readonly (string | null)[] | null): this {
     if (values === null) return this.int32(-1);
-    const nulls = countNulls(values);
+    const nulls = countNulls(values, undefined);
     let bytes = nulls * 4;
     for (const x of values) if (x !== null) bytes += 4 + Buffer.byteLength(x, 'utf8');
     this.arrayHeader(OID.text, values.length, nulls, bytes);
@@ -149,8 +153,12 @@ export class CopyWriter {
   }
 }
 
-function countNulls(values: readonly unknown[]): number {
+/** Elements written as NULL: null, and `nullValue` (NaN matches NaN). */
+function countNulls(values: ArrayLike<unknown>, nullValue: unknown): number {
   let n = 0;
-  for (const x of values) if (x === null) n++;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x === null || Object.is(x, nullValue)) n++;
+  }
   return n;
 }

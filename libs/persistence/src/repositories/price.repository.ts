@@ -35,7 +35,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * One issue of one UTC day of one (zone, market, partner) series: a `price_issues` row. Arrays are indexed by
- * slot of the day (0 = the slot at 00:00 UTC); a null price means the issue has no price for that slot.
+ * slot of the day (0 = the slot at 00:00 UTC) and hold NaN where there is no value (stored as NULL).
  */
 export interface PriceIssueBlock {
   zone: string;
@@ -46,18 +46,44 @@ export interface PriceIssueBlock {
   issuedMs: number;
   /** Currency the partner quoted this issue in (`priceOriginal` is in it). */
   currencyOriginal: string;
-  pricePerMwh: (number | null)[];
-  priceOriginal: (number | null)[];
+  /** NaN = the issue has no price for the slot. */
+  pricePerMwh: Float64Array;
+  priceOriginal: Float64Array;
   /** null when the issue carries no carbon intensity at all. */
-  carbonGPerKwh: (number | null)[] | null;
-  /** null when every priced slot is fully covered (slotMinutes). */
-  coverageMinutes: (number | null)[] | null;
+  carbonGPerKwh: Float64Array | null;
+  /** Minutes covered per slot (0 where no price); null when every priced slot is fully covered. */
+  coverageMinutes: Int32Array | null;
   points: number;
   messageId: string | null;
 }
 
 const ISSUE_KEY = (b: PriceIssueBlock) =>
   `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.slotMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
+
+const empty = (n: number): Float64Array => new Float64Array(n).fill(NaN);
+
+/** Sets slot `i` of `block` from `from`'s slot `k` (both priced arrays of the same length); counts it. */
+function fillSlot(
+  block: PriceIssueBlock,
+  i: number,
+  price: number,
+  original: number,
+  carbon: number,
+  coverage: number,
+): void {
+  const n = block.pricePerMwh.length;
+  block.pricePerMwh[i] = price;
+  block.priceOriginal[i] = original;
+  if (!Number.isNaN(carbon)) (block.carbonGPerKwh ??= empty(n))[i] = carbon;
+  if (coverage !== block.slotMinutes && block.coverageMinutes === null) {
+    block.coverageMinutes = new Int32Array(n);
+    block.pricePerMwh.forEach((p, k) => {
+      if (!Number.isNaN(p) && k !== i) block.coverageMinutes![k] = block.slotMinutes;
+    });
+  }
+  if (block.coverageMinutes !== null) block.coverageMinutes[i] = coverage;
+  block.points += 1;
+}
 
 /**
  * Groups slot rows into day blocks per (zone, market, partner, UTC day, slot length, issuedAt, currency). Two
@@ -87,8 +113,8 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
       slotMinutes: row.slotMinutes,
       issuedMs,
       currencyOriginal: row.currencyOriginal,
-      pricePerMwh: new Array<number | null>(n).fill(null),
-      priceOriginal: new Array<number | null>(n).fill(null),
+      pricePerMwh: empty(n),
+      priceOriginal: empty(n),
       carbonGPerKwh: null,
       coverageMinutes: null,
       points: 0,
@@ -98,16 +124,15 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
     const block = blocks.get(key) ?? candidate;
     if (block === candidate) blocks.set(key, block);
     const i = (startMs - block.blockStartMs) / slotMs;
-    if (block.pricePerMwh[i] !== null) continue;
-    block.pricePerMwh[i] = row.pricePerMwhBase;
-    block.priceOriginal[i] = row.priceOriginal;
-    if (row.carbonGPerKwh !== null)
-      (block.carbonGPerKwh ??= new Array<number | null>(n).fill(null))[i] = row.carbonGPerKwh;
-    if (row.coverageMinutes !== row.slotMinutes) {
-      block.coverageMinutes ??= block.pricePerMwh.map((p) => (p === null ? null : row.slotMinutes));
-    }
-    if (block.coverageMinutes !== null) block.coverageMinutes[i] = row.coverageMinutes;
-    block.points += 1;
+    if (!Number.isNaN(block.pricePerMwh[i])) continue;
+    fillSlot(
+      block,
+      i,
+      row.pricePerMwhBase,
+      row.priceOriginal ?? NaN,
+      row.carbonGPerKwh ?? NaN,
+      row.coverageMinutes,
+    );
   }
   return [...blocks.values()];
 }
@@ -125,27 +150,23 @@ export function mergeIssueBlocks(blocks: readonly PriceIssueBlock[]): PriceIssue
       byKey.set(key, block);
       continue;
     }
-    const n = seen.pricePerMwh.length;
     const merged: PriceIssueBlock = {
       ...seen,
-      pricePerMwh: [...seen.pricePerMwh],
-      priceOriginal: [...seen.priceOriginal],
-      carbonGPerKwh: seen.carbonGPerKwh && [...seen.carbonGPerKwh],
-      coverageMinutes: seen.coverageMinutes && [...seen.coverageMinutes],
+      pricePerMwh: seen.pricePerMwh.slice(),
+      priceOriginal: seen.priceOriginal.slice(),
+      carbonGPerKwh: seen.carbonGPerKwh && seen.carbonGPerKwh.slice(),
+      coverageMinutes: seen.coverageMinutes && seen.coverageMinutes.slice(),
     };
-    for (let i = 0; i < n; i++) {
-      if (merged.pricePerMwh[i] !== null || block.pricePerMwh[i] === null) continue;
-      merged.pricePerMwh[i] = block.pricePerMwh[i] ?? null;
-      merged.priceOriginal[i] = block.priceOriginal[i] ?? null;
-      const carbon = block.carbonGPerKwh?.[i] ?? null;
-      if (carbon !== null) (merged.carbonGPerKwh ??= new Array<number | null>(n).fill(null))[i] = carbon;
-      const coverage = block.coverageMinutes?.[i] ?? merged.slotMinutes;
-      if (coverage !== merged.slotMinutes)
-        merged.coverageMinutes ??= merged.pricePerMwh.map((p, k) =>
-          p === null || k === i ? null : merged.slotMinutes,
-        );
-      if (merged.coverageMinutes !== null) merged.coverageMinutes[i] = coverage;
-      merged.points++;
+    for (let i = 0; i < merged.pricePerMwh.length; i++) {
+      if (!Number.isNaN(merged.pricePerMwh[i]) || Number.isNaN(block.pricePerMwh[i])) continue;
+      fillSlot(
+        merged,
+        i,
+        block.pricePerMwh[i]!,
+        block.priceOriginal[i]!,
+        block.carbonGPerKwh?.[i] ?? NaN,
+        block.coverageMinutes?.[i] ?? merged.slotMinutes,
+      );
     }
     byKey.set(key, merged);
   }
@@ -168,7 +189,7 @@ function encodeIssueRows(blocks: readonly PriceIssueBlock[]): Buffer {
       .float8Array(b.pricePerMwh)
       .float8Array(b.priceOriginal)
       .float8Array(b.carbonGPerKwh)
-      .int4Array(b.coverageMinutes)
+      .int4Array(b.coverageMinutes, 0)
       .int4(b.points)
       .text(b.messageId);
   }
@@ -207,33 +228,32 @@ export class PriceRepository {
       const source = 'queryRunner' in manager ? manager.connection : manager;
       return source.transaction((tx) => this.upsertBlocks(blocks, tx));
     }
-    const unique = mergeIssueBlocks(blocks);
     const client = (await runner.connect()) as pg.PoolClient;
-    const rows = encodeIssueRows(unique);
-    // The common case — issues not stored yet — streams straight into the table. A stored one makes the COPY
-    // fail on the primary key; then everything goes through the staging table and the merging insert.
+    // The common case — new issues, each once — streams straight into the table. A row already stored, or
+    // twice in this call, makes the COPY fail on the primary key; then the rows are merged per issue and go
+    // through the staging table and the merging insert.
     await client.query('savepoint price_issues_copy');
     let written: number;
     try {
-      await copyInto(client, 'price_issues', rows);
+      await copyInto(client, 'price_issues', encodeIssueRows(blocks));
       await client.query('release savepoint price_issues_copy');
-      written = unique.reduce((sum, b) => sum + b.points, 0);
+      written = blocks.reduce((sum, b) => sum + b.points, 0);
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
       await client.query('rollback to savepoint price_issues_copy');
-      written = await mergeThroughStaging(client, rows);
+      written = await mergeThroughStaging(client, encodeIssueRows(mergeIssueBlocks(blocks)));
     }
-    await this.refreshFreshness(unique, manager);
+    await this.refreshFreshness(blocks, manager);
     return written;
   }
 
   private async refreshFreshness(
-    blocks: PriceIssueBlock[],
+    blocks: readonly PriceIssueBlock[],
     manager: DataSource | EntityManager,
   ): Promise<void> {
     const latest = new Map<string, { zone: string; market: string; startMs: number; issuedMs: number }>();
     for (const b of blocks) {
-      const last = b.pricePerMwh.findLastIndex((p) => p !== null);
+      const last = b.pricePerMwh.findLastIndex((p) => !Number.isNaN(p));
       const startMs = b.blockStartMs + last * b.slotMinutes * 60_000;
       const key = `${b.zone}\u0000${b.market}`;
       const seen = latest.get(key);
