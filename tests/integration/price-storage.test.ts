@@ -116,7 +116,7 @@ describe('price storage (issue rows, resolved per slot)', () => {
 
   it('merges duplicates inside one call (one statement may touch a row once)', async () => {
     const block = (hour: number, price: number): PriceIssueBlock => {
-      const pricePerMwh = new Float64Array(24).fill(NaN);
+      const pricePerMwh = new Array<number>(24).fill(NaN);
       pricePerMwh[hour] = price;
       return {
         zone: 'FR',

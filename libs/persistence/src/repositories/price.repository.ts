@@ -47,12 +47,12 @@ export interface PriceIssueBlock {
   /** Currency the partner quoted this issue in (`priceOriginal` is in it). */
   currencyOriginal: string;
   /** NaN = the issue has no price for the slot. */
-  pricePerMwh: Float64Array;
-  priceOriginal: Float64Array;
+  pricePerMwh: number[];
+  priceOriginal: number[];
   /** null when the issue carries no carbon intensity at all. */
-  carbonGPerKwh: Float64Array | null;
+  carbonGPerKwh: number[] | null;
   /** Minutes covered per slot (0 where no price); null when every priced slot is fully covered. */
-  coverageMinutes: Int32Array | null;
+  coverageMinutes: number[] | null;
   points: number;
   messageId: string | null;
 }
@@ -60,7 +60,7 @@ export interface PriceIssueBlock {
 const ISSUE_KEY = (b: PriceIssueBlock) =>
   `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.slotMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
 
-const empty = (n: number): Float64Array => new Float64Array(n).fill(NaN);
+const empty = (n: number): number[] => new Array<number>(n).fill(NaN);
 
 /** Sets slot `i` of `block` from `from`'s slot `k` (both priced arrays of the same length); counts it. */
 function fillSlot(
@@ -76,7 +76,7 @@ function fillSlot(
   block.priceOriginal[i] = original;
   if (!Number.isNaN(carbon)) (block.carbonGPerKwh ??= empty(n))[i] = carbon;
   if (coverage !== block.slotMinutes && block.coverageMinutes === null) {
-    block.coverageMinutes = new Int32Array(n);
+    block.coverageMinutes = new Array<number>(n).fill(0);
     block.pricePerMwh.forEach((p, k) => {
       if (!Number.isNaN(p) && k !== i) block.coverageMinutes![k] = block.slotMinutes;
     });
