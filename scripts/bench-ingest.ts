@@ -62,7 +62,7 @@ async function committedAt(admin: Admin, groupId: string, topic: string, target:
       .catch(() => [{ partitions: [] as { offset: string }[] }]);
     const committed = (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     if (committed >= target) return performance.now();
-    await sleep(5);
+    await sleep(25);
   }
   throw new Error(`${groupId} did not commit ${target} messages of ${topic} in 10 minutes`);
 }
