@@ -71,7 +71,9 @@ export const FETCH_DEFAULTS = { maxBytesPerPartition: 16 * 1024 * 1024, maxBytes
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  if (headers === undefined) return out;
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
   }
@@ -223,8 +225,11 @@ export class ConsumerRunner<T> {
           message: error instanceof Error ? error.message : String(error),
         };
       }
-      if (decoded.ok) valid.push({ ...record, decoded: decoded.value });
-      else dead.push({ record, code: decoded.code, message: decoded.message });
+      if (decoded.ok) {
+        const consumed = record as ConsumedRecord<T>;
+        consumed.decoded = decoded.value; // the record becomes the consumed record (no copy per message)
+        valid.push(consumed);
+      } else dead.push({ record, code: decoded.code, message: decoded.message });
     }
     return { valid, dead };
   }

@@ -251,17 +251,24 @@ export class PriceRepository {
     blocks: readonly PriceIssueBlock[],
     manager: DataSource | EntityManager,
   ): Promise<void> {
-    const latest = new Map<string, { zone: string; market: string; startMs: number; issuedMs: number }>();
+    type Latest = { zone: string; market: string; startMs: number; issuedMs: number };
+    const latest = new Map<string, Latest>(); // zone\0market → newest slot and issue
+    let current: Latest | undefined; // blocks come grouped by message (one zone and market), so usually the last
     for (const b of blocks) {
-      const last = b.pricePerMwh.findLastIndex((p) => !Number.isNaN(p));
-      const startMs = b.blockStartMs + last * b.slotMinutes * 60_000;
-      const key = `${b.zone}\u0000${b.market}`;
-      const seen = latest.get(key);
-      if (!seen) latest.set(key, { zone: b.zone, market: b.market, startMs, issuedMs: b.issuedMs });
-      else {
-        seen.startMs = Math.max(seen.startMs, startMs);
-        seen.issuedMs = Math.max(seen.issuedMs, b.issuedMs);
+      if (current?.zone !== b.zone || current.market !== b.market) {
+        const key = `${b.zone}\u0000${b.market}`;
+        current = latest.get(key);
+        if (current === undefined) {
+          current = { zone: b.zone, market: b.market, startMs: -Infinity, issuedMs: -Infinity };
+          latest.set(key, current);
+        }
       }
+      if (b.issuedMs > current.issuedMs) current.issuedMs = b.issuedMs;
+      const slotMs = b.slotMinutes * 60_000;
+      if (b.blockStartMs + (b.pricePerMwh.length - 1) * slotMs <= current.startMs) continue;
+      let last = b.pricePerMwh.length - 1;
+      while (last > 0 && Number.isNaN(b.pricePerMwh[last])) last--;
+      current.startMs = Math.max(current.startMs, b.blockStartMs + last * slotMs);
     }
     if (latest.size === 0) return;
     const items = [...latest.values()].sort((a, b) => (a.zone + a.market).localeCompare(b.zone + b.market));
