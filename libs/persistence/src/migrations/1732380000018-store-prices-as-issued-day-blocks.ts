@@ -40,9 +40,8 @@ export class StorePricesAsIssuedDayBlocks1732380000018 implements MigrationInter
                and coalesce(cardinality(carbon_g_per_kwh), cardinality(price_per_mwh)) = cardinality(price_per_mwh)
                and coalesce(cardinality(coverage_minutes), cardinality(price_per_mwh)) = cardinality(price_per_mwh))
       )`);
-    // Every issued slot, one row each (history included).
-    await q.query(`
-      create view price_issue_slots as
+    // One row per issued slot (the columns of the old per-slot table), from issue rows `i` filtered by `where`.
+    const slotsOf = (where: string) => `
       select i.zone, i.market, i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes) as interval_start,
              i.partner_id, i.slot_minutes, i.price_per_mwh[s.n] as price_per_mwh,
              i.price_original[s.n] as price_original, i.currency_original,
@@ -50,7 +49,9 @@ export class StorePricesAsIssuedDayBlocks1732380000018 implements MigrationInter
              coalesce(i.coverage_minutes[s.n], i.slot_minutes) as coverage_minutes,
              i.issued_at, i.message_id, i.ingested_at
       from price_issues i cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
-      where i.price_per_mwh[s.n] is not null`);
+      where ${where} i.price_per_mwh[s.n] is not null`;
+    // Every issued slot, one row each (history included).
+    await q.query(`create view price_issue_slots as ${slotsOf('')}`);
     // Newest issue first; the same issue twice (two slot lengths, or two currencies): the first stored wins.
     const newestFirst = `order by zone, market, interval_start, partner_id, issued_at desc, ingested_at,
                                   slot_minutes desc, currency_original`;
@@ -59,16 +60,9 @@ export class StorePricesAsIssuedDayBlocks1732380000018 implements MigrationInter
     await q.query(`
       create function prices_between(p_zones text[], p_from timestamptz, p_to timestamptz)
       returns setof prices language sql stable as $$
-        select distinct on (zone, market, interval_start, partner_id) * from (
-          select i.zone, i.market, i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes) as interval_start,
-                 i.partner_id, i.slot_minutes, i.price_per_mwh[s.n] as price_per_mwh,
-                 i.price_original[s.n] as price_original, i.currency_original,
-                 i.carbon_g_per_kwh[s.n] as carbon_g_per_kwh,
-                 coalesce(i.coverage_minutes[s.n], i.slot_minutes) as coverage_minutes,
-                 i.issued_at, i.message_id, i.ingested_at
-          from price_issues i cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
-          where i.zone = any(p_zones) and i.block_start > p_from - interval '1 day' and i.block_start < p_to
-            and i.price_per_mwh[s.n] is not null) slots
+        select distinct on (zone, market, interval_start, partner_id) * from (${slotsOf(
+          `i.zone = any(p_zones) and i.block_start > p_from - interval '1 day' and i.block_start < p_to and`,
+        )}) slots
         where interval_start >= p_from and interval_start < p_to
         ${newestFirst}
       $$`);
