@@ -205,6 +205,18 @@ describe('ingest (real Kafka, real PostgreSQL)', () => {
       },
       { key: 'GB', value: { ...curve, market: 'capacity' }, code: 'UNKNOWN_MARKET', topic: topics.prices },
       { key: 'FR', value: curve, code: 'KEY_MISMATCH', topic: topics.prices },
+      {
+        key: 'GB',
+        value: { ...curve, issuedAt: new Date(Date.now() + 86_400_000).toISOString() },
+        code: 'FUTURE_TIMESTAMP',
+        topic: topics.prices,
+      },
+      {
+        key: 'x-1',
+        value: loadReport('x-1', new Date(Date.now() + 86_400_000).toISOString()),
+        code: 'FUTURE_TIMESTAMP',
+        topic: topics.clusterLoad,
+      },
       { key: 'GB', value: { ...curve, currency: 'XAU' }, code: 'UNKNOWN_CURRENCY', topic: topics.prices },
       {
         key: 'GB',
@@ -255,8 +267,8 @@ describe('ingest (real Kafka, real PostgreSQL)', () => {
       { key: 'x-1', value: loadReport('x-1', '2023-03-01T11:20:00Z') },
     ]);
 
-    const pricesDead = await readTopic(kafka, topics.pricesDlq, 9);
-    const loadDead = await readTopic(kafka, topics.clusterLoadDlq, 3);
+    const pricesDead = await readTopic(kafka, topics.pricesDlq, 10);
+    const loadDead = await readTopic(kafka, topics.clusterLoadDlq, 4);
     const codes = [...pricesDead, ...loadDead].map((d) => [d.headers['error-code'], d.headers['message-id']]);
     expect(codes.sort()).toEqual(bad.map((b) => [b.code, `bad-${b.code}-${b.key}`]).sort());
     for (const d of [...pricesDead, ...loadDead]) {

@@ -28,12 +28,17 @@ export function decodePriceRecord(
   fx: ExchangeRates,
   config: Pick<
     IngestConfig,
-    'INGEST_MAX_MESSAGE_BYTES' | 'PRICE_MIN_PER_MWH' | 'PRICE_MAX_PER_MWH' | 'SLOT_MINUTES'
+    | 'INGEST_MAX_MESSAGE_BYTES'
+    | 'PRICE_MIN_PER_MWH'
+    | 'PRICE_MAX_PER_MWH'
+    | 'SLOT_MINUTES'
+    | 'INGEST_MAX_CLOCK_SKEW_SECONDS'
   >,
 ): Decoded<PriceIssueBlock[]> {
   const decoded = decodePriceMessage(record.key, record.value, {
     fx,
     maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
+    notAfterMs: Date.now() + config.INGEST_MAX_CLOCK_SKEW_SECONDS * 1000,
     priceLimits: { minPerMwhBase: config.PRICE_MIN_PER_MWH, maxPerMwhBase: config.PRICE_MAX_PER_MWH },
   });
   if (!decoded.ok) return decoded;
@@ -43,8 +48,14 @@ export function decodePriceRecord(
 }
 
 /** Decodes one load record into the row to store (or a dead-letter code). */
-export function decodeLoadRecord(record: RawRecord, maxBytes: number): Decoded<LoadRow> {
-  const decoded = decodeLoadMessage(record.key, record.value, { maxBytes });
+export function decodeLoadRecord(
+  record: RawRecord,
+  config: Pick<IngestConfig, 'INGEST_MAX_MESSAGE_BYTES' | 'INGEST_MAX_CLOCK_SKEW_SECONDS'>,
+): Decoded<LoadRow> {
+  const decoded = decodeLoadMessage(record.key, record.value, {
+    maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
+    notAfterMs: Date.now() + config.INGEST_MAX_CLOCK_SKEW_SECONDS * 1000,
+  });
   if (!decoded.ok) return decoded;
   const r = normalizeLoadMessage(decoded.value);
   return {
@@ -126,7 +137,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       chunkSize: this.config.INGEST_CHUNK_SIZE,
       partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
       maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
-      decode: (record) => decodeLoadRecord(record, this.config.INGEST_MAX_MESSAGE_BYTES),
+      decode: (record) => decodeLoadRecord(record, this.config),
       store: async (records: ConsumedRecord<LoadRow>[]) => {
         const inserted = await this.dataSource.transaction((manager) =>
           loads.append(

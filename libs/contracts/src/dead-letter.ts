@@ -11,6 +11,7 @@ export const DEAD_LETTER_CODES = [
   'MISALIGNED_INTERVAL',
   'SCHEMA_VIOLATION',
   'KEY_MISMATCH',
+  'FUTURE_TIMESTAMP',
   'UNKNOWN_CURRENCY',
   'OVERLAPPING_INTERVALS',
   'IMPLAUSIBLE_PRICE',
@@ -37,6 +38,8 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDead
   SCHEMA_VIOLATION:
     'The JSON does not match the schema (missing/extra field, wrong type, out-of-range value); the message names the field path.',
   KEY_MISMATCH: 'The key differs from the payload `zone` (prices) or `clusterId` (load, placements).',
+  FUTURE_TIMESTAMP:
+    'A price `issuedAt` or a load `observedAt` is later than now plus the configured clock-skew tolerance (it would outrank every later correction).',
   UNKNOWN_CURRENCY: 'The `currency` is not in the configured exchange-rate table.',
   OVERLAPPING_INTERVALS: 'Two points (or placement slots) of one message overlap in time.',
   IMPLAUSIBLE_PRICE:

@@ -453,6 +453,27 @@ describe('decodePlacementOrder', () => {
   });
 });
 
+describe('FUTURE_TIMESTAMP', () => {
+  it('refuses an issuedAt or observedAt past the limit, and accepts one at it', () => {
+    const at = Date.parse(price.issuedAt);
+    expect(decodePriceMessage('DE-LU', encodeMessage(price), { ...opts, notAfterMs: at })).toMatchObject({
+      ok: true,
+    });
+    expect(decodePriceMessage('DE-LU', encodeMessage(price), { ...opts, notAfterMs: at - 1 })).toMatchObject({
+      ok: false,
+      code: 'FUTURE_TIMESTAMP',
+      message: expect.stringContaining('issuedAt') as unknown,
+    });
+    const load = JSON.parse(withLoad({}).toString()) as { observedAt: string };
+    const observed = Date.parse(load.observedAt);
+    expect(decodeLoadMessage('fra-1', withLoad({}), { notAfterMs: observed })).toMatchObject({ ok: true });
+    expect(decodeLoadMessage('fra-1', withLoad({}), { notAfterMs: observed - 1000 })).toMatchObject({
+      ok: false,
+      code: 'FUTURE_TIMESTAMP',
+    });
+  });
+});
+
 describe('every dead-letter code is produced by some input', () => {
   it('covers the whole DEAD_LETTER_CODES list', () => {
     const seen = new Set<DeadLetterCode>();
@@ -466,6 +487,12 @@ describe('every dead-letter code is produced by some input', () => {
     note(decodePriceMessage('DE-LU', withPoint({ intervalMinutes: 45 }), opts));
     note(decodePriceMessage('DE-LU', withPoint({ extra: 1 }), opts));
     note(decodePriceMessage('FR', encodeMessage(price), opts));
+    note(
+      decodePriceMessage('DE-LU', encodeMessage(price), {
+        ...opts,
+        notAfterMs: Date.parse(price.issuedAt) - 1,
+      }),
+    );
     note(decodePriceMessage('DE-LU', withPrice({ currency: 'XYZ' }), opts));
     note(
       decodePriceMessage(

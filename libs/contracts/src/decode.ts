@@ -20,12 +20,27 @@ import { isAlignedMs, isNaiveTimestamp, timestampToMs, MS_PER_MINUTE } from './t
 //   3. MALFORMED_JSON value null (tombstone), invalid UTF-8, or JSON.parse fails
 //   4. schema         first zod issue → NAIVE_TIMESTAMP | UNKNOWN_MARKET | NEGATIVE_COUNT |
 //                     MISALIGNED_INTERVAL (interval length) | SCHEMA_VIOLATION
-//   5. semantics      KEY_MISMATCH, then per topic: UNKNOWN_CURRENCY, MISALIGNED_INTERVAL (start),
+//   5. semantics      KEY_MISMATCH, FUTURE_TIMESTAMP (if notAfterMs is set), then per topic: UNKNOWN_CURRENCY,
+//                     MISALIGNED_INTERVAL (start),
 //                     OVERLAPPING_INTERVALS, IMPLAUSIBLE_PRICE | GPU_BUSY_EXCEEDS_TOTAL, GPU_SCHEDULABLE_EXCEEDS_TOTAL
 
 export interface DecodeOptions {
   /** Largest accepted value in bytes; default DEFAULT_MAX_MESSAGE_BYTES (256 KiB). */
   maxBytes?: number;
+  /**
+   * Latest accepted price `issuedAt` / load `observedAt` (epoch ms; the consumer passes now + its clock-skew
+   * tolerance). A later one is `FUTURE_TIMESTAMP`: it would supersede every correction sent after it. Unset: no
+   * check.
+   */
+  notAfterMs?: number;
+}
+
+function futureFailure(field: string, value: string, notAfterMs: number | undefined): Failure | undefined {
+  if (notAfterMs === undefined || timestampToMs(value) <= notAfterMs) return undefined;
+  return fail(
+    'FUTURE_TIMESTAMP',
+    `${field}: ${value} is after ${new Date(notAfterMs).toISOString()} (now plus the clock-skew tolerance)`,
+  );
 }
 
 export interface PriceDecodeOptions extends DecodeOptions {
@@ -184,6 +199,8 @@ export function validatePriceMessageFully(
   const msg = parsed.data;
   if (key !== msg.zone)
     return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ zone ${describeValue(msg.zone)}`);
+  const future = futureFailure('issuedAt', msg.issuedAt, opts.notAfterMs);
+  if (future) return future;
   if (!isKnownCurrency(msg.currency, opts.fx)) {
     return fail(
       'UNKNOWN_CURRENCY',
@@ -223,13 +240,19 @@ export function validatePriceMessageFully(
 }
 
 /** Validates an already-parsed cluster-load message (schema + semantics) against its key. */
-export function validateLoadMessage(key: string, input: unknown): DecodeResult<ClusterLoadMessageV1> {
+export function validateLoadMessage(
+  key: string,
+  input: unknown,
+  opts: Pick<DecodeOptions, 'notAfterMs'> = {},
+): DecodeResult<ClusterLoadMessageV1> {
   const parsed = ClusterLoadMessageV1Schema.safeParse(input);
   if (!parsed.success) return schemaFailure(parsed.error, input);
   const msg = parsed.data;
   if (key !== msg.clusterId) {
     return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ clusterId ${describeValue(msg.clusterId)}`);
   }
+  const future = futureFailure('observedAt', msg.observedAt, opts.notAfterMs);
+  if (future) return future;
   if (msg.gpuBusy > msg.gpuTotal) {
     return fail('GPU_BUSY_EXCEEDS_TOTAL', `gpuBusy ${msg.gpuBusy} > gpuTotal ${msg.gpuTotal}`);
   }
@@ -302,7 +325,7 @@ export function decodeLoadMessage(
   opts?: DecodeOptions,
 ): DecodeResult<ClusterLoadMessageV1> {
   const pre = preflight(key, value, opts);
-  return pre.ok ? validateLoadMessage(pre.key, pre.json) : pre;
+  return pre.ok ? validateLoadMessage(pre.key, pre.json, opts) : pre;
 }
 
 /** Decodes a gridshift.placements.v1 record (key = clusterId), as a data center would. */

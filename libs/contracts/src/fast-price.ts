@@ -127,6 +127,7 @@ function isIntervalMinutes(value: unknown): value is 5 | 15 | 30 | 60 {
 export interface FastPriceOptions {
   fx: ExchangeRates;
   priceLimits?: PriceLimits;
+  notAfterMs?: number;
 }
 
 /**
@@ -145,7 +146,9 @@ export function acceptPriceMessage(
   if (!MARKET_SET.has(market) || !UNIT_SET.has(unit)) return undefined;
   if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
   if (currency !== opts.fx.base && opts.fx.perBase[currency] === undefined) return undefined;
-  if (acceptedTimestampMs(issuedAt) === undefined) return undefined;
+  const issuedMs = acceptedTimestampMs(issuedAt);
+  if (issuedMs === undefined || (opts.notAfterMs !== undefined && issuedMs > opts.notAfterMs))
+    return undefined;
   if (!Array.isArray(points) || points.length === 0) return undefined;
   const limits = opts.priceLimits ?? DEFAULT_PRICE_LIMITS;
   const priceUnit = unit as PriceMessageV1['unit'];
