@@ -89,3 +89,50 @@ describe('placements → schedules integrity (statement-level check)', () => {
     expect(Number(left!.n)).toBe(0);
   });
 });
+
+describe('migration 18 (prices as issue rows) with data', () => {
+  it('carries the per-slot rows over and back, unchanged as read through `prices`', async () => {
+    const other = uniqueSchema(import.meta.filename);
+    const ds = createDataSource({ url: services().databaseUrl, schema: other, poolMax: 2 });
+    await ds.initialize();
+    const columns = `zone, market, interval_start, partner_id, slot_minutes, price_per_mwh, price_original,
+                     currency_original, carbon_g_per_kwh, coverage_minutes, issued_at`;
+    const read = () =>
+      ds.query<Record<string, unknown>[]>(
+        `select ${columns} from prices order by zone, market, interval_start, partner_id`,
+      );
+    try {
+      await migrate(ds);
+      const after18 = migrations.findIndex((m) => m.name.endsWith('1732380000018'));
+      await revert(ds, migrations.length - after18); // back to the per-slot table of migration 1
+      // Hourly DE-LU across midnight UTC (two issues), 15-minute FR with a partial slot, no carbon, JPY, a
+      // second partner on the same slot.
+      await ds.query(`
+        insert into prices (${columns}, message_id, ingested_at)
+        select 'DE-LU', 'day_ahead', timestamptz '2023-03-01 20:00Z' + h * interval '1 hour', 'p1', 60,
+               40 + h, (40 + h) * 0.925, 'EUR', case when h % 2 = 0 then 300 + h end, 60,
+               case when h < 6 then timestamptz '2023-02-28 11:00Z' else timestamptz '2023-03-01 11:00Z' end,
+               'm', timestamptz '2023-03-01 12:00Z'
+        from generate_series(0, 9) h
+        union all
+        select 'FR', 'intraday', timestamptz '2023-03-02 10:00Z' + q * interval '15 minutes', 'p2', 15,
+               -5.5 + q, null, 'JPY', null, case when q = 2 then 10 else 15 end, timestamptz '2023-03-02 09:00Z',
+               'm', timestamptz '2023-03-01 12:00Z'
+        from generate_series(0, 3) q
+        union all
+        select 'DE-LU', 'day_ahead', timestamptz '2023-03-01 20:00Z', 'p3', 60, 99, 99, 'USD', null, 60,
+               timestamptz '2023-02-28 12:00Z', 'm', timestamptz '2023-03-01 12:00Z'`);
+      const before = await read();
+      expect(before).toHaveLength(15);
+      await migrate(ds);
+      expect(await read()).toEqual(before);
+      const issues = await ds.query<{ n: string }[]>(`select count(*)::text n from price_issues`);
+      expect(Number(issues[0]!.n)).toBe(5); // DE-LU p1: 2 days × 2 issues → 3 rows with slots, FR, p3
+      await revert(ds, migrations.length - after18);
+      expect(await read()).toEqual(before);
+    } finally {
+      await ds.query(`drop schema if exists "${other}" cascade`);
+      await ds.destroy();
+    }
+  });
+});
