@@ -1,6 +1,6 @@
 // bench:ingest — price points per second from a real Kafka broker into PostgreSQL through apps/ingest,
 // against a plain kafkajs consumer that only parses the same messages, in the same run.
-//   npm run bench:ingest [-- --messages 10000] [--json FILE]
+//   npm run bench:ingest [-- --messages 40000] [--runs 3] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka } from 'kafkajs';
@@ -15,10 +15,11 @@ import { ensureServices } from './lib/services.js';
 import { partnerMessages } from './simulate-partner.js';
 import { startNode, waitForHttp } from '../tests/support/processes.js';
 
-const usage = `usage: npm run bench:ingest -- [--messages N] [--partitions N] [--json FILE]
+const usage = `usage: npm run bench:ingest -- [--messages N] [--partitions N] [--runs N] [--json FILE]
   --messages N    day-ahead curves (24 points each) to ingest       (default: 40000)
   --partitions N  partitions of the bench topic                      (default: 3)
-  --json FILE     also write the result row as JSON`;
+  --runs N        reference and ingest runs, taking turns; the summary is their median (default: 3)
+  --json FILE     also write the median row as JSON`;
 
 interface Row {
   messages: number;
@@ -101,16 +102,119 @@ async function rawConsume(kafka: Kafka, topic: string, total: number): Promise<n
   }
 }
 
+interface Setup {
+  databaseUrl: string;
+  brokers: string[];
+  kafka: Kafka;
+  admin: Admin;
+  prefix: string;
+  topic: string;
+  count: number;
+  points: number;
+}
+
+/** One ingest run: a fresh schema and app (its own consumer group) over the whole topic; seconds of the window. */
+async function ingestOnce(setup: Setup, run: number): Promise<number> {
+  const { databaseUrl, brokers, admin, prefix, topic, count, points } = setup;
+  const suffix = `${Math.random().toString(16).slice(2, 8)}_${run}`;
+  const schema = `bench_ingest_${suffix}`;
+  const ds = createDataSource({ url: databaseUrl, schema, poolMax: 2 });
+  await ds.initialize();
+  await migrate(ds);
+  const port = 23190 + run;
+  const groupId = `bench-ingest-${suffix}`;
+  const app = startNode('dist/apps/ingest/src/main.js', {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    INGEST_GROUP_ID: groupId,
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+  });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${app.output()}`);
+    });
+    const warm = await committedAt(admin, `${groupId}-prices`, topic, Math.ceil(count * WARMUP));
+    const seconds = ((await committedAt(admin, `${groupId}-prices`, topic, count)) - warm) / 1000;
+    // After timing: what the planner reads (the resolved view) holds every point exactly once.
+    const { rows } = await client.query<{ n: string }>(`select count(*) n from "${schema}".prices`);
+    if (Number(rows[0]!.n) !== points)
+      throw new Error(`the prices view holds ${rows[0]!.n} slots, expected ${points}`);
+    return seconds;
+  } finally {
+    await app.stop();
+    await client.end();
+    await ds.query(`drop schema "${schema}" cascade`);
+    await ds.destroy();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function rowOf(count: number, points: number, seconds: number, rawSeconds: number): Row {
+  return {
+    messages: count,
+    points,
+    seconds: Number(seconds.toFixed(3)),
+    pointsPerSec: Math.round((points * (1 - WARMUP)) / seconds),
+    rawConsumePointsPerSec: Math.round((points * (1 - WARMUP)) / rawSeconds),
+    ratio: Number((rawSeconds / seconds).toFixed(3)),
+  };
+}
+
+/**
+ * The reference in a fresh Node process of its own, as the ingest app is: a consumer warmed up by earlier runs
+ * in this process would be measured faster than a first run.
+ */
+async function rawConsumeInChild(
+  brokers: string[],
+  topic: string,
+  total: number,
+  run: number,
+): Promise<number> {
+  const child = startNode('dist/scripts/bench-ingest.js', {
+    BENCH_RAW_CHILD: JSON.stringify({ brokers, topic, total, run }),
+  });
+  const code = await child.exited;
+  const found = /RAW_SECONDS=([0-9.]+)/.exec(child.output());
+  if (code !== 0 || !found)
+    throw new Error(`the reference consumer failed (exit ${code}):\n${child.output()}`);
+  return Number(found[1]);
+}
+
+async function rawChild(spec: string): Promise<void> {
+  const { brokers, topic, total, run } = JSON.parse(spec) as {
+    brokers: string[];
+    topic: string;
+    total: number;
+    run: number;
+  };
+  const kafka = createKafka({ brokers, clientId: `bench-raw-${run}` });
+  process.stdout.write(`RAW_SECONDS=${await rawConsume(kafka, topic, total)}\n`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_RAW_CHILD) return rawChild(process.env.BENCH_RAW_CHILD);
   const args = parseCli(usage, {
     messages: { type: 'string' },
     partitions: { type: 'string' },
+    runs: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean' },
   });
   const count = Number(args.messages ?? 40_000);
   const partitions = Number(args.partitions ?? 3);
+  const runs = Number(args.runs ?? 3);
   if (!Number.isInteger(count) || count < 1) throw new UsageError('--messages must be a positive integer');
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new UsageError('--runs must be 1..20');
   const { databaseUrl, brokers } = ensureServices({ quiet: true });
   const suffix = Math.random().toString(16).slice(2, 8);
   const prefix = `bench-ingest-${suffix}.`;
@@ -134,65 +238,37 @@ async function main(): Promise<void> {
     );
   await producer.disconnect();
   const produceSeconds = (performance.now() - produceStart) / 1000;
+  process.stdout.write(`produced ${count} messages (${points} points) in ${produceSeconds.toFixed(2)} s\n`);
 
   const admin = kafka.admin();
   await admin.connect();
-  const rawSeconds = await rawConsume(kafka, topics.prices, count);
-
-  const schema = `bench_ingest_${suffix}`;
-  const ds = createDataSource({ url: databaseUrl, schema, poolMax: 2 });
-  await ds.initialize();
-  await migrate(ds);
-  const port = 23190;
-  const groupId = `bench-ingest-${suffix}-prices`;
-  const app = startNode('dist/apps/ingest/src/main.js', {
-    DATABASE_URL: databaseUrl,
-    DATABASE_SCHEMA: schema,
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    INGEST_GROUP_ID: `bench-ingest-${suffix}`,
-    LOG_LEVEL: 'warn',
-    PORT: String(port),
-  });
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  let seconds = 0;
+  const setup: Setup = { databaseUrl, brokers, kafka, admin, prefix, topic: topics.prices, count, points };
+  // The reference and ingest take turns, so drift in the machine's load hits both alike.
+  const rows: Row[] = [];
+  const rawRuns: number[] = [];
   try {
-    await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${app.output()}`);
-    });
-    const warm = await committedAt(admin, groupId, topics.prices, Math.ceil(count * WARMUP));
-    seconds = ((await committedAt(admin, groupId, topics.prices, count)) - warm) / 1000;
-    // After timing: what the planner reads (the resolved view) holds every point exactly once.
-    const { rows } = await client.query<{ n: string }>(`select count(*) n from "${schema}".prices`);
-    if (Number(rows[0]!.n) !== points)
-      throw new Error(`the prices view holds ${rows[0]!.n} slots, expected ${points}`);
+    for (let run = 0; run < runs; run++) {
+      const rawSeconds = await rawConsumeInChild(brokers, topics.prices, count, run);
+      const seconds = await ingestOnce(setup, run);
+      rows.push(rowOf(count, points, seconds, rawSeconds));
+      rawRuns.push(rawSeconds);
+      process.stdout.write(
+        `run ${run + 1}/${runs}: ingest ${seconds.toFixed(3)} s, raw ${rawSeconds.toFixed(3)} s\n`,
+      );
+    }
   } finally {
-    await app.stop();
     await admin.disconnect();
-    await client.end();
-    await ds.query(`drop schema "${schema}" cascade`);
-    await ds.destroy();
   }
-  const row: Row = {
-    messages: count,
-    points,
-    seconds: Number(seconds.toFixed(3)),
-    pointsPerSec: Math.round((points * (1 - WARMUP)) / seconds),
-    rawConsumePointsPerSec: Math.round((points * (1 - WARMUP)) / rawSeconds),
-    ratio: Number((rawSeconds / seconds).toFixed(3)),
-  };
+  const summary = rowOf(count, points, median(rows.map((r) => r.seconds)), median(rawRuns));
   process.stdout.write(
-    `\nproduced ${count} messages (${points} points) in ${produceSeconds.toFixed(2)} s\n\n`,
+    '\n| run | messages | points | seconds | points/s (ingest → PostgreSQL) | points/s (raw consume + parse) | ratio |\n',
   );
-  process.stdout.write(
-    '| messages | points | seconds | points/s (ingest → PostgreSQL) | points/s (raw consume + parse) | ratio |\n',
-  );
-  process.stdout.write('|---:|---:|---:|---:|---:|---:|\n');
-  process.stdout.write(
-    `| ${row.messages} | ${row.points} | ${row.seconds} | ${row.pointsPerSec} | ${row.rawConsumePointsPerSec} | ${row.ratio} |\n`,
-  );
-  if (args.json) writeFileSync(args.json, `${JSON.stringify([row], null, 2)}\n`);
+  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|\n');
+  const line = (name: string, r: Row) =>
+    `| ${name} | ${r.messages} | ${r.points} | ${r.seconds} | ${r.pointsPerSec} | ${r.rawConsumePointsPerSec} | ${r.ratio} |\n`;
+  rows.forEach((r, i) => process.stdout.write(line(String(i + 1), r)));
+  process.stdout.write(line('**median**', summary));
+  if (args.json) writeFileSync(args.json, `${JSON.stringify([summary], null, 2)}\n`);
 }
 
 runCli(usage, main);

@@ -9,7 +9,7 @@ export const ingestConfigShape = {
   INGEST_MAX_MESSAGE_BYTES: env.int(1024, 10_485_760, 262_144),
   /** A price issuedAt / load observedAt later than now plus this is dead-lettered FUTURE_TIMESTAMP. */
   INGEST_MAX_CLOCK_SKEW_SECONDS: env.int(0, 604_800, 600),
-  INGEST_CHUNK_SIZE: env.int(1, 20_000, 2000),
+  INGEST_CHUNK_SIZE: env.int(1, 20_000, 8000),
   /** Partitions written concurrently (keys give per-zone/per-cluster order, so partitions never share rows). */
   INGEST_CONCURRENCY: env.int(1, 64, 3),
   /** Bytes fetched per partition per request (large fetches keep the consumer busy between fetch rounds). */
