@@ -105,7 +105,6 @@ async function rawConsume(kafka: Kafka, topic: string, total: number): Promise<n
 interface Setup {
   databaseUrl: string;
   brokers: string[];
-  kafka: Kafka;
   admin: Admin;
   prefix: string;
   topic: string;
@@ -242,7 +241,7 @@ async function main(): Promise<void> {
 
   const admin = kafka.admin();
   await admin.connect();
-  const setup: Setup = { databaseUrl, brokers, kafka, admin, prefix, topic: topics.prices, count, points };
+  const setup: Setup = { databaseUrl, brokers, admin, prefix, topic: topics.prices, count, points };
   // The reference and ingest take turns, so drift in the machine's load hits both alike.
   const rows: Row[] = [];
   const rawRuns: number[] = [];

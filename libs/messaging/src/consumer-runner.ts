@@ -56,10 +56,8 @@ export interface ConsumerRunnerOptions<T> {
   sessionTimeoutMs?: number;
   /** Partitions processed at once (each partition stays in order); default 1. */
   partitionsConsumedConcurrently?: number;
-  /** Bytes fetched per partition per request; default FETCH_DEFAULTS.maxBytesPerPartition. */
+  /** Bytes fetched per partition per request (per request: 4 partitions' worth, at least FETCH_DEFAULTS.maxBytes). */
   maxBytesPerPartition?: number;
-  /** Bytes fetched per request over all partitions; default FETCH_DEFAULTS.maxBytes (or 4 partitions' worth). */
-  maxBytes?: number;
 }
 
 /**
@@ -105,12 +103,10 @@ export class ConsumerRunner<T> {
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition,
-      maxBytes:
-        options.maxBytes ??
-        Math.max(
-          FETCH_DEFAULTS.maxBytes,
-          4 * (options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition),
-        ),
+      maxBytes: Math.max(
+        FETCH_DEFAULTS.maxBytes,
+        4 * (options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition),
+      ),
       maxWaitTimeInMs: 500,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
@@ -182,6 +178,7 @@ export class ConsumerRunner<T> {
         const chunk = batch.messages.slice(i, i + this.chunkSize);
         const last = chunk[chunk.length - 1];
         if (!last) continue;
+        const timer = this.metrics?.batchSeconds.startTimer({ topic }); // decode to commit
         const decoded = this.decodeChunk(topic, partition, chunk);
         if (inFlight) await inFlight;
         inFlight = undefined;
@@ -191,6 +188,7 @@ export class ConsumerRunner<T> {
           await this.consumer.commitOffsets([
             { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
           ]);
+          timer?.();
           await heartbeat();
         });
         // Handled where it is awaited (next chunk, or finally); this only stops an early unhandled-rejection report.
@@ -240,7 +238,6 @@ export class ConsumerRunner<T> {
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<void> {
-    const timer = this.metrics?.batchSeconds.startTimer({ topic });
     let rejectedByStore = 0;
     if (valid.length > 0) {
       const rejected = await this.storeWithRetry(topic, valid, heartbeat, isRunning);
@@ -256,7 +253,6 @@ export class ConsumerRunner<T> {
       this.metrics?.messages.inc({ topic, outcome: 'dead_lettered', code: d.code });
     }
     this.metrics?.messages.inc({ topic, outcome: 'accepted', code: '' }, valid.length - rejectedByStore);
-    timer?.();
   }
 
   /** Stores with retries; a chunk rejected non-retriably is split so only the offending records are dead-lettered. */

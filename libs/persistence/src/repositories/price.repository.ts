@@ -57,12 +57,17 @@ export interface PriceIssueBlock {
   messageId: string | null;
 }
 
-const ISSUE_KEY = (b: PriceIssueBlock) =>
+type IssueKeyParts = Pick<
+  PriceIssueBlock,
+  'zone' | 'market' | 'partnerId' | 'blockStartMs' | 'slotMinutes' | 'issuedMs' | 'currencyOriginal'
+>;
+
+const ISSUE_KEY = (b: IssueKeyParts) =>
   `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.slotMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
 
 const empty = (n: number): number[] => new Array<number>(n).fill(NaN);
 
-/** Sets slot `i` of `block` from `from`'s slot `k` (both priced arrays of the same length); counts it. */
+/** Prices the empty slot `i` of `block` (NaN original/carbon = none); keeps coverage per slot once one is partial. */
 function fillSlot(
   block: PriceIssueBlock,
   i: number,
@@ -104,8 +109,7 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
       throw new RangeError(
         `price row ${row.zone}/${row.market}/${row.intervalStartUtc} is not on the ${row.slotMinutes}-minute grid`,
       );
-    const n = DAY_MS / slotMs;
-    const candidate: PriceIssueBlock = {
+    const parts: IssueKeyParts = {
       zone: row.zone,
       market: row.market,
       partnerId: row.partnerId,
@@ -113,16 +117,22 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
       slotMinutes: row.slotMinutes,
       issuedMs,
       currencyOriginal: row.currencyOriginal,
-      pricePerMwh: empty(n),
-      priceOriginal: empty(n),
-      carbonGPerKwh: null,
-      coverageMinutes: null,
-      points: 0,
-      messageId: row.messageId,
     };
-    const key = ISSUE_KEY(candidate);
-    const block = blocks.get(key) ?? candidate;
-    if (block === candidate) blocks.set(key, block);
+    const key = ISSUE_KEY(parts);
+    let block = blocks.get(key);
+    if (block === undefined) {
+      const n = DAY_MS / slotMs;
+      block = {
+        ...parts,
+        pricePerMwh: empty(n),
+        priceOriginal: empty(n),
+        carbonGPerKwh: null,
+        coverageMinutes: null,
+        points: 0,
+        messageId: row.messageId,
+      };
+      blocks.set(key, block);
+    }
     const i = (startMs - block.blockStartMs) / slotMs;
     if (!Number.isNaN(block.pricePerMwh[i])) continue;
     fillSlot(
