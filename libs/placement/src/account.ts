@@ -70,8 +70,29 @@ export function accountSchedule(norm: NormalizedProblem, flows: JobFlows): Sched
   };
 }
 
-/** Savings of `schedule` against `baseline`. */
-export function savingsAgainst(baseline: ScheduleTotals, schedule: ScheduleTotals): Savings {
-  const amount = baseline.totalCost - schedule.totalCost;
-  return { amount, pct: baseline.totalCost === 0 ? null : (amount / Math.abs(baseline.totalCost)) * 100 };
+/** Relative tolerance on served GPU-hours below which two schedules count as serving the same work. */
+const SAME_WORK_REL_TOLERANCE = 1e-6;
+
+type Comparable = Pick<ScheduleTotals, 'energyCost' | 'carbonCost' | 'penaltyCost' | 'servedGpuHours'>;
+
+/**
+ * Savings of `schedule` against `baseline` (see `Savings`): amount = baseline − schedule on energy + carbon +
+ * penalty cost, pct of the baseline's energy + carbon cost; null both when the baseline serves less work
+ * (more than a relative 1e-6 of the schedule's GPU-hours less). Pure; used by the engine, the planner, the
+ * admin API and the backtest.
+ */
+export function savingsAgainst(baseline: Comparable, schedule: Comparable): Savings {
+  const comparable =
+    baseline.servedGpuHours >=
+    schedule.servedGpuHours - SAME_WORK_REL_TOLERANCE * Math.max(1, Math.abs(schedule.servedGpuHours));
+  const base = {
+    comparable,
+    baselineServedGpuHours: baseline.servedGpuHours,
+    servedGpuHours: schedule.servedGpuHours,
+  };
+  if (!comparable) return { amount: null, pct: null, ...base };
+  const cost = (t: Comparable) => t.energyCost + t.carbonCost + t.penaltyCost;
+  const amount = cost(baseline) - cost(schedule);
+  const energy = Math.abs(baseline.energyCost + baseline.carbonCost);
+  return { amount, pct: energy === 0 ? null : (amount / energy) * 100, ...base };
 }

@@ -30,41 +30,66 @@ function capacityLeft(norm: NormalizedProblem): Float64Array {
 }
 
 /**
- * Home baseline — what happens without gridshift: jobs in input order, each in its home cluster
- * (`homeClusterId`, else its first allowed cluster), batch work at the earliest slots of its window at
- * up to maxGpus, interactive demand in its own slot; whatever does not fit there is unserved. Pure.
+ * The clusters the home baseline tries for a job, in order: its home cluster (`homeClusterId`, else its first
+ * allowed cluster), then its other allowed clusters by round-trip latency from the job's origin (unknown
+ * latency last), ties in fleet order. Uses no price knowledge.
+ */
+export function homePreference(norm: NormalizedProblem, job: NormJob): number[] {
+  if (job.homeCluster < 0) return [];
+  const origin = norm.problem.jobs[job.index]?.origin;
+  const latency = (r: number) =>
+    (origin === undefined ? undefined : norm.problem.clusters[r]?.latencyMsByOrigin?.[origin]) ??
+    Number.POSITIVE_INFINITY;
+  const rest = job.allowed.filter((r) => r !== job.homeCluster);
+  rest.sort((a, b) => latency(a) - latency(b) || a - b);
+  return [job.homeCluster, ...rest];
+}
+
+/**
+ * Home baseline — what operators do without gridshift, on the same problem (horizon, demand, windows,
+ * capacity): interactive jobs first (they cannot wait), then batch jobs, each in input order. Each job goes to
+ * its home cluster first; what does not fit there spills to its other allowed clusters in `homePreference`
+ * order. Interactive demand is served in its own slot; batch work as early as possible in its window, at most
+ * maxGpus per slot. Work is unserved only where no allowed cluster has room. Uses no prices. Pure.
  */
 export function homeBaseline(norm: NormalizedProblem): JobFlows {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  return norm.jobs.map((job) => {
-    const flows = new Map<number, number>();
-    const r = job.homeCluster;
-    if (r < 0) return flows;
-    if (job.kind === 'interactive') {
-      const servable = job.servableBySlot;
-      for (let t = 0; t < T && servable; t++) {
+  const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const order = [
+    ...norm.jobs.filter((job) => job.kind === 'interactive'),
+    ...norm.jobs.filter((job) => job.kind === 'batch'),
+  ];
+  for (const job of order) {
+    const target = flows[job.index];
+    const clusters = homePreference(norm, job);
+    if (!target || clusters.length === 0) continue;
+    // Fills slot t up to `want` GPU-hours across the preferred clusters; returns what it placed.
+    const fill = (t: number, want: number): number => {
+      let placed = 0;
+      for (const r of clusters) {
+        if (want - placed <= EPS) break;
         const cell = r * T + t;
-        const amount = Math.min(servable[t] ?? 0, left[cell] ?? 0);
+        const amount = Math.min(want - placed, left[cell] ?? 0);
         if (amount > EPS) {
-          flows.set(cell, amount);
+          target.set(cell, amount);
           left[cell] = (left[cell] ?? 0) - amount;
+          placed += amount;
         }
       }
-      return flows;
+      return placed;
+    };
+    if (job.kind === 'interactive') {
+      const servable = job.servableBySlot;
+      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      continue;
     }
     let remaining = job.servableGpuHours;
     for (let t = job.windowStart; t < job.windowEnd && remaining > EPS; t++) {
-      const cell = r * T + t;
-      const amount = Math.min(remaining, job.maxGpuHoursPerSlot, left[cell] ?? 0);
-      if (amount > EPS) {
-        flows.set(cell, amount);
-        left[cell] = (left[cell] ?? 0) - amount;
-        remaining -= amount;
-      }
+      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
-    return flows;
-  });
+  }
+  return flows;
 }
 
 function flexibility(job: NormJob): number {

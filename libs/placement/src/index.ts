@@ -32,7 +32,11 @@ export type {
 } from './result.js';
 export { PlacementProblemError, validateProblem } from './validate.js';
 export type { ProblemIssue, ProblemIssueCode } from './validate.js';
-export { solvePlacement, greedyFallback } from './solve.js';
+export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
+export type { BaselineKind, BaselinePlacement } from './solve.js';
+export { savingsAgainst } from './account.js';
+export { cellCost } from './cell-cost.js';
+export type { CellCost } from './cell-cost.js';
 export { solvePlacementInWorker } from './worker.js';
 export type { WorkerSolveOptions } from './worker.js';
 export { checkPlacement } from './check.js';

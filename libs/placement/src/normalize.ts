@@ -1,3 +1,4 @@
+import { cellCost } from './cell-cost.js';
 import type { JobKind, PlacementProblem } from './model.js';
 
 /** Why a cluster is not allowed for a job. Checked in this order; the first failing rule is reported. */
@@ -77,8 +78,6 @@ export interface NormalizedProblem {
   hasJobSpecificCosts: boolean;
 }
 
-const KWH_PER_MWH = 1000;
-const G_PER_TONNE = 1e6;
 const EPS_GPUS = 1e-9;
 
 function normalizeClusters(problem: PlacementProblem, slotCount: number, slotHours: number): NormCluster[] {
@@ -103,13 +102,10 @@ function normalizeClusters(problem: PlacementProblem, slotCount: number, slotHou
       }
       capGpuHours[t] = gpus * slotHours;
       capGpus[t] = Math.floor(gpus + EPS_GPUS);
-      const energyCost = (energyKwhPerGpuHour * (cluster.pricePerMwh[t] ?? 0)) / KWH_PER_MWH;
-      const carbon = cluster.carbonGPerKwh?.[t];
-      const tonnes =
-        carbon === undefined || carbon === null ? 0 : (energyKwhPerGpuHour * carbon) / G_PER_TONNE;
-      energyCostPerGpuHour[t] = energyCost;
-      carbonTonnesPerGpuHour[t] = tonnes;
-      costPerGpuHour[t] = energyCost + carbonPrice * tonnes;
+      const cost = cellCost(cluster, t, carbonPrice);
+      energyCostPerGpuHour[t] = cost.energyCostPerGpuHour;
+      carbonTonnesPerGpuHour[t] = cost.carbonTonnesPerGpuHour;
+      costPerGpuHour[t] = cost.costPerGpuHour;
     }
     return {
       id: cluster.id,

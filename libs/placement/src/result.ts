@@ -119,11 +119,20 @@ export interface ScheduleTotals {
   costPerMillionTokens: number | null;
 }
 
+/**
+ * What a schedule saves against a baseline on the same problem. Compared: energy + priced carbon + the
+ * penalties of unserved work (the stability cost is not a cost of the work, so it is left out). A baseline
+ * that serves less work than the schedule is not comparable: its lower bill is unserved work, not a saving.
+ */
 export interface Savings {
-  /** baseline.totalCost − this schedule's totalCost. */
-  amount: number;
-  /** amount / |baseline.totalCost| × 100, null when the baseline costs 0. */
+  /** (baseline − schedule) energy + carbon + penalty cost; null when not comparable. */
+  amount: number | null;
+  /** amount ÷ |baseline energy + carbon cost| × 100; null when not comparable or that cost is 0. */
   pct: number | null;
+  /** False when the baseline serves less work (GPU-hours) than the schedule. */
+  comparable: boolean;
+  baselineServedGpuHours: number;
+  servedGpuHours: number;
 }
 
 export interface SolverStats {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementProblem } from './model.js';
 import type { SolveOptions } from './result.js';
-import { solvePlacement } from './solve.js';
+import { savingsAgainst } from './account.js';
+import { solveBaseline, solvePlacement } from './solve.js';
 import { batch, cluster, expectValid, interactive, lpByCell, lpByCluster, problem } from './test-support.js';
 
 // Clusters in these cases draw 1 kW per GPU at PUE 1 (unless stated), so one GPU-hour is one kWh and
@@ -203,13 +204,75 @@ describe('solvePlacement', () => {
     expect(result.savings?.vsGreedy.pct).toBeCloseTo(0, 9);
   });
 
-  it('home baseline leaves what does not fit at home unserved', () => {
-    // fra holds 2 GPUs; home puts the job there at slots 0..1 (4 GPUh), 6 GPUh unserved × 10 = 60.
+  it('home baseline spills what does not fit at home to the nearest allowed cluster, with no price knowledge', () => {
+    // fra (home) holds 2 GPUs; slot 0 takes 2 GPUh in fra and spills 8 to ams (the job may use 10 GPUs at
+    // once): 2 × 0.05 + 8 × 0.08 = 0.74, everything served. The LP uses fra at both slots and ams for 6:
+    // 4 × 0.05 + 6 × 0.08 = 0.68 → saves 0.06 on the same work.
     const p = problem(2, [cluster('fra', [50, 50], 2), cluster('ams', [80, 80], 10)], [batch('b', 10, 10)]);
     const result = solvePlacement(p);
-    expect(result.baselines?.home.unservedGpuHours).toBeCloseTo(6, 12);
-    expect(result.baselines?.home.totalCost).toBeCloseTo(4 * 0.05 + 60, 12);
-    expect(result.totals.unservedGpuHours).toBeCloseTo(0, 12);
+    expect(result.baselines?.home.unservedGpuHours).toBeCloseTo(0, 12);
+    expect(result.baselines?.home.totalCost).toBeCloseTo(0.74, 12);
+    expect(result.totals.totalCost).toBeCloseTo(0.68, 12);
+    expect(result.savings?.vsHome).toMatchObject({ comparable: true });
+    expect(result.savings?.vsHome.amount).toBeCloseTo(0.06, 12);
+    expect(result.savings?.vsHome.pct).toBeCloseTo((0.06 / 0.74) * 100, 9);
+  });
+
+  it('home baseline spills in latency order from the origin, then fleet order, and serves interactive work first', () => {
+    // Home par (1 GPU). Latency from eu: ams 30 ms, fra 10 ms, lon unknown → fra, then ams, then lon.
+    // The interactive job (declared second) is served first: 1 GPUh at home, the rest spills to fra (2), ams
+    // (1). The batch job (home par, full) then spills: fra is full, ams has 2 left, lon the remaining 1.
+    const latency = (ms: number) => ({ latencyMsByOrigin: { eu: ms } });
+    const p = problem(
+      1,
+      [
+        cluster('lon', [10], 5),
+        cluster('ams', [20], 3, latency(30)),
+        cluster('fra', [90], 2, latency(10)),
+        cluster('par', [50], 1, latency(1)),
+      ],
+      [
+        batch('b', 3, 10, { origin: 'eu', homeClusterId: 'par' }),
+        interactive('i', [4], 10, { origin: 'eu', homeClusterId: 'par' }),
+      ],
+    );
+    const byCell = new Map<string, number>();
+    const home = solveBaseline(p, 'home');
+    for (const pl of home.placements) byCell.set(`${pl.jobId}@${pl.clusterId}`, pl.gpuHours);
+    expect(Object.fromEntries(byCell)).toEqual({
+      'i@par': 1,
+      'i@fra': 2,
+      'i@ams': 1,
+      'b@ams': 2,
+      'b@lon': 1,
+    });
+    expect(home.totals.unservedGpuHours).toBeCloseTo(0, 12);
+  });
+
+  it('home baseline leaves work unserved only where no allowed cluster has room', () => {
+    // 3 GPUs in all in one slot, 5 GPUh asked: 2 unserved × 10.
+    const p = problem(1, [cluster('fra', [50], 2), cluster('ams', [80], 1)], [batch('b', 5, 10)]);
+    const home = solveBaseline(p, 'home');
+    expect(home.totals.servedGpuHours).toBeCloseTo(3, 12);
+    expect(home.totals.unservedGpuHours).toBeCloseTo(2, 12);
+    expect(home.totals.penaltyCost).toBeCloseTo(20, 12);
+  });
+
+  it('a baseline that serves less work than the schedule is never a saving', () => {
+    // The schedule serves 10 GPUh for 0.5; a baseline served 8 for 0.4: not comparable, no amount.
+    const totals = { energyCost: 0.5, carbonCost: 0, penaltyCost: 0, servedGpuHours: 10 };
+    const less = { energyCost: 0.4, carbonCost: 0, penaltyCost: 20, servedGpuHours: 8 };
+    expect(savingsAgainst(less, totals)).toEqual({
+      amount: null,
+      pct: null,
+      comparable: false,
+      baselineServedGpuHours: 8,
+      servedGpuHours: 10,
+    });
+    // Same work: energy 0.8 − 0.5 = 0.3, 37.5 % of the baseline's 0.8.
+    const same = { energyCost: 0.8, carbonCost: 0, penaltyCost: 0, servedGpuHours: 10 };
+    expect(savingsAgainst(same, totals).amount).toBeCloseTo(0.3, 12);
+    expect(savingsAgainst(same, totals).pct).toBeCloseTo(37.5, 9);
   });
 
   it('energy, carbon and cost per million tokens', () => {

@@ -301,3 +301,40 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     classes,
   });
 }
+
+/** Which baseline: `home` (home cluster first, spills in latency order, no prices) or `greedy` (cheapest cells). */
+export type BaselineKind = 'home' | 'greedy';
+
+/** One job's work in one cluster and slot of a baseline schedule (fractional GPU-hours, not rounded). */
+export interface BaselinePlacement {
+  jobId: string;
+  clusterId: string;
+  slotIndex: number;
+  gpuHours: number;
+}
+
+/**
+ * A baseline's schedule of `problem` on its own, for callers that simulate a baseline over time (the backtest
+ * runs home and greedy as their own rolling plans). Same problem, same accounting as `solvePlacement`'s
+ * `baselines`. Throws `PlacementProblemError` on invalid input. Pure.
+ */
+export function solveBaseline(
+  problem: PlacementProblem,
+  kind: BaselineKind,
+): { placements: BaselinePlacement[]; totals: ReturnType<typeof accountSchedule> } {
+  validated(problem);
+  const norm = normalizeProblem(problem);
+  const flows = kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm);
+  const T = norm.slotCount;
+  const placements: BaselinePlacement[] = [];
+  flows.forEach((cells, j) => {
+    const jobId = norm.jobs[j]?.id;
+    if (jobId === undefined) return;
+    for (const [cell, gpuHours] of [...cells].sort((a, b) => a[0] - b[0])) {
+      const clusterId = norm.clusters[Math.floor(cell / T)]?.id;
+      if (clusterId !== undefined && gpuHours > 0)
+        placements.push({ jobId, clusterId, slotIndex: cell % T, gpuHours });
+    }
+  });
+  return { placements, totals: accountSchedule(norm, flows) };
+}
