@@ -6,18 +6,28 @@ import { parseArgs } from 'node:util';
 import {
   BacktestInputError,
   createProgressBar,
+  parsePublicationRule,
+  type PublicationRule,
   runBacktestFromFiles,
   summaryText,
   type BacktestRunOptions,
 } from '#gridshift/backtest';
 import { findDataDir } from '#gridshift/datasets';
 import { SpecFileError, TraceFileError } from '#gridshift/fleet';
+import { FORECAST_METHODS, type ForecastMethod } from '#gridshift/forecast';
 
 const usage = `usage: npm run backtest -- --from 2023-03-01 --to 2023-03-15 [options]
   --from DATE            first UTC day (YYYY-MM-DD)                          (required)
   --to DATE              end UTC day, exclusive (YYYY-MM-DD)                 (required)
-  --step day|hour        plan each day once, or re-plan every hour           (default: day)
-  --horizon-hours N      hours each solve looks ahead, ≥ the step            (default: 24)
+  --information published|perfect
+                         published: a price is known from its market's publication, a forecast
+                         beyond it; perfect: hindsight (every price known)    (default: published)
+  --step day|hour        plan daily at --plan-hour (+ after each publication), or every hour (default: day)
+  --plan-hour H          UTC hour of the daily plan                          (default: 13)
+  --horizon-hours N      hours each solve looks ahead, ≥ the step            (default: 48)
+  --publication Z=HH:MM@TZ  publication time of zone Z's day-ahead results (repeatable),
+                         e.g. GB=09:50@Europe/London                         (default: exchange rules)
+  --forecast METHOD      forecast beyond the published prices                (default: the forecaster's)
   --fleet FILE           fleet file, JSON or YAML                            (default: data/demo/fleet.yaml)
   --jobs FILE            job file, JSON or YAML                              (default: data/demo/jobs.yaml)
   --prices DIR           folder with <ZONE>_electricity_prices_*.csv         (default: data/prices)
@@ -59,6 +69,10 @@ function parseOptions(argv: string[]): BacktestRunOptions {
         from: { type: 'string' },
         to: { type: 'string' },
         step: { type: 'string' },
+        information: { type: 'string' },
+        'plan-hour': { type: 'string' },
+        publication: { type: 'string', multiple: true },
+        forecast: { type: 'string' },
         'horizon-hours': { type: 'string' },
         fleet: { type: 'string' },
         jobs: { type: 'string' },
@@ -91,6 +105,24 @@ function parseOptions(argv: string[]): BacktestRunOptions {
   };
   const step = values.step ?? 'day';
   if (step !== 'day' && step !== 'hour') throw new UsageError(`--step must be day or hour, got ${step}`);
+  const information = values.information ?? 'published';
+  if (information !== 'published' && information !== 'perfect')
+    throw new UsageError(`--information must be published or perfect, got ${information}`);
+  const publication: Record<string, PublicationRule> = {};
+  for (const entry of values.publication ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--publication must be ZONE=HH:MM@Time/Zone, got ${entry}`);
+    try {
+      publication[entry.slice(0, eq)] = parsePublicationRule(entry.slice(eq + 1));
+    } catch (error) {
+      throw new UsageError(
+        `--publication ${entry}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  const forecast = values.forecast;
+  if (forecast !== undefined && !(FORECAST_METHODS as readonly string[]).includes(forecast))
+    throw new UsageError(`--forecast must be one of ${FORECAST_METHODS.join(', ')}, got ${forecast}`);
   const fromMs = day('--from', values.from);
   const toMs = day('--to', values.to);
   const fxDefault = dataDir === null ? null : join(dataDir, 'fx-2023.json');
@@ -108,12 +140,16 @@ function parseOptions(argv: string[]): BacktestRunOptions {
             ? fxDefault
             : null,
     dataDir,
-    outDir: resolve(values.out ?? join('reports', `backtest-${values.from}-${values.to}-${step}`)),
+    outDir: resolve(values.out ?? join('reports', `backtest-${values.from}-${values.to}-${information}`)),
     fromMs,
     toMs,
     step,
-    horizonHours: number('--horizon-hours', values['horizon-hours'], 24),
+    horizonHours: number('--horizon-hours', values['horizon-hours'], 48),
     carbonPricePerTonne: number('--carbon-price', values['carbon-price'], 0),
+    information,
+    planHourUtc: number('--plan-hour', values['plan-hour'], 13),
+    publication,
+    ...(forecast === undefined ? {} : { forecastMethod: forecast as ForecastMethod }),
   };
 }
 

@@ -64,21 +64,26 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const dayEndsMs = [result.options.fromMs, ...dayStartsMs.map((ms) => ms + MS_PER_DAY)];
   const cumulative = (pick: 'home' | 'greedy') => {
     let sum = 0;
-    return [0, ...result.days.map((d) => (sum += savingsAgainst(d[pick], d.optimal).amount))];
+    // A day whose baseline served less work adds nothing (it is not a like-for-like saving).
+    return [0, ...result.days.map((d) => (sum += savingsAgainst(d[pick], d.optimal).amount ?? 0))];
+  };
+  const notComparable = (pick: 'home' | 'greedy') => {
+    const n = result.days.filter((d) => !savingsAgainst(d[pick], d.optimal).comparable).length;
+    return n === 0 ? '' : `; ${n} day(s) where it served less work not counted`;
   };
   const savings = timeChartSvg({
-    title: `Cumulative savings of the optimal plan (${currency})`,
+    title: `Cumulative savings of gridshift's plan on the same work (${currency})`,
     xMs: dayEndsMs,
     panels: [
       {
-        subtitle: 'vs home (each job in its home cluster, earliest hours)',
+        subtitle: `vs home (home cluster first, spill by latency, no prices${notComparable('home')})`,
         yLabel: currency,
         kind: 'lines',
         markers: result.days.length <= MAX_HOURLY_DAYS,
         series: [{ name: 'vs home', values: cumulative('home'), color: '#e15759' }],
       },
       {
-        subtitle: 'vs greedy (cheapest cell first)',
+        subtitle: `vs greedy (cheapest cell first${notComparable('greedy')})`,
         yLabel: currency,
         kind: 'lines',
         markers: result.days.length <= MAX_HOURLY_DAYS,
@@ -91,14 +96,14 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const perPlan = (metric: 'energyCost' | 'unservedGpuHours') => [
     { name: 'home', values: result.days.map((d) => d.home[metric]), color: '#e15759' },
     { name: 'greedy', values: result.days.map((d) => d.greedy[metric]), color: '#4e79a7', dashed: true },
-    { name: 'optimal', values: result.days.map((d) => d.optimal[metric]), color: '#59a14f' },
+    { name: 'gridshift', values: result.days.map((d) => d.optimal[metric]), color: '#59a14f' },
   ];
   const dailyCost = timeChartSvg({
     title: `Daily energy cost and unserved work`,
     xMs: mid,
     panels: [
       {
-        subtitle: `Energy cost per day (${currency})`,
+        subtitle: `Energy cost of each day's work (${currency}); compare with the served work below`,
         yLabel: currency,
         kind: 'lines',
         markers: result.days.length <= MAX_HOURLY_DAYS,

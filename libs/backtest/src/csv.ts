@@ -32,15 +32,24 @@ export const DAILY_CSV_HEADER = [
   'tokens_millions',
   'cost_per_million_tokens',
   'whole_gpu_total_cost',
+  'perfect_energy_mwh',
+  'perfect_energy_cost',
+  'perfect_carbon_t',
+  'perfect_served_gpu_hours',
+  'perfect_unserved_gpu_hours',
+  'perfect_total_cost',
+  'perfect_cost_per_million_tokens',
   'home_energy_mwh',
   'home_energy_cost',
   'home_carbon_t',
+  'home_served_gpu_hours',
   'home_unserved_gpu_hours',
   'home_total_cost',
   'home_cost_per_million_tokens',
   'greedy_energy_mwh',
   'greedy_energy_cost',
   'greedy_carbon_t',
+  'greedy_served_gpu_hours',
   'greedy_unserved_gpu_hours',
   'greedy_total_cost',
   'greedy_cost_per_million_tokens',
@@ -52,12 +61,16 @@ export const DAILY_CSV_HEADER = [
   'solve_ms',
 ] as const;
 
-/** A baseline's daily.csv columns: energy_mwh … cost_per_million_tokens (after its `home_`/`greedy_` prefix). */
+/**
+ * A comparison plan's daily.csv columns: energy_mwh … cost_per_million_tokens (after its `perfect_`/`home_`/
+ * `greedy_` prefix). Savings columns are empty on days where the baseline served less work (not comparable).
+ */
 function baselineColumns(f: Figures): string[] {
   return [
     csvNumber(f.energyMwh, 4),
     csvNumber(f.energyCost, 2),
     csvNumber(f.carbonTonnes, 4),
+    csvNumber(f.servedGpuHours, 2),
     csvNumber(f.unservedGpuHours, 2),
     csvNumber(f.totalCost, 2),
     csvNumber(costPerMillionTokens(f), 6),
@@ -87,6 +100,7 @@ export function dailyCsv(result: BacktestResult): string {
       csvNumber(d.optimal.tokensMillions, 3),
       csvNumber(costPerMillionTokens(d.optimal), 6),
       csvNumber(d.wholeGpu.totalCost, 2),
+      ...baselineColumns(d.perfect),
       ...baselineColumns(d.home),
       ...baselineColumns(d.greedy),
       csvNumber(vsHome.amount, 2),

@@ -1,4 +1,7 @@
-import type { ScheduleTotals } from '#gridshift/placement';
+import { savingsAgainst, type Savings, type ScheduleTotals } from '#gridshift/placement';
+
+export { savingsAgainst };
+export type { Savings };
 
 /** Cost, energy, carbon and token figures of a schedule over some period. Costs in the fleet's currency. */
 export interface Figures {
@@ -15,14 +18,6 @@ export interface Figures {
   tokensMillions: number;
   /** Energy + carbon cost of the work that produced `tokensMillions`. */
   tokenCost: number;
-}
-
-/** Savings of a schedule against a baseline. */
-export interface Savings {
-  /** baseline.totalCost − schedule.totalCost. */
-  amount: number;
-  /** amount ÷ |baseline.totalCost| × 100; null when the baseline costs 0. */
-  pct: number | null;
 }
 
 /** All-zero figures. */
@@ -79,8 +74,29 @@ export function costPerMillionTokens(f: Figures): number | null {
   return f.tokensMillions > 0 ? f.tokenCost / f.tokensMillions : null;
 }
 
-/** Savings of `schedule` against `baseline` (same sign convention as the placement engine). */
-export function savingsAgainst(baseline: Figures, schedule: Figures): Savings {
-  const amount = baseline.totalCost - schedule.totalCost;
-  return { amount, pct: baseline.totalCost === 0 ? null : (amount / Math.abs(baseline.totalCost)) * 100 };
+/** Headline comparisons of a run's totals (or one day's). */
+export interface Comparison {
+  /** gridshift's plan against each baseline (same work; null amounts when a baseline serves less). */
+  vsHome: Savings;
+  vsGreedy: Savings;
+  /** The perfect-foresight optimum against home: the most any plan could save. */
+  perfectVsHome: Savings;
+  /** Share of the perfect-foresight saving vs home that gridshift's plan captures; null when not comparable. */
+  captureVsHome: number | null;
+}
+
+/** Savings of the plan and of the perfect-foresight optimum against the baselines, and the capture share. */
+export function compare(p: {
+  optimal: Figures;
+  perfect: Figures;
+  home: Figures;
+  greedy: Figures;
+}): Comparison {
+  const vsHome = savingsAgainst(p.home, p.optimal);
+  const perfectVsHome = savingsAgainst(p.home, p.perfect);
+  const captureVsHome =
+    vsHome.amount !== null && perfectVsHome.amount !== null && perfectVsHome.amount > 0
+      ? vsHome.amount / perfectVsHome.amount
+      : null;
+  return { vsHome, vsGreedy: savingsAgainst(p.greedy, p.optimal), perfectVsHome, captureVsHome };
 }

@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './figures.js';
 export * from './market.js';
 export * from './rolling.js';
+export * from './publication.js';
 export * from './csv.js';
 export * from './svg.js';
 export * from './charts.js';

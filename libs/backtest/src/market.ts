@@ -57,6 +57,11 @@ export interface MarketOptions {
   toMs: number;
   /** How far the market should reach if the data allows (the last step's horizon end); ≥ toMs. */
   wantToMs: number;
+  /**
+   * How far back the market should start if the data allows (history for the price forecast); ≤ fromMs.
+   * Default fromMs.
+   */
+  historyFromMs?: number;
 }
 
 /**
@@ -81,20 +86,25 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
     endMs = Math.min(endMs, coverEndMs);
     return { series, points };
   });
-  const hours = Math.floor((endMs - opts.fromMs) / MS_PER_HOUR);
+  // Start as early as every zone's data allows, but no earlier than historyFromMs (whole hours).
+  const earliest = Math.max(
+    ...usable.map((u) => Math.ceil((u.points[0]?.ms ?? 0) / MS_PER_HOUR) * MS_PER_HOUR),
+  );
+  const startMs = Math.min(opts.fromMs, Math.max(opts.historyFromMs ?? opts.fromMs, earliest));
+  const hours = Math.floor((endMs - startMs) / MS_PER_HOUR);
   const zones = new Map<string, ZoneHours>();
   for (const { series, points } of usable) {
     const pricePerMwh = new Float64Array(hours);
     const have = new Uint8Array(hours);
     for (const p of points) {
-      const h = (p.ms - opts.fromMs) / MS_PER_HOUR;
+      const h = (p.ms - startMs) / MS_PER_HOUR;
       if (!Number.isInteger(h) || h < 0 || h >= hours) continue;
       pricePerMwh[h] = convertPerMwh(p.price, series.currency, opts.currency, opts.fx);
       have[h] = 1;
     }
-    // The point at or before fromMs (coverage is checked above) seeds a fill at hour 0.
+    // The point at or before the start (coverage is checked above) seeds a fill at hour 0.
     let previous = convertPerMwh(
-      points.filter((p) => p.ms <= opts.fromMs).at(-1)?.price ?? 0,
+      points.filter((p) => p.ms <= startMs).at(-1)?.price ?? 0,
       series.currency,
       opts.currency,
       opts.fx,
@@ -112,7 +122,7 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
     if (carbonSeries !== undefined) {
       carbonGPerKwh = new Array<number | null>(hours).fill(null);
       for (const p of carbonSeries.points) {
-        const h = (Date.parse(p.intervalStartUtc) - opts.fromMs) / MS_PER_HOUR;
+        const h = (Date.parse(p.intervalStartUtc) - startMs) / MS_PER_HOUR;
         if (Number.isInteger(h) && h >= 0 && h < hours) carbonGPerKwh[h] = p.carbonDirectGPerKwh;
       }
     }
@@ -124,7 +134,7 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
       filledPriceHours: filled,
     });
   }
-  return { currency: opts.currency, startMs: opts.fromMs, hours, zones };
+  return { currency: opts.currency, startMs, hours, zones };
 }
 
 /** The market's zone series for `count` hours from `fromMs` (inside the market), as placement inputs expect. */

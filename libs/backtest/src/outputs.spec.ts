@@ -30,9 +30,11 @@ function sampleResult(): BacktestResult {
       date: '2023-03-01',
       optimal: figures(80),
       wholeGpu: figures(81),
+      perfect: figures(75),
       home: figures(100),
       greedy: figures(90),
       solves: 1,
+      otherSolves: 3,
       fallbackSolves: 0,
       solveMs: 3,
     },
@@ -40,9 +42,11 @@ function sampleResult(): BacktestResult {
       date: '2023-03-02',
       optimal: figures(60),
       wholeGpu: figures(60),
+      perfect: figures(55),
       home: figures(100),
       greedy: figures(60),
       solves: 1,
+      otherSolves: 3,
       fallbackSolves: 0,
       solveMs: 2,
     },
@@ -50,14 +54,25 @@ function sampleResult(): BacktestResult {
   const hours = 48;
   return {
     options: { fromMs: FROM, toMs: FROM + 2 * DAY, step: 'day', horizonHours: 24, carbonPricePerTonne: 0 },
+    information: {
+      information: 'published',
+      plans: 12,
+      publicationPlans: 8,
+      publishedZoneHours: 300,
+      forecastZoneHours: 100,
+      forecastMethod: 'profile',
+      publication: [],
+    },
     currency: 'USD',
     days,
     totals: {
       optimal: figures(140),
       wholeGpu: figures(141),
+      perfect: figures(130),
       home: figures(200),
       greedy: figures(150),
       solves: 2,
+      otherSolves: 6,
       fallbackSolves: 0,
       solveMs: 5,
     },
@@ -241,7 +256,43 @@ describe('report', () => {
     expect(md).toContain('![Prices](prices.svg)');
     expect(md).toContain('- a note');
     expect(md).toContain('runtime 1.2 s');
-    expect(summaryText(sampleResult())).toContain('vs greedy 150.00 USD: saves 10.00 USD (6.67 %)');
+    // perfect foresight saves 200 − 130 = 70; the published plan captures 60 ÷ 70 = 85.71 %
+    expect(md).toContain('captures **85.71 %**');
+    expect(md).toContain('25.00 %'); // 100 of 400 zone-hours forecast
+    const text = summaryText(sampleResult());
+    expect(text).toContain('vs greedy saves 10.00 USD (6.67 %)');
+    expect(text).toContain('the published plan captures 85.71 %');
+  });
+
+  it('never shows a saving against a baseline that served less work', () => {
+    const result = sampleResult();
+    // Home served 90 GPU-hours of the plan's 100 for less money: not comparable, on the day and in the totals.
+    const served = (f: Figures, gpuHours: number) => ({ ...f, servedGpuHours: gpuHours });
+    result.days[0] = {
+      ...result.days[0]!,
+      optimal: served(result.days[0]!.optimal, 100),
+      home: served(figures(50), 90),
+    };
+    result.totals = {
+      ...result.totals,
+      optimal: served(result.totals.optimal, 100),
+      home: served(figures(50), 90),
+    };
+    const md = reportMarkdown(result, {
+      fleetFile: 'f',
+      jobsFile: 'j',
+      pricesDir: 'p',
+      carbonDir: null,
+      fxFile: null,
+      runtimeMs: 1,
+      charts: [],
+      dataFiles: [],
+    });
+    expect(md).toContain(
+      'vs home** (home cluster first, spill to the nearest allowed cluster, no prices): saves not comparable: the baseline serves 10.0 GPU-hours less',
+    );
+    expect(md).toMatch(/\| 2023-03-01 \|[^\n]*\| n\/c \| n\/c \|/);
+    expect(summaryText(result)).toContain('vs home   saves not comparable');
     expect(fmt(-0.001, 2)).toBe('0.00');
     expect(fmt(1234567.891, 1)).toBe('1,234,567.9');
   });

@@ -1,4 +1,4 @@
-import { costPerMillionTokens, savingsAgainst, type Figures, type Savings } from './figures.js';
+import { compare, costPerMillionTokens, savingsAgainst, type Figures, type Savings } from './figures.js';
 import type { BacktestResult } from './rolling.js';
 
 /** Where the inputs came from and how long the run took, for the report header. */
@@ -35,8 +35,22 @@ export function fmtPct(x: number | null): string {
   return x === null ? '—' : `${fmt(x, 2)} %`;
 }
 
-function savingsText(s: Savings, currency: string): string {
+/** A saving, or why there is none: a baseline that serves less work is never shown as a saving. */
+export function savingsText(s: Savings, currency: string): string {
+  if (!s.comparable)
+    return `not comparable: the baseline serves ${fmt(s.servedGpuHours - s.baselineServedGpuHours, 1)} GPU-hours less`;
   return `${fmt(s.amount, 2)} ${currency} (${fmtPct(s.pct)})`;
+}
+
+/** Short cell for tables: amount, or `n/c` (not comparable: the baseline served less). */
+function savedCell(s: Savings): [string, string] {
+  return s.comparable ? [fmt(s.amount, 2), fmtPct(s.pct)] : ['n/c', 'n/c'];
+}
+
+function planLabel(result: BacktestResult): string {
+  return result.information.information === 'published'
+    ? 'published-information plan'
+    : 'perfect-foresight plan';
 }
 
 function table(
@@ -73,8 +87,8 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   const o = result.options;
   const t = result.totals;
   const lastDay = result.days.at(-1)?.date ?? '';
-  const vsHome = savingsAgainst(t.home, t.optimal);
-  const vsGreedy = savingsAgainst(t.greedy, t.optimal);
+  const { vsHome, vsGreedy, perfectVsHome, captureVsHome } = compare(t);
+  const published = result.information.information === 'published';
   const rounding = t.wholeGpu.totalCost - t.optimal.totalCost;
   const carbonZones = result.zones.filter((z) => z.carbonGPerKwh !== null).map((z) => z.zone);
   const noCarbon = result.zones.filter((z) => z.carbonGPerKwh === null).map((z) => z.zone);
@@ -106,26 +120,64 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push('## Summary');
   lines.push('');
   lines.push(
-    `- **Optimal plan: ${fmt(t.optimal.totalCost, 2)} ${c}** for ${fmt(t.optimal.servedGpuHours, 0)} GPU-hours ` +
-      `(${fmt(t.optimal.tokensMillions, 0)} million tokens, ${fmt(costPerMillionTokens(t.optimal), 5)} ${c} per million), ` +
-      `${fmt(t.optimal.energyMwh, 1)} MWh, ${fmt(t.optimal.carbonTonnes, 2)} t CO₂` +
-      `${noCarbon.length ? ` (no carbon data for ${noCarbon.join(', ')})` : ''}, ` +
-      `${fmt(t.optimal.unservedGpuHours, 1)} GPU-hours unserved.`,
+    published
+      ? `Information: **published** — each plan knows a price only from its market's publication (${result.information.publicationPlans} of ` +
+          `${result.information.plans} plans ran right after a publication); beyond the last published hour it uses the ` +
+          `\`${result.information.forecastMethod ?? ''}\` forecast (${fmtPct(share(result))} of the zone-hours planned on were forecast). ` +
+          'Every plan is costed at the actual prices.'
+      : 'Information: **perfect** — every plan knows all future prices (hindsight: an upper bound on what a planner can save).',
+  );
+  lines.push('');
+  lines.push(
+    table(
+      [
+        'on the same work',
+        'served GPU-h',
+        'unserved GPU-h',
+        `energy ${c}`,
+        `carbon ${c}`,
+        `penalty ${c}`,
+        't CO₂',
+        `${c}/M tokens`,
+      ],
+      [
+        ...(published ? [['perfect-foresight optimum', t.perfect] as const] : []),
+        [planLabel(result), t.optimal] as const,
+        ['home (no gridshift)', t.home] as const,
+        ['greedy', t.greedy] as const,
+      ].map(([label, f]) => [
+        label,
+        fmt(f.servedGpuHours, 0),
+        fmt(f.unservedGpuHours, 1),
+        fmt(f.energyCost, 2),
+        fmt(f.carbonCost, 2),
+        fmt(f.penaltyCost, 2),
+        fmt(f.carbonTonnes, 2),
+        fmt(costPerMillionTokens(f), 5),
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+  );
+  lines.push('');
+  lines.push(
+    `- **vs home** (home cluster first, spill to the nearest allowed cluster, no prices): saves ${savingsText(vsHome, c)}.`,
   );
   lines.push(
-    `- **vs home** (each job in its home cluster at the earliest hours): saves ${savingsText(vsHome, c)}. ` +
-      `Home costs ${fmt(t.home.energyCost, 2)} ${c} in energy (optimal ${fmt(t.optimal.energyCost, 2)}), ` +
-      `${fmt(costPerMillionTokens(t.home), 5)} ${c} per million tokens (the optimal plan is ${perTokenLower(t.home)} lower per token), ` +
-      `and leaves ${fmt(t.home.unservedGpuHours, 1)} GPU-hours unserved (penalty ${fmt(t.home.penaltyCost, 2)} ${c}).`,
+    `- **vs greedy** (cheapest allowed cell first${published ? ', same published prices and forecast' : ''}): saves ${savingsText(vsGreedy, c)}.`,
   );
-  lines.push(
-    `- **vs greedy** (cheapest allowed cell first, least flexible job first): saves ${savingsText(vsGreedy, c)}; ` +
-      `greedy energy ${fmt(t.greedy.energyCost, 2)} ${c}, ${fmt(costPerMillionTokens(t.greedy), 5)} ${c} per million tokens ` +
-      `(${perTokenLower(t.greedy)} lower per token with the optimal plan), ${fmt(t.greedy.unservedGpuHours, 1)} GPU-hours unserved.`,
-  );
+  if (published)
+    lines.push(
+      `- **Capture**: the perfect-foresight optimum saves ${savingsText(perfectVsHome, c)} vs home; the published-information plan ` +
+        `captures **${captureVsHome === null ? '—' : fmtPct(captureVsHome * 100)}** of it.`,
+    );
   lines.push(
     `- **Whole GPUs**: the published schedule (rounded to whole GPUs) costs ${fmt(t.wholeGpu.totalCost, 2)} ${c}, ` +
-      `${fmt(rounding, 2)} ${c} (${fmtPct(t.optimal.totalCost === 0 ? null : (rounding / Math.abs(t.optimal.totalCost)) * 100)}) above the optimum.`,
+      `${fmt(rounding, 2)} ${c} (${fmtPct(t.optimal.totalCost === 0 ? null : (rounding / Math.abs(t.optimal.totalCost)) * 100)}) above the LP plan.`,
+  );
+  if (noCarbon.length > 0 && carbonZones.length > 0)
+    lines.push(`- No carbon data for ${noCarbon.join(', ')}: their work counts 0 t CO₂.`);
+  lines.push(
+    `- Per token: ${fmt(costPerMillionTokens(t.optimal), 5)} ${c} per million tokens with gridshift, home ${perTokenLower(t.home)} and greedy ${perTokenLower(t.greedy)} more expensive per token.`,
   );
   lines.push('');
 
@@ -133,21 +185,23 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push('');
   lines.push(
     table(
-      ['', 'optimal', 'whole-GPU schedule', 'home', 'greedy'],
-      figureRows([t.optimal, t.wholeGpu, t.home, t.greedy], c),
+      ['', ...(published ? ['perfect foresight'] : []), 'plan', 'whole-GPU schedule', 'home', 'greedy'],
+      figureRows([...(published ? [t.perfect] : []), t.optimal, t.wholeGpu, t.home, t.greedy], c),
     ),
   );
   lines.push('');
   lines.push(
-    `Savings of the optimal plan: vs home ${savingsText(vsHome, c)}, vs greedy ${savingsText(vsGreedy, c)}.`,
+    `Savings of the plan: vs home ${savingsText(vsHome, c)}, vs greedy ${savingsText(vsGreedy, c)}. ` +
+      'A saving compares energy + carbon + penalty cost only when the baseline serves at least as much work; ' +
+      "the percentage is of the baseline's energy + carbon cost.",
   );
   lines.push('');
 
   lines.push('## Per day');
   lines.push('');
   const dayRows = result.days.map((d) => {
-    const h = savingsAgainst(d.home, d.optimal);
-    const g = savingsAgainst(d.greedy, d.optimal);
+    const [hAmount, hPct] = savedCell(savingsAgainst(d.home, d.optimal));
+    const [gAmount, gPct] = savedCell(savingsAgainst(d.greedy, d.optimal));
     return [
       d.date,
       fmt(d.optimal.totalCost, 2),
@@ -156,11 +210,11 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
       fmt(costPerMillionTokens(d.optimal), 5),
       fmt(d.optimal.unservedGpuHours, 1),
       fmt(d.home.totalCost, 2),
-      fmt(h.amount, 2),
-      fmtPct(h.pct),
+      hAmount,
+      hPct,
       fmt(d.greedy.totalCost, 2),
-      fmt(g.amount, 2),
-      fmtPct(g.pct),
+      gAmount,
+      gPct,
     ];
   });
   dayRows.push([
@@ -171,11 +225,9 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     `**${fmt(costPerMillionTokens(t.optimal), 5)}**`,
     `**${fmt(t.optimal.unservedGpuHours, 1)}**`,
     `**${fmt(t.home.totalCost, 2)}**`,
-    `**${fmt(vsHome.amount, 2)}**`,
-    `**${fmtPct(vsHome.pct)}**`,
+    ...savedCell(vsHome).map((x) => `**${x}**`),
     `**${fmt(t.greedy.totalCost, 2)}**`,
-    `**${fmt(vsGreedy.amount, 2)}**`,
-    `**${fmtPct(vsGreedy.pct)}**`,
+    ...savedCell(vsGreedy).map((x) => `**${x}**`),
   ]);
   lines.push(
     table(
@@ -198,7 +250,9 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   );
   lines.push('');
   lines.push(
-    'Cost = energy + carbon (when priced) + penalties for unserved work. The same figures, with more columns, are in `daily.csv`.',
+    'Cost = energy + carbon (when priced) + penalties for unserved work. A day counts its own work: interactive hours of the day ' +
+      'and batch work released that day, wherever and whenever it ran. `n/c`: the baseline served less work that day (not a ' +
+      'like-for-like saving). The same figures, with more columns, are in `daily.csv`.',
   );
   lines.push('');
 
@@ -243,17 +297,28 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push('## Method');
   lines.push('');
   lines.push(
-    `- Rolling horizon: every ${o.step === 'day' ? 'UTC day' : 'hour'} the placement engine solves the next ${o.horizonHours} h ` +
-      `(hourly slots) and the first ${o.step === 'day' ? '24 h are' : 'hour is'} committed; batch work done carries into the next solve. ` +
-      'Prices are the historical curve, known in advance (as day-ahead prices are).',
+    `- Rolling horizon: ${o.step === 'day' ? `a plan every day at ${String(o.planHourUtc ?? 13).padStart(2, '0')}:00 UTC${published ? ' and on the hour after each publication of a market the fleet uses' : ''}` : 'a plan every hour'}, ` +
+      `each solving the next ${o.horizonHours} h (hourly slots) and committing the hours up to the next plan; each plan carries its own batch progress.`,
+    published
+      ? '- Published information: a price is known from its publication time (' +
+          result.information.publication
+            .map(
+              (p) =>
+                `${p.zone} ${String(p.rule.hour).padStart(2, '0')}:${String(p.rule.minute).padStart(2, '0')} ${p.rule.timeZone}`,
+            )
+            .join(', ') +
+          ') for the next local day; beyond that the forecast from earlier prices only. Greedy plans on the same prices; home uses none.'
+      : '- Perfect information: every plan knows the historical prices of its whole horizon.',
     '- Jobs repeat every UTC day: interactive demand per hour from `tokensPerHour` or the trace profile (trace window h → UTC hour h); ' +
-      'a batch job is due every day inside [windowStartHour, deadlineHour). GPU-hours = tokens ÷ (tokens/s per GPU × 3600).',
+      'a batch job is released every day at windowStartHour (or every `releaseEveryHours`) with its own window. GPU-hours = tokens ÷ (tokens/s per GPU × 3600). ' +
+      "Problems are built by the planner's own conversion (`buildPlacementProblem`).",
     "- Capacity: each cluster's GPUs minus its busy share at that local hour (`peakBusyShare`/`troughBusyShare` daily shape).",
-    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's price in the fleet currency; carbon with the direct intensity of the " +
+    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's actual price in the fleet currency; carbon with the direct intensity of the " +
       "zone (zones without carbon data count 0 t). Unserved work is charged at its tier's penalty per GPU-hour.",
-    '- The optimal plan is the LP optimum (fractional GPUs) of each solve; the whole-GPU schedule is the same plan rounded to whole ' +
-      "GPUs as it would be published. Baselines are computed on each UTC day's problem with the same inputs: **home** runs each job " +
-      'in its home cluster at the earliest hours of its window, **greedy** fills the cheapest allowed cells first.',
+    '- The plan is the LP optimum (fractional GPUs) of each solve; the whole-GPU schedule is the same plan rounded to whole ' +
+      'GPUs as it would be published. Home and greedy are simulated the same way on the same jobs, windows and capacity, each with its own progress: ' +
+      '**home** runs each job in its home cluster and spills what does not fit to its other allowed clusters by latency from its origin (no prices), ' +
+      'batch as early as possible; **greedy** fills the cheapest allowed cells first.',
   );
   if (result.notes.length > 0) {
     lines.push('');
@@ -265,17 +330,35 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   return lines.join('\n');
 }
 
-/** A few lines for the terminal: totals and savings against both baselines. */
+function share(result: BacktestResult): number | null {
+  const all = result.information.publishedZoneHours + result.information.forecastZoneHours;
+  return all === 0 ? null : (result.information.forecastZoneHours / all) * 100;
+}
+
+/** A few lines for the terminal: each plan on the same work, savings and (published) the capture share. */
 export function summaryText(result: BacktestResult): string {
   const c = result.currency;
   const t = result.totals;
-  const vsHome = savingsAgainst(t.home, t.optimal);
-  const vsGreedy = savingsAgainst(t.greedy, t.optimal);
+  const { vsHome, vsGreedy, perfectVsHome, captureVsHome } = compare(t);
+  const published = result.information.information === 'published';
+  const carbon = result.zones.some((z) => z.carbonGPerKwh !== null);
+  const line = (label: string, f: Figures) =>
+    `${label.padEnd(18)} energy ${fmt(f.energyCost, 2)} ${c}` +
+    (carbon ? `, ${fmt(f.carbonTonnes, 2)} t CO₂` : '') +
+    `, served ${fmt(f.servedGpuHours, 0)} GPU-h, unserved ${fmt(f.unservedGpuHours, 1)} GPU-h (penalty ${fmt(f.penaltyCost, 2)} ${c})`;
   return [
-    `${result.days.length} day(s) ${result.days[0]?.date ?? ''} → ${result.days.at(-1)?.date ?? ''}, step ${result.options.step}, ${t.solves} solves`,
-    `optimal cost ${fmt(t.optimal.totalCost, 2)} ${c} (${fmt(t.optimal.energyMwh, 1)} MWh, ${fmt(t.optimal.carbonTonnes, 2)} t CO₂, ` +
-      `${fmt(costPerMillionTokens(t.optimal), 5)} ${c}/M tokens, ${fmt(t.optimal.unservedGpuHours, 1)} GPU-h unserved)`,
-    `vs home   ${fmt(t.home.totalCost, 2)} ${c}: saves ${savingsText(vsHome, c)}`,
-    `vs greedy ${fmt(t.greedy.totalCost, 2)} ${c}: saves ${savingsText(vsGreedy, c)}`,
+    `${result.days.length} day(s) ${result.days[0]?.date ?? ''} → ${result.days.at(-1)?.date ?? ''}, ` +
+      `${result.information.information} information, horizon ${result.options.horizonHours} h, ${t.solves} plans`,
+    ...(published ? [line('perfect foresight', t.perfect)] : []),
+    line(published ? 'gridshift (pub.)' : 'gridshift', t.optimal),
+    line('home', t.home),
+    line('greedy', t.greedy),
+    `vs home   saves ${savingsText(vsHome, c)}`,
+    `vs greedy saves ${savingsText(vsGreedy, c)}`,
+    ...(published
+      ? [
+          `perfect foresight saves ${savingsText(perfectVsHome, c)} vs home; the published plan captures ${captureVsHome === null ? '—' : fmtPct(captureVsHome * 100)}`,
+        ]
+      : []),
   ].join('\n');
 }

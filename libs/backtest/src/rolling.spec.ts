@@ -1,30 +1,35 @@
 import {
+  buildFleetProblem,
   ClusterSpecSchema,
   JobSpecSchema,
   slotGrid,
-  toClusterInputs,
-  toJobInputs,
   type JobSpec,
 } from '#gridshift/fleet';
-import { solvePlacement } from '#gridshift/placement';
+import { solveBaseline, solvePlacement } from '#gridshift/placement';
 import { describe, expect, it } from 'vitest';
 import { BacktestInputError } from './errors.js';
-import { zeroFigures, type Figures } from './figures.js';
+import { compare, zeroFigures, type Figures } from './figures.js';
 import { zoneSlots, type HourlyMarket } from './market.js';
-import { runBacktest, type BacktestInput, type BacktestOptions } from './rolling.js';
+import { pricesKnownAt, runBacktest, type BacktestInput, type BacktestOptions } from './rolling.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const FROM = Date.parse('2023-03-01T00:00:00Z');
 
-/** Zone A is cheap at night (40 vs 120 /MWh), zone B flat at 80; carbon only in A. */
-function market(days: number): HourlyMarket {
-  const hours = days * 24;
-  const a = Float64Array.from({ length: hours }, (_, h) => (h % 24 < 6 ? 40 : 120));
+/**
+ * Zone A is cheap at night (40 vs 120 /MWh) with a small daily drift, zone B flat at 80; carbon only in A.
+ * `historyDays` of data before the range (for the forecaster).
+ */
+function market(days: number, historyDays = 7): HourlyMarket {
+  const hours = (days + historyDays) * 24;
+  const a = Float64Array.from(
+    { length: hours },
+    (_, h) => (h % 24 < 6 ? 40 : 120) + (Math.floor(h / 24) % 3) * 7,
+  );
   const b = Float64Array.from({ length: hours }, () => 80);
   return {
     currency: 'USD',
-    startMs: FROM,
+    startMs: FROM - historyDays * DAY,
     hours,
     zones: new Map([
       [
@@ -86,6 +91,16 @@ const chat = job({
   tier: 'critical',
   homeClusterId: 'a-1',
 });
+// 20:00 → 06:00 next day, 10 GPU-hours a release.
+const overnight = job({
+  id: 'overnight',
+  kind: 'batch',
+  totalTokens: 1.44e9,
+  tokensPerSecondPerGpu: { H100: 40000 },
+  windowStartHour: 20,
+  deadlineHour: 30,
+  tier: 'batch',
+});
 const nightly = job({
   id: 'nightly',
   kind: 'batch',
@@ -117,59 +132,72 @@ function input(
 }
 
 const FIELDS = Object.keys(zeroFigures()) as (keyof Figures)[];
+const PLANS = ['optimal', 'wholeGpu', 'perfect', 'home', 'greedy'] as const;
 
 describe('runBacktest', () => {
-  it('day step: totals are the sums of the days and no day costs more than a baseline', () => {
+  it('totals are the sums of the days; every plan serves the same work', () => {
     const result = runBacktest(input({ carbonPricePerTonne: 50 }));
     expect(result.days.map((d) => d.date)).toEqual(['2023-03-01', '2023-03-02', '2023-03-03']);
     for (const key of FIELDS) {
-      for (const which of ['optimal', 'wholeGpu', 'home', 'greedy'] as const) {
+      for (const which of PLANS) {
         const sum = result.days.reduce((s, d) => s + d[which][key], 0);
         expect(result.totals[which][key]).toBeCloseTo(sum, 6);
       }
     }
     for (const d of result.days) {
-      expect(d.optimal.totalCost).toBeLessThanOrEqual(d.home.totalCost + 1e-9);
-      expect(d.optimal.totalCost).toBeLessThanOrEqual(d.greedy.totalCost + 1e-9);
-      // 24 h × 10 GPU-hours (chat) + 100 GPU-hours (nightly) = 340 GPU-hours served each day
-      expect(d.optimal.servedGpuHours).toBeCloseTo(340, 6);
-      expect(d.solves).toBe(1);
+      // 24 h × 10 GPU-hours (chat) + 100 GPU-hours (nightly) = 340 GPU-hours of work each day, all served by all.
+      for (const which of ['optimal', 'perfect', 'home', 'greedy'] as const)
+        expect(d[which].servedGpuHours).toBeCloseTo(340, 6);
     }
     expect(result.totals.optimal.carbonTonnes).toBeGreaterThan(0);
     expect(result.totals.optimal.carbonCost).toBeCloseTo(50 * result.totals.optimal.carbonTonnes, 9);
   });
 
-  it('day step with a 24 h horizon costs exactly what the engine reports for each day', () => {
-    const bt = input({});
+  it.each([24, 48, 72])(
+    'the optimum costs no more than home or greedy on any day (perfect information, %i h horizon)',
+    (horizonHours) => {
+      const result = runBacktest(
+        input({ horizonHours, information: 'perfect' }, [chat, nightly, overnight], 4),
+      );
+      for (const d of result.days) {
+        expect(d.optimal.totalCost).toBeLessThanOrEqual(d.home.totalCost + 1e-6);
+        expect(d.optimal.totalCost).toBeLessThanOrEqual(d.greedy.totalCost + 1e-6);
+        expect(d.optimal.servedGpuHours).toBeCloseTo(d.home.servedGpuHours, 6);
+        expect(d.optimal.servedGpuHours).toBeCloseTo(d.greedy.servedGpuHours, 6);
+      }
+      expect(result.totals.perfect).toEqual(result.totals.optimal);
+    },
+  );
+
+  it('plans at midnight with 24 h cost exactly what the engine reports for each day on the same problem', () => {
+    const bt = input({ information: 'perfect', planHourUtc: 0 });
     const result = runBacktest(bt);
     result.days.forEach((d, i) => {
       const grid = slotGrid(FROM + i * DAY, 24);
-      const problem = {
-        slotStartsUtc: [...grid.slotStartsUtc],
-        slotMinutes: 60,
+      const { problem } = buildFleetProblem(clusters, bt.jobs, grid, {
+        zones: zoneSlots(bt.market, FROM + i * DAY, 24),
         currency: 'USD',
-        clusters: toClusterInputs(clusters, grid, zoneSlots(bt.market, FROM + i * DAY, 24)),
-        jobs: toJobInputs(bt.jobs, grid, { clusters }).jobs,
         carbonPricePerTonne: 0,
-      };
+      });
       const direct = solvePlacement(problem, { explain: false });
       expect(d.optimal.totalCost).toBeCloseTo(direct.lpBound?.totalCost ?? Number.NaN, 6);
       expect(d.wholeGpu.totalCost).toBeCloseTo(direct.totals.totalCost, 6);
-      expect(d.home.totalCost).toBeCloseTo(direct.baselines?.home.totalCost ?? Number.NaN, 6);
-      expect(d.greedy.totalCost).toBeCloseTo(direct.baselines?.greedy.totalCost ?? Number.NaN, 6);
+      expect(d.home.totalCost).toBeCloseTo(solveBaseline(problem, 'home').totals.totalCost, 6);
+      expect(d.greedy.totalCost).toBeCloseTo(solveBaseline(problem, 'greedy').totals.totalCost, 6);
+      expect(d.solves).toBe(1);
     });
   });
 
-  it('hour step reaches the same optimum as day step (prices known, no coupling across midnight)', () => {
-    const byDay = runBacktest(input({}));
+  it('hour step reaches the same optimum as one plan a day (prices known, no coupling across midnight)', () => {
+    const byDay = runBacktest(input({ information: 'perfect', planHourUtc: 0 }));
     const progress: number[] = [];
-    const byHour = runBacktest(input({ step: 'hour' }), (p) => progress.push(p.done));
-    expect(progress).toHaveLength(72);
-    expect(progress.at(-1)).toBe(72);
+    const byHour = runBacktest(input({ step: 'hour', information: 'perfect' }), (p) => progress.push(p.done));
+    // 3 plans (gridshift, home, greedy) × (72 hourly plan times + 24 past the range, where the longest batch
+    // window of its last day ends)
+    expect(progress.at(-1)).toBe(3 * 96);
     byHour.days.forEach((d, i) => {
       expect(d.optimal.totalCost).toBeCloseTo(byDay.days[i]?.optimal.totalCost ?? Number.NaN, 6);
-      expect(d.solves).toBe(25); // 24 hourly solves + the day's baseline problem
-      expect(d.home.totalCost).toBeCloseTo(byDay.days[i]?.home.totalCost ?? Number.NaN, 6);
+      expect(d.solves).toBe(24);
     });
     // The batch runs in zone A's cheap night hours (40 /MWh), not at B's 80.
     const a = byHour.clusters.find((c) => c.id === 'a-1');
@@ -192,7 +220,7 @@ describe('runBacktest', () => {
       }),
     ];
     for (const step of ['day', 'hour'] as const) {
-      const result = runBacktest(input({ step }, tight, 1));
+      const result = runBacktest(input({ step, information: 'perfect' }, tight, 1));
       const d = result.days[0];
       expect(d?.optimal.unservedGpuHours).toBeCloseTo(24 * 6 + 80, 6);
       expect(d?.optimal.penaltyCost).toBeCloseTo(24 * 6 * 1000 + 80 * 20, 6);
@@ -206,26 +234,39 @@ describe('runBacktest', () => {
     }
   });
 
-  it('carries a batch window across midnight and notes instances still open at the end', () => {
-    // 20:00 → 06:00 windows: each instance has 4 h on its own day and 6 h on the next.
-    const overnight = job({
-      id: 'overnight',
-      kind: 'batch',
-      totalTokens: 1.44e9,
-      tokensPerSecondPerGpu: { H100: 40000 },
-      windowStartHour: 20,
-      deadlineHour: 30,
-      tier: 'batch',
-    });
-    const result = runBacktest(input({}, [overnight], 3));
+  it('counts batch work on its release day and finishes the releases of the range past its end', () => {
+    // 20:00 → 06:00 windows: each release has 4 h on its own day and 6 h on the next. The range's releases are
+    // 03-01, 03-02 and 03-03 (10 GPU-hours each, the last finished on 03-04, past the range); the 02-28 release
+    // runs in the range but counts for 02-28, outside it.
+    const result = runBacktest(input({ information: 'perfect' }, [overnight], 3));
     const j = result.jobs[0];
-    // Inside the range: the last 6 of the 02-28 instance's 10 h (6 GPU-hours pro rata), the 03-01 and 03-02
-    // instances (10 each) → 26 GPU-hours; the 03-03 instance is still open at the end.
-    expect(j?.demandGpuHours).toBeCloseTo(26, 6);
-    // + 4 of the open 03-03 instance: 4 of its 10 h lie on the last day's grid → 0.4 × 10 GPU-hours planned
-    expect(j?.servedGpuHours).toBeCloseTo(26 + 4, 6);
+    expect(j?.demandGpuHours).toBeCloseTo(30, 6);
+    expect(j?.servedGpuHours).toBeCloseTo(30, 6);
     expect(j?.unservedGpuHours).toBeCloseTo(0, 6);
-    expect(result.notes.join(' ')).toMatch(/1 batch instance\(s\) were still open/);
+    for (const d of result.days) expect(d.home.servedGpuHours).toBeCloseTo(10, 6);
+  });
+
+  it('notes releases still open where the price data ends', () => {
+    const bt = input({ information: 'perfect' }, [overnight], 3);
+    const result = runBacktest({ ...bt, market: market(3, 0) });
+    expect(result.notes.join(' ')).toMatch(/1 batch release\(s\) of the range were still open/);
+  });
+
+  it('under published information, plans after each publication and captures at most the perfect saving', () => {
+    const result = runBacktest(input({ horizonHours: 48 }, [chat, nightly, overnight], 4));
+    expect(result.information.information).toBe('published');
+    expect(result.information.publicationPlans).toBeGreaterThan(0);
+    expect(result.information.forecastZoneHours).toBeGreaterThan(0);
+    const { captureVsHome, vsHome, perfectVsHome } = compare(result.totals);
+    expect(vsHome.comparable && perfectVsHome.comparable).toBe(true);
+    expect(result.totals.perfect.totalCost).toBeLessThanOrEqual(result.totals.optimal.totalCost + 1e-6);
+    expect(captureVsHome).not.toBeNull();
+    expect(captureVsHome!).toBeLessThanOrEqual(1 + 1e-9);
+    // Home knows no prices: the same under both information sets.
+    const perfect = runBacktest(
+      input({ horizonHours: 48, information: 'perfect' }, [chat, nightly, overnight], 4),
+    );
+    expect(result.totals.home.totalCost).toBeCloseTo(perfect.totals.home.totalCost, 6);
   });
 
   it.each([
@@ -234,6 +275,7 @@ describe('runBacktest', () => {
     [{ horizonHours: 12 }, '--horizon-hours must be a whole number of hours from 24'],
     [{ step: 'hour' as const, horizonHours: 0 }, 'from 1 (one hour step)'],
     [{ carbonPricePerTonne: -1 }, '--carbon-price must be ≥ 0'],
+    [{ planHourUtc: 24 }, '--plan-hour must be a whole UTC hour 0..23'],
   ])('rejects bad options %#', (options, message) => {
     expect(() => runBacktest(input(options))).toThrow(BacktestInputError);
     expect(() => runBacktest(input(options))).toThrow(message);
@@ -242,5 +284,38 @@ describe('runBacktest', () => {
   it('refuses a market that does not cover the range', () => {
     const bt = input({});
     expect(() => runBacktest({ ...bt, market: market(2) })).toThrow('does not cover');
+  });
+});
+
+describe('pricesKnownAt (published information)', () => {
+  // DE-LU publishes the next Brussels day at 12:45 Brussels time (11:45 UTC in March).
+  const SPIKE_MS = Date.parse('2023-03-05T15:00:00Z');
+  const options = { horizonHours: 48, carbonPricePerTonne: 0 };
+  function planted(spike: number): HourlyMarket {
+    const base = market(10);
+    const a = base.zones.get('A')!;
+    const de = Float64Array.from(a.pricePerMwh);
+    de[(SPIKE_MS - base.startMs) / HOUR] = spike;
+    return { ...base, zones: new Map([['DE-LU', { ...a, zone: 'DE-LU', pricePerMwh: de }]]) };
+  }
+  const seen = (m: HourlyMarket, atMs: number) =>
+    pricesKnownAt(m, atMs, 48, options).get('DE-LU')!.pricePerMwh[(SPIKE_MS - atMs) / HOUR];
+
+  it('a price published after the plan time never reaches the plan; once published, the next plan sees it', () => {
+    const before = Date.parse('2023-03-04T11:00:00Z'); // results for 03-05 come out at 11:45 UTC
+    const after = Date.parse('2023-03-04T12:00:00Z');
+    expect(seen(planted(10_000), before)).not.toBe(10_000);
+    // Whatever the spike is, the plan before publication sees the same forecast.
+    expect(seen(planted(10_000), before)).toBe(seen(planted(-500), before));
+    expect(seen(planted(10_000), after)).toBe(10_000);
+  });
+
+  it('keeps published hours exact and forecasts only beyond them', () => {
+    const at = Date.parse('2023-03-04T12:00:00Z'); // known until 03-05 23:00 UTC (midnight Brussels)
+    const m = planted(10_000);
+    const known = pricesKnownAt(m, at, 48, options).get('DE-LU')!.pricePerMwh;
+    const actual = m.zones.get('DE-LU')!.pricePerMwh;
+    const h0 = (at - m.startMs) / HOUR;
+    for (let t = 0; t < 35; t++) expect(known[t]).toBe(actual[h0 + t]);
   });
 });

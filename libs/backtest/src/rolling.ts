@@ -1,92 +1,113 @@
 import {
+  buildFleetProblem,
   slotGrid,
-  toClusterInputs,
-  toJobInputs,
+  toFleetJobs,
   type ClusterSpec,
+  type JobInputMeta,
   type JobSpec,
   type TraceProfiles,
+  type ZoneSlots,
 } from '#gridshift/fleet';
+import { DEFAULT_FORECAST_METHOD, forecastHourly, type ForecastMethod } from '#gridshift/forecast';
 import {
+  cellCost,
+  solveBaseline,
   solvePlacement,
   type ClusterInput,
   type PlacementProblem,
-  type PlacementResult,
 } from '#gridshift/placement';
 import { BacktestInputError } from './errors.js';
-import { addFigures, figuresOf, zeroFigures, type Figures } from './figures.js';
-import { zoneSlots, type HourlyMarket } from './market.js';
+import { addFigures, zeroFigures, type Figures } from './figures.js';
+import { type HourlyMarket } from './market.js';
+import { knownUntilMs, publicationRule, publicationTimes, type PublicationRule } from './publication.js';
 
-// Rolling-horizon backtest (pure apart from timing): for each step, solve the next horizon with the placement
-// engine, commit the step's first slots, advance. Jobs repeat every UTC day.
+// Rolling-horizon backtest (pure apart from timing). Each plan (policy) is simulated on its own, the way it
+// would run in production: at each plan time it solves the next horizon with what it knows, commits the work
+// up to its next plan time, and carries its own batch progress forward. Every plan is costed at the actual
+// prices. Jobs repeat every UTC day.
 
 const MS_PER_HOUR = 3_600_000;
 const MS_PER_DAY = 86_400_000;
 const SLOT_MINUTES = 60;
-const KWH_PER_MWH = 1000;
-const G_PER_TONNE = 1e6;
 const SECONDS_PER_HOUR = 3600;
 const TOKENS_PER_MILLION = 1e6;
 /** Below this a batch instance counts as finished (float noise of summed work). */
 const EPS_GPU_HOURS = 1e-6;
+/** History handed to the forecaster per call (it uses at most its own lookback). */
+const FORECAST_HISTORY_HOURS = 8 * 7 * 24;
 
 export type BacktestStep = 'day' | 'hour';
+
+/**
+ * What a plan knows about prices. `perfect`: the whole historical curve (hindsight). `published`: a price only
+ * from its market's publication time; beyond the last published hour, a forecast from history alone.
+ */
+export type InformationSet = 'perfect' | 'published';
 
 export interface BacktestOptions {
   /** First UTC day (midnight), inclusive. */
   fromMs: number;
   /** Last UTC midnight, exclusive. */
   toMs: number;
-  /** `day`: each UTC day planned once; `hour`: re-planned every hour, committing one hour. */
+  /**
+   * `day`: a plan every day at `planHourUtc` (and, under published information, at every publication of a
+   * market the fleet uses); `hour`: a plan every hour.
+   */
   step: BacktestStep;
-  /** Planning horizon of each solve, hours (≥ the step; clipped where the price data ends). */
+  /** Planning horizon of each solve, hours (clipped where the price data ends). */
   horizonHours: number;
   /** Currency per tonne CO2; 0 = carbon reported, not priced. */
   carbonPricePerTonne: number;
   tierPenaltiesPerGpuHour?: Readonly<Record<string, number>>;
+  /** Default `published`. */
+  information?: InformationSet;
+  /** UTC hour of the daily plan (default 13). */
+  planHourUtc?: number;
+  /** Publication rules by zone overriding the defaults (`DEFAULT_PUBLICATION_RULES`). */
+  publication?: Readonly<Record<string, PublicationRule>>;
+  /** Forecast method beyond the published prices (default the forecaster's default). */
+  forecastMethod?: ForecastMethod;
 }
 
 export interface BacktestInput {
   clusters: readonly ClusterSpec[];
   jobs: readonly JobSpec[];
   traces: TraceProfiles;
+  /** Actual prices; may start before the range (history for the forecaster) and run past it. */
   market: HourlyMarket;
   options: BacktestOptions;
 }
 
-/** The committed plan, its whole-GPU rounding, both baselines and the solver effort over some period. */
+/** The plans of a backtest over some period, each costed at actual prices on its own work. */
 export interface PeriodFigures {
-  /** The committed rolling-horizon plan: the LP optimum of each solve (fractional GPUs), its step's slots. */
+  /**
+   * gridshift's plan under the run's information set: the LP optimum of each solve (fractional GPUs) over its
+   * committed hours.
+   */
   optimal: Figures;
-  /** The same slots as published: rounded to whole GPUs; work the rounding drops is charged as unserved. */
+  /** The same plan as published: rounded to whole GPUs; work the rounding drops is charged as unserved. */
   wholeGpu: Figures;
-  /** Baselines of the day's problem (the UTC day as one 24 h horizon, same demand, capacity and prices). */
+  /** Perfect-foresight optimum (hindsight prices); equals `optimal` when the information set is `perfect`. */
+  perfect: Figures;
+  /** What operators do without gridshift: home cluster first, spill in latency order, no prices. */
   home: Figures;
+  /** The price-aware greedy heuristic under the run's information set. */
   greedy: Figures;
+  /** Solves of gridshift's plan (the others are counted in `otherSolves`). */
   solves: number;
+  otherSolves: number;
   /** Solves that fell back to the greedy schedule (solver error or timeout). */
   fallbackSolves: number;
   solveMs: number;
 }
 
-/** One UTC day of the backtest. */
+/** One UTC day of the backtest: the work of that day (interactive hours of the day, batch released that day). */
 export interface DayFigures extends PeriodFigures {
   /** `YYYY-MM-DD`. */
   date: string;
 }
 
-function zeroPeriodFigures(): PeriodFigures {
-  return {
-    optimal: zeroFigures(),
-    wholeGpu: zeroFigures(),
-    home: zeroFigures(),
-    greedy: zeroFigures(),
-    solves: 0,
-    fallbackSolves: 0,
-    solveMs: 0,
-  };
-}
-
-/** Per job over the whole run. */
+/** Per job over the whole run (gridshift's plan). */
 export interface JobFigures {
   jobId: string;
   kind: 'interactive' | 'batch';
@@ -99,7 +120,7 @@ export interface JobFigures {
   gpuHoursByCluster: Record<string, number>;
 }
 
-/** One cluster's committed work per hour of the run. */
+/** One cluster's committed work per hour of the run (gridshift's plan). */
 export interface ClusterHours {
   id: string;
   zone: string;
@@ -110,8 +131,23 @@ export interface ClusterHours {
   gpuHours: number[];
 }
 
+/** How much of the plan's prices were published and how much forecast. */
+export interface InformationStats {
+  information: InformationSet;
+  /** Plans of gridshift's plan and their times' origins. */
+  plans: number;
+  publicationPlans: number;
+  /** Zone-hours over all plans' horizons that were published / forecast. */
+  publishedZoneHours: number;
+  forecastZoneHours: number;
+  forecastMethod: ForecastMethod | null;
+  /** Publication rule per zone used. */
+  publication: { zone: string; rule: PublicationRule }[];
+}
+
 export interface BacktestResult {
   options: BacktestOptions;
+  information: InformationStats;
   currency: string;
   days: DayFigures[];
   totals: PeriodFigures;
@@ -138,37 +174,6 @@ export interface BacktestProgress {
   stepStartUtc: string;
 }
 
-/** Adds `gpuHours` of work in slot `t` of `cluster` to `f`: energy = GPU-hours × kW per GPU × PUE. */
-function addWork(
-  f: Figures,
-  cluster: ClusterInput,
-  t: number,
-  gpuHours: number,
-  tokensPerSecondPerGpu: number,
-  carbonPricePerTonne: number,
-): void {
-  if (!(gpuHours > 0)) return;
-  const kwh = gpuHours * cluster.kwPerGpu * cluster.pue;
-  const energyCost = (kwh * (cluster.pricePerMwh[t] ?? 0)) / KWH_PER_MWH;
-  const carbon = cluster.carbonGPerKwh?.[t] ?? null;
-  const tonnes = carbon === null ? 0 : (kwh * carbon) / G_PER_TONNE;
-  const carbonCost = carbonPricePerTonne * tonnes;
-  f.energyMwh += kwh / KWH_PER_MWH;
-  f.energyCost += energyCost;
-  f.carbonTonnes += tonnes;
-  f.carbonCost += carbonCost;
-  f.totalCost += energyCost + carbonCost;
-  f.servedGpuHours += gpuHours;
-  f.tokensMillions += (gpuHours * tokensPerSecondPerGpu * SECONDS_PER_HOUR) / TOKENS_PER_MILLION;
-  f.tokenCost += energyCost + carbonCost;
-}
-
-function addShortfall(f: Figures, gpuHours: number, penaltyPerGpuHour: number): void {
-  f.unservedGpuHours += gpuHours;
-  f.penaltyCost += gpuHours * penaltyPerGpuHour;
-  f.totalCost += gpuHours * penaltyPerGpuHour;
-}
-
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -189,50 +194,435 @@ export function validateBacktestOptions(o: BacktestOptions): void {
     );
   if (!Number.isFinite(o.carbonPricePerTonne) || o.carbonPricePerTonne < 0)
     throw new BacktestInputError(`--carbon-price must be ≥ 0, got ${o.carbonPricePerTonne}`);
+  const planHour = o.planHourUtc ?? 13;
+  if (!Number.isInteger(planHour) || planHour < 0 || planHour > 23)
+    throw new BacktestInputError(`--plan-hour must be a whole UTC hour 0..23, got ${planHour}`);
 }
 
-interface StepProblem {
-  problem: PlacementProblem;
-  built: ReturnType<typeof toJobInputs>;
-  clusters: ClusterInput[];
+/** Which plan a simulation runs. */
+type PlanKind = 'lp' | 'home' | 'greedy';
+
+interface PlanRun {
+  days: Map<string, Figures>;
+  /** Whole-GPU figures (LP plans only). */
+  wholeDays: Map<string, Figures>;
+  solves: number;
+  fallbackSolves: number;
+  solveMs: number;
 }
 
-function buildStepProblem(
-  input: BacktestInput,
-  fromMs: number,
-  hours: number,
-  done: ReadonlyMap<string, number>,
-): StepProblem {
-  const grid = slotGrid(fromMs, hours, SLOT_MINUTES);
-  const clusters = toClusterInputs(input.clusters, grid, zoneSlots(input.market, fromMs, hours));
-  const built = toJobInputs(input.jobs, grid, {
-    clusters: input.clusters,
-    traces: input.traces,
-    doneGpuHours: done,
-    ...(input.options.tierPenaltiesPerGpuHour
-      ? { tierPenaltiesPerGpuHour: input.options.tierPenaltiesPerGpuHour }
-      : {}),
-  });
-  return {
-    problem: {
-      slotStartsUtc: [...grid.slotStartsUtc],
-      slotMinutes: SLOT_MINUTES,
-      currency: input.market.currency,
-      clusters,
-      jobs: built.jobs,
-      carbonPricePerTonne: input.options.carbonPricePerTonne,
-    },
-    built,
-    clusters,
-  };
+/** The fixed context every simulation shares. */
+interface Context {
+  input: BacktestInput;
+  o: BacktestOptions;
+  information: InformationSet;
+  marketEndMs: number;
+  /** Simulation end: the range end plus the longest batch window (so work released in range is finished). */
+  simEndMs: number;
+  planTimes: number[];
+  publicationPlanTimes: Set<number>;
+  rules: Map<string, PublicationRule>;
+  forecastCache: Map<string, Float64Array>;
+  stats: { publishedZoneHours: number; forecastZoneHours: number };
+  solvers: Set<string>;
+  fallbackMessages: Set<string>;
+  issueMessages: Set<string>;
+  horizonClipped: number;
+  openAtEnd: Set<string>;
+  /** Called after each plan of each simulation. */
+  tick: (planMs: number) => void;
+}
+
+function hourIndex(market: HourlyMarket, ms: number): number {
+  return (ms - market.startMs) / MS_PER_HOUR;
+}
+
+/** Actual prices and carbon of every zone for `count` hours from `fromMs`. */
+function actualSlots(market: HourlyMarket, fromMs: number, count: number): Map<string, ZoneSlots> {
+  const h0 = hourIndex(market, fromMs);
+  const out = new Map<string, ZoneSlots>();
+  for (const [zone, z] of market.zones) {
+    out.set(zone, {
+      pricePerMwh: Array.from(z.pricePerMwh.subarray(h0, h0 + count)),
+      ...(z.carbonGPerKwh ? { carbonGPerKwh: z.carbonGPerKwh.slice(h0, h0 + count) } : {}),
+    });
+  }
+  return out;
 }
 
 /**
- * Runs the rolling-horizon backtest: per step, solve [step start, + horizon) with `solvePlacement`, commit the
- * step's slots (1 h or 24 h), carry batch work done into the next solve, advance. Committed work is costed
- * slot by slot (energy = GPU-hours × kW per GPU × PUE, at that hour's price and carbon); unserved interactive
- * demand is charged in its hour, an unfinished batch instance at its deadline. Baselines (home, greedy) come
- * from each day's problem. Prices are known in advance (perfect foresight of the historical curve). Pure.
+ * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
+ * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
+ * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
+ * the evaluation uses actual carbon either way).
+ */
+function publishedSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
+  return knownSlots(ctx, atMs, count);
+}
+
+/**
+ * The zone series a plan at `atMs` sees for `count` hours under published information (see `publishedSlots`):
+ * exported for tests that plant prices after the cutoff.
+ */
+export function pricesKnownAt(
+  market: HourlyMarket,
+  atMs: number,
+  count: number,
+  options: Pick<BacktestOptions, 'publication' | 'forecastMethod' | 'carbonPricePerTonne' | 'horizonHours'>,
+): Map<string, ZoneSlots> {
+  const ctx = {
+    input: { market },
+    o: options,
+    rules: new Map(),
+    forecastCache: new Map(),
+    stats: { publishedZoneHours: 0, forecastZoneHours: 0 },
+  } as unknown as Context;
+  return knownSlots(ctx, atMs, count);
+}
+
+function knownSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
+  const market = ctx.input.market;
+  const h0 = hourIndex(market, atMs);
+  const out = new Map<string, ZoneSlots>();
+  for (const [zone, z] of market.zones) {
+    const rule = ctx.rules.get(zone) ?? publicationRule(zone, ctx.o.publication);
+    const knownEnd = Math.min(hourIndex(market, knownUntilMs(rule, atMs)), market.hours);
+    const known = Math.max(0, Math.min(count, knownEnd - h0));
+    const price = Array.from(z.pricePerMwh.subarray(h0, h0 + count));
+    ctx.stats.publishedZoneHours += known;
+    ctx.stats.forecastZoneHours += count - known;
+    if (known < count) {
+      const need = h0 + count - knownEnd;
+      const forecast = cachedForecast(ctx, `p|${zone}|${knownEnd}`, z.pricePerMwh, knownEnd, need);
+      for (let t = known; t < count; t++) price[t] = forecast[h0 + t - knownEnd] ?? 0;
+    }
+    let carbon: (number | null)[] | undefined;
+    if (z.carbonGPerKwh) {
+      carbon = z.carbonGPerKwh.slice(h0, h0 + count);
+      if (ctx.o.carbonPricePerTonne > 0 && count > 0) {
+        // Carbon intensity is measured, not published ahead: known up to now, forecast beyond.
+        const values = Float64Array.from(z.carbonGPerKwh.slice(0, h0), (v) => (v === null ? Number.NaN : v));
+        const forecast = cachedForecast(ctx, `c|${zone}|${h0}`, values, h0, count);
+        carbon = Array.from(forecast.subarray(0, count));
+      }
+    }
+    out.set(zone, { pricePerMwh: price, ...(carbon ? { carbonGPerKwh: carbon } : {}) });
+  }
+  return out;
+}
+
+function cachedForecast(
+  ctx: Context,
+  key: string,
+  values: ArrayLike<number> & { subarray?: unknown },
+  knownEnd: number,
+  hours: number,
+): Float64Array {
+  const cached = ctx.forecastCache.get(key);
+  if (cached && cached.length >= hours) return cached;
+  const from = Math.max(0, knownEnd - FORECAST_HISTORY_HOURS);
+  const history = Float64Array.from({ length: knownEnd - from }, (_, i) => values[from + i] ?? Number.NaN);
+  if (history.length === 0)
+    throw new BacktestInputError(
+      'published information needs price history before the first plan; the price data starts too late',
+    );
+  const f = forecastHourly(
+    { startMs: ctx.input.market.startMs + from * MS_PER_HOUR, values: history },
+    Math.max(hours, ctx.o.horizonHours),
+    ctx.o.forecastMethod ? { method: ctx.o.forecastMethod } : {},
+  );
+  ctx.forecastCache.set(key, f.point);
+  return f.point;
+}
+
+/** The work day a job input's work counts for: an interactive slot's UTC day, a batch release's UTC day. */
+function workDay(meta: JobInputMeta, slotMs: number): string {
+  return meta.kind === 'batch' ? dayOf(meta.windowStartMs) : dayOf(slotMs);
+}
+
+function figuresFor(map: Map<string, Figures>, day: string): Figures {
+  let f = map.get(day);
+  if (!f) map.set(day, (f = zeroFigures()));
+  return f;
+}
+
+function addWork(
+  f: Figures,
+  cluster: ClusterInput,
+  t: number,
+  gpuHours: number,
+  tokensPerSecondPerGpu: number,
+  carbonPricePerTonne: number,
+): void {
+  if (!(gpuHours > 0)) return;
+  const cost = cellCost(cluster, t, carbonPricePerTonne);
+  const energyCost = gpuHours * cost.energyCostPerGpuHour;
+  const carbonCost = gpuHours * (cost.costPerGpuHour - cost.energyCostPerGpuHour);
+  f.energyMwh += (gpuHours * cost.kwhPerGpuHour) / 1000;
+  f.energyCost += energyCost;
+  f.carbonTonnes += gpuHours * cost.carbonTonnesPerGpuHour;
+  f.carbonCost += carbonCost;
+  f.totalCost += energyCost + carbonCost;
+  f.servedGpuHours += gpuHours;
+  f.tokensMillions += (gpuHours * tokensPerSecondPerGpu * SECONDS_PER_HOUR) / TOKENS_PER_MILLION;
+  f.tokenCost += energyCost + carbonCost;
+}
+
+function addShortfall(f: Figures, gpuHours: number, penaltyPerGpuHour: number): void {
+  f.unservedGpuHours += gpuHours;
+  f.penaltyCost += gpuHours * penaltyPerGpuHour;
+  f.totalCost += gpuHours * penaltyPerGpuHour;
+}
+
+function penaltyOf(problem: PlacementProblem, k: number): number {
+  const job = problem.jobs[k];
+  if (!job) return 0;
+  return job.penaltyPerGpuHour ?? problem.tierPenaltiesPerGpuHour?.[job.tier ?? ''] ?? 0;
+}
+
+/** What gridshift's plan records beyond figures (hourly cluster use, per-job figures). */
+interface Recorder {
+  clusterHours: ClusterHours[];
+  jobFigures: Map<string, JobFigures>;
+}
+
+/**
+ * Simulates one plan over the range: at each plan time, build the problem with `buildFleetProblem` (the
+ * planner's conversion) from this plan's own batch progress and the prices it knows, solve it (`lp`) or run a
+ * baseline on it, commit the hours up to the next plan time, cost them at actual prices. Work is attributed
+ * to its work day; days outside [from, to) are simulated but not reported.
+ */
+function simulate(ctx: Context, kind: PlanKind, information: InformationSet, recorder?: Recorder): PlanRun {
+  const { input, o } = ctx;
+  const market = input.market;
+  const run: PlanRun = { days: new Map(), wholeDays: new Map(), solves: 0, fallbackSolves: 0, solveMs: 0 };
+  const clusterIndex = new Map(input.clusters.map((c, i) => [c.id, i]));
+  const done = new Map<string, number>();
+  const closed = new Set<string>();
+  const inRange = (day: string) => day >= dayOf(o.fromMs) && day < dayOf(o.toMs);
+  const rangeHours = (o.toMs - o.fromMs) / MS_PER_HOUR;
+
+  // A batch release whose window opened before the first plan counts as done for the part of its window
+  // before it (steady state: the previous plan ran it), the same for every plan.
+  const first = ctx.planTimes[0] ?? o.fromMs;
+  for (const meta of toFleetJobs(
+    input.jobs.filter((j) => j.kind === 'batch'),
+    slotGrid(first, 1, SLOT_MINUTES),
+    { clusters: input.clusters },
+  ).meta) {
+    if (meta.kind !== 'batch' || meta.windowStartMs >= first) continue;
+    const share = (first - meta.windowStartMs) / (meta.deadlineMs - meta.windowStartMs);
+    done.set(meta.inputId, meta.instanceGpuHours * share);
+  }
+
+  for (let i = 0; i < ctx.planTimes.length; i++) {
+    const startMs = ctx.planTimes[i]!;
+    const commitEndMs = ctx.planTimes[i + 1] ?? ctx.simEndMs;
+    const horizonEndMs = Math.min(startMs + o.horizonHours * MS_PER_HOUR, ctx.marketEndMs);
+    const hours = (horizonEndMs - startMs) / MS_PER_HOUR;
+    const commitSlots = Math.min(hours, (commitEndMs - startMs) / MS_PER_HOUR);
+    if (
+      kind === 'lp' &&
+      information === ctx.information &&
+      horizonEndMs < startMs + o.horizonHours * MS_PER_HOUR
+    )
+      ctx.horizonClipped++;
+    const grid = slotGrid(startMs, hours, SLOT_MINUTES);
+    const actual = actualSlots(market, startMs, hours);
+    const zones = kind === 'home' || information === 'perfect' ? actual : publishedSlots(ctx, startMs, hours);
+    const opts = {
+      traces: input.traces,
+      doneGpuHours: done,
+      zones,
+      currency: market.currency,
+      carbonPricePerTonne: o.carbonPricePerTonne,
+      ...(o.tierPenaltiesPerGpuHour ? { tierPenaltiesPerGpuHour: o.tierPenaltiesPerGpuHour } : {}),
+    };
+    const built = buildFleetProblem(input.clusters, input.jobs, grid, opts);
+    for (const issue of built.issues) ctx.issueMessages.add(issue.message);
+    const problem = built.problem;
+    // The same clusters at actual prices: what the committed work costs.
+    const actualClusters =
+      zones === actual
+        ? problem.clusters
+        : buildFleetProblem(input.clusters, [], grid, { ...opts, zones: actual }).problem.clusters;
+    const metaById = new Map(built.meta.map((m) => [m.inputId, m]));
+    const jobIndex = new Map(problem.jobs.map((j, k) => [j.id, k]));
+
+    /** [job id, cluster index, slot, LP GPU-hours, whole-GPU GPU-hours, whole GPUs] */
+    const work: [string, number, number, number, number, number][] = [];
+    if (kind === 'lp') {
+      const result = solvePlacement(problem, { explain: false, baselines: false });
+      run.solves++;
+      run.solveMs += result.solver.stats.totalMs;
+      ctx.solvers.add(result.solver.name);
+      if (result.fallback !== undefined) {
+        run.fallbackSolves++;
+        ctx.fallbackMessages.add(result.message ?? result.status);
+      }
+      for (const p of result.placements) {
+        const r = clusterIndex.get(p.clusterId);
+        if (r !== undefined && p.slotIndex < commitSlots)
+          work.push([p.jobId, r, p.slotIndex, p.lpGpuHours, p.gpuHours, p.gpus]);
+      }
+    } else {
+      const baseline = solveBaseline(problem, kind);
+      run.solves++;
+      for (const p of baseline.placements) {
+        const r = clusterIndex.get(p.clusterId);
+        if (r !== undefined && p.slotIndex < commitSlots)
+          work.push([p.jobId, r, p.slotIndex, p.gpuHours, p.gpuHours, 0]);
+      }
+    }
+
+    const servedBySlot = new Map<string, Float64Array>();
+    /** Net GPU-hours the whole-GPU rounding dropped, per job and work day (`job|day`). */
+    const dropped = new Map<string, number>();
+    for (const [jobId, r, t, lpGpuHours, wholeGpuHours, gpus] of work) {
+      const meta = metaById.get(jobId);
+      const cluster = actualClusters[r];
+      if (meta === undefined || cluster === undefined) continue;
+      const slotMs = startMs + t * MS_PER_HOUR;
+      const day = workDay(meta, slotMs);
+      if (meta.kind === 'batch') done.set(meta.inputId, (done.get(meta.inputId) ?? 0) + lpGpuHours);
+      else {
+        let served = servedBySlot.get(jobId);
+        if (!served) servedBySlot.set(jobId, (served = new Float64Array(commitSlots)));
+        served[t] = (served[t] ?? 0) + lpGpuHours;
+      }
+      if (!inRange(day)) continue;
+      addWork(
+        figuresFor(run.days, day),
+        cluster,
+        t,
+        lpGpuHours,
+        meta.tokensPerSecondPerGpu,
+        o.carbonPricePerTonne,
+      );
+      if (kind === 'lp') {
+        addWork(
+          figuresFor(run.wholeDays, day),
+          cluster,
+          t,
+          wholeGpuHours,
+          meta.tokensPerSecondPerGpu,
+          o.carbonPricePerTonne,
+        );
+        const key = `${jobId}|${day}`;
+        dropped.set(key, (dropped.get(key) ?? 0) + lpGpuHours - wholeGpuHours);
+      }
+      const h = (slotMs - o.fromMs) / MS_PER_HOUR;
+      if (recorder) {
+        const ch = recorder.clusterHours[r];
+        if (ch && h >= 0 && h < rangeHours) {
+          ch.gpus[h] = (ch.gpus[h] ?? 0) + gpus;
+          ch.gpuHours[h] = (ch.gpuHours[h] ?? 0) + lpGpuHours;
+        }
+        const jf = recorder.jobFigures.get(meta.jobId);
+        if (jf) {
+          jf.servedGpuHours += lpGpuHours;
+          jf.tokensMillions +=
+            (lpGpuHours * meta.tokensPerSecondPerGpu * SECONDS_PER_HOUR) / TOKENS_PER_MILLION;
+          jf.gpuHoursByCluster[input.clusters[r]?.id ?? ''] =
+            (jf.gpuHoursByCluster[input.clusters[r]?.id ?? ''] ?? 0) + lpGpuHours;
+        }
+      }
+    }
+    if (recorder) {
+      for (let t = 0; t < commitSlots; t++) {
+        const h = (startMs - o.fromMs) / MS_PER_HOUR + t;
+        if (h < 0 || h >= rangeHours) continue;
+        problem.clusters.forEach((c, r) => {
+          const ch = recorder.clusterHours[r];
+          if (ch) ch.schedulableGpus[h] = c.schedulableGpus[t] ?? 0;
+        });
+      }
+    }
+
+    // Shortfall: interactive demand per committed hour; a batch release when it is finished or its deadline
+    // falls in the committed hours (then whatever is not done is unserved).
+    problem.jobs.forEach((job, k) => {
+      const meta = built.meta[k];
+      if (meta === undefined) return;
+      const penalty = penaltyOf(problem, k);
+      const jf = recorder?.jobFigures.get(meta.jobId);
+      const charge = (day: string, unserved: number, demand: number) => {
+        if (!inRange(day)) return;
+        if (jf) jf.demandGpuHours += demand;
+        if (unserved > EPS_GPU_HOURS) {
+          addShortfall(figuresFor(run.days, day), unserved, penalty);
+          if (jf) jf.unservedGpuHours += unserved;
+        }
+        if (kind === 'lp' && unserved > EPS_GPU_HOURS)
+          addShortfall(figuresFor(run.wholeDays, day), unserved, penalty);
+      };
+      if (job.kind === 'interactive') {
+        const served = servedBySlot.get(job.id);
+        for (let t = 0; t < commitSlots; t++) {
+          const demand = job.demandGpuHours[t] ?? 0;
+          charge(dayOf(startMs + t * MS_PER_HOUR), Math.max(0, demand - (served?.[t] ?? 0)), demand);
+        }
+      } else if (meta.kind === 'batch') {
+        const left = meta.instanceGpuHours - (done.get(meta.inputId) ?? 0);
+        if ((meta.deadlineMs > commitEndMs && left > EPS_GPU_HOURS) || closed.has(meta.inputId)) return;
+        closed.add(meta.inputId);
+        charge(dayOf(meta.windowStartMs), Math.max(0, left), meta.instanceGpuHours);
+      }
+    });
+    // Work the rounding to whole GPUs dropped counts as unserved in the whole-GPU schedule.
+    for (const [key, gpuHours] of dropped) {
+      const [jobId = '', day = ''] = key.split('|');
+      if (gpuHours > EPS_GPU_HOURS)
+        addShortfall(figuresFor(run.wholeDays, day), gpuHours, penaltyOf(problem, jobIndex.get(jobId) ?? -1));
+    }
+    if (kind === 'lp' && information === ctx.information) {
+      for (const m of built.meta)
+        if (m.kind === 'batch' && m.deadlineMs > ctx.simEndMs && inRange(dayOf(m.windowStartMs)))
+          ctx.openAtEnd.add(m.inputId);
+    }
+    ctx.tick(startMs);
+  }
+  return run;
+}
+
+/** Plan times: the range start, the daily plan hour, and (published) every publication; or every hour. */
+function planTimesOf(
+  o: BacktestOptions,
+  information: InformationSet,
+  rules: Map<string, PublicationRule>,
+  endMs: number,
+): { times: number[]; publications: Set<number> } {
+  const times = new Set<number>([o.fromMs]);
+  const publications = new Set<number>();
+  if (o.step === 'hour') {
+    for (let t = o.fromMs; t < endMs; t += MS_PER_HOUR) times.add(t);
+  } else {
+    const planHour = o.planHourUtc ?? 13;
+    for (let d = o.fromMs; d < endMs; d += MS_PER_DAY) {
+      const t = d + planHour * MS_PER_HOUR;
+      if (t < endMs) times.add(t);
+    }
+    if (information === 'published') {
+      for (const rule of new Set(rules.values())) {
+        for (const at of publicationTimes(rule, o.fromMs, endMs)) {
+          // The plan runs on the hour after the results are out.
+          const t = Math.ceil(at / MS_PER_HOUR) * MS_PER_HOUR;
+          if (t < endMs) {
+            times.add(t);
+            publications.add(t);
+          }
+        }
+      }
+    }
+  }
+  return { times: [...times].sort((a, b) => a - b), publications };
+}
+
+/**
+ * Runs the backtest: gridshift's plan under the information set, and — simulated the same way, each with its
+ * own batch progress — the perfect-foresight optimum, home and greedy. Every plan is costed at actual prices
+ * on its work day (interactive hours by their day, batch work by its release day), so each day compares the
+ * same work. Pure apart from timing.
  */
 export function runBacktest(
   input: BacktestInput,
@@ -240,212 +630,109 @@ export function runBacktest(
 ): BacktestResult {
   const o = input.options;
   validateBacktestOptions(o);
+  const information = o.information ?? 'published';
   const market = input.market;
   const marketEndMs = market.startMs + market.hours * MS_PER_HOUR;
   if (market.startMs > o.fromMs || marketEndMs < o.toMs)
     throw new BacktestInputError('the price data does not cover the backtest range');
-  const stepMs = o.step === 'day' ? MS_PER_DAY : MS_PER_HOUR;
-  const stepSlots = stepMs / MS_PER_HOUR;
-  const rangeHours = (o.toMs - o.fromMs) / MS_PER_HOUR;
-  const totalSteps = (o.toMs - o.fromMs) / stepMs;
-  const clusterIndex = new Map(input.clusters.map((c, i) => [c.id, i]));
-
-  const hourStartsMs = Array.from({ length: rangeHours }, (_, h) => o.fromMs + h * MS_PER_HOUR);
-  const clusterHours: ClusterHours[] = input.clusters.map((c) => ({
-    id: c.id,
-    zone: c.zone,
-    schedulableGpus: new Array<number>(rangeHours).fill(0),
-    gpus: new Array<number>(rangeHours).fill(0),
-    gpuHours: new Array<number>(rangeHours).fill(0),
-  }));
-  const jobFigures = new Map<string, JobFigures>(
-    input.jobs.map((j) => [
-      j.id,
-      {
-        jobId: j.id,
-        kind: j.kind,
-        tier: j.tier,
-        demandGpuHours: 0,
-        servedGpuHours: 0,
-        unservedGpuHours: 0,
-        tokensMillions: 0,
-        gpuHoursByCluster: {},
-      },
-    ]),
+  const maxWindowHours = Math.max(
+    0,
+    ...input.jobs.map((j) => (j.kind === 'batch' ? (j.deadlineHour ?? 24) - (j.windowStartHour ?? 0) : 0)),
   );
-  /** GPU-hours done per batch instance id; kept after it closes so finished instances are not re-planned. */
-  const done = new Map<string, number>();
-  const seenInstances = new Set<string>();
-  const closedInstances = new Set<string>();
-  // A batch instance whose window opened before the range counts as done for the part of its window before
-  // the range (steady state: yesterday's plan ran it), so only its in-range share is planned and charged.
-  const doneBeforeRange = new Map<string, number>();
-  const batchJobs = input.jobs.filter((j) => j.kind === 'batch');
-  for (const meta of toJobInputs(batchJobs, slotGrid(o.fromMs, 1, SLOT_MINUTES), { clusters: input.clusters })
-    .meta) {
-    if (meta.kind !== 'batch' || meta.windowStartMs >= o.fromMs) continue;
-    const share = (o.fromMs - meta.windowStartMs) / (meta.deadlineMs - meta.windowStartMs);
-    doneBeforeRange.set(meta.inputId, meta.instanceGpuHours * share);
-    done.set(meta.inputId, meta.instanceGpuHours * share);
+  const simEndMs = Math.min(marketEndMs, o.toMs + maxWindowHours * MS_PER_HOUR);
+  const zonesUsed = [...new Set(input.clusters.map((c) => c.zone))];
+  const rules = new Map(zonesUsed.map((z) => [z, publicationRule(z, o.publication)]));
+  const { times, publications } = planTimesOf(o, information, rules, simEndMs);
+  const ctx: Context = {
+    input,
+    o,
+    information,
+    marketEndMs,
+    simEndMs,
+    planTimes: times,
+    publicationPlanTimes: publications,
+    rules,
+    forecastCache: new Map(),
+    stats: { publishedZoneHours: 0, forecastZoneHours: 0 },
+    solvers: new Set(),
+    fallbackMessages: new Set(),
+    issueMessages: new Set(),
+    horizonClipped: 0,
+    openAtEnd: new Set(),
+    tick: () => {},
+  };
+  const rangeHours = (o.toMs - o.fromMs) / MS_PER_HOUR;
+  const recorder: Recorder = {
+    clusterHours: input.clusters.map((c) => ({
+      id: c.id,
+      zone: c.zone,
+      schedulableGpus: new Array<number>(rangeHours).fill(0),
+      gpus: new Array<number>(rangeHours).fill(0),
+      gpuHours: new Array<number>(rangeHours).fill(0),
+    })),
+    jobFigures: new Map(
+      input.jobs.map((j) => [
+        j.id,
+        {
+          jobId: j.id,
+          kind: j.kind,
+          tier: j.tier,
+          demandGpuHours: 0,
+          servedGpuHours: 0,
+          unservedGpuHours: 0,
+          tokensMillions: 0,
+          gpuHoursByCluster: {},
+        },
+      ]),
+    ),
+  };
+
+  const runs = information === 'published' ? 4 : 3;
+  let finished = 0;
+  const total = runs * times.length;
+  ctx.tick = (planMs) =>
+    onProgress?.({ done: ++finished, total, stepStartUtc: new Date(planMs).toISOString() });
+  const plan = simulate(ctx, 'lp', information, recorder);
+  const perfect = information === 'perfect' ? plan : simulate(ctx, 'lp', 'perfect');
+  const home = simulate(ctx, 'home', 'perfect');
+  const greedy = simulate(ctx, 'greedy', information);
+
+  const days: DayFigures[] = [];
+  for (let d = o.fromMs; d < o.toMs; d += MS_PER_DAY) {
+    const date = dayOf(d);
+    days.push({
+      date,
+      optimal: plan.days.get(date) ?? zeroFigures(),
+      wholeGpu: plan.wholeDays.get(date) ?? zeroFigures(),
+      perfect: perfect.days.get(date) ?? zeroFigures(),
+      home: home.days.get(date) ?? zeroFigures(),
+      greedy: greedy.days.get(date) ?? zeroFigures(),
+      solves: 0,
+      otherSolves: 0,
+      fallbackSolves: 0,
+      solveMs: 0,
+    });
   }
-  const days = new Map<string, DayFigures>();
-  const solvers = new Set<string>();
+  // Solver effort by plan day (the day of the plan time).
+  const dayIndex = new Map(days.map((d, i) => [d.date, i]));
+  const totalSolves = plan.solves;
+  const perPlanMs = totalSolves > 0 ? plan.solveMs / totalSolves : 0;
+  for (const t of ctx.planTimes) {
+    const d = days[dayIndex.get(dayOf(t)) ?? -1];
+    if (!d) continue;
+    d.solves++;
+    d.solveMs += perPlanMs;
+    d.otherSolves += runs - 1;
+  }
+
   const notes: string[] = [];
-  const issueMessages = new Set<string>();
-  const fallbackMessages = new Set<string>();
-  let horizonClipped = 0;
-
-  const dayFigures = (date: string): DayFigures => {
-    let d = days.get(date);
-    if (d === undefined) {
-      d = { date, ...zeroPeriodFigures() };
-      days.set(date, d);
-    }
-    return d;
-  };
-  const record = (day: DayFigures, result: PlacementResult) => {
-    day.solves++;
-    day.solveMs += result.solver.stats.totalMs;
-    solvers.add(result.solver.name);
-    if (result.fallback !== undefined) {
-      day.fallbackSolves++;
-      fallbackMessages.add(result.message ?? result.status);
-    }
-  };
-
-  for (let step = 0; step < totalSteps; step++) {
-    const startMs = o.fromMs + step * stepMs;
-    const horizonEndMs = Math.min(startMs + o.horizonHours * MS_PER_HOUR, marketEndMs);
-    if (horizonEndMs < startMs + o.horizonHours * MS_PER_HOUR) horizonClipped++;
-    const hours = (horizonEndMs - startMs) / MS_PER_HOUR;
-    const day = dayFigures(dayOf(startMs));
-    const stepProblem = buildStepProblem(input, startMs, hours, done);
-    for (const issue of stepProblem.built.issues) issueMessages.add(issue.message);
-    const isDayStart = startMs % MS_PER_DAY === 0;
-    const stepIsDay = o.step === 'day' && hours === 24;
-    const result = solvePlacement(stepProblem.problem, {
-      explain: false,
-      baselines: isDayStart && stepIsDay,
-    });
-    record(day, result);
-
-    // Baselines of the day's problem: this solve's when the step is the day, else the day solved on its own.
-    if (isDayStart) {
-      let baselines = result.baselines;
-      if (!stepIsDay) {
-        const dayProblem = buildStepProblem(input, startMs, 24, done);
-        const dayResult = solvePlacement(dayProblem.problem, { explain: false });
-        record(day, dayResult);
-        baselines = dayResult.baselines;
-      }
-      if (baselines) {
-        day.home = figuresOf(baselines.home);
-        day.greedy = figuresOf(baselines.greedy);
-      }
-    }
-
-    // Commit the step's slots: the LP optimum's work is the state carried forward (batch work done) and what
-    // the optimum is costed on; the whole-GPU schedule of the same slots is costed alongside.
-    const { built, clusters } = stepProblem;
-    const metaById = new Map(built.meta.map((m) => [m.inputId, m]));
-    const servedBySlot = new Map<string, Float64Array>();
-    const lpServedByInput = new Map<string, number>();
-    const wholeServedByInput = new Map<string, number>();
-    for (const p of result.placements) {
-      if (p.slotIndex >= stepSlots) continue;
-      const r = clusterIndex.get(p.clusterId);
-      const cluster = r === undefined ? undefined : clusters[r];
-      const meta = metaById.get(p.jobId);
-      if (r === undefined || cluster === undefined || meta === undefined) continue;
-      const h = (startMs - o.fromMs) / MS_PER_HOUR + p.slotIndex;
-      addWork(
-        day.optimal,
-        cluster,
-        p.slotIndex,
-        p.lpGpuHours,
-        meta.tokensPerSecondPerGpu,
-        o.carbonPricePerTonne,
-      );
-      addWork(
-        day.wholeGpu,
-        cluster,
-        p.slotIndex,
-        p.gpuHours,
-        meta.tokensPerSecondPerGpu,
-        o.carbonPricePerTonne,
-      );
-      lpServedByInput.set(p.jobId, (lpServedByInput.get(p.jobId) ?? 0) + p.lpGpuHours);
-      wholeServedByInput.set(p.jobId, (wholeServedByInput.get(p.jobId) ?? 0) + p.gpuHours);
-      const ch = clusterHours[r];
-      if (ch) {
-        ch.gpus[h] = (ch.gpus[h] ?? 0) + p.gpus;
-        ch.gpuHours[h] = (ch.gpuHours[h] ?? 0) + p.lpGpuHours;
-      }
-      const jf = jobFigures.get(meta.jobId);
-      if (jf) {
-        jf.servedGpuHours += p.lpGpuHours;
-        jf.tokensMillions +=
-          (p.lpGpuHours * meta.tokensPerSecondPerGpu * SECONDS_PER_HOUR) / TOKENS_PER_MILLION;
-        jf.gpuHoursByCluster[p.clusterId] = (jf.gpuHoursByCluster[p.clusterId] ?? 0) + p.lpGpuHours;
-      }
-      if (meta.kind === 'batch') done.set(meta.inputId, (done.get(meta.inputId) ?? 0) + p.lpGpuHours);
-      else {
-        let served = servedBySlot.get(meta.inputId);
-        if (!served) servedBySlot.set(meta.inputId, (served = new Float64Array(stepSlots)));
-        served[p.slotIndex] = (served[p.slotIndex] ?? 0) + p.lpGpuHours;
-      }
-    }
-    for (let t = 0; t < Math.min(stepSlots, hours); t++) {
-      const h = (startMs - o.fromMs) / MS_PER_HOUR + t;
-      clusters.forEach((c, r) => {
-        const ch = clusterHours[r];
-        if (ch) ch.schedulableGpus[h] = c.schedulableGpus[t] ?? 0;
-      });
-    }
-
-    // Shortfall: interactive demand per committed slot; a batch instance when it is finished or its deadline
-    // falls in the step (then whatever is not done is unserved).
-    const stepEndMs = startMs + stepMs;
-    built.jobs.forEach((job, k) => {
-      const meta = built.meta[k];
-      const jf = meta ? jobFigures.get(meta.jobId) : undefined;
-      if (meta === undefined || jf === undefined) return;
-      let unserved = 0;
-      if (job.kind === 'interactive') {
-        const served = servedBySlot.get(job.id);
-        for (let t = 0; t < Math.min(stepSlots, hours); t++) {
-          const demand = job.demandGpuHours[t] ?? 0;
-          jf.demandGpuHours += demand;
-          unserved += Math.max(0, demand - (served?.[t] ?? 0));
-        }
-      } else if (meta.kind === 'batch') {
-        if (meta.windowStartMs < stepEndMs) seenInstances.add(meta.inputId);
-        const left = meta.instanceGpuHours - (done.get(meta.inputId) ?? 0);
-        if (meta.deadlineMs > stepEndMs && left > EPS_GPU_HOURS) return;
-        closedInstances.add(meta.inputId);
-        jf.demandGpuHours += meta.instanceGpuHours - (doneBeforeRange.get(meta.inputId) ?? 0);
-        unserved = Math.max(0, left);
-      }
-      const penalty = job.penaltyPerGpuHour ?? 0;
-      if (unserved > EPS_GPU_HOURS) {
-        addShortfall(day.optimal, unserved, penalty);
-        jf.unservedGpuHours += unserved;
-      }
-      // Work the rounding to whole GPUs dropped in the committed slots counts as unserved there too.
-      const dropped = Math.max(0, (lpServedByInput.get(job.id) ?? 0) - (wholeServedByInput.get(job.id) ?? 0));
-      if (unserved + dropped > EPS_GPU_HOURS) addShortfall(day.wholeGpu, unserved + dropped, penalty);
-    });
-    onProgress?.({ done: step + 1, total: totalSteps, stepStartUtc: new Date(startMs).toISOString() });
-  }
-
-  const openInstances = [...seenInstances].filter((id) => !closedInstances.has(id)).length;
-  if (horizonClipped > 0)
+  if (ctx.horizonClipped > 0)
     notes.push(
-      `${horizonClipped} step(s) near the end had a horizon shorter than ${o.horizonHours} h because the price data ends at ${new Date(marketEndMs).toISOString()}.`,
+      `${ctx.horizonClipped} plan(s) near the end had a horizon shorter than ${o.horizonHours} h because the price data ends at ${new Date(marketEndMs).toISOString()}.`,
     );
-  if (openInstances > 0)
+  if (ctx.openAtEnd.size > 0)
     notes.push(
-      `${openInstances} batch instance(s) were still open at the end of the range (deadline after it): the work done on them is costed, what is left is not charged.`,
+      `${ctx.openAtEnd.size} batch release(s) of the range were still open where the price data ends: the work done on them is costed, what is left is not charged (the same rule for every plan).`,
     );
   for (const z of market.zones.values()) {
     if (z.filledPriceHours > 0)
@@ -458,38 +745,60 @@ export function runBacktest(
     notes.push(
       `No carbon data for ${noCarbon.join(', ')}: their work counts 0 t CO₂ and is not carbon-priced.`,
     );
-  for (const message of issueMessages) notes.push(message);
-  for (const message of fallbackMessages) notes.push(`A solve fell back to the greedy schedule: ${message}`);
+  for (const message of ctx.issueMessages) notes.push(message);
+  for (const message of ctx.fallbackMessages)
+    notes.push(`A solve fell back to the greedy schedule: ${message}`);
 
-  const dayList = [...days.values()];
-  const totals = dayList.reduce<PeriodFigures>(
+  const totals = days.reduce<PeriodFigures>(
     (acc, d) => ({
       optimal: addFigures(acc.optimal, d.optimal),
       wholeGpu: addFigures(acc.wholeGpu, d.wholeGpu),
+      perfect: addFigures(acc.perfect, d.perfect),
       home: addFigures(acc.home, d.home),
       greedy: addFigures(acc.greedy, d.greedy),
       solves: acc.solves + d.solves,
+      otherSolves: acc.otherSolves + d.otherSolves,
       fallbackSolves: acc.fallbackSolves + d.fallbackSolves,
       solveMs: acc.solveMs + d.solveMs,
     }),
-    zeroPeriodFigures(),
+    {
+      optimal: zeroFigures(),
+      wholeGpu: zeroFigures(),
+      perfect: zeroFigures(),
+      home: zeroFigures(),
+      greedy: zeroFigures(),
+      solves: 0,
+      otherSolves: 0,
+      fallbackSolves: 0,
+      solveMs: 0,
+    },
   );
-  const h0 = (o.fromMs - market.startMs) / MS_PER_HOUR;
+  totals.fallbackSolves = plan.fallbackSolves;
+  const h0 = hourIndex(market, o.fromMs);
   return {
     options: o,
+    information: {
+      information,
+      plans: ctx.planTimes.length,
+      publicationPlans: ctx.publicationPlanTimes.size,
+      publishedZoneHours: ctx.stats.publishedZoneHours,
+      forecastZoneHours: ctx.stats.forecastZoneHours,
+      forecastMethod: information === 'published' ? (o.forecastMethod ?? DEFAULT_FORECAST_METHOD) : null,
+      publication: [...rules].map(([zone, rule]) => ({ zone, rule })),
+    },
     currency: market.currency,
-    days: dayList,
+    days,
     totals,
-    hourStartsMs,
+    hourStartsMs: Array.from({ length: rangeHours }, (_, h) => o.fromMs + h * MS_PER_HOUR),
     zones: [...market.zones.values()].map((z) => ({
       zone: z.zone,
       sourceCurrency: z.sourceCurrency,
       pricePerMwh: Array.from(z.pricePerMwh.subarray(h0, h0 + rangeHours)),
       carbonGPerKwh: z.carbonGPerKwh ? z.carbonGPerKwh.slice(h0, h0 + rangeHours) : null,
     })),
-    clusters: clusterHours,
-    jobs: [...jobFigures.values()],
-    solvers: [...solvers],
+    clusters: recorder.clusterHours,
+    jobs: [...recorder.jobFigures.values()],
+    solvers: [...ctx.solvers],
     notes,
   };
 }

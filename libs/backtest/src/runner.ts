@@ -9,7 +9,10 @@ import {
   type PriceSeries,
 } from '#gridshift/datasets';
 import { parseFleetFile, parseJobFile, readTraceProfiles } from '#gridshift/fleet';
+import type { ForecastMethod } from '#gridshift/forecast';
 import { backtestCharts } from './charts.js';
+import { compare } from './figures.js';
+import type { PublicationRule } from './publication.js';
 import { dailyCsv, hourlyCsv } from './csv.js';
 import { BacktestInputError } from './errors.js';
 import { buildHourlyMarket } from './market.js';
@@ -21,6 +24,7 @@ import {
   type BacktestProgress,
   type BacktestResult,
   type BacktestStep,
+  type InformationSet,
 } from './rolling.js';
 
 // The thin IO shell around the pure backtest: find and read the files, run, write the report folder.
@@ -44,7 +48,19 @@ export interface BacktestRunOptions {
   step: BacktestStep;
   horizonHours: number;
   carbonPricePerTonne: number;
+  /** Default `published`. */
+  information?: InformationSet;
+  /** UTC hour of the daily plan (default 13). */
+  planHourUtc?: number;
+  /** Publication rules by zone overriding the defaults. */
+  publication?: Record<string, PublicationRule>;
+  forecastMethod?: ForecastMethod;
 }
+
+/** Price history loaded before the range for the forecaster (published information). */
+const HISTORY_HOURS = 8 * 7 * 24;
+/** Longest batch window a job file allows (deadlineHour ≤ 168). */
+const MAX_WINDOW_HOURS = 168;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -150,6 +166,10 @@ export function loadBacktestInput(opts: BacktestRunOptions): BacktestInput {
     step: opts.step,
     horizonHours: opts.horizonHours,
     carbonPricePerTonne: opts.carbonPricePerTonne,
+    information: opts.information ?? 'published',
+    ...(opts.planHourUtc === undefined ? {} : { planHourUtc: opts.planHourUtc }),
+    ...(opts.publication === undefined ? {} : { publication: opts.publication }),
+    ...(opts.forecastMethod === undefined ? {} : { forecastMethod: opts.forecastMethod }),
   };
   validateBacktestOptions(options);
   const fleet = parseFleetFile(opts.fleetFile, readText(opts.fleetFile, 'fleet file'));
@@ -170,7 +190,10 @@ export function loadBacktestInput(opts: BacktestRunOptions): BacktestInput {
     currency: fleet.currency,
     fromMs: opts.fromMs,
     toMs: opts.toMs,
-    wantToMs: opts.toMs + (opts.horizonHours - (opts.step === 'day' ? 24 : 1)) * MS_PER_HOUR,
+    // Past the range: the batch work released in it finishes, and the last plans see a full horizon.
+    wantToMs: opts.toMs + (MAX_WINDOW_HOURS + opts.horizonHours) * MS_PER_HOUR,
+    historyFromMs:
+      options.information === 'published' ? opts.fromMs - HISTORY_HOURS * MS_PER_HOUR : opts.fromMs,
   });
   const jobsDir = dirname(opts.jobsFile);
   const traces = readTraceProfiles(jobFile.jobs, opts.dataDir ?? jobsDir, jobsDir);
@@ -218,9 +241,15 @@ export function writeBacktestReport(
       from: new Date(result.options.fromMs).toISOString(),
       to: new Date(result.options.toMs).toISOString(),
     },
+    information: result.information.information,
+    informationDetails: result.information,
     currency: result.currency,
     runtimeMs,
     totals: result.totals,
+    capture: { vsHome: compare(result.totals).captureVsHome },
+    savings: (({ vsHome, vsGreedy, perfectVsHome }) => ({ vsHome, vsGreedy, perfectVsHome }))(
+      compare(result.totals),
+    ),
     days: result.days,
     jobs: result.jobs,
     solvers: result.solvers,

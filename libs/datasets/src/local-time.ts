@@ -23,6 +23,22 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** Offset of `timeZone` from UTC at instant `utcMs`, in minutes (Europe/Paris: +60 in winter, +120 in summer). */
 export function utcOffsetMinutes(timeZone: string, utcMs: number): number {
+  // Offsets change only on quarter hours (UTC) in every IANA zone, so one lookup per quarter hour is exact.
+  const quarter = Math.floor(utcMs / QUARTER_HOUR_MS);
+  let memo = offsetMemo.get(timeZone);
+  if (!memo) offsetMemo.set(timeZone, (memo = new Map<number, number>()));
+  const seen = memo.get(quarter);
+  if (seen !== undefined) return seen;
+  const offset = offsetMinutesUncached(timeZone, utcMs);
+  if (memo.size >= 200_000) memo.clear();
+  memo.set(quarter, offset);
+  return offset;
+}
+
+const QUARTER_HOUR_MS = 900_000;
+const offsetMemo = new Map<string, Map<number, number>>();
+
+function offsetMinutesUncached(timeZone: string, utcMs: number): number {
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(utcMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

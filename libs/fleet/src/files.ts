@@ -61,6 +61,16 @@ export const JobSpecSchema = z
     totalTokens: z.number().min(0).optional(),
     windowStartHour: z.int().min(0).max(168).optional(),
     deadlineHour: z.int().min(1).max(168).optional(),
+    /**
+     * Batch: a new instance every this many hours from windowStartHour (a divisor of 24; default 24 = one a
+     * day), each with its own window of deadlineHour − windowStartHour hours and `totalTokens` per release.
+     */
+    releaseEveryHours: z
+      .int()
+      .min(1)
+      .max(24)
+      .refine((n) => 24 % n === 0, 'releaseEveryHours must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)')
+      .optional(),
     origin: z.string().min(1),
     latencySlaMs: z.number().positive().optional(),
     /** Price zones the data may be processed in; empty or missing = anywhere. */
@@ -182,6 +192,31 @@ export function parseJobFile(file: string, text: string, fleet?: FleetFile): Job
   return jobs;
 }
 
+const hourFormatters = new Map<string, Intl.DateTimeFormat>();
+const localHours = new Map<string, Map<number, number>>();
+/** Memo entries per time zone before the memo starts over (a year of hours is 8,760). */
+const MAX_MEMO = 100_000;
+
+/** Local time of day in hours (e.g. 16.5) at `utcMs` in `timeZone`, memoised (Intl formatting is slow). */
+function localHourOfDay(timeZone: string, utcMs: number): number {
+  let memo = localHours.get(timeZone);
+  if (!memo) localHours.set(timeZone, (memo = new Map<number, number>()));
+  const seen = memo.get(utcMs);
+  if (seen !== undefined) return seen;
+  let f = hourFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+    hourFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(new Date(utcMs));
+  const hour =
+    Number(parts.find((p) => p.type === 'hour')?.value ?? 0) +
+    Number(parts.find((p) => p.type === 'minute')?.value ?? 0) / 60;
+  if (memo.size >= MAX_MEMO) memo.clear();
+  memo.set(utcMs, hour);
+  return hour;
+}
+
 /**
  * Share of a cluster's GPUs busy with other work at a UTC instant: a daily cosine between trough (04:00
  * local) and peak (16:00 local).
@@ -190,15 +225,7 @@ export function busyShareAt(
   cluster: Pick<ClusterSpec, 'peakBusyShare' | 'troughBusyShare' | 'timeZone'>,
   utcMs: number,
 ): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: cluster.timeZone,
-    hour: 'numeric',
-    minute: 'numeric',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(utcMs));
-  const hour =
-    Number(parts.find((p) => p.type === 'hour')?.value ?? 0) +
-    Number(parts.find((p) => p.type === 'minute')?.value ?? 0) / 60;
+  const hour = localHourOfDay(cluster.timeZone, utcMs);
   const phase = Math.cos(((hour - 16) / 24) * 2 * Math.PI); // 1 at 16:00, −1 at 04:00
   return cluster.troughBusyShare + ((cluster.peakBusyShare - cluster.troughBusyShare) * (phase + 1)) / 2;
 }

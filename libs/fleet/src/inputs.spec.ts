@@ -1,14 +1,20 @@
-import type { BatchJobInput, InteractiveJobInput } from '#gridshift/placement';
+import {
+  jobThroughput,
+  type BatchJobInput,
+  type InteractiveJobInput,
+  type JobInput,
+} from '#gridshift/placement';
 import { describe, expect, it } from 'vitest';
 import { ClusterSpecSchema, JobSpecSchema, type ClusterSpec, type JobSpec } from './files.js';
 import {
+  buildFleetProblem,
   gpuHoursForTokens,
   interactiveTokensPerHour,
-  jobThroughput,
   schedulableGpusAt,
   slotGrid,
-  toClusterInputs,
-  toJobInputs,
+  type FleetJobOptions,
+  type SlotGrid,
+  type ZoneSlots,
 } from './inputs.js';
 
 const MIDNIGHT = Date.parse('2023-03-01T00:00:00Z');
@@ -37,6 +43,31 @@ function job(fields: Record<string, unknown>): JobSpec {
     maxGpus: 50,
     ...fields,
   });
+}
+
+/** Flat prices for every zone of `clusters` on `grid`. */
+function flatZones(clusters: readonly ClusterSpec[], grid: SlotGrid): Map<string, ZoneSlots> {
+  return new Map(clusters.map((c) => [c.zone, { pricePerMwh: grid.slotStartsUtc.map(() => 50) }]));
+}
+
+/** The problem's jobs through the shared builder (the planner's conversion), with their meta and issues. */
+function toJobInputs(specs: JobSpec[], grid: SlotGrid, opts: FleetJobOptions) {
+  const built = buildFleetProblem(opts.clusters, specs, grid, {
+    ...opts,
+    zones: flatZones(opts.clusters, grid),
+    currency: 'USD',
+  });
+  return { jobs: built.problem.jobs, meta: built.meta, issues: built.issues, problem: built.problem };
+}
+
+/** The problem's clusters through the shared builder. */
+function toClusterInputs(clusters: ClusterSpec[], grid: SlotGrid, zones: Map<string, ZoneSlots>) {
+  return buildFleetProblem(clusters, [], grid, { zones, currency: 'USD' }).problem.clusters;
+}
+
+/** The penalty the engine applies to a job: its own, else its tier's in the problem's table. */
+function penaltyOf(problem: { tierPenaltiesPerGpuHour?: Record<string, number> }, job: JobInput | undefined) {
+  return job?.penaltyPerGpuHour ?? problem.tierPenaltiesPerGpuHour?.[job?.tier ?? ''];
 }
 
 const fra = cluster({ id: 'fra-1' });
@@ -78,7 +109,7 @@ describe('jobThroughput', () => {
     { name: 'no model', rates: { B200: 5000, L4: 300 }, want: { rate: 5000, ids: [], mixed: false } },
   ])('$name', ({ rates, want }) => {
     const got = jobThroughput({ tokensPerSecondPerGpu: rates }, [fra, par, a100]);
-    expect(got).toEqual({ tokensPerSecondPerGpu: want.rate, clusterIds: want.ids, mixedModels: want.mixed });
+    expect(got).toEqual({ tokensPerSecondPerGpu: want.rate, allowedClusterIds: want.ids, mixed: want.mixed });
   });
 });
 
@@ -139,10 +170,10 @@ describe('toJobInputs', () => {
       origin: 'eu-users',
       latencySlaMs: 30,
       tier: 'critical',
-      penaltyPerGpuHour: 1000,
       tokensPerSecondPerGpu: 2000,
       homeClusterId: 'par-1',
     });
+    expect(penaltyOf(built.problem, input)).toBe(1000);
     expect(built.meta).toEqual([
       { inputId: 'j', jobId: 'j', kind: 'interactive', tokensPerSecondPerGpu: 2000 },
     ]);
@@ -171,7 +202,7 @@ describe('toJobInputs', () => {
       clusters: [fra],
       ...(penalties ? { tierPenaltiesPerGpuHour: penalties } : {}),
     });
-    expect(built.jobs[0]?.penaltyPerGpuHour).toBe(want);
+    expect(penaltyOf(built.problem, built.jobs[0])).toBe(want);
     expect(built.issues).toHaveLength(issues);
   });
 
@@ -246,6 +277,25 @@ describe('toJobInputs', () => {
     expect(current).toMatchObject({ id: 'j@2023-03-02', windowStartSlot: 20, deadlineSlot: 24 });
     expect(current?.totalGpuHours).toBeCloseTo(4, 9);
   });
+  it('releases a batch job every releaseEveryHours with its own window and tokens per release', () => {
+    // Every 6 h from 00:00, 24 h windows, 10 GPU-hours each: on the 03-01 day grid the 02-28 releases at 06, 12,
+    // 18 are still open (their remaining work is planned in full: deadline inside the grid), the 03-01 releases at
+    // 00, 06, 12, 18 end past the grid (pro rata: (24 − start) ÷ 24 of 10).
+    const built = toJobInputs([batch({ releaseEveryHours: 6, deadlineHour: 24 })], day, { clusters: [fra] });
+    expect(built.jobs.map((j) => j.id)).toEqual([
+      'j@2023-02-28T06',
+      'j@2023-02-28T12',
+      'j@2023-02-28T18',
+      'j@2023-03-01T00',
+      'j@2023-03-01T06',
+      'j@2023-03-01T12',
+      'j@2023-03-01T18',
+    ]);
+    const gpuHours = (built.jobs as BatchJobInput[]).map((j) => j.totalGpuHours);
+    [10, 10, 10, 10, 7.5, 5, 2.5].forEach((want, i) => expect(gpuHours[i]).toBeCloseTo(want, 9));
+    expect(built.jobs[1]).toMatchObject({ windowStartSlot: 0, deadlineSlot: 12 });
+    expect(built.meta[4]).toMatchObject({ day: '2023-03-01', windowStartMs: MIDNIGHT + 6 * HOUR });
+  });
 });
 
 describe('toClusterInputs', () => {
@@ -274,7 +324,7 @@ describe('toClusterInputs', () => {
     const [input] = toClusterInputs(
       [shaped],
       grid,
-      new Map([['DE-LU', { pricePerMwh: prices, carbonGPerKwh: prices.map(() => null) }]]),
+      new Map([['DE-LU', { pricePerMwh: prices, carbonGPerKwh: prices.map((p) => (p > 55 ? 300 : null)) }]]),
     );
     expect(input?.schedulableGpus[0]).toBe(80);
     expect(input?.schedulableGpus[12]).toBe(20);

@@ -1,8 +1,17 @@
-import type { BatchJobInput, ClusterInput, InteractiveJobInput, JobInput } from '#gridshift/placement';
+import {
+  buildPlacementProblem,
+  DEFAULT_PENALTY_PER_GPU_HOUR,
+  DEFAULT_TIER_PENALTIES_PER_GPU_HOUR,
+  jobThroughput,
+  type FleetCluster,
+  type FleetJob,
+  type PlacementProblem,
+} from '#gridshift/placement';
 import { busyShareAt, type ClusterSpec, type JobSpec } from './files.js';
 
-// Pure conversion of fleet and job specs into placement-engine inputs on a slot grid. Used by the
-// backtest and the demo, so both size demand, capacity and penalties the same way.
+// Pure conversion of fleet and job files into the planner's fleet model (`FleetCluster`, `FleetJob`) on a slot
+// grid; the placement problem itself is built by libs/placement's `buildPlacementProblem`, the conversion the
+// planner uses too. Used by the backtest and the demo.
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -12,20 +21,7 @@ const HOURS_PER_DAY = 24;
 /** GPU-hours below this are treated as done (float noise from summing committed work). */
 const DONE_EPS_GPU_HOURS = 1e-6;
 
-/**
- * Cost of one unserved GPU-hour per tier, in the fleet's currency (the planner's defaults). Far above the energy
- * cost of a GPU-hour (1.25 kWh at even 1,000 /MWh is 1.25), so work is left unserved only when it cannot run
- * anywhere — except `best-effort`, which yields to price spikes above 4,000 /MWh (5 ÷ 1.25 kWh per GPU-hour).
- */
-export const DEFAULT_TIER_PENALTIES_PER_GPU_HOUR: Readonly<Record<string, number>> = {
-  critical: 1000,
-  standard: 100,
-  batch: 20,
-  'best-effort': 5,
-};
-
-/** Penalty of a tier that has none in the table (the planner's `defaultPenaltyPerGpuHour`). */
-export const FALLBACK_PENALTY_PER_GPU_HOUR = 100;
+export { DEFAULT_TIER_PENALTIES_PER_GPU_HOUR };
 
 /** Equally spaced slots (ISO-8601 UTC starts) the placement problem is solved on. */
 export interface SlotGrid {
@@ -50,29 +46,6 @@ export function schedulableGpusAt(
 }
 
 /**
- * The throughput a job's demand is sized with and the clusters it may run on: only clusters whose GPU model
- * the job declares a rate for; when those mix models, the slowest rate (so demand is never under-sized).
- * With no usable cluster the fastest declared rate sizes the (then unservable) demand and `clusterIds` is empty.
- */
-export function jobThroughput(
-  job: Pick<JobSpec, 'tokensPerSecondPerGpu'>,
-  clusters: readonly Pick<ClusterSpec, 'id' | 'gpuModel'>[],
-): { tokensPerSecondPerGpu: number; clusterIds: string[]; mixedModels: boolean } {
-  const rates = new Map(Object.entries(job.tokensPerSecondPerGpu));
-  const usable = clusters.filter((c) => rates.has(c.gpuModel));
-  if (usable.length === 0) {
-    return { tokensPerSecondPerGpu: Math.max(...rates.values()), clusterIds: [], mixedModels: false };
-  }
-  const models = new Set(usable.map((c) => c.gpuModel));
-  const slowest = Math.min(...[...models].map((m) => rates.get(m) ?? Number.POSITIVE_INFINITY));
-  return {
-    tokensPerSecondPerGpu: slowest,
-    clusterIds: usable.map((c) => c.id),
-    mixedModels: models.size > 1,
-  };
-}
-
-/**
  * Tokens per hour an interactive job asks for in UTC hour-of-day `hour` (0..23): its steady `tokensPerHour`,
  * or trace window `hour` × `scale`; 0 outside its daily service hours [windowStartHour, deadlineHour) when set
  * (taken modulo 24, so 20 → 30 means 20:00–06:00).
@@ -91,7 +64,7 @@ export function interactiveTokensPerHour(job: JobSpec, hour: number, traces: Tra
   return job.tokensPerHour ?? 0;
 }
 
-/** What a `JobInput` stands for: an interactive job over the grid, or one day's instance of a batch job. */
+/** What an input job of the problem stands for: an interactive job over the grid, or one release of a batch job. */
 export type JobInputMeta =
   | { inputId: string; jobId: string; kind: 'interactive'; tokensPerSecondPerGpu: number }
   | {
@@ -99,16 +72,14 @@ export type JobInputMeta =
       jobId: string;
       kind: 'batch';
       tokensPerSecondPerGpu: number;
-      /** UTC day the instance belongs to (`YYYY-MM-DD`): its window opens windowStartHour after that midnight. */
+      /** UTC day the instance belongs to (`YYYY-MM-DD`). */
       day: string;
       windowStartMs: number;
       deadlineMs: number;
-      /** The day's whole batch, GPU-hours. */
+      /** The release's whole batch, GPU-hours. */
       instanceGpuHours: number;
       /** Not yet done before this grid (instanceGpuHours − doneGpuHours). */
       remainingGpuHours: number;
-      /** Part of `remainingGpuHours` planned on this grid (less when the deadline is beyond the grid, pro rata). */
-      plannedGpuHours: number;
     };
 
 /** A finding about the job specs on this fleet (not an error: the job is still planned, as shortfall). */
@@ -118,14 +89,14 @@ export interface JobInputIssue {
   message: string;
 }
 
-export interface BuiltJobInputs {
-  jobs: JobInput[];
+export interface FleetJobs {
+  jobs: FleetJob[];
   /** Same order as `jobs`. */
   meta: JobInputMeta[];
   issues: JobInputIssue[];
 }
 
-export interface JobInputOptions {
+export interface FleetJobOptions {
   clusters: readonly ClusterSpec[];
   /** Needed when a job has `demandTrace`. */
   traces?: TraceProfiles;
@@ -135,9 +106,13 @@ export interface JobInputOptions {
   doneGpuHours?: ReadonlyMap<string, number>;
 }
 
-/** Id of the batch instance of job `jobId` for UTC day `day` (`YYYY-MM-DD`). */
-export function batchInstanceId(jobId: string, day: string): string {
-  return `${jobId}@${day}`;
+/**
+ * Id of a batch release of job `jobId`: `job@YYYY-MM-DD` for a daily job (its day), `job@YYYY-MM-DDTHH` (the
+ * release's UTC hour) when it is released several times a day.
+ */
+export function batchInstanceId(jobId: string, releaseMs: number, daily: boolean): string {
+  const iso = new Date(releaseMs).toISOString();
+  return `${jobId}@${daily ? iso.slice(0, 10) : iso.slice(0, 13)}`;
 }
 
 function utcDay(ms: number): string {
@@ -145,124 +120,116 @@ function utcDay(ms: number): string {
 }
 
 /**
- * Placement jobs for `specs` on `grid`, jobs repeating daily (pure). GPU-hours = tokens ÷ (tokens/s per GPU
- * on the allowed clusters' GPU model × 3600). An interactive job is one input with per-slot demand from
- * `tokensPerHour` or its trace profile by UTC hour-of-day. A batch job is one input per UTC day whose window
- * [day + windowStartHour, day + deadlineHour) (defaults 0 and 24) overlaps the grid, id `job@day`, for the
- * work not yet done (`doneGpuHours`); a deadline past the grid's end plans the pro-rata share
- * remaining × (grid end − start) ÷ (deadline − start). Residency zones, origin and latency SLA pass through,
- * the tier becomes `penaltyPerGpuHour` (unknown tiers: FALLBACK_PENALTY_PER_GPU_HOUR, with an issue), `homeClusterId` the home baseline's cluster.
+ * The jobs of `specs` as the planner registers them, for `grid` (pure). An interactive job is one job with
+ * `tokensPerHour` (or its trace's `scale`) × a 24-hour UTC profile (the trace's windows, 0 outside its daily
+ * service hours). A batch job is one job per release whose window overlaps the grid — released each UTC day
+ * at windowStartHour (or every `releaseEveryHours` from there), window [release, release + deadlineHour −
+ * windowStartHour) — for the tokens not yet done (`doneGpuHours` × the job's rate).
  */
-export function toJobInputs(
-  specs: readonly JobSpec[],
-  grid: SlotGrid,
-  opts: JobInputOptions,
-): BuiltJobInputs {
-  const slotMs = grid.slotMinutes * MS_PER_MINUTE;
-  const slotHours = grid.slotMinutes / 60;
+export function toFleetJobs(specs: readonly JobSpec[], grid: SlotGrid, opts: FleetJobOptions): FleetJobs {
   const slotCount = grid.slotStartsUtc.length;
   const gridStartMs = Date.parse(grid.slotStartsUtc[0] ?? '');
-  const gridEndMs = gridStartMs + slotCount * slotMs;
+  const gridEndMs = gridStartMs + slotCount * grid.slotMinutes * MS_PER_MINUTE;
   const penalties = { ...DEFAULT_TIER_PENALTIES_PER_GPU_HOUR, ...opts.tierPenaltiesPerGpuHour };
   const clusterIds = new Set(opts.clusters.map((c) => c.id));
-  const out: BuiltJobInputs = { jobs: [], meta: [], issues: [] };
+  const out: FleetJobs = { jobs: [], meta: [], issues: [] };
   if (slotCount === 0 || !Number.isFinite(gridStartMs)) return out;
 
   for (const spec of specs) {
     const throughput = jobThroughput(spec, opts.clusters);
-    if (throughput.clusterIds.length === 0) {
+    const rate = throughput?.tokensPerSecondPerGpu ?? Math.max(...Object.values(spec.tokensPerSecondPerGpu));
+    if (throughput === null || throughput.allowedClusterIds.length === 0) {
       out.issues.push({
         jobId: spec.id,
         code: 'no-gpu-model',
         message: `${spec.id} declares tokensPerSecondPerGpu for ${Object.keys(spec.tokensPerSecondPerGpu).join(', ')} but no cluster has that GPU model: it cannot run`,
       });
-    } else if (throughput.mixedModels) {
+    } else if (throughput.mixed) {
       out.issues.push({
         jobId: spec.id,
         code: 'mixed-gpu-models',
-        message: `${spec.id} may run on several GPU models; its demand is sized with the slowest rate (${throughput.tokensPerSecondPerGpu} tokens/s per GPU)`,
+        message: `${spec.id} may run on several GPU models; its demand is sized with the slowest rate (${rate} tokens/s per GPU)`,
       });
     }
-    let penaltyPerGpuHour = penalties[spec.tier];
-    if (penaltyPerGpuHour === undefined) {
-      penaltyPerGpuHour = FALLBACK_PENALTY_PER_GPU_HOUR;
+    if (penalties[spec.tier] === undefined) {
       out.issues.push({
         jobId: spec.id,
         code: 'unknown-tier',
-        message: `${spec.id}: tier ${spec.tier} has no penalty (known: ${Object.keys(penalties).join(', ')}); using ${FALLBACK_PENALTY_PER_GPU_HOUR} per unserved GPU-hour`,
+        message: `${spec.id}: tier ${spec.tier} has no penalty (known: ${Object.keys(penalties).join(', ')}); using ${DEFAULT_PENALTY_PER_GPU_HOUR} per unserved GPU-hour`,
       });
     }
-    const rate = throughput.tokensPerSecondPerGpu;
     const common = {
-      maxGpus: spec.maxGpus,
-      allowedClusterIds: throughput.clusterIds,
-      ...(spec.residency.length > 0 ? { residencyZones: [...spec.residency] } : {}),
+      tokensPerSecondPerGpu: { ...spec.tokensPerSecondPerGpu },
       origin: spec.origin,
-      ...(spec.latencySlaMs === undefined ? {} : { latencySlaMs: spec.latencySlaMs }),
+      latencySlaMs: spec.latencySlaMs ?? null,
+      residency: [...spec.residency],
       tier: spec.tier,
-      penaltyPerGpuHour,
-      tokensPerSecondPerGpu: rate,
-      ...(spec.homeClusterId !== undefined && clusterIds.has(spec.homeClusterId)
-        ? { homeClusterId: spec.homeClusterId }
-        : {}),
+      maxGpus: spec.maxGpus,
+      pins: {},
+      homeClusterId:
+        spec.homeClusterId !== undefined && clusterIds.has(spec.homeClusterId) ? spec.homeClusterId : null,
     };
 
     if (spec.kind === 'interactive') {
-      const demandGpuHours = grid.slotStartsUtc.map((start) => {
-        const hour = new Date(start).getUTCHours();
-        return gpuHoursForTokens(
-          interactiveTokensPerHour(spec, hour, opts.traces ?? new Map()) * slotHours,
-          rate,
-        );
+      const traced = spec.demandTrace !== undefined;
+      const tokensPerHour = traced ? spec.demandTrace!.scale : (spec.tokensPerHour ?? 0);
+      const scale = tokensPerHour === 0 ? 1 : tokensPerHour;
+      const demandProfile = Array.from(
+        { length: HOURS_PER_DAY },
+        (_, hour) => interactiveTokensPerHour(spec, hour, opts.traces ?? new Map()) / scale,
+      );
+      out.jobs.push({
+        id: spec.id,
+        kind: 'interactive',
+        tokensPerHour,
+        demandProfile,
+        totalTokens: null,
+        windowStartUtc: null,
+        deadlineUtc: null,
+        ...common,
       });
-      const job: InteractiveJobInput = { id: spec.id, kind: 'interactive', demandGpuHours, ...common };
-      out.jobs.push(job);
       out.meta.push({ inputId: spec.id, jobId: spec.id, kind: 'interactive', tokensPerSecondPerGpu: rate });
       continue;
     }
 
     const windowStartHour = spec.windowStartHour ?? 0;
-    const deadlineHour = spec.deadlineHour ?? HOURS_PER_DAY;
+    const windowHours = (spec.deadlineHour ?? HOURS_PER_DAY) - windowStartHour;
+    const every = spec.releaseEveryHours ?? HOURS_PER_DAY;
+    const daily = every === HOURS_PER_DAY;
     const instanceGpuHours = gpuHoursForTokens(spec.totalTokens ?? 0, rate);
-    const firstDayMs = Math.floor((gridStartMs - deadlineHour * MS_PER_HOUR) / MS_PER_DAY) * MS_PER_DAY;
+    const lastReleaseHour = windowStartHour + HOURS_PER_DAY - every;
+    const firstDayMs =
+      Math.floor((gridStartMs - (lastReleaseHour + windowHours) * MS_PER_HOUR) / MS_PER_DAY) * MS_PER_DAY;
     for (let dayMs = firstDayMs; dayMs + windowStartHour * MS_PER_HOUR < gridEndMs; dayMs += MS_PER_DAY) {
-      const windowStartMs = dayMs + windowStartHour * MS_PER_HOUR;
-      const deadlineMs = dayMs + deadlineHour * MS_PER_HOUR;
-      if (deadlineMs <= gridStartMs) continue;
-      const day = utcDay(dayMs);
-      const inputId = batchInstanceId(spec.id, day);
-      const remainingGpuHours = Math.max(0, instanceGpuHours - (opts.doneGpuHours?.get(inputId) ?? 0));
-      if (remainingGpuHours <= DONE_EPS_GPU_HOURS) continue;
-      const effectiveStartMs = Math.max(windowStartMs, gridStartMs);
-      const share =
-        deadlineMs > gridEndMs ? (gridEndMs - effectiveStartMs) / (deadlineMs - effectiveStartMs) : 1;
-      const windowStartSlot = Math.min(slotCount, Math.ceil((effectiveStartMs - gridStartMs) / slotMs));
-      const deadlineSlot = Math.max(
-        windowStartSlot,
-        Math.min(slotCount, Math.floor((Math.min(deadlineMs, gridEndMs) - gridStartMs) / slotMs)),
-      );
-      const plannedGpuHours = remainingGpuHours * share;
-      const job: BatchJobInput = {
-        id: inputId,
-        kind: 'batch',
-        totalGpuHours: plannedGpuHours,
-        windowStartSlot,
-        deadlineSlot,
-        ...common,
-      };
-      out.jobs.push(job);
-      out.meta.push({
-        inputId,
-        jobId: spec.id,
-        kind: 'batch',
-        tokensPerSecondPerGpu: rate,
-        day,
-        windowStartMs,
-        deadlineMs,
-        instanceGpuHours,
-        remainingGpuHours,
-        plannedGpuHours,
-      });
+      for (let hour = windowStartHour; hour <= lastReleaseHour; hour += every) {
+        const windowStartMs = dayMs + hour * MS_PER_HOUR;
+        const deadlineMs = windowStartMs + windowHours * MS_PER_HOUR;
+        if (deadlineMs <= gridStartMs || windowStartMs >= gridEndMs) continue;
+        const inputId = batchInstanceId(spec.id, daily ? dayMs : windowStartMs, daily);
+        const remainingGpuHours = Math.max(0, instanceGpuHours - (opts.doneGpuHours?.get(inputId) ?? 0));
+        if (remainingGpuHours <= DONE_EPS_GPU_HOURS) continue;
+        out.jobs.push({
+          id: inputId,
+          kind: 'batch',
+          tokensPerHour: null,
+          demandProfile: null,
+          totalTokens: remainingGpuHours * rate * SECONDS_PER_HOUR,
+          windowStartUtc: new Date(windowStartMs).toISOString(),
+          deadlineUtc: new Date(deadlineMs).toISOString(),
+          ...common,
+        });
+        out.meta.push({
+          inputId,
+          jobId: spec.id,
+          kind: 'batch',
+          tokensPerSecondPerGpu: rate,
+          day: utcDay(dayMs),
+          windowStartMs,
+          deadlineMs,
+          instanceGpuHours,
+          remainingGpuHours,
+        });
+      }
     }
   }
   return out;
@@ -276,26 +243,13 @@ export interface ZoneSlots {
 }
 
 /**
- * Placement clusters for `clusters` on `grid` (pure): schedulable GPUs per slot from the daily busy shape
- * (`schedulableGpusAt` at each slot start), the zone's prices and carbon, and — when the cluster has a facility
- * `powerCapKw` — the power left for gridshift after the busy GPUs: cap − busy × kwPerGpu × PUE (≥ 0).
- * Throws RangeError when a cluster's zone has no series or a series does not match the grid.
+ * The fleet's clusters on `grid` (pure): schedulable GPUs per slot from the daily busy shape
+ * (`schedulableGpusAt` at each slot start) and — when the cluster has a facility `powerCapKw` — the power left
+ * for gridshift after the busy GPUs per slot: cap − busy × kwPerGpu × PUE (≥ 0).
  */
-export function toClusterInputs(
-  clusters: readonly ClusterSpec[],
-  grid: SlotGrid,
-  zones: ReadonlyMap<string, ZoneSlots>,
-): ClusterInput[] {
-  const slotCount = grid.slotStartsUtc.length;
+export function toFleetClusters(clusters: readonly ClusterSpec[], grid: SlotGrid): FleetCluster[] {
   const startsMs = grid.slotStartsUtc.map((s) => Date.parse(s));
   return clusters.map((c) => {
-    const zone = zones.get(c.zone);
-    if (zone === undefined) throw new RangeError(`no prices for zone ${c.zone} (cluster ${c.id})`);
-    if (
-      zone.pricePerMwh.length !== slotCount ||
-      (zone.carbonGPerKwh && zone.carbonGPerKwh.length !== slotCount)
-    )
-      throw new RangeError(`zone ${c.zone} series do not have one entry per slot (${slotCount})`);
     const schedulableGpus = startsMs.map((ms) => schedulableGpusAt(c, ms));
     const cap = c.powerCapKw;
     return {
@@ -303,21 +257,80 @@ export function toClusterInputs(
       zone: c.zone,
       region: c.region,
       gpuModel: c.gpuModel,
-      schedulableGpus,
       kwPerGpu: c.kwPerGpu,
       pue: c.pue,
-      ...(cap === undefined || cap === null
-        ? {}
-        : {
-            powerCapKw: schedulableGpus.map((free) =>
-              Math.max(0, cap - (c.gpuTotal - free) * c.kwPerGpu * c.pue),
-            ),
-          }),
-      pricePerMwh: [...zone.pricePerMwh],
-      ...(zone.carbonGPerKwh ? { carbonGPerKwh: [...zone.carbonGPerKwh] } : {}),
+      powerCapKw:
+        cap === undefined || cap === null
+          ? null
+          : schedulableGpus.map((free) => Math.max(0, cap - (c.gpuTotal - free) * c.kwPerGpu * c.pue)),
       latencyMsByOrigin: { ...c.latencyMsByOrigin },
+      schedulableGpus,
     };
   });
+}
+
+export interface FleetProblemOptions extends FleetJobOptions {
+  traces?: TraceProfiles;
+  /** Price and carbon per zone on the grid, prices in `currency`. */
+  zones: ReadonlyMap<string, ZoneSlots>;
+  currency: string;
+  carbonPricePerTonne?: number;
+}
+
+/** The placement problem of a fleet file and a job file on `grid`, and what each problem job stands for. */
+export interface BuiltFleetProblem {
+  problem: PlacementProblem;
+  /** Per problem job, in the problem's job order. */
+  meta: JobInputMeta[];
+  issues: JobInputIssue[];
+}
+
+/**
+ * Builds the placement problem of fleet and job specs on `grid` with libs/placement's `buildPlacementProblem`
+ * (the planner's conversion): `toFleetClusters` + `toFleetJobs` + the zones' prices and carbon. Throws
+ * RangeError when a cluster's zone has no series or a series does not match the grid. Pure.
+ */
+export function buildFleetProblem(
+  clusters: readonly ClusterSpec[],
+  specs: readonly JobSpec[],
+  grid: SlotGrid,
+  opts: Omit<FleetProblemOptions, 'clusters'>,
+): BuiltFleetProblem {
+  const slotCount = grid.slotStartsUtc.length;
+  for (const c of clusters) {
+    const zone = opts.zones.get(c.zone);
+    if (zone === undefined) throw new RangeError(`no prices for zone ${c.zone} (cluster ${c.id})`);
+    if (
+      zone.pricePerMwh.length !== slotCount ||
+      (zone.carbonGPerKwh && zone.carbonGPerKwh.length !== slotCount)
+    )
+      throw new RangeError(`zone ${c.zone} series do not have one entry per slot (${slotCount})`);
+  }
+  const fleetJobs = toFleetJobs(specs, grid, { ...opts, clusters });
+  const { problem } = buildPlacementProblem({
+    horizonStartUtc: grid.slotStartsUtc[0] ?? new Date(0).toISOString(),
+    slotMinutes: grid.slotMinutes,
+    slotStartsUtc: grid.slotStartsUtc,
+    clusters: toFleetClusters(clusters, grid),
+    zones: [...opts.zones].map(([zone, z]) => ({
+      zone,
+      pricePerMwh: z.pricePerMwh,
+      carbonGPerKwh: z.carbonGPerKwh ?? z.pricePerMwh.map(() => null),
+    })),
+    jobs: fleetJobs.jobs,
+    settings: {
+      currency: opts.currency,
+      tierPenaltiesPerGpuHour: { ...DEFAULT_TIER_PENALTIES_PER_GPU_HOUR, ...opts.tierPenaltiesPerGpuHour },
+      defaultPenaltyPerGpuHour: DEFAULT_PENALTY_PER_GPU_HOUR,
+      carbonPricePerTonne: opts.carbonPricePerTonne ?? 0,
+      stabilityCostPerGpuHour: 0,
+      missingPricePerMwh: 0,
+    },
+  });
+  // The builder keeps every job that has a rate and a demand; fleet jobs always have both.
+  const metaById = new Map(fleetJobs.meta.map((m) => [m.inputId, m]));
+  const meta = problem.jobs.map((j) => metaById.get(j.id)!);
+  return { problem, meta, issues: fleetJobs.issues };
 }
 
 /** `count` hourly-or-finer slot starts from `fromMs` (ISO-8601 UTC), `slotMinutes` apart. */

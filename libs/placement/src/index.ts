@@ -35,6 +35,22 @@ export type { ProblemIssue, ProblemIssueCode } from './validate.js';
 export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
+export {
+  buildPlacementProblem,
+  jobThroughput,
+  DEFAULT_PENALTY_PER_GPU_HOUR,
+  DEFAULT_TIER_PENALTIES_PER_GPU_HOUR,
+} from './build-problem.js';
+export type {
+  BuildIssueCode,
+  BuildPlacementProblemOptions,
+  FleetCluster,
+  FleetJob,
+  FleetProblem,
+  FleetProblemInput,
+  ProblemSettings,
+  ZoneSeries,
+} from './build-problem.js';
 export { cellCost } from './cell-cost.js';
 export type { CellCost } from './cell-cost.js';
 export { solvePlacementInWorker } from './worker.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_PENALTY_PER_GPU_HOUR, DEFAULT_TIER_PENALTIES_PER_GPU_HOUR } from '#gridshift/placement';
 /** Slot lengths a schedule may use (the placement order contract allows these). */
 export type SlotMinutes = 5 | 15 | 30 | 60;
 
@@ -48,8 +49,8 @@ export const DEFAULT_PLANNING_SETTINGS: PlanningSettings = {
   horizonHours: 24,
   slotMinutes: 60,
   currency: 'USD',
-  tierPenaltiesPerGpuHour: { critical: 1000, standard: 100, batch: 20, 'best-effort': 5 },
-  defaultPenaltyPerGpuHour: 100,
+  tierPenaltiesPerGpuHour: { ...DEFAULT_TIER_PENALTIES_PER_GPU_HOUR },
+  defaultPenaltyPerGpuHour: DEFAULT_PENALTY_PER_GPU_HOUR,
   carbonPricePerTonne: 0,
   stabilityCostPerGpuHour: 0,
   priceMaxAgeHours: 48,
