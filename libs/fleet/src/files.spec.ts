@@ -121,7 +121,9 @@ describe('fleet and job files', () => {
       tokensPerSecondPerGpu: { H100: 1000 },
       origin: 'eu',
       maxGpus: 8,
-      ...(kind === 'batch' ? { totalTokens: 1e9, windowStartHour: 0, deadlineHour: 24 } : { tokensPerHour: 1 }),
+      ...(kind === 'batch'
+        ? { totalTokens: 1e9, windowStartHour: 0, deadlineHour: 24 }
+        : { tokensPerHour: 1 }),
       ...(releaseEveryHours === undefined ? {} : { releaseEveryHours }),
     };
     const parse = () => parseJobFile('jobs.json', JSON.stringify({ jobs: [job] }));
