@@ -22,7 +22,7 @@ import { createDataSource } from '#gridshift/persistence';
 import { loadReportMessages, replay } from '#gridshift/simulation';
 import { parseCli, parseUtc, runCli, UsageError } from './lib/cli.js';
 import { batchReleases } from './lib/demo-jobs.js';
-import { comparisonTable, savingsLines, type TotalsFigures } from './lib/demo-summary.js';
+import { comparisonTable, savingsLines, shortfallLine, type TotalsFigures } from './lib/demo-summary.js';
 import { ensureServices, repoRoot } from './lib/services.js';
 import { partnerMessages } from './simulate-partner.js';
 import { startNode, waitForHttp, type RunningProcess } from '../tests/support/processes.js';
@@ -376,6 +376,7 @@ interface ScheduleView {
   baselines?: { home: TotalsFigures | null; greedy: TotalsFigures | null };
   byCluster?: { clusterId: string; gpuHours: number; energyMwh: number; energyCost: number; cost: number }[];
   shortfalls?: unknown[];
+  shortfallsTruncated?: boolean;
   assumptions?: unknown[];
 }
 
@@ -438,10 +439,7 @@ async function printSummary(
     '',
     ...savingsLines(currency, optimum, baselines),
   );
-  out.push(
-    '',
-    `shortfall: ${schedule.shortfalls?.length ? JSON.stringify(schedule.shortfalls) : 'none — every job fully served'}`,
-  );
+  out.push('', shortfallLine(schedule.shortfalls, schedule.shortfallsTruncated === true));
   if (schedule.assumptions?.length)
     out.push(`assumptions: ${schedule.assumptions.length} (see GET /schedules/${schedule.id})`);
   const tokensMillions = schedule.totals?.tokensMillions;

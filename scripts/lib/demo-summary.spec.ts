@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparisonTable, savingsLines, type TotalsFigures } from './demo-summary.js';
+import { comparisonTable, savingsLines, shortfallLine, type TotalsFigures } from './demo-summary.js';
 
 const optimum: TotalsFigures = {
   energyMwh: 40,
@@ -72,5 +72,25 @@ describe('demo summary', () => {
         'vs home: gridshift saves USD 500 (11.1 %) on energy, USD 1,000 (16.7 %) on energy + carbon for the same work',
       ],
     );
+  });
+
+  it('sums shortfalls by reason instead of listing them', () => {
+    const rounding = (jobId: string, gpuHours: number) => ({
+      jobId,
+      outcome: 'partially-placed',
+      reasons: [{ reason: 'rounding', gpuHours }],
+      gpuHours,
+    });
+    expect(shortfallLine([])).toBe('shortfall: none — every job fully served');
+    // 0.012 + 0.008 = 0.02 GPU-h of whole-GPU rounding
+    expect(shortfallLine([rounding('a-h18', 0.012), rounding('a-h20', 0.008)])).toBe(
+      'shortfall: 2 job(s), 0.02 GPU-h (rounding 0.02)',
+    );
+    expect(
+      shortfallLine(
+        [{ jobId: 'b', reasons: [{ reason: 'capacity', gpuHours: 120 }], gpuHours: 120 }, rounding('c', 0.5)],
+        true,
+      ),
+    ).toBe('shortfall: 2+ job(s), 121 GPU-h (capacity 120, rounding 0.50)');
   });
 });

@@ -99,3 +99,28 @@ export function savingsLines(currency: string, optimum: Column, baselines: reado
   }
   return lines;
 }
+
+/**
+ * One line about a schedule's shortfalls (as GET /schedules/{id} lists them): how many jobs, how many GPU-h,
+ * split by reason, e.g. whole-GPU rounding of fractional demand vs capacity.
+ */
+export function shortfallLine(shortfalls: readonly unknown[] | undefined, truncated = false): string {
+  if (!shortfalls?.length) return 'shortfall: none — every job fully served';
+  const byReason = new Map<string, number>();
+  let gpuHours = 0;
+  for (const s of shortfalls) {
+    if (typeof s !== 'object' || s === null) continue;
+    const { gpuHours: total, reasons } = s as { gpuHours?: unknown; reasons?: unknown };
+    if (typeof total === 'number') gpuHours += total;
+    for (const r of Array.isArray(reasons) ? (reasons as unknown[]) : []) {
+      const { reason, gpuHours: h } = (r ?? {}) as { reason?: unknown; gpuHours?: unknown };
+      if (typeof reason === 'string' && typeof h === 'number')
+        byReason.set(reason, (byReason.get(reason) ?? 0) + h);
+    }
+  }
+  const reasons = [...byReason.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, h]) => `${reason} ${fixed(h, h < 10 ? 2 : 0)}`)
+    .join(', ');
+  return `shortfall: ${shortfalls.length}${truncated ? '+' : ''} job(s), ${fixed(gpuHours, gpuHours < 10 ? 2 : 0)} GPU-h${reasons ? ` (${reasons})` : ''}`;
+}
