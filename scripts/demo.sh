@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: installs what is missing, builds, and runs the whole pipeline on real sample data
-# (scripts/demo.ts). Arguments are passed through, e.g. `npm run demo -- --once`.
+# (scripts/demo.ts) with the capacity-binds scenario (data/scenarios/capacity-binds/, the --fleet and --jobs
+# defaults). Arguments are passed through, e.g. `npm run demo -- --once` or
+# `npm run demo -- --fleet data/demo/fleet.yaml --jobs data/demo/jobs.yaml`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ ! -d node_modules/@nestjs/core || ! -d node_modules/kafkajs ]]; then

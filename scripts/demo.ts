@@ -1,8 +1,9 @@
 // The main job: the whole gridshift pipeline on real sample data.
 //   npm run demo [-- --once] [--date 2023-03-15]
-// Brings up Kafka and PostgreSQL, starts ingest, planner and admin-api, registers the demo fleet and jobs
-// through the admin API, replays a day of real prices and cluster load through Kafka, lets the planner plan
-// and publish, consumes the placement orders like a data center would, and prints a summary.
+// Brings up Kafka and PostgreSQL, starts ingest, planner and admin-api, registers a fleet and jobs (by default
+// the capacity-binds scenario, data/scenarios/capacity-binds/) through the admin API, replays a day of real
+// prices and cluster load through Kafka, lets the planner plan and publish, consumes the placement orders like
+// a data center would, and prints a summary: the optimum beside the home and greedy baselines.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,8 @@ import { createKafka, JsonProducer } from '#gridshift/messaging';
 import { createDataSource } from '#gridshift/persistence';
 import { loadReportMessages, replay } from '#gridshift/simulation';
 import { parseCli, parseUtc, runCli, UsageError } from './lib/cli.js';
+import { batchReleases } from './lib/demo-jobs.js';
+import { comparisonTable, savingsLines, shortfallLine, type TotalsFigures } from './lib/demo-summary.js';
 import { ensureServices, repoRoot } from './lib/services.js';
 import { partnerMessages } from './simulate-partner.js';
 import { startNode, waitForHttp, type RunningProcess } from '../tests/support/processes.js';
@@ -27,8 +30,8 @@ import { startNode, waitForHttp, type RunningProcess } from '../tests/support/pr
 const usage = `usage: npm run demo -- [--once] [options]
   --once               exit after the first schedule is published and its orders were consumed
   --date YYYY-MM-DD    the day to plan (UTC); the shipped data covers 2023-03-01..2023-03-31 (default 2023-03-15)
-  --fleet FILE         fleet file                                    (default: data/demo/fleet.yaml)
-  --jobs FILE          job file                                      (default: data/demo/jobs.yaml)
+  --fleet FILE         fleet file              (default: data/scenarios/capacity-binds/fleet.yaml)
+  --jobs FILE          job file                (default: data/scenarios/capacity-binds/jobs.yaml)
   --schema NAME        PostgreSQL schema of the demo, reset at start  (default: demo)
   --topic-prefix P     prefix of the demo's Kafka topics, reset      (default: demo.)
   --port-base N        admin-api on N, ingest N+1, planner N+2        (default: 3100)`;
@@ -71,7 +74,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** Registers zones, clusters and jobs through the admin API, as an operator would. */
+/**
+ * Registers zones, clusters and jobs through the admin API, as an operator would. A batch job released
+ * several times a day becomes one job per release in the planning day (`batchReleases`). Returns the job
+ * file's id of every registered job.
+ */
 async function register(
   admin: Api,
   fleet: FleetFile,
@@ -103,6 +110,7 @@ async function register(
     });
   }
   const traces = readTraceProfiles(jobs.jobs, dataDir, jobsDir);
+  const specIdOf = new Map<string, string>();
   for (const j of jobs.jobs) {
     const common = {
       id: j.id,
@@ -117,6 +125,7 @@ async function register(
       homeClusterId: j.homeClusterId ?? null,
     };
     if (j.kind === 'interactive') {
+      specIdOf.set(j.id, j.id);
       const perHour = Array.from({ length: 24 }, (_, h) => interactiveTokensPerHour(j, h, traces));
       const mean = perHour.reduce((s, v) => s + v, 0) / 24;
       await admin.call('POST', '/jobs', {
@@ -126,15 +135,21 @@ async function register(
         demandProfile: perHour.map((v) => (mean > 0 ? Math.round((v / mean) * 1e6) / 1e6 : 0)),
       });
     } else {
-      await admin.call('POST', '/jobs', {
-        ...common,
-        kind: 'batch',
-        totalTokens: j.totalTokens,
-        windowStart: new Date(dayMs + (j.windowStartHour ?? 0) * HOUR_MS).toISOString(),
-        deadline: new Date(dayMs + (j.deadlineHour ?? 24) * HOUR_MS).toISOString(),
-      });
+      for (const release of batchReleases(j, dayMs)) {
+        specIdOf.set(release.id, j.id);
+        await admin.call('POST', '/jobs', {
+          ...common,
+          id: release.id,
+          name: release.name,
+          kind: 'batch',
+          totalTokens: release.totalTokens,
+          windowStart: release.windowStartUtc,
+          deadline: release.deadlineUtc,
+        });
+      }
     }
   }
+  return specIdOf;
 }
 
 /** A data center's view: consumes placement orders, validates them, keeps the newest version per cluster. */
@@ -184,8 +199,8 @@ async function main(): Promise<void> {
     throw new UsageError(
       `--date must leave a day of shipped data on both sides (${SHIPPED_DATA.fromUtc} .. ${SHIPPED_DATA.toUtc})`,
     );
-  const fleetPath = args.fleet ?? join(dataDir, 'demo/fleet.yaml');
-  const jobsPath = args.jobs ?? join(dataDir, 'demo/jobs.yaml');
+  const fleetPath = args.fleet ?? join(dataDir, 'scenarios/capacity-binds/fleet.yaml');
+  const jobsPath = args.jobs ?? join(dataDir, 'scenarios/capacity-binds/jobs.yaml');
   const fleet = parseFleetFile(fleetPath, readFileSync(fleetPath, 'utf8'));
   const jobs = parseJobFile(jobsPath, readFileSync(jobsPath, 'utf8'), fleet);
   const schema = args.schema ?? 'demo';
@@ -254,8 +269,11 @@ async function main(): Promise<void> {
     }
     const admin = api(`http://127.0.0.1:${portBase}`, adminKey);
 
-    say(`registering ${fleet.clusters.length} clusters and ${jobs.jobs.length} jobs through the admin API`);
-    await register(admin, fleet, jobs, dayMs, dataDir, dirname(jobsPath));
+    say(
+      `registering ${fleet.clusters.length} clusters and ${jobs.jobs.length} job specs through the admin API`,
+    );
+    const specIdOf = await register(admin, fleet, jobs, dayMs, dataDir, dirname(jobsPath));
+    say(`${specIdOf.size} jobs registered (a batch job released every few hours is one job per release)`);
 
     const orders = await consumeOrders(brokers, `${prefix}${TOPICS.placements}`, abort.signal);
 
@@ -324,7 +342,7 @@ async function main(): Promise<void> {
       return Promise.resolve(got.length > 0 && got.length >= countAffected(schedule) ? got : undefined);
     });
     say(`schedule v${version} published; ${clustersWithOrders.length} data centers received their orders`);
-    await printSummary(admin, schedule, jobs, fleet, clustersWithOrders, orders.stats());
+    await printSummary(admin, schedule, jobs, specIdOf, fleet, clustersWithOrders, orders.stats());
 
     if (args.once) {
       say('--once: stopping');
@@ -345,39 +363,20 @@ async function main(): Promise<void> {
   }
 }
 
-interface Totals {
-  totalCost: number;
-  energyCost: number;
-  energyMwh: number;
-  penaltyCost?: number;
-  unservedGpuHours?: number;
-  costPerMillionTokens?: number | null;
-}
-
 interface ScheduleView {
   id: string;
   status: string;
   version: number | null;
-  currency?: string;
+  currency?: string | null;
   horizonStart?: string;
   horizonEnd?: string;
-  costs?: {
-    currency: string;
-    gpuHours: number;
-    energyMwh: number;
-    energyCost: number;
-    carbonCost: number;
-    penaltyCost: number;
-    totalCost: number;
-  };
-  totals?: Totals & { tokensMillions?: number | null; servedGpuHours?: number };
-  baselines?: { home: Totals | null; greedy: Totals | null };
-  computedSavings?: {
-    vsHome: { baselineCost: number; amount: number; pct: number | null };
-    vsGreedy: { baselineCost: number; amount: number; pct: number | null };
-  };
+  /** The planner's ScheduleTotals (the figures the summary reads). */
+  totals?: TotalsFigures;
+  /** ScheduleTotals of the home and greedy baselines on the same problem, as stored. */
+  baselines?: { home: TotalsFigures | null; greedy: TotalsFigures | null };
   byCluster?: { clusterId: string; gpuHours: number; energyMwh: number; energyCost: number; cost: number }[];
   shortfalls?: unknown[];
+  shortfallsTruncated?: boolean;
   assumptions?: unknown[];
 }
 
@@ -413,80 +412,63 @@ function money(amount: number, currency: string): string {
   return `${currency} ${rounded.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 0 })}`;
 }
 
-function pct(value: number | null | undefined): string {
-  if (value === null || value === undefined) return 'n/a';
-  return `${Math.abs(value) < 0.05 ? '0.0' : value.toFixed(1)} %`;
-}
-
 async function printSummary(
   admin: Api,
   schedule: ScheduleView,
   jobs: JobFile,
+  specIdOf: ReadonlyMap<string, string>,
   fleet: FleetFile,
   orders: PlacementOrderV1[],
   stats: { received: number; invalid: number },
 ): Promise<void> {
-  const currency = schedule.costs?.currency ?? schedule.currency ?? fleet.currency;
-  const costs = schedule.costs;
-  const home = schedule.baselines?.home;
-  const greedy = schedule.baselines?.greedy;
+  const currency = schedule.currency ?? fleet.currency;
+  const optimum = { name: 'gridshift', totals: schedule.totals };
+  const baselines = [
+    { name: 'home', totals: schedule.baselines?.home },
+    { name: 'greedy', totals: schedule.baselines?.greedy },
+  ];
   const out: string[] = [];
   out.push(
     '',
     `=== gridshift schedule v${schedule.version} (${schedule.status}) for ${schedule.horizonStart} .. ${schedule.horizonEnd} ===`,
     '',
-  );
-  out.push('| | gridshift | home baseline | greedy baseline |', '|---|---:|---:|---:|');
-  if (costs) {
-    out.push(
-      `| total cost (energy + carbon + unserved penalty) | ${money(costs.totalCost, currency)} | ${home ? money(home.totalCost, currency) : 'n/a'} | ${greedy ? money(greedy.totalCost, currency) : 'n/a'} |`,
-    );
-    out.push(
-      `| energy cost | ${money(costs.energyCost, currency)} | ${home ? money(home.energyCost, currency) : 'n/a'} | ${greedy ? money(greedy.energyCost, currency) : 'n/a'} |`,
-    );
-    out.push(
-      `| energy | ${costs.energyMwh.toFixed(1)} MWh | ${home ? `${home.energyMwh.toFixed(1)} MWh` : 'n/a'} | ${greedy ? `${greedy.energyMwh.toFixed(1)} MWh` : 'n/a'} |`,
-    );
-  }
-  // Tokens this schedule produces: GPU-hours per job and cluster × the job's tokens/s on that cluster's GPUs.
-  const byJob = await jobPlacements(admin, schedule.id);
-  const gpuModelOf = new Map(fleet.clusters.map((c) => [c.id, c.gpuModel]));
-  let tokens = 0;
-  for (const job of jobs.jobs)
-    for (const [clusterId, gpuHours] of byJob.get(job.id) ?? [])
-      tokens += gpuHours * 3600 * (job.tokensPerSecondPerGpu[gpuModelOf.get(clusterId) ?? ''] ?? 0);
-  const cpm = costs && tokens > 0 ? (costs.energyCost + costs.carbonCost) / (tokens / 1e6) : null;
-  out.push(
-    `| cost per million tokens | ${cpm ? `${currency} ${cpm.toFixed(4)}` : 'n/a'} | ${home?.costPerMillionTokens ? `${currency} ${home.costPerMillionTokens.toFixed(4)}` : 'n/a'} | ${greedy?.costPerMillionTokens ? `${currency} ${greedy.costPerMillionTokens.toFixed(4)}` : 'n/a'} |`,
-  );
-  out.push(
-    `| unserved GPU-hours | ${(schedule.totals?.unservedGpuHours ?? 0).toFixed(1)} | ${(home?.unservedGpuHours ?? 0).toFixed(1)} | ${(greedy?.unservedGpuHours ?? 0).toFixed(1)} |`,
-  );
-  const sv = schedule.computedSavings;
-  if (sv)
-    out.push(
-      '',
-      `savings: ${money(sv.vsHome.amount, currency)} (${pct(sv.vsHome.pct)}) vs home, ${money(sv.vsGreedy.amount, currency)} (${pct(sv.vsGreedy.pct)}) vs greedy`,
-    );
-  out.push(
+    'The same work planned three ways: gridshift (the optimum), home (each job where it runs today) and greedy',
+    '(cheapest cell first), as the schedule stores them:',
     '',
-    `shortfall: ${schedule.shortfalls?.length ? JSON.stringify(schedule.shortfalls) : 'none — every job fully served'}`,
+    ...comparisonTable(currency, [optimum, ...baselines]),
+    '',
+    ...savingsLines(currency, optimum, baselines),
   );
+  out.push('', shortfallLine(schedule.shortfalls, schedule.shortfallsTruncated === true));
   if (schedule.assumptions?.length)
     out.push(`assumptions: ${schedule.assumptions.length} (see GET /schedules/${schedule.id})`);
+  const tokensMillions = schedule.totals?.tokensMillions;
+  if (typeof tokensMillions === 'number')
+    out.push('', `tokens: ${(tokensMillions / 1e3).toFixed(1)} billion`);
 
-  out.push('', `tokens: ${(tokens / 1e9).toFixed(1)} billion`);
+  // GPU-hours per job of the job file (a batch job's releases summed) and cluster.
+  const byRegistered = await jobPlacements(admin, schedule.id);
+  const bySpec = new Map<string, Map<string, number>>();
+  for (const [jobId, clusters] of byRegistered) {
+    const specId = specIdOf.get(jobId) ?? jobId;
+    const into = bySpec.get(specId) ?? new Map<string, number>();
+    for (const [clusterId, gpuHours] of clusters) into.set(clusterId, (into.get(clusterId) ?? 0) + gpuHours);
+    bySpec.set(specId, into);
+  }
+  const releasesOf = (specId: string) => [...specIdOf.values()].filter((s) => s === specId).length;
   out.push('', 'where each job went (GPU-hours per cluster):');
   for (const job of jobs.jobs) {
-    const clusters = [...(byJob.get(job.id) ?? new Map<string, number>()).entries()]
+    const clusters = [...(bySpec.get(job.id) ?? new Map<string, number>()).entries()]
       .filter(([, h]) => h > 0.05)
       .sort((a, b) => b[1] - a[1]);
     const total = clusters.reduce((s, [, h]) => s + h, 0);
     const where = clusters
       .map(([c, h]) => `${c} ${((h / Math.max(total, 1e-9)) * 100).toFixed(0)}%`)
       .join(', ');
+    const releases = releasesOf(job.id);
+    const kind = job.kind === 'batch' && releases > 1 ? `batch ×${releases}` : job.kind;
     out.push(
-      `  ${job.id.padEnd(16)} ${job.kind.padEnd(11)} ${total.toFixed(0).padStart(7)} GPUh  home ${job.homeClusterId ?? '-'}  → ${where || 'nothing placed'}`,
+      `  ${job.id.padEnd(16)} ${kind.padEnd(11)} ${total.toFixed(0).padStart(7)} GPUh  home ${job.homeClusterId ?? '-'}  → ${where || 'nothing placed'}`,
     );
   }
   out.push('', 'per cluster:');

@@ -102,6 +102,35 @@ describe('fleet and job files', () => {
     ).toThrow('tierPenaltiesPerGpuHour.critical');
   });
 
+  it.each([
+    // [releaseEveryHours, kind, error fragment or null when valid]
+    [undefined, 'batch', null], // default: one release a day (24)
+    [1, 'batch', null], // hourly: 24 releases a day
+    [6, 'batch', null],
+    [24, 'batch', null],
+    [5, 'batch', 'jobs[0].releaseEveryHours: must divide 24'], // 24 / 5 is not whole
+    [48, 'batch', 'jobs[0].releaseEveryHours: must divide 24'],
+    [0, 'batch', 'jobs[0].releaseEveryHours: must divide 24'],
+    [1.5, 'batch', 'jobs[0].releaseEveryHours'], // not an integer
+    [1, 'interactive', 'jobs[0].releaseEveryHours: releaseEveryHours is for batch jobs'],
+  ] as const)('releaseEveryHours %s on a %s job', (releaseEveryHours, kind, fragment) => {
+    const job = {
+      id: 'summarize-eu',
+      model: 'm',
+      kind,
+      tokensPerSecondPerGpu: { H100: 1000 },
+      origin: 'eu',
+      maxGpus: 8,
+      ...(kind === 'batch'
+        ? { totalTokens: 1e9, windowStartHour: 0, deadlineHour: 24 }
+        : { tokensPerHour: 1 }),
+      ...(releaseEveryHours === undefined ? {} : { releaseEveryHours }),
+    };
+    const parse = () => parseJobFile('jobs.json', JSON.stringify({ jobs: [job] }));
+    if (fragment === null) expect(parse().jobs[0]?.releaseEveryHours).toBe(releaseEveryHours);
+    else expect(parse).toThrow(fragment);
+  });
+
   it('shapes busy share over the local day', () => {
     const c = { peakBusyShare: 0.8, troughBusyShare: 0.2, timeZone: 'UTC' };
     expect(busyShareAt(c, Date.parse('2023-03-01T16:00:00Z'))).toBeCloseTo(0.8, 9);

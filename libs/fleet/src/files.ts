@@ -45,6 +45,9 @@ const demandTrace = z.strictObject({
   scale: z.number().positive().default(1),
 });
 
+/** Release periods of a batch job, hours: the divisors of 24, so every UTC day has the same releases. */
+export const RELEASE_EVERY_HOURS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24];
+
 export const JobSpecSchema = z
   .strictObject({
     id,
@@ -57,19 +60,20 @@ export const JobSpecSchema = z
     tokensPerHour: z.number().min(0).optional(),
     /** Interactive: demand shape from a real trace (24 windows → 24 hours). */
     demandTrace: demandTrace.optional(),
-    /** Batch: total tokens to produce inside [windowStartHour, deadlineHour) of the planning day. */
+    /** Batch: tokens to produce inside [windowStartHour, deadlineHour) of the planning day (per release). */
     totalTokens: z.number().min(0).optional(),
     windowStartHour: z.int().min(0).max(168).optional(),
     deadlineHour: z.int().min(1).max(168).optional(),
     /**
-     * Batch: a new instance every this many hours from windowStartHour (a divisor of 24; default 24 = one a
-     * day), each with its own window of deadlineHour − windowStartHour hours and `totalTokens` per release.
+     * Batch: release an instance every this many hours (a divisor of 24; default 24 = one a day). Each UTC day,
+     * instance k (k = 0 … 24/releaseEveryHours − 1) opens at windowStartHour + k·releaseEveryHours, runs for
+     * deadlineHour − windowStartHour hours and carries `totalTokens` of its own.
      */
     releaseEveryHours: z
       .int()
-      .min(1)
-      .max(24)
-      .refine((n) => 24 % n === 0, 'releaseEveryHours must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)')
+      .refine((hours) => RELEASE_EVERY_HOURS.includes(hours), {
+        message: `must divide 24: one of ${RELEASE_EVERY_HOURS.join(', ')}`,
+      })
       .optional(),
     origin: z.string().min(1),
     latencySlaMs: z.number().positive().optional(),
@@ -93,6 +97,12 @@ export const JobSpecSchema = z
         code: 'custom',
         path: ['demandTrace'],
         message: 'set tokensPerHour (steady demand) or demandTrace (traced demand), not both',
+      });
+    if (job.kind === 'interactive' && job.releaseEveryHours !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['releaseEveryHours'],
+        message: 'releaseEveryHours is for batch jobs; interactive demand is given per hour',
       });
     if (job.kind === 'batch' && job.totalTokens === undefined)
       ctx.addIssue({ code: 'custom', path: ['totalTokens'], message: 'a batch job needs totalTokens' });

@@ -89,7 +89,9 @@ const SUMMARY_JSON = `json_build_object(
     'energyCost', ${number(`totals->'energyCost'`)}, 'carbonCost', ${number(`totals->'carbonCost'`)},
     'penaltyCost', ${number(`totals->'penaltyCost'`)}, 'totalCost', ${number(`totals->'totalCost'`)},
     'energyMwh', ${number(`totals->'energyMwh'`)}, 'servedGpuHours', ${number(`totals->'servedGpuHours'`)},
-    'unservedGpuHours', ${number(`totals->'unservedGpuHours'`)}),
+    'unservedGpuHours', ${number(`totals->'unservedGpuHours'`)}, 'carbonTonnes', ${number(`totals->'carbonTonnes'`)},
+    'tokensMillions', ${number(`totals->'tokensMillions'`)},
+    'costPerMillionTokens', ${number(`totals->'costPerMillionTokens'`)}),
   'savings', json_build_object('vsHome', ${savingsEntry(`savings->'vsHome'`)}, 'vsGreedy', ${savingsEntry(`savings->'vsGreedy'`)}),
   'assumptionCount', jsonb_array_length(assumptions), 'shortfallCount', jsonb_array_length(shortfalls))::text`;
 
