@@ -177,6 +177,7 @@ const METHOD =
   'baseline serves less work than it does is not comparable: it is left out of that baseline’s sums and counted in ' +
   'excludedSchedules, and every day and total it falls in says comparable: false.';
 
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const get = (o: Record<string, unknown>, key: string): Record<string, unknown> | null => {
   const v = o[key];
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
@@ -226,11 +227,12 @@ export class SavingsReporter {
           id: s.id,
           version: s.version,
           slotCount: Math.round((s.horizonEndMs - s.horizonStartMs) / (s.slotMinutes * 60_000)),
-          totals: comparedFigures(s.totals) ?? {
-            energyCost: 0,
-            carbonCost: 0,
-            penaltyCost: 0,
-            servedGpuHours: 0,
+          // Energy and carbon of the report come from the cells; a missing stored figure counts 0.
+          totals: {
+            energyCost: num(s.totals.energyCost) ?? 0,
+            carbonCost: num(s.totals.carbonCost) ?? 0,
+            penaltyCost: num(s.totals.penaltyCost) ?? 0,
+            servedGpuHours: num(s.totals.servedGpuHours) ?? 0,
           },
           home: comparedFigures(get(s.baselines, 'home')),
           greedy: comparedFigures(get(s.baselines, 'greedy')),
