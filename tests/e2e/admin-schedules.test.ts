@@ -89,6 +89,15 @@ function pricePerGpuHour(f: ScheduleFixture, clusterId: string, slotMs: number):
   return (cluster.kwPerGpu * cluster.pue * cluster.pricePerMwh[t]!) / 1000;
 }
 
+/** A savings report's comparison with one baseline (the fields read here). */
+interface Compared {
+  comparable: boolean;
+  excludedSchedules: number;
+  baselineServedGpuHours: number;
+  baselineCost: number | null;
+  amount: number | null;
+}
+
 const close = (actual: number, expected: number) =>
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(expected)));
 
@@ -207,7 +216,10 @@ describe('schedule list and detail', () => {
         matchesStoredTotals: boolean;
         unpricedCells: number;
       };
-      computedSavings: { vsHome: { amount: number; baselineCost: number }; vsGreedy: { amount: number } };
+      computedSavings: {
+        vsHome: { amount: number; baselineCost: number; comparable: boolean; servedGpuHours: number };
+        vsGreedy: { amount: number };
+      };
       grid: {
         slotStarts: string[];
         clusters: { clusterId: string; gpuHours: number[]; cost: number[]; jobs: number[] }[];
@@ -234,8 +246,11 @@ describe('schedule list and detail', () => {
     close(detail.costs.totalCost, totalCost);
     expect(detail.costs.matchesStoredTotals).toBe(true);
     expect(detail.costs.unpricedCells).toBe(0);
-    close(detail.computedSavings.vsHome.amount, C.homeTotalCost - totalCost);
-    close(detail.computedSavings.vsGreedy.amount, C.greedyTotalCost - totalCost);
+    // Savings compare energy + carbon + penalty (stability left out; 0 in these fixtures) of the same work.
+    expect(detail.computedSavings.vsHome.comparable).toBe(true);
+    close(detail.computedSavings.vsHome.servedGpuHours, gpuHours);
+    close(detail.computedSavings.vsHome.amount, C.homeTotalCost - (energyCost + C.penaltyCost));
+    close(detail.computedSavings.vsGreedy.amount, C.greedyTotalCost - (energyCost + C.penaltyCost));
     expect(detail.grid.slotStarts).toEqual(C.slotStartsUtc);
     let gridCells = 0;
     for (const row of detail.grid.clusters) {
@@ -403,19 +418,16 @@ describe('savings report', () => {
       totals: {
         gpuHours: number;
         cost: number;
-        homeCost: number;
-        greedyCost: number;
-        savingsVsHome: number;
-        savingsVsGreedy: number;
+        vsHome: Compared;
+        vsGreedy: Compared;
       };
       bySchedule: {
         id: string;
         effectiveSlots: number;
         cost: number;
-        homeCost: number;
-        savingsVsHome: number;
+        vsHome: Compared;
       }[];
-      byDay: { date: string; cost: number; homeCost: number }[];
+      byDay: { date: string; cost: number; vsHome: Compared }[];
     }>(`/reports/savings?from=${encodeURIComponent(at(-12))}&to=${encodeURIComponent(at(12))}`);
     // In force: A for [-12 h, -6 h) (B was published at -5.5 h, inside B's first slot [-6 h, -5 h)), B for [-6 h, 0), C for [0, 12 h).
     const parts: { f: ScheduleFixture; from: number; to: number }[] = [
@@ -439,12 +451,15 @@ describe('savings report', () => {
         0,
       );
       const share = effectiveGpuHours / served;
-      const scheduleCost = energy + (f.penaltyCost + f.stabilityCost) * share;
+      // Energy + penalty (stability is not a cost of the work); baselines serve the same work in these fixtures.
+      const scheduleCost = energy + f.penaltyCost * share;
       const row = report.bySchedule.find((s) => s.id === f.id)!;
       expect(row.effectiveSlots).toBe(to - from);
       close(row.cost, scheduleCost);
-      close(row.homeCost, f.homeTotalCost * share);
-      close(row.savingsVsHome, f.homeTotalCost * share - scheduleCost);
+      expect(row.vsHome.comparable).toBe(true);
+      close(row.vsHome.baselineCost!, f.homeTotalCost * share);
+      close(row.vsHome.baselineServedGpuHours, served * share);
+      close(row.vsHome.amount!, f.homeTotalCost * share - scheduleCost);
       gpuHours += effectiveGpuHours;
       cost += scheduleCost;
       homeCost += f.homeTotalCost * share;
@@ -454,10 +469,15 @@ describe('savings report', () => {
     expect(report.coveredHours).toBe(24);
     close(report.totals.gpuHours, gpuHours);
     close(report.totals.cost, cost);
-    close(report.totals.homeCost, homeCost);
-    close(report.totals.greedyCost, greedyCost);
-    close(report.totals.savingsVsHome, homeCost - cost);
-    close(report.totals.savingsVsGreedy, greedyCost - cost);
+    expect(report.totals.vsHome).toMatchObject({ comparable: true, excludedSchedules: 0 });
+    close(report.totals.vsHome.baselineCost!, homeCost);
+    close(report.totals.vsGreedy.baselineCost!, greedyCost);
+    close(report.totals.vsHome.amount!, homeCost - cost);
+    close(report.totals.vsGreedy.amount!, greedyCost - cost);
+    close(
+      report.byDay.reduce((s, d) => s + d.vsHome.amount!, 0),
+      homeCost - cost,
+    );
     expect(report.byDay.map((d) => d.date)).toEqual(['2024-03-01', '2024-03-02']);
     close(
       report.byDay.reduce((s, d) => s + d.cost, 0),
@@ -467,7 +487,7 @@ describe('savings report', () => {
 
   it('gives a schedule in force for its whole horizon exactly its stored savings', async () => {
     const report = await get<{
-      bySchedule: { id: string; savingsVsHome: number; savingsVsGreedy: number; share: number }[];
+      bySchedule: { id: string; vsHome: Compared; vsGreedy: Compared; share: number }[];
     }>(`/reports/savings?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(24))}`);
     expect(report.bySchedule.map((s) => s.id)).toEqual([C.id]);
     const c = report.bySchedule[0]!;
@@ -478,8 +498,8 @@ describe('savings report', () => {
         [C.id],
       )
     )[0]!;
-    close(c.savingsVsHome, row.savings.vsHome.amount);
-    close(c.savingsVsGreedy, row.savings.vsGreedy.amount);
+    close(c.vsHome.amount!, row.savings.vsHome.amount);
+    close(c.vsGreedy.amount!, row.savings.vsGreedy.amount);
   });
 });
 

@@ -165,6 +165,10 @@ describe('planner pipeline on real PostgreSQL', () => {
     expect(schedule.status).toBe('approved');
     expect(schedule.leaderEpoch).toBe(epoch);
     expect(schedule.inputHash).toBe(snapshotHash(schedule.inputSnapshot as InputSnapshot));
+    // Stored savings compare the same work (libs/placement's Savings); the outcome carries the one vs home.
+    expect(schedule.savings.vsHome).toEqual(outcome.savingsVsHome);
+    expect(outcome.savingsVsHome!.comparable).toBeTypeOf('boolean');
+    expect(outcome.savingsVsHome!.servedGpuHours).toBeCloseTo(schedule.totals.servedGpuHours, 9);
     // chat-eu: 8 GPUs every hour in France (cheapest), pinned job never in France.
     const chat = schedule.placements!.filter((p) => p.jobId === 'chat-eu');
     expect(new Set(chat.map((p) => p.clusterId))).toEqual(new Set(['par-1']));

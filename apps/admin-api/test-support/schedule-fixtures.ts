@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { seededRandom } from '#gridshift/placement';
+import { savingsAgainst, seededRandom } from '#gridshift/placement';
 
 export interface FixtureCluster {
   id: string;
@@ -38,8 +38,12 @@ export interface ScheduleFixture {
   placements: FixturePlacement[];
   penaltyCost: number;
   stabilityCost: number;
+  /** Baselines' energy + penalty cost (no carbon, no stability in fixtures). */
   homeTotalCost: number;
   greedyTotalCost: number;
+  /** GPU-hours each baseline serves; null (the default) = the same as the schedule's placements. */
+  homeServedGpuHours?: number | null;
+  greedyServedGpuHours?: number | null;
   publishedAt: string | null;
   createdAt: string;
 }
@@ -249,11 +253,17 @@ export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promis
     tokensMillions: null,
     costPerMillionTokens: null,
   };
-  const baseline = (cost: number) => ({ ...totals, energyCost: cost - f.penaltyCost, totalCost: cost });
-  const savings = (cost: number) => ({
-    amount: cost - totalCost,
-    pct: ((cost - totalCost) / Math.abs(cost)) * 100,
+  // Baselines as libs/placement stores them; savings are what the planner stores (savingsAgainst).
+  const baseline = (cost: number, servedGpuHours: number | null | undefined) => ({
+    ...totals,
+    energyCost: cost - f.penaltyCost,
+    stabilityCost: 0,
+    totalCost: cost,
+    servedGpuHours: servedGpuHours ?? served,
+    unservedGpuHours: totals.unservedGpuHours + served - (servedGpuHours ?? served),
   });
+  const home = baseline(f.homeTotalCost, f.homeServedGpuHours);
+  const greedy = baseline(f.greedyTotalCost, f.greedyServedGpuHours);
   const snapshot = {
     formatVersion: 1,
     horizonStartUtc: f.horizonStart,
@@ -310,8 +320,8 @@ export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promis
       `fixture-${f.id}`,
       JSON.stringify({ totalMs: 1234, variables: 1000, constraints: 500 }),
       JSON.stringify(totals),
-      JSON.stringify({ home: baseline(f.homeTotalCost), greedy: baseline(f.greedyTotalCost) }),
-      JSON.stringify({ vsHome: savings(f.homeTotalCost), vsGreedy: savings(f.greedyTotalCost) }),
+      JSON.stringify({ home, greedy }),
+      JSON.stringify({ vsHome: savingsAgainst(home, totals), vsGreedy: savingsAgainst(greedy, totals) }),
       JSON.stringify([{ code: 'price-stale', message: 'Z1 prices issued 30 h ago were used', zone: 'Z1' }]),
       JSON.stringify(shortfalls),
       JSON.stringify(

@@ -79,7 +79,12 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       savingsPct: gauge(
         registry,
         'gridshift_planner_savings_vs_home_pct',
-        'Savings of the newest stored schedule against the home baseline, %',
+        'Savings against the home baseline of the newest stored schedule it serves the same work as, %',
+      ),
+      savingsComparable: gauge(
+        registry,
+        'gridshift_planner_savings_vs_home_comparable',
+        '1 when the home baseline of the newest stored schedule serves as much work as it (savings shown), else 0',
       ),
       leader: gauge(registry, 'gridshift_planner_is_leader', '1 while this process is the active planner'),
       epoch: gauge(
@@ -298,7 +303,12 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
           outcome: outcome.scheduleStatus === 'draft' ? 'draft' : 'approved',
         });
         this.metrics.solveSeconds.observe((outcome.phaseMs.solve ?? 0) / 1000);
-        if (outcome.savingsVsHomePct !== null) this.metrics.savingsPct.set(outcome.savingsVsHomePct);
+        const vsHome = outcome.savingsVsHome;
+        if (vsHome) {
+          // A baseline that serves less work is no saving: the pct gauge keeps the last comparable figure.
+          this.metrics.savingsComparable.set(vsHome.comparable ? 1 : 0);
+          if (vsHome.comparable && vsHome.pct !== null) this.metrics.savingsPct.set(vsHome.pct);
+        }
         this.logger.info(
           {
             trigger,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { Savings } from '#gridshift/placement';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { buildProblem } from './problem.js';
@@ -47,7 +48,8 @@ export type PlanOutcome =
       decision: ApprovalDecision;
       placements: number;
       orders: number;
-      savingsVsHomePct: number | null;
+      /** The schedule's savings against the home baseline (amount and pct null when not comparable). */
+      savingsVsHome: Savings | null;
       phaseMs: Record<string, number>;
     }
   | { status: 'skipped'; trigger: PlanTrigger; reason: 'unchanged' | 'nothing-to-plan'; inputHash?: string };
@@ -188,7 +190,7 @@ export class Planner {
       decision,
       placements: rounded.placements.length,
       orders: stored.approval?.orders ?? 0,
-      savingsVsHomePct: result.savings?.vsHome.pct ?? null,
+      savingsVsHome: result.savings?.vsHome ?? null,
       phaseMs,
     };
   }

@@ -6,15 +6,18 @@ import { q } from '../http/query.js';
 import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '../http/zod.js';
 import { ScheduleViews } from '../schedules/schedule-views.js';
 import {
+  comparedFigures,
   costCells,
   effectiveSlots,
-  savingsPct,
+  type SavingsPart,
   scheduleSavings,
   type ScheduleSavings,
+  sumBaselineParts,
 } from '../schedules/schedule-math.js';
 import { ScheduleStore } from '../schedules/schedule.store.js';
 
 const MAX_DAYS = 92;
+const Money = z.number().describe('In the report currency.');
 
 export const SavingsQuery = z
   .strictObject({
@@ -26,15 +29,53 @@ export const SavingsQuery = z
     path: ['to'],
   });
 
-const Figures = {
-  gpuHours: z.number(),
-  cost: z
+const BaselineSumSchema = z.object({
+  comparable: z
+    .boolean()
+    .describe(
+      'False when the baseline of at least one schedule here serves less work (GPU-hours) than the schedule: ' +
+        'its lower bill is unserved work, not a saving, so that schedule is left out of the figures below.',
+    ),
+  excludedSchedules: z
     .number()
-    .describe('Energy + carbon cost of the placements that ran, + attributed penalty and stability cost.'),
-  homeCost: z.number().nullable(),
-  greedyCost: z.number().nullable(),
-  savingsVsHome: z.number().nullable(),
-  savingsVsGreedy: z.number().nullable(),
+    .int()
+    .describe('Schedules left out (baseline serves less work, or none stored).'),
+  baselineServedGpuHours: z
+    .number()
+    .describe('GPU-hours the baseline serves, attributed like its cost (all schedules).'),
+  comparedGpuHours: z.number().describe('GPU-hours served by the schedules that are compared.'),
+  comparedCost: Money.describe('Their energy + carbon + penalty cost.'),
+  baselineCost: Money.nullable().describe('The baseline’s energy + carbon + penalty cost for the same work.'),
+  amount: Money.nullable().describe('baselineCost − comparedCost; null when no schedule here is comparable.'),
+  pct: z.number().nullable().describe('amount ÷ |the baseline’s energy + carbon cost| × 100.'),
+});
+
+const Figures = {
+  gpuHours: z.number().describe('GPU-hours served by the placements that ran.'),
+  cost: Money.describe('Energy + carbon cost of the placements that ran + attributed penalty cost.'),
+  vsHome: BaselineSumSchema,
+  vsGreedy: BaselineSumSchema,
+};
+
+const exampleVsHome = {
+  comparable: true,
+  excludedSchedules: 0,
+  baselineServedGpuHours: 251000,
+  comparedGpuHours: 251000,
+  comparedCost: 17900.2,
+  baselineCost: 21960.5,
+  amount: 4060.3,
+  pct: 18.5,
+};
+const exampleVsGreedy = {
+  comparable: false,
+  excludedSchedules: 1,
+  baselineServedGpuHours: 248300,
+  comparedGpuHours: 125500,
+  comparedCost: 8950.1,
+  baselineCost: 9210.3,
+  amount: 260.2,
+  pct: 2.8,
 };
 
 export const SavingsReportSchema = z
@@ -52,10 +93,8 @@ export const SavingsReportSchema = z
     totals: z.object({
       ...Figures,
       energyMwh: z.number(),
-      energyCost: z.number(),
-      carbonCost: z.number(),
-      savingsVsHomePct: z.number().nullable(),
-      savingsVsGreedyPct: z.number().nullable(),
+      energyCost: Money,
+      carbonCost: Money,
     }),
     byDay: z.array(z.object({ date: z.string(), ...Figures })),
     bySchedule: z.array(
@@ -75,31 +114,25 @@ export const SavingsReportSchema = z
       currency: 'EUR',
       currencies: ['EUR'],
       method: 'each slot counts once, under the highest delivered version published before the slot ended …',
-      schedules: 3,
+      schedules: 2,
       rangeHours: 24,
       coveredHours: 24,
       totals: {
         gpuHours: 251000,
         cost: 17900.2,
-        homeCost: 21960.5,
-        greedyCost: 18420.7,
-        savingsVsHome: 4060.3,
-        savingsVsGreedy: 520.5,
+        vsHome: exampleVsHome,
+        vsGreedy: exampleVsGreedy,
         energyMwh: 207.8,
         energyCost: 17900.2,
         carbonCost: 0,
-        savingsVsHomePct: 18.5,
-        savingsVsGreedyPct: 2.8,
       },
       byDay: [
         {
           date: '2024-03-01',
           gpuHours: 251000,
           cost: 17900.2,
-          homeCost: 21960.5,
-          greedyCost: 18420.7,
-          savingsVsHome: 4060.3,
-          savingsVsGreedy: 520.5,
+          vsHome: exampleVsHome,
+          vsGreedy: exampleVsGreedy,
         },
       ],
       bySchedule: [
@@ -110,10 +143,25 @@ export const SavingsReportSchema = z
           share: 0.5,
           gpuHours: 125500,
           cost: 8950.1,
-          homeCost: 10980.2,
-          greedyCost: 9210.3,
-          savingsVsHome: 2030.1,
-          savingsVsGreedy: 260.2,
+          vsHome: {
+            ...exampleVsHome,
+            baselineServedGpuHours: 125500,
+            comparedGpuHours: 125500,
+            comparedCost: 8950.1,
+            baselineCost: 10980.2,
+            amount: 2030.1,
+            pct: 18.5,
+          },
+          vsGreedy: {
+            comparable: true,
+            excludedSchedules: 0,
+            baselineServedGpuHours: 125500,
+            comparedGpuHours: 125500,
+            comparedCost: 8950.1,
+            baselineCost: 9210.3,
+            amount: 260.2,
+            pct: 2.8,
+          },
         },
       ],
     },
@@ -123,14 +171,24 @@ export type SavingsReport = z.infer<typeof SavingsReportSchema>;
 const METHOD =
   'Each slot counts once, under the schedule in force: the highest delivered (published) plan version that covers the slot ' +
   'and was published before the slot ended. Energy and carbon cost are exact: placements of those slots × the prices in the ' +
-  'schedule’s input snapshot. Baseline costs and the penalty/stability cost are stored per schedule, not per slot, so each ' +
-  'slot gets them in proportion to the share of the schedule’s served GPU-hours that ran in it.';
+  'schedule’s input snapshot. The baselines’ figures (cost, served GPU-hours) and the schedule’s penalty cost are stored per ' +
+  'schedule, not per slot, so each slot gets them in proportion to the share of the schedule’s served GPU-hours that ran in ' +
+  'it. Savings compare energy + carbon + penalty cost of the same work (the stability cost is left out); a schedule whose ' +
+  'baseline serves less work than it does is not comparable: it is left out of that baseline’s sums and counted in ' +
+  'excludedSchedules, and every day and total it falls in says comparable: false.';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const get = (o: Record<string, unknown>, key: string): Record<string, unknown> | null => {
   const v = o[key];
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
 };
+
+const figuresOf = (parts: readonly SavingsPart[]) => ({
+  gpuHours: parts.reduce((sum, p) => sum + p.gpuHours, 0),
+  cost: parts.reduce((sum, p) => sum + p.cost, 0),
+  vsHome: sumBaselineParts(parts.map((p) => [p, p.vsHome] as const)),
+  vsGreedy: sumBaselineParts(parts.map((p) => [p, p.vsGreedy] as const)),
+});
 
 /** Savings over a time range, from delivered schedules' placements (see METHOD). */
 @Injectable()
@@ -169,49 +227,28 @@ export class SavingsReporter {
           id: s.id,
           version: s.version,
           slotCount: Math.round((s.horizonEndMs - s.horizonStartMs) / (s.slotMinutes * 60_000)),
-          servedGpuHours: num(s.totals.servedGpuHours) ?? 0,
-          otherCost: (num(s.totals.penaltyCost) ?? 0) + (num(s.totals.stabilityCost) ?? 0),
-          homeTotalCost: num(get(s.baselines, 'home')?.totalCost),
-          greedyTotalCost: num(get(s.baselines, 'greedy')?.totalCost),
+          // Energy and carbon of the report come from the cells; a missing stored figure counts 0.
+          totals: {
+            energyCost: num(s.totals.energyCost) ?? 0,
+            carbonCost: num(s.totals.carbonCost) ?? 0,
+            penaltyCost: num(s.totals.penaltyCost) ?? 0,
+            servedGpuHours: num(s.totals.servedGpuHours) ?? 0,
+          },
+          home: comparedFigures(get(s.baselines, 'home')),
+          greedy: comparedFigures(get(s.baselines, 'greedy')),
           effectiveCells: costed.cells,
           effectiveSlotStartsMs: slots,
         }),
       );
     }
-    const sumNullable = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
-    const totals = {
-      gpuHours: 0,
-      energyMwh: 0,
-      energyCost: 0,
-      carbonCost: 0,
-      cost: 0,
-      homeCost: 0 as number | null,
-      greedyCost: 0 as number | null,
-    };
-    const byDay = new Map<
-      string,
-      { gpuHours: number; cost: number; homeCost: number | null; greedyCost: number | null }
-    >();
+    const byDay = new Map<string, SavingsPart[]>();
     for (const s of perSchedule) {
-      totals.gpuHours += s.gpuHours;
-      totals.energyMwh += s.energyMwh;
-      totals.energyCost += s.energyCost;
-      totals.carbonCost += s.carbonCost;
-      totals.cost += s.cost;
-      totals.homeCost = sumNullable(totals.homeCost, s.homeCost);
-      totals.greedyCost = sumNullable(totals.greedyCost, s.greedyCost);
-      for (const [day, f] of s.byDay) {
-        const seen = byDay.get(day) ?? { gpuHours: 0, cost: 0, homeCost: 0, greedyCost: 0 };
-        byDay.set(day, {
-          gpuHours: seen.gpuHours + f.gpuHours,
-          cost: seen.cost + f.cost,
-          homeCost: sumNullable(seen.homeCost, f.homeCost),
-          greedyCost: sumNullable(seen.greedyCost, f.greedyCost),
-        });
+      for (const [day, part] of s.byDay) {
+        const list = byDay.get(day);
+        if (list) list.push(part);
+        else byDay.set(day, [part]);
       }
     }
-    const savingsVsHome = totals.homeCost === null ? null : totals.homeCost - totals.cost;
-    const savingsVsGreedy = totals.greedyCost === null ? null : totals.greedyCost - totals.cost;
     return {
       from: from.toISOString(),
       to: to.toISOString(),
@@ -222,31 +259,20 @@ export class SavingsReporter {
       rangeHours: (to.getTime() - from.getTime()) / 3_600_000,
       coveredHours,
       totals: {
-        ...totals,
-        savingsVsHome,
-        savingsVsGreedy,
-        savingsVsHomePct: savingsPct(savingsVsHome, totals.homeCost),
-        savingsVsGreedyPct: savingsPct(savingsVsGreedy, totals.greedyCost),
+        ...figuresOf(perSchedule),
+        energyMwh: perSchedule.reduce((sum, s) => sum + s.energyMwh, 0),
+        energyCost: perSchedule.reduce((sum, s) => sum + s.energyCost, 0),
+        carbonCost: perSchedule.reduce((sum, s) => sum + s.carbonCost, 0),
       },
       byDay: [...byDay.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([date, f]) => ({
-          date,
-          ...f,
-          savingsVsHome: f.homeCost === null ? null : f.homeCost - f.cost,
-          savingsVsGreedy: f.greedyCost === null ? null : f.greedyCost - f.cost,
-        })),
+        .map(([date, parts]) => ({ date, ...figuresOf(parts) })),
       bySchedule: perSchedule.map((s) => ({
         id: s.id,
         version: s.version,
         effectiveSlots: s.effectiveSlots,
         share: s.share,
-        gpuHours: s.gpuHours,
-        cost: s.cost,
-        homeCost: s.homeCost,
-        greedyCost: s.greedyCost,
-        savingsVsHome: s.savingsVsHome,
-        savingsVsGreedy: s.savingsVsGreedy,
+        ...figuresOf([s]),
       })),
     };
   }

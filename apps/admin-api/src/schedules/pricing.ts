@@ -1,12 +1,9 @@
 /**
  * Cost of one GPU-hour in each cluster and slot of a schedule, from the prices the planner used (its input
- * snapshot). Pure: no IO. Energy per GPU-hour = kW per GPU × PUE (kWh); cost = kWh × price / 1000;
- * carbon = kWh × gCO2/kWh / 10^6 tonnes, priced at the snapshot's carbon price per tonne — the same
- * arithmetic as libs/placement's accounting.
+ * snapshot). Pure: no IO. The arithmetic is libs/placement's `cellCost` (the one place a cell's cost is
+ * computed); this module only reads the snapshot into its arguments.
  */
-
-const KWH_PER_MWH = 1000;
-const G_PER_TONNE = 1e6;
+import { cellCost } from '#gridshift/placement';
 
 export interface ClusterPricing {
   kwhPerGpuHour: number;
@@ -51,14 +48,18 @@ export function pricingFromProblem(input: SnapshotPricingInput | null | undefine
     const pue = num(c.pue);
     if (typeof c.id !== 'string' || kwPerGpu === null || pue === null || !Array.isArray(c.pricePerMwh))
       continue;
-    const kwh = kwPerGpu * pue;
-    const carbon = Array.isArray(c.carbonGPerKwh) ? (c.carbonGPerKwh as unknown[]) : [];
+    // A missing or non-numeric price counts 0, an unknown carbon intensity counts 0 (as in the planner).
+    const cluster = {
+      kwPerGpu,
+      pue,
+      pricePerMwh: (c.pricePerMwh as unknown[]).map((p) => num(p) ?? 0),
+      carbonGPerKwh: Array.isArray(c.carbonGPerKwh) ? (c.carbonGPerKwh as unknown[]).map(num) : [],
+    };
+    const slots = cluster.pricePerMwh.map((_p, t) => cellCost(cluster, t, carbonPricePerTonne));
     clusters.set(c.id, {
-      kwhPerGpuHour: kwh,
-      energyCostPerGpuHour: (c.pricePerMwh as unknown[]).map((p) => (kwh * (num(p) ?? 0)) / KWH_PER_MWH),
-      carbonCostPerGpuHour: (c.pricePerMwh as unknown[]).map(
-        (_p, t) => (carbonPricePerTonne * kwh * (num(carbon[t]) ?? 0)) / G_PER_TONNE,
-      ),
+      kwhPerGpuHour: cellCost(cluster, 0).kwhPerGpuHour,
+      energyCostPerGpuHour: slots.map((s) => s.energyCostPerGpuHour),
+      carbonCostPerGpuHour: slots.map((s) => carbonPricePerTonne * s.carbonTonnesPerGpuHour),
     });
   }
   if (clusters.size === 0) return null;

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { pricingFromProblem } from './pricing.js';
-import { costCells, effectiveSlots, savingsPct, scheduleSavings, summarizeMoves } from './schedule-math.js';
+import { savingsAgainst } from '#gridshift/placement';
+import {
+  type BaselinePart,
+  costCells,
+  effectiveSlots,
+  type SavingsPart,
+  scheduleSavings,
+  sumBaselineParts,
+  summarizeMoves,
+} from './schedule-math.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2024-03-02T00:00:00Z');
@@ -126,42 +135,161 @@ describe('scheduleSavings', () => {
     cost,
     priced: true,
   });
+  // Baselines as stored (ScheduleTotals): energy + carbon + penalty cost and served GPU-hours.
+  const figures = (energyCost: number, penaltyCost: number, servedGpuHours: number, carbonCost = 0) => ({
+    energyCost,
+    carbonCost,
+    penaltyCost,
+    servedGpuHours,
+  });
+
   it('attributes baselines and penalties by the share of served GPU-hours in the effective slots', () => {
     // 100 GPU-h served in total, 40 of them in the effective slots → share 0.4.
     const result = scheduleSavings({
       id: 's',
       version: 1,
       slotCount: 4,
-      servedGpuHours: 100,
-      otherCost: 50, // penalty + stability → 20 attributed
-      homeTotalCost: 1000, // → 400
-      greedyTotalCost: 500, // → 200
+      totals: figures(300, 50, 100), // penalty 50 → 20 attributed
+      home: figures(900, 100, 100), // 1000 → 400 attributed; serves the same 100 GPU-h
+      greedy: figures(450, 50, 100, 25), // 525 → 210 attributed
       effectiveCells: [cell(2, 30, 90), cell(3, 10, 40)],
       effectiveSlotStartsMs: [T0 + 2 * H, T0 + 3 * H],
     });
     expect(result.share).toBeCloseTo(0.4, 12);
     expect(result.cost).toBeCloseTo(130 + 20, 12);
-    expect(result.homeCost).toBeCloseTo(400, 12);
-    expect(result.savingsVsHome).toBeCloseTo(250, 12);
-    expect(result.savingsVsGreedy).toBeCloseTo(50, 12);
+    expect(result.vsHome).toMatchObject({ comparable: true });
+    expect(result.vsHome!.baselineCost).toBeCloseTo(400, 12);
+    expect(result.vsHome!.baselineServedGpuHours).toBeCloseTo(40, 12);
+    expect(result.vsHome!.amount).toBeCloseTo(400 - 150, 12);
+    expect(result.vsHome!.pct).toBeCloseTo((250 / 360) * 100, 12); // of the home energy cost 900 × 0.4
+    expect(result.vsGreedy!.amount).toBeCloseTo(210 - 150, 12);
+    expect(result.vsGreedy!.pct).toBeCloseTo((60 / 190) * 100, 12); // of (450 + 25) × 0.4
     expect([...result.byDay.keys()]).toEqual(['2024-03-02']);
   });
 
-  it('equals the stored savings when the whole horizon was in force', () => {
+  it('equals savingsAgainst on the stored totals when the whole horizon was in force', () => {
+    const totals = figures(130, 10, 40);
+    const home = figures(290, 10, 40);
     const result = scheduleSavings({
       id: 's',
       version: 1,
       slotCount: 2,
-      servedGpuHours: 40,
-      otherCost: 10,
-      homeTotalCost: 300,
-      greedyTotalCost: null,
+      totals,
+      home,
+      greedy: null,
       effectiveCells: [cell(0, 30, 90), cell(1, 10, 40)],
       effectiveSlotStartsMs: [T0, T0 + H],
     });
     expect(result.share).toBe(1);
-    expect(result.savingsVsHome).toBeCloseTo(300 - (130 + 10), 12);
-    expect(result.greedyCost).toBeNull();
-    expect(savingsPct(result.savingsVsHome, result.homeCost)).toBeCloseTo((160 / 300) * 100, 12);
+    const stored = savingsAgainst(home, totals); // 300 − 140 = 160, 160 / 290 × 100 %
+    expect(result.vsHome!.amount).toBeCloseTo(stored.amount!, 12);
+    expect(result.vsHome!.pct).toBeCloseTo(stored.pct!, 12);
+    expect(result.vsGreedy).toBeNull();
+  });
+
+  it('shows no saving against a baseline that serves less work, in every part of the schedule', () => {
+    // Home leaves 10 of 40 GPU-h unserved: its 200 bill is lower than the schedule's 140 + penalty, but not a saving.
+    const result = scheduleSavings({
+      id: 's',
+      version: 1,
+      slotCount: 2,
+      totals: figures(130, 10, 40),
+      home: figures(100, 100, 30),
+      greedy: figures(150, 10, 40),
+      effectiveCells: [cell(0, 30, 90), cell(25, 10, 40)], // two UTC days
+      effectiveSlotStartsMs: [T0, T0 + 25 * H],
+    });
+    expect(result.vsHome).toEqual({
+      comparable: false,
+      baselineServedGpuHours: 30,
+      baselineCost: null,
+      baselineEnergyCarbonCost: 100,
+      amount: null,
+      pct: null,
+    });
+    for (const day of result.byDay.values()) {
+      expect(day.vsHome).toMatchObject({ comparable: false, amount: null });
+      expect(day.vsGreedy).toMatchObject({ comparable: true });
+    }
+    // Day 1: 30 of 40 GPU-h → home serves 30 × 0.75 = 22.5 there.
+    expect(result.byDay.get('2024-03-02')!.vsHome!.baselineServedGpuHours).toBeCloseTo(22.5, 12);
+    expect(result.vsGreedy!.amount).toBeCloseTo(160 - 140, 12);
+  });
+});
+
+describe('sumBaselineParts', () => {
+  const part = (
+    gpuHours: number,
+    cost: number,
+    baseline: BaselinePart | null,
+  ): [SavingsPart, BaselinePart | null] => [{ gpuHours, cost, vsHome: baseline, vsGreedy: null }, baseline];
+  const comparable = (baselineCost: number, cost: number, served: number): BaselinePart => ({
+    comparable: true,
+    baselineServedGpuHours: served,
+    baselineCost,
+    baselineEnergyCarbonCost: baselineCost, // no penalties here
+    amount: baselineCost - cost,
+    pct: ((baselineCost - cost) / baselineCost) * 100,
+  });
+  it.each([
+    {
+      name: 'all comparable: sums of the parts',
+      parts: [part(10, 80, comparable(100, 80, 10)), part(5, 30, comparable(50, 30, 5))],
+      // amount (100 − 80) + (50 − 30) = 40; pct 40 / 150
+      want: {
+        comparable: true,
+        excludedSchedules: 0,
+        comparedGpuHours: 15,
+        comparedCost: 110,
+        baselineCost: 150,
+        amount: 40,
+        pct: (40 / 150) * 100,
+        baselineServedGpuHours: 15,
+      },
+    },
+    {
+      name: 'one baseline serves less: left out and counted, the rest still summed',
+      parts: [
+        part(10, 80, comparable(100, 80, 10)),
+        part(5, 30, {
+          comparable: false,
+          baselineServedGpuHours: 2,
+          baselineCost: null,
+          baselineEnergyCarbonCost: 20,
+          amount: null,
+          pct: null,
+        }),
+      ],
+      want: {
+        comparable: false,
+        excludedSchedules: 1,
+        comparedGpuHours: 10,
+        comparedCost: 80,
+        baselineCost: 100,
+        amount: 20,
+        pct: 20,
+        baselineServedGpuHours: 12,
+      },
+    },
+    {
+      name: 'no baseline stored and none comparable: no amount',
+      parts: [part(10, 80, null)],
+      want: {
+        comparable: false,
+        excludedSchedules: 1,
+        comparedGpuHours: 0,
+        comparedCost: 0,
+        baselineCost: null,
+        amount: null,
+        pct: null,
+        baselineServedGpuHours: 0,
+      },
+    },
+  ])('$name', ({ parts, want }) => {
+    const got = sumBaselineParts(parts);
+    for (const [key, value] of Object.entries(want)) {
+      if (typeof value === 'number') expect(got[key as keyof typeof got] as number).toBeCloseTo(value, 12);
+      else expect(got[key as keyof typeof got]).toBe(value);
+    }
   });
 });

@@ -2,7 +2,11 @@
  * Pure figures of stored schedules, computed from their placements and the prices they assumed:
  * per-cell costs, diffs between two schedules and savings over a time range. No IO.
  */
+import { savingsAgainst } from '#gridshift/placement';
 import { cellPrice, type SchedulePricing } from './pricing.js';
+
+const KWH_PER_MWH = 1000;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** GPU-hours of one schedule in one cluster and slot (summed over jobs). */
 export interface CellAggregate {
@@ -54,7 +58,7 @@ export function costCells(
     const carbonCost = price ? cell.gpuHours * price.carbonCostPerGpuHour : 0;
     const out: CostedCell = {
       ...cell,
-      energyMwh: price ? (cell.gpuHours * price.kwhPerGpuHour) / 1000 : 0,
+      energyMwh: price ? (cell.gpuHours * price.kwhPerGpuHour) / KWH_PER_MWH : 0,
       energyCost,
       carbonCost,
       cost: energyCost + carbonCost,
@@ -186,51 +190,89 @@ export function effectiveSlots(
   return out;
 }
 
+/** The figures of a baseline (or of a schedule) that savings compare: `savingsAgainst`'s input. */
+export interface ComparedFigures {
+  energyCost: number;
+  carbonCost: number;
+  penaltyCost: number;
+  servedGpuHours: number;
+}
+
+/** The compared figures of stored ScheduleTotals; null when a figure other than carbon cost is missing. */
+export function comparedFigures(totals: Record<string, unknown> | null): ComparedFigures | null {
+  if (!totals) return null;
+  const energyCost = num(totals.energyCost);
+  const penaltyCost = num(totals.penaltyCost);
+  const servedGpuHours = num(totals.servedGpuHours);
+  if (energyCost === null || penaltyCost === null || servedGpuHours === null) return null;
+  return { energyCost, carbonCost: num(totals.carbonCost) ?? 0, penaltyCost, servedGpuHours };
+}
+
 /** What a delivered schedule contributes to a savings report. */
 export interface ScheduleSavingsInput {
   id: string;
   version: number;
   slotCount: number;
-  /** GPU-hours the whole schedule serves (Σ of its placements). */
-  servedGpuHours: number;
-  /** Penalty + stability cost of the whole schedule (not tied to a cell). */
-  otherCost: number;
-  homeTotalCost: number | null;
-  greedyTotalCost: number | null;
+  /** The schedule's stored totals over its whole horizon (energy, carbon, penalty, served GPU-hours). */
+  totals: ComparedFigures;
+  home: ComparedFigures | null;
+  greedy: ComparedFigures | null;
   /** Costed cells of its effective slots only. */
   effectiveCells: readonly CostedCell[];
   /** Starts (ms) of its effective slots. */
   effectiveSlotStartsMs: readonly number[];
 }
 
-export interface SavingsFigures {
-  cost: number;
-  homeCost: number | null;
-  greedyCost: number | null;
-  savingsVsHome: number | null;
-  savingsVsGreedy: number | null;
+/**
+ * A schedule's part (some of its slots) against one baseline: the baseline's figures attributed to those
+ * slots, and the saving when the schedule serves no more work than the baseline (else amount and pct null).
+ */
+export interface BaselinePart {
+  comparable: boolean;
+  baselineServedGpuHours: number;
+  /** Baseline energy + carbon + penalty cost attributed to the part; null when not comparable. */
+  baselineCost: number | null;
+  /** Baseline energy + carbon cost attributed to the part (the denominator of pct). */
+  baselineEnergyCarbonCost: number;
+  amount: number | null;
+  pct: number | null;
 }
 
-export interface ScheduleSavings extends SavingsFigures {
+export interface SavingsPart {
+  gpuHours: number;
+  /** Energy + carbon cost of the placements + attributed penalty cost (the cost savings compare). */
+  cost: number;
+  vsHome: BaselinePart | null;
+  vsGreedy: BaselinePart | null;
+}
+
+export interface ScheduleSavings extends SavingsPart {
   id: string;
   version: number;
   effectiveSlots: number;
   /** Share of the schedule's served GPU-hours that ran in its effective slots (slot share if it served none). */
   share: number;
-  gpuHours: number;
   energyMwh: number;
   energyCost: number;
   carbonCost: number;
   /** The same figures per UTC day (`YYYY-MM-DD`), attributed per slot by the same rule. */
-  byDay: Map<string, SavingsFigures & { gpuHours: number }>;
+  byDay: Map<string, SavingsPart>;
 }
+
+const scaled = (f: ComparedFigures, weight: number): ComparedFigures => ({
+  energyCost: f.energyCost * weight,
+  carbonCost: f.carbonCost * weight,
+  penaltyCost: f.penaltyCost * weight,
+  servedGpuHours: f.servedGpuHours * weight,
+});
 
 /**
  * Savings of one delivered schedule over its effective slots. Energy and carbon cost are exact (placements ×
- * the schedule's prices); the baselines' totals and the schedule's penalty + stability cost are not stored
- * per slot, so each effective slot gets the share of the schedule's served GPU-hours that ran in it (or
- * 1/slotCount when the schedule served nothing). A schedule in force for its whole horizon gets exactly its
- * stored savings.
+ * the schedule's prices); the baselines' figures (cost and served GPU-hours) and the schedule's penalty cost
+ * are not stored per slot, so each effective slot gets the share of the schedule's served GPU-hours that ran
+ * in it (or 1/slotCount when the schedule served nothing). Whether a baseline is comparable is decided once
+ * for the whole schedule (`savingsAgainst` on the stored totals) and holds for every part of it. A schedule
+ * in force for its whole horizon gets exactly its stored savings.
  */
 export function scheduleSavings(input: ScheduleSavingsInput): ScheduleSavings {
   const exact = zero();
@@ -241,46 +283,61 @@ export function scheduleSavings(input: ScheduleSavingsInput): ScheduleSavings {
     const slot = bySlot.get(cell.slotStartMs);
     if (slot) add(slot, cell);
   }
-  const byWork = input.servedGpuHours > 0;
+  const served = input.totals.servedGpuHours;
   const weightOf = (figures: CostFigures) =>
-    byWork ? figures.gpuHours / input.servedGpuHours : input.slotCount > 0 ? 1 / input.slotCount : 0;
-  const attribute = (figures: CostFigures, weight: number) => {
-    const cost = figures.cost + input.otherCost * weight;
-    const homeCost = input.homeTotalCost === null ? null : input.homeTotalCost * weight;
-    const greedyCost = input.greedyTotalCost === null ? null : input.greedyTotalCost * weight;
+    served > 0 ? figures.gpuHours / served : input.slotCount > 0 ? 1 / input.slotCount : 0;
+  const wholeComparable = {
+    home: input.home !== null && savingsAgainst(input.home, input.totals).comparable,
+    greedy: input.greedy !== null && savingsAgainst(input.greedy, input.totals).comparable,
+  };
+  const attribute = (figures: CostFigures, weight: number): SavingsPart => {
+    const schedule: ComparedFigures = {
+      energyCost: figures.energyCost,
+      carbonCost: figures.carbonCost,
+      penaltyCost: input.totals.penaltyCost * weight,
+      servedGpuHours: figures.gpuHours,
+    };
+    const against = (baseline: ComparedFigures | null, comparable: boolean): BaselinePart | null => {
+      if (baseline === null) return null;
+      const b = scaled(baseline, weight);
+      const saving = savingsAgainst(b, schedule);
+      const ok = comparable && saving.comparable;
+      return {
+        comparable: ok,
+        baselineServedGpuHours: b.servedGpuHours,
+        baselineCost: ok ? b.energyCost + b.carbonCost + b.penaltyCost : null,
+        baselineEnergyCarbonCost: b.energyCost + b.carbonCost,
+        amount: ok ? saving.amount : null,
+        pct: ok ? saving.pct : null,
+      };
+    };
     return {
-      cost,
-      homeCost,
-      greedyCost,
-      savingsVsHome: homeCost === null ? null : homeCost - cost,
-      savingsVsGreedy: greedyCost === null ? null : greedyCost - cost,
+      gpuHours: figures.gpuHours,
+      cost: schedule.energyCost + schedule.carbonCost + schedule.penaltyCost,
+      vsHome: against(input.home, wholeComparable.home),
+      vsGreedy: against(input.greedy, wholeComparable.greedy),
     };
   };
-  const byDay = new Map<string, SavingsFigures & { gpuHours: number }>();
+  const byDay = new Map<string, SavingsPart>();
+  const dayFigures = new Map<string, { figures: CostFigures; weight: number }>();
   let share = 0;
   for (const [slotMs, figures] of bySlot) {
     const weight = weightOf(figures);
     share += weight;
     const day = new Date(slotMs).toISOString().slice(0, 10);
-    const part = attribute(figures, weight);
-    const seen = byDay.get(day);
-    if (!seen) byDay.set(day, { ...part, gpuHours: figures.gpuHours });
+    const seen = dayFigures.get(day);
+    if (!seen) dayFigures.set(day, { figures: { ...figures }, weight });
     else {
-      seen.gpuHours += figures.gpuHours;
-      seen.cost += part.cost;
-      seen.homeCost = seen.homeCost === null || part.homeCost === null ? null : seen.homeCost + part.homeCost;
-      seen.greedyCost =
-        seen.greedyCost === null || part.greedyCost === null ? null : seen.greedyCost + part.greedyCost;
-      seen.savingsVsHome = seen.homeCost === null ? null : seen.homeCost - seen.cost;
-      seen.savingsVsGreedy = seen.greedyCost === null ? null : seen.greedyCost - seen.cost;
+      add(seen.figures, figures);
+      seen.weight += weight;
     }
   }
+  for (const [day, { figures, weight }] of dayFigures) byDay.set(day, attribute(figures, weight));
   return {
     id: input.id,
     version: input.version,
     effectiveSlots: input.effectiveSlotStartsMs.length,
     share,
-    gpuHours: exact.gpuHours,
     energyMwh: exact.energyMwh,
     energyCost: exact.energyCost,
     carbonCost: exact.carbonCost,
@@ -289,8 +346,64 @@ export function scheduleSavings(input: ScheduleSavingsInput): ScheduleSavings {
   };
 }
 
-/** Savings as a percentage of the baseline cost; null when the baseline is 0 or unknown. */
-export function savingsPct(savings: number | null, baseline: number | null): number | null {
-  if (savings === null || baseline === null || baseline === 0) return null;
-  return (savings / Math.abs(baseline)) * 100;
+/** Savings against one baseline summed over schedules' parts (a day's, or the whole range's). */
+export interface BaselineSum {
+  /** False when any part's baseline served less work than the schedule (or was not stored). */
+  comparable: boolean;
+  /** Schedules left out of the sums below: their baseline served less work, or none was stored. */
+  excludedSchedules: number;
+  /** Baseline served GPU-hours attributed to every part (excluded ones too). */
+  baselineServedGpuHours: number;
+  /** GPU-hours and cost of the compared (comparable) parts only. */
+  comparedGpuHours: number;
+  comparedCost: number;
+  /** Σ baseline cost of the compared parts; null when none was compared. */
+  baselineCost: number | null;
+  /** Σ amount of the compared parts (= baselineCost − comparedCost); null when none was compared. */
+  amount: number | null;
+  /** amount ÷ |Σ baseline energy + carbon cost of the compared parts| × 100; null when none or 0. */
+  pct: number | null;
+}
+
+/** Sums the parts of several schedules against one baseline: only comparable parts count towards savings. */
+export function sumBaselineParts(
+  parts: readonly (readonly [SavingsPart, BaselinePart | null])[],
+): BaselineSum {
+  const sum = {
+    excludedSchedules: 0,
+    baselineServedGpuHours: 0,
+    comparedGpuHours: 0,
+    comparedCost: 0,
+    baselineCost: 0,
+    baselineEnergyCarbonCost: 0,
+    amount: 0,
+    compared: 0,
+  };
+  for (const [part, baseline] of parts) {
+    if (baseline) sum.baselineServedGpuHours += baseline.baselineServedGpuHours;
+    if (!baseline?.comparable || baseline.amount === null || baseline.baselineCost === null) {
+      sum.excludedSchedules += 1;
+      continue;
+    }
+    sum.compared += 1;
+    sum.comparedGpuHours += part.gpuHours;
+    sum.comparedCost += part.cost;
+    sum.baselineCost += baseline.baselineCost;
+    sum.baselineEnergyCarbonCost += baseline.baselineEnergyCarbonCost;
+    sum.amount += baseline.amount;
+  }
+  const none = sum.compared === 0;
+  return {
+    comparable: sum.excludedSchedules === 0,
+    excludedSchedules: sum.excludedSchedules,
+    baselineServedGpuHours: sum.baselineServedGpuHours,
+    comparedGpuHours: sum.comparedGpuHours,
+    comparedCost: sum.comparedCost,
+    baselineCost: none ? null : sum.baselineCost,
+    amount: none ? null : sum.amount,
+    pct:
+      none || sum.baselineEnergyCarbonCost === 0
+        ? null
+        : (sum.amount / Math.abs(sum.baselineEnergyCarbonCost)) * 100,
+  };
 }

@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { savingsAgainst } from '#gridshift/placement';
 import { APP_CONFIG } from '#gridshift/platform';
 import type { AdminApiConfig } from '../config.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
 import { cellPrice, pricingFromProblem, type SchedulePricing } from './pricing.js';
 import { PromiseLru } from './lru.js';
-import { costCells, type CostedCell, type CostFigures, summarizeMoves } from './schedule-math.js';
+import {
+  comparedFigures,
+  costCells,
+  type CostedCell,
+  type CostFigures,
+  summarizeMoves,
+} from './schedule-math.js';
 import { type ScheduleFacts, type ScheduleState, ScheduleStore } from './schedule.store.js';
 import type { DiffView, ScheduleDetail, ScheduleSummary } from './schedules.schemas.js';
 
@@ -204,14 +211,25 @@ export class ScheduleViews {
     const totalCost = view.totals.cost + penaltyCost + stabilityCost;
     const storedTotalCost = num(t.totalCost);
     const baselines = { home: obj(facts.baselines.home), greedy: obj(facts.baselines.greedy) };
+    // The schedule's side of every comparison: energy + carbon recomputed from its placements, its stored
+    // penalty cost, and the GPU-hours its placements serve.
+    const schedule = {
+      energyCost: view.totals.energyCost,
+      carbonCost: view.totals.carbonCost,
+      penaltyCost,
+      servedGpuHours: view.totals.gpuHours,
+    };
+    const unservedGpuHours = num(t.unservedGpuHours);
     const savingsVs = (baseline: Record<string, unknown> | null) => {
-      const baselineCost = num(baseline?.totalCost);
-      if (baselineCost === null) return null;
-      const amount = baselineCost - totalCost;
+      const figures = comparedFigures(baseline);
+      if (figures === null) return null;
+      const saving = savingsAgainst(figures, schedule);
       return {
-        baselineCost,
-        amount,
-        pct: baselineCost === 0 ? null : (amount / Math.abs(baselineCost)) * 100,
+        ...saving,
+        baselineCost: figures.energyCost + figures.carbonCost + figures.penaltyCost,
+        cost: schedule.energyCost + schedule.carbonCost + schedule.penaltyCost,
+        baselineUnservedGpuHours: num(baseline?.unservedGpuHours),
+        unservedGpuHours,
       };
     };
     return {

@@ -69,9 +69,16 @@ const STATE_COLUMNS = `id, version, kind, status, supersedes_version, approval, 
   ${iso('published_at')}, ${iso('rejected_at')}, rejected_by, rejected_reason`;
 
 const number = (expr: string) => `case when jsonb_typeof(${expr}) = 'number' then ${expr} end`;
+/**
+ * A stored `Savings` entry (libs/placement): amount and pct are null when the baseline is not comparable. Entries
+ * without `comparable` were stored before savings compared the same work; their amount is not shown.
+ */
 const savingsEntry = (expr: string) =>
-  `case when jsonb_typeof(${expr}->'amount') = 'number'
-        then jsonb_build_object('amount', ${expr}->'amount', 'pct', ${number(`${expr}->'pct'`)}) end`;
+  `case when jsonb_typeof(${expr}->'comparable') = 'boolean'
+        then jsonb_build_object('amount', ${number(`${expr}->'amount'`)}, 'pct', ${number(`${expr}->'pct'`)},
+          'comparable', ${expr}->'comparable',
+          'baselineServedGpuHours', ${number(`${expr}->'baselineServedGpuHours'`)},
+          'servedGpuHours', ${number(`${expr}->'servedGpuHours'`)}) end`;
 
 /**
  * The schedule summary (ScheduleSummarySchema) as JSON text, built by PostgreSQL: the list then sends

@@ -18,7 +18,24 @@ export const ListSchedulesQuery = z
   })
   .refine((v) => !v.from || !v.to || v.to > v.from, { message: 'to must be after from', path: ['to'] });
 
-const SavingsEntry = z.object({ amount: z.number(), pct: nullableNumber }).nullable();
+const COMPARABLE =
+  'False when the baseline serves less work (GPU-hours) than the schedule: its lower bill is unserved work, not a ' +
+  'saving, so amount and pct are null.';
+
+const SavingsEntry = z
+  .object({
+    amount: nullableNumber.describe(
+      'Baseline − schedule energy + carbon + penalty cost (stability cost left out); null when not comparable.',
+    ),
+    pct: nullableNumber.describe('amount ÷ |the baseline’s energy + carbon cost| × 100.'),
+    comparable: z.boolean().describe(COMPARABLE),
+    baselineServedGpuHours: nullableNumber,
+    servedGpuHours: nullableNumber,
+  })
+  .nullable()
+  .describe(
+    'null when the planner stored none in this shape (schedules stored before savings compared the same work).',
+  );
 
 export const ScheduleSummarySchema = z
   .object({
@@ -84,7 +101,22 @@ export const ScheduleSummarySchema = z
         tokensMillions: 2_220_000,
         costPerMillionTokens: 0.00822,
       },
-      savings: { vsHome: { amount: 4120.8, pct: 18.4 }, vsGreedy: { amount: 610.2, pct: 3.2 } },
+      savings: {
+        vsHome: {
+          amount: 4120.8,
+          pct: 18.4,
+          comparable: true,
+          baselineServedGpuHours: 257000,
+          servedGpuHours: 257000,
+        },
+        vsGreedy: {
+          amount: null,
+          pct: null,
+          comparable: false,
+          baselineServedGpuHours: 255400,
+          servedGpuHours: 257000,
+        },
+      },
       assumptionCount: 1,
       shortfallCount: 0,
     },
@@ -112,11 +144,22 @@ const CostsSchema = z.object({
 
 const SavingsDetail = z
   .object({
-    baselineCost: z.number(),
-    amount: z.number().describe('baselineCost − costs.totalCost.'),
-    pct: nullableNumber,
+    amount: nullableNumber.describe('baselineCost − cost; null when not comparable.'),
+    pct: nullableNumber.describe(
+      'amount ÷ |the baseline’s energy + carbon cost| × 100; null when not comparable.',
+    ),
+    comparable: z.boolean().describe(COMPARABLE),
+    baselineServedGpuHours: z.number(),
+    servedGpuHours: z.number().describe('GPU-hours of the schedule’s placements (= costs.gpuHours).'),
+    baselineCost: Money.describe('The baseline’s energy + carbon + penalty cost.'),
+    cost: Money.describe(
+      'The schedule’s energy + carbon cost (from placements) + penalty cost; the stability cost is not a cost of the work.',
+    ),
+    baselineUnservedGpuHours: nullableNumber,
+    unservedGpuHours: nullableNumber.describe('As stored by the planner.'),
   })
-  .nullable();
+  .nullable()
+  .describe('savingsAgainst(baseline, schedule) of libs/placement; null when the baseline was not stored.');
 
 export const ScheduleDetailSchema = ScheduleSummarySchema.extend({
   supersedesVersion: z.number().int().nullable(),
@@ -185,8 +228,28 @@ export const ScheduleDetailSchema = ScheduleSummarySchema.extend({
       unpricedCells: 0,
     },
     computedSavings: {
-      vsHome: { baselineCost: 22371.2, amount: 4120.8, pct: 18.4 },
-      vsGreedy: { baselineCost: 18860.6, amount: 610.2, pct: 3.2 },
+      vsHome: {
+        amount: 4120.8,
+        pct: 18.4,
+        comparable: true,
+        baselineServedGpuHours: 257000,
+        servedGpuHours: 257000,
+        baselineCost: 22371.2,
+        cost: 18250.4,
+        baselineUnservedGpuHours: 0,
+        unservedGpuHours: 0,
+      },
+      vsGreedy: {
+        amount: null,
+        pct: null,
+        comparable: false,
+        baselineServedGpuHours: 255400,
+        servedGpuHours: 257000,
+        baselineCost: 18120.9,
+        cost: 18250.4,
+        baselineUnservedGpuHours: 1600,
+        unservedGpuHours: 0,
+      },
     },
     byCluster: [{ clusterId: 'fra-1', gpuHours: 12000, energyMwh: 9.9, energyCost: 820.5, cost: 820.5 }],
     grid: {
