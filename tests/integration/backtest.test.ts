@@ -27,7 +27,7 @@ function options(outDir: string, overrides: Partial<BacktestRunOptions> = {}): B
     jobsFile: join(data, 'demo/jobs.yaml'),
     pricesDir: join(data, 'prices'),
     carbonDir: join(data, 'carbon'),
-    fxFile: join(data, 'fx-2023.json'),
+    fx: { file: join(data, 'fx-2023.json') },
     dataDir: data,
     outDir,
     fromMs: FROM,

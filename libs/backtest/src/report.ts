@@ -7,7 +7,8 @@ export interface ReportMeta {
   jobsFile: string;
   pricesDir: string;
   carbonDir: string | null;
-  fxFile: string | null;
+  /** Which exchange-rate table(s) converted which years' prices; null = no conversion. */
+  exchangeRates: string | null;
   /** Wall-clock time of loading + running, ms. */
   runtimeMs: number;
   /** Chart files (relative to the report) with their titles. */
@@ -48,7 +49,7 @@ function table(
   return [header, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-function figureRows(columns: readonly Figures[], currency: string): string[][] {
+function figureRows(columns: readonly Figures[], currency: string, carbonMeasured: boolean): string[][] {
   const row = (label: string, pick: (f: Figures) => number | null, decimals: number) => [
     label,
     ...columns.map((f) => fmt(pick(f), decimals)),
@@ -59,7 +60,9 @@ function figureRows(columns: readonly Figures[], currency: string): string[][] {
     row(`Carbon cost (${currency})`, (f) => f.carbonCost, 2),
     row(`Penalty for unserved work (${currency})`, (f) => f.penaltyCost, 2),
     row('Energy (MWh)', (f) => f.energyMwh, 2),
-    row('Carbon (t CO₂, direct)', (f) => f.carbonTonnes, 3),
+    carbonMeasured
+      ? row('Carbon (t CO₂, direct)', (f) => f.carbonTonnes, 3)
+      : ['Carbon (t CO₂, direct)', ...columns.map(() => 'not measured')],
     row('Served (GPU-hours)', (f) => f.servedGpuHours, 1),
     row('Unserved (GPU-hours)', (f) => f.unservedGpuHours, 1),
     row('Tokens (millions)', (f) => f.tokensMillions, 0),
@@ -78,6 +81,8 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   const rounding = t.wholeGpu.totalCost - t.optimal.totalCost;
   const carbonZones = result.zones.filter((z) => z.carbonGPerKwh !== null).map((z) => z.zone);
   const noCarbon = result.zones.filter((z) => z.carbonGPerKwh === null).map((z) => z.zone);
+  const measured = carbonMeasured(result);
+  const tonnes = (x: number, decimals: number) => (measured ? fmt(x, decimals) : '—');
   const perTokenLower = (baseline: Figures): string => {
     const base = costPerMillionTokens(baseline);
     const ours = costPerMillionTokens(t.optimal);
@@ -98,8 +103,8 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push('');
   lines.push(
     `Inputs: fleet \`${meta.fleetFile}\` (${result.clusters.length} clusters), jobs \`${meta.jobsFile}\` ` +
-      `(${result.jobs.length} jobs), prices \`${meta.pricesDir}\`${meta.fxFile ? ` converted with \`${meta.fxFile}\`` : ''}, ` +
-      `carbon ${meta.carbonDir ? `\`${meta.carbonDir}\` (${carbonZones.length ? carbonZones.join(', ') : 'no zone'})` : 'none'}.`,
+      `(${result.jobs.length} jobs), prices \`${meta.pricesDir}\`${meta.exchangeRates ? ` converted with ${meta.exchangeRates}` : ''}, ` +
+      `carbon ${meta.carbonDir ? `\`${meta.carbonDir}\` (${carbonZones.length ? carbonZones.join(', ') : 'no zone'})` : 'none (not measured)'}.`,
   );
   lines.push('');
 
@@ -108,8 +113,10 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push(
     `- **Optimal plan: ${fmt(t.optimal.totalCost, 2)} ${c}** for ${fmt(t.optimal.servedGpuHours, 0)} GPU-hours ` +
       `(${fmt(t.optimal.tokensMillions, 0)} million tokens, ${fmt(costPerMillionTokens(t.optimal), 5)} ${c} per million), ` +
-      `${fmt(t.optimal.energyMwh, 1)} MWh, ${fmt(t.optimal.carbonTonnes, 2)} t CO₂` +
-      `${noCarbon.length ? ` (no carbon data for ${noCarbon.join(', ')})` : ''}, ` +
+      `${fmt(t.optimal.energyMwh, 1)} MWh, ` +
+      (measured
+        ? `${fmt(t.optimal.carbonTonnes, 2)} t CO₂${noCarbon.length ? ` (no carbon data for ${noCarbon.join(', ')})` : ''}, `
+        : 'carbon not measured, ') +
       `${fmt(t.optimal.unservedGpuHours, 1)} GPU-hours unserved.`,
   );
   lines.push(
@@ -134,7 +141,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push(
     table(
       ['', 'optimal', 'whole-GPU schedule', 'home', 'greedy'],
-      figureRows([t.optimal, t.wholeGpu, t.home, t.greedy], c),
+      figureRows([t.optimal, t.wholeGpu, t.home, t.greedy], c, measured),
     ),
   );
   lines.push('');
@@ -152,7 +159,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
       d.date,
       fmt(d.optimal.totalCost, 2),
       fmt(d.optimal.energyMwh, 2),
-      fmt(d.optimal.carbonTonnes, 2),
+      tonnes(d.optimal.carbonTonnes, 2),
       fmt(costPerMillionTokens(d.optimal), 5),
       fmt(d.optimal.unservedGpuHours, 1),
       fmt(d.home.totalCost, 2),
@@ -167,7 +174,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     '**total**',
     `**${fmt(t.optimal.totalCost, 2)}**`,
     `**${fmt(t.optimal.energyMwh, 2)}**`,
-    `**${fmt(t.optimal.carbonTonnes, 2)}**`,
+    measured ? `**${fmt(t.optimal.carbonTonnes, 2)}**` : 'not measured',
     `**${fmt(costPerMillionTokens(t.optimal), 5)}**`,
     `**${fmt(t.optimal.unservedGpuHours, 1)}**`,
     `**${fmt(t.home.totalCost, 2)}**`,
@@ -249,8 +256,11 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     '- Jobs repeat every UTC day: interactive demand per hour from `tokensPerHour` or the trace profile (trace window h → UTC hour h); ' +
       'a batch job is due every day inside [windowStartHour, deadlineHour). GPU-hours = tokens ÷ (tokens/s per GPU × 3600).',
     "- Capacity: each cluster's GPUs minus its busy share at that local hour (`peakBusyShare`/`troughBusyShare` daily shape).",
-    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's price in the fleet currency; carbon with the direct intensity of the " +
-      "zone (zones without carbon data count 0 t). Unserved work is charged at its tier's penalty per GPU-hour.",
+    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's price in the fleet currency; " +
+      (measured
+        ? 'carbon with the direct intensity of the zone (zones without carbon data count 0 t). '
+        : 'carbon not measured (no carbon data). ') +
+      "Unserved work is charged at its tier's penalty per GPU-hour.",
     '- The optimal plan is the LP optimum (fractional GPUs) of each solve; the whole-GPU schedule is the same plan rounded to whole ' +
       "GPUs as it would be published. Baselines are computed on each UTC day's problem with the same inputs: **home** runs each job " +
       'in its home cluster at the earliest hours of its window, **greedy** fills the cheapest allowed cells first.',
@@ -265,6 +275,11 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   return lines.join('\n');
 }
 
+/** True when some zone had carbon data (false with `--carbon none`): carbon figures are then real, not zeros. */
+export function carbonMeasured(result: Pick<BacktestResult, 'zones'>): boolean {
+  return result.zones.some((z) => z.carbonGPerKwh !== null);
+}
+
 /** A few lines for the terminal: totals and savings against both baselines. */
 export function summaryText(result: BacktestResult): string {
   const c = result.currency;
@@ -273,7 +288,8 @@ export function summaryText(result: BacktestResult): string {
   const vsGreedy = savingsAgainst(t.greedy, t.optimal);
   return [
     `${result.days.length} day(s) ${result.days[0]?.date ?? ''} → ${result.days.at(-1)?.date ?? ''}, step ${result.options.step}, ${t.solves} solves`,
-    `optimal cost ${fmt(t.optimal.totalCost, 2)} ${c} (${fmt(t.optimal.energyMwh, 1)} MWh, ${fmt(t.optimal.carbonTonnes, 2)} t CO₂, ` +
+    `optimal cost ${fmt(t.optimal.totalCost, 2)} ${c} (${fmt(t.optimal.energyMwh, 1)} MWh, ` +
+      (carbonMeasured(result) ? `${fmt(t.optimal.carbonTonnes, 2)} t CO₂, ` : '') +
       `${fmt(costPerMillionTokens(t.optimal), 5)} ${c}/M tokens, ${fmt(t.optimal.unservedGpuHours, 1)} GPU-h unserved)`,
     `vs home   ${fmt(t.home.totalCost, 2)} ${c}: saves ${savingsText(vsHome, c)}`,
     `vs greedy ${fmt(t.greedy.totalCost, 2)} ${c}: saves ${savingsText(vsGreedy, c)}`,
