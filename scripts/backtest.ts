@@ -140,7 +140,8 @@ try {
     error instanceof SpecFileError ||
     error instanceof TraceFileError
   ) {
-    process.stderr.write(`backtest: ${error.message}\n`);
+    // One line per problem (a job file checked against its fleet lists them all), each prefixed.
+    process.stderr.write(`${error.message.replace(/^/gm, 'backtest: ')}\n`);
     process.exit(2);
   }
   process.stderr.write(

@@ -98,7 +98,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     `${result.days.length} day(s), step **${o.step}**, horizon ${o.horizonHours} h, ${t.solves} solves ` +
       `(${result.solvers.join(', ')}${t.fallbackSolves > 0 ? `, ${t.fallbackSolves} greedy fallback(s)` : ''}), ` +
       `runtime ${fmt(meta.runtimeMs / 1000, 1)} s. Currency ${c}; carbon price ${fmt(o.carbonPricePerTonne, 2)} ${c}/t` +
-      `${o.carbonPricePerTonne === 0 ? ' (carbon reported, not priced)' : ''}.`,
+      `${!measured ? ' (carbon not measured)' : o.carbonPricePerTonne === 0 ? ' (carbon reported, not priced)' : ''}.`,
   );
   lines.push('');
   lines.push(

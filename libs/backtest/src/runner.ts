@@ -204,7 +204,13 @@ export interface LoadedBacktest {
 function timed<T>(hooks: BacktestRunHooks, what: string, run: () => T, detail: (value: T) => string): T {
   hooks.onLoading?.(what);
   const startedAt = performance.now();
-  const value = run();
+  let value: T;
+  try {
+    value = run();
+  } catch (error) {
+    hooks.onLoaded?.(what, performance.now() - startedAt, 'failed'); // ends the phase's line before the error
+    throw error;
+  }
   hooks.onLoaded?.(what, performance.now() - startedAt, detail(value));
   return value;
 }
