@@ -162,6 +162,13 @@ describe('loadBacktestInput', () => {
     expect(loaded.warnings).toEqual(warnings);
   });
 
+  it('warns that a carbon price does nothing without carbon data', () => {
+    const loaded = loadBacktestInput(options({ carbonDir: null, carbonPricePerTonne: 80 }));
+    expect(loaded.warnings).toEqual([
+      'Carbon price 80 USD/t has no effect: no carbon data was read (--carbon none).',
+    ]);
+  });
+
   it('--fx FILE of another year warns; --fx auto without tables is an input error', () => {
     const file = join(data, 'fx-2024.json');
     const loaded = loadBacktestInput(options({ fx: { file } }));

@@ -329,6 +329,10 @@ export function loadBacktestInput(opts: BacktestRunOptions, hooks: BacktestRunHo
   const lastYear = new Date(market.startMs + market.hours * MS_PER_HOUR - 1).getUTCFullYear();
   const exchangeRates = fx.uses.filter((u) => u.year <= lastYear);
   const warnings = fxWarnings(exchangeRates, opts.fx === 'auto');
+  if (opts.carbonPricePerTonne > 0 && carbon.size === 0)
+    warnings.push(
+      `Carbon price ${opts.carbonPricePerTonne} ${fleet.currency}/t has no effect: no carbon data was read (${opts.carbonDir === null ? '--carbon none' : `no zone has a file under ${shown(opts.carbonDir)}`}).`,
+    );
   for (const warning of warnings) hooks.onWarning?.(warning);
   const jobsDir = dirname(opts.jobsFile);
   const traces = timed(
