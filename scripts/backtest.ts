@@ -1,6 +1,5 @@
 // Backtest CLI: rolling-horizon planning of a fleet and its jobs over historical prices (no Kafka, no
 // PostgreSQL); writes report.md, daily.csv, hourly.csv, summary.json and SVG charts into --out.
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -32,7 +31,7 @@ const usage = `usage: npm run backtest -- --from 2023-03-01 --to 2023-03-15 [opt
   --jobs FILE            job file, JSON or YAML                              (default: data/demo/jobs.yaml)
   --prices DIR           folder with <ZONE>_electricity_prices_*.csv         (default: data/prices)
   --carbon DIR|none      folder with <ZONE>_<year>_hourly.csv, or none       (default: data/carbon)
-  --fx FILE|none         exchange rates (units per base currency)            (default: data/fx-2023.json)
+  --fx FILE|auto|none    exchange rates: auto = data/fx-<year>.json per year  (default: auto)
   --carbon-price N       fleet currency per tonne CO2; 0 = report only       (default: 0)
   --out DIR              report folder                                       (default: reports/backtest-<from>-<to>-<step>)
 Exit codes: 0 done, 2 bad arguments or input files, 1 anything else.`;
@@ -125,20 +124,17 @@ function parseOptions(argv: string[]): BacktestRunOptions {
     throw new UsageError(`--forecast must be one of ${FORECAST_METHODS.join(', ')}, got ${forecast}`);
   const fromMs = day('--from', values.from);
   const toMs = day('--to', values.to);
-  const fxDefault = dataDir === null ? null : join(dataDir, 'fx-2023.json');
   return {
     fleetFile: fromData('--fleet', values.fleet, 'demo/fleet.yaml'),
     jobsFile: fromData('--jobs', values.jobs, 'demo/jobs.yaml'),
     pricesDir: fromData('--prices', values.prices, 'prices'),
     carbonDir: values.carbon === 'none' ? null : fromData('--carbon', values.carbon, 'carbon'),
-    fxFile:
-      values.fx === 'none'
-        ? null
-        : values.fx !== undefined
-          ? resolve(values.fx)
-          : fxDefault && existsSync(fxDefault)
-            ? fxDefault
-            : null,
+    fx:
+      values.fx === undefined || values.fx === 'auto'
+        ? 'auto'
+        : values.fx === 'none'
+          ? 'none'
+          : { file: resolve(values.fx) },
     dataDir,
     outDir: resolve(values.out ?? join('reports', `backtest-${values.from}-${values.to}-${information}`)),
     fromMs,
@@ -156,7 +152,13 @@ function parseOptions(argv: string[]): BacktestRunOptions {
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   const bar = createProgressBar(process.stderr, 'backtest');
-  const { result, files, runtimeMs } = runBacktestFromFiles(options, (p) => bar.update(p));
+  const { result, files, runtimeMs } = runBacktestFromFiles(options, {
+    onLoading: (what) => bar.loading(what),
+    onLoaded: (what, ms, detail) => bar.loaded(what, ms, detail),
+    onPlanningStart: () => bar.start(),
+    onProgress: (p) => bar.update(p),
+    onWarning: (warning) => process.stderr.write(`backtest: warning: ${warning}\n`),
+  });
   bar.finish();
   process.stdout.write(`${summaryText(result)}\n`);
   process.stdout.write(`runtime ${(runtimeMs / 1000).toFixed(1)} s; report: ${files[0] ?? options.outDir}\n`);
@@ -174,7 +176,8 @@ try {
     error instanceof SpecFileError ||
     error instanceof TraceFileError
   ) {
-    process.stderr.write(`backtest: ${error.message}\n`);
+    // One line per problem (a job file checked against its fleet lists them all), each prefixed.
+    process.stderr.write(`${error.message.replace(/^/gm, 'backtest: ')}\n`);
     process.exit(2);
   }
   process.stderr.write(

@@ -14,6 +14,7 @@ import {
   parseFleetFile,
   parseJobFile,
   readTraceProfiles,
+  validateFleetJobs,
   type FleetFile,
   type JobFile,
 } from '#gridshift/fleet';
@@ -202,7 +203,8 @@ async function main(): Promise<void> {
   const fleetPath = args.fleet ?? join(dataDir, 'scenarios/capacity-binds/fleet.yaml');
   const jobsPath = args.jobs ?? join(dataDir, 'scenarios/capacity-binds/jobs.yaml');
   const fleet = parseFleetFile(fleetPath, readFileSync(fleetPath, 'utf8'));
-  const jobs = parseJobFile(jobsPath, readFileSync(jobsPath, 'utf8'), fleet);
+  const jobs = parseJobFile(jobsPath, readFileSync(jobsPath, 'utf8'));
+  validateFleetJobs({ fleetFile: fleetPath, jobsFile: jobsPath }, fleet, jobs); // every mismatch, one per line
   const schema = args.schema ?? 'demo';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
     throw new UsageError('--schema must be a lower-case SQL identifier');

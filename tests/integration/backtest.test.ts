@@ -27,7 +27,7 @@ function options(outDir: string, overrides: Partial<BacktestRunOptions> = {}): B
     jobsFile: join(data, 'demo/jobs.yaml'),
     pricesDir: join(data, 'prices'),
     carbonDir: join(data, 'carbon'),
-    fxFile: join(data, 'fx-2023.json'),
+    fx: { file: join(data, 'fx-2023.json') },
     dataDir: data,
     outDir,
     fromMs: FROM,
@@ -198,6 +198,7 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
     expect(run.stdout).toMatch(/vs home .* saves/);
     expect(run.stdout).toMatch(/vs greedy .* saves/);
     expect(run.stderr).toContain('backtest: 100% (48/48 steps'); // plain progress lines: stderr is not a TTY
+    expect(run.stderr).toMatch(/^backtest: loading prices … \d+\.\d s \(8 zones, [\d,]+ hours\)$/m);
     for (const file of ['report.md', 'daily.csv', 'hourly.csv', 'summary.json', ...CHARTS])
       expect(existsSync(join(out, file)), file).toBe(true);
     const days = parseCsv(readFileSync(join(out, 'daily.csv'), 'utf8'));
@@ -210,6 +211,16 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
     writeFileSync(
       path,
       'clusters:\n  - { id: a, region: r, zone: DE-LU, gpuModel: H100, gpuTotal: 8, kwPerGpu: 1, pue: 0.5 }\n',
+    );
+    return path;
+  };
+  const jobsWithTypos = (dir: string) => {
+    const path = join(dir, 'typo-jobs.yaml');
+    writeFileSync(
+      path,
+      readFileSync(join(data, 'demo/jobs.yaml'), 'utf8')
+        .replace('residency: [DE-LU, FR, NL, ES]', 'residency: [DE-LU, FR, NL, ES_]')
+        .replace('homeClusterId: nyc-1', 'homeClusterId: nyc-2'),
     );
     return path;
   };
@@ -256,6 +267,13 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
       name: 'zone without a price file',
       args: () => ['--from', '2023-03-01', '--to', '2023-03-02', '--prices', pricesWithoutGb(tmp)],
       want: 'no price file for zone GB',
+    },
+    {
+      name: 'job file that does not fit the fleet (every problem, one line each)',
+      args: () => ['--from', '2023-03-01', '--to', '2023-03-02', '--jobs', jobsWithTypos(tmp)],
+      want:
+        'typo-jobs.yaml: jobs[0].residency[3]: zone ES_ is not a zone of any cluster in data/demo/fleet.yaml (zones: DE-LU, ES, FR, GB, NL, US-CAL-CISO, US-NY-NYIS, US-TEX-ERCO)\n' +
+        'backtest: ',
     },
     {
       name: 'currency without rates',

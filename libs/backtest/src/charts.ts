@@ -27,12 +27,16 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const currency = result.currency;
   const daily = result.days.length > MAX_HOURLY_DAYS;
   const dayStartsMs = result.days.map((_, d) => result.options.fromMs + d * MS_PER_DAY);
-  const xHours = daily ? dayStartsMs : result.hourStartsMs;
+  // Every chart spans the backtest's [from, to), whatever its points are (hours, day ends or mid-days).
+  const xRangeMs: [number, number] = [result.options.fromMs, result.options.toMs];
+  // Daily means/sums sit at mid-day, as the daily-cost chart's points do.
+  const xHours = daily ? dayStartsMs.map((ms) => ms + MS_PER_DAY / 2) : result.hourStartsMs;
   const per = daily ? 'day' : 'hour';
 
   const prices = timeChartSvg({
     title: `Electricity price by zone (${currency}/MWh${daily ? ', daily mean' : ', hourly'})`,
     xMs: xHours,
+    xRangeMs,
     panels: [
       {
         yLabel: `${currency}/MWh`,
@@ -48,6 +52,7 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const gpuHours = timeChartSvg({
     title: `GPU-hours placed per cluster (stacked, per ${per})`,
     xMs: xHours,
+    xRangeMs,
     panels: [
       {
         yLabel: `GPU-hours per ${per}`,
@@ -74,6 +79,7 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const savings = timeChartSvg({
     title: `Cumulative savings of gridshift's plan on the same work (${currency})`,
     xMs: dayEndsMs,
+    xRangeMs,
     panels: [
       {
         subtitle: `vs home (home cluster first, spill by latency, no prices${notComparable('home')})`,
@@ -101,6 +107,7 @@ export function backtestCharts(result: BacktestResult): ChartFile[] {
   const dailyCost = timeChartSvg({
     title: `Daily energy cost and unserved work`,
     xMs: mid,
+    xRangeMs,
     panels: [
       {
         subtitle: `Energy cost of each day's work (${currency}); compare with the served work below`,

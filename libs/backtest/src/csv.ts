@@ -1,5 +1,6 @@
 import { costPerMillionTokens, savingsAgainst, type Figures } from './figures.js';
 import type { BacktestResult } from './rolling.js';
+import { carbonMeasured } from './report.js';
 
 /** `x` with `decimals` fixed decimals ('' for null/NaN, never "-0.00"). */
 export function csvNumber(x: number | null | undefined, decimals: number): string {
@@ -65,11 +66,11 @@ export const DAILY_CSV_HEADER = [
  * A comparison plan's daily.csv columns: energy_mwh … cost_per_million_tokens (after its `perfect_`/`home_`/
  * `greedy_` prefix). Savings columns are empty on days where the baseline served less work (not comparable).
  */
-function baselineColumns(f: Figures): string[] {
+function baselineColumns(f: Figures, carbon: boolean): string[] {
   return [
     csvNumber(f.energyMwh, 4),
     csvNumber(f.energyCost, 2),
-    csvNumber(f.carbonTonnes, 4),
+    csvNumber(carbon ? f.carbonTonnes : null, 4),
     csvNumber(f.servedGpuHours, 2),
     csvNumber(f.unservedGpuHours, 2),
     csvNumber(f.totalCost, 2),
@@ -83,6 +84,7 @@ function baselineColumns(f: Figures): string[] {
  * fleet's currency (column `currency`).
  */
 export function dailyCsv(result: BacktestResult): string {
+  const carbon = carbonMeasured(result); // else the carbon_t cells stay empty: not measured, not 0 t
   const rows = result.days.map((d) => {
     const vsHome = savingsAgainst(d.home, d.optimal);
     const vsGreedy = savingsAgainst(d.greedy, d.optimal);
@@ -91,7 +93,7 @@ export function dailyCsv(result: BacktestResult): string {
       result.currency,
       csvNumber(d.optimal.energyMwh, 4),
       csvNumber(d.optimal.energyCost, 2),
-      csvNumber(d.optimal.carbonTonnes, 4),
+      csvNumber(carbon ? d.optimal.carbonTonnes : null, 4),
       csvNumber(d.optimal.carbonCost, 2),
       csvNumber(d.optimal.penaltyCost, 2),
       csvNumber(d.optimal.totalCost, 2),
@@ -100,9 +102,9 @@ export function dailyCsv(result: BacktestResult): string {
       csvNumber(d.optimal.tokensMillions, 3),
       csvNumber(costPerMillionTokens(d.optimal), 6),
       csvNumber(d.wholeGpu.totalCost, 2),
-      ...baselineColumns(d.perfect),
-      ...baselineColumns(d.home),
-      ...baselineColumns(d.greedy),
+      ...baselineColumns(d.perfect, carbon),
+      ...baselineColumns(d.home, carbon),
+      ...baselineColumns(d.greedy, carbon),
       csvNumber(vsHome.amount, 2),
       csvNumber(vsHome.pct, 3),
       csvNumber(vsGreedy.amount, 2),

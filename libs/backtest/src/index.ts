@@ -13,3 +13,4 @@ export * from './charts.js';
 export * from './report.js';
 export * from './progress.js';
 export * from './runner.js';
+export * from './fx.js';

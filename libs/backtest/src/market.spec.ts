@@ -100,3 +100,40 @@ describe('buildHourlyMarket', () => {
     );
   });
 });
+
+describe('buildHourlyMarket with rates by year', () => {
+  it("converts each hour with its own year's rates", () => {
+    const newYear = Date.parse('2024-01-01T00:00:00Z');
+    const fx2024 = parseExchangeRates({ base: 'USD', perUsd: { EUR: 0.924 } });
+    const market = buildHourlyMarket({
+      carbon: new Map(),
+      fx: new Map([
+        [2023, fx],
+        [2024, fx2024],
+      ]),
+      currency: 'USD',
+      prices: [series('DE-LU', 'EUR', [92.5, null, 92.4], newYear - HOUR)],
+      fromMs: newYear - HOUR,
+      toMs: newYear + 2 * HOUR,
+      wantToMs: newYear + 2 * HOUR,
+    });
+    // 92.5 EUR ÷ 0.925 (2023) = 100; the missing first 2024 hour repeats 100; 92.4 ÷ 0.924 (2024) = 100
+    expect(Array.from(market.zones.get('DE-LU')?.pricePerMwh ?? [])).toEqual(
+      [100, 100, 100].map((v) => expect.closeTo(v, 9) as number),
+    );
+  });
+
+  it('refuses an hour whose year has no table', () => {
+    expect(() =>
+      buildHourlyMarket({
+        carbon: new Map(),
+        fx: new Map([[2022, fx]]),
+        currency: 'USD',
+        prices: [series('DE-LU', 'EUR', [1])],
+        fromMs: FROM,
+        toMs: FROM + HOUR,
+        wantToMs: FROM + HOUR,
+      }),
+    ).toThrow('no exchange-rate table for 2023');
+  });
+});

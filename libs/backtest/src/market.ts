@@ -50,7 +50,11 @@ export interface MarketOptions {
   prices: readonly PriceSeries[];
   /** Carbon series by price zone; zones left out have no carbon data. */
   carbon: ReadonlyMap<string, CarbonSeries>;
-  fx: ExchangeRates | null;
+  /**
+   * Exchange rates: one table for every hour, tables by UTC year (each hour converted with its year's rates;
+   * every year of the market must be present), or null (prices must already be in `currency`).
+   */
+  fx: ExchangeRates | ReadonlyMap<number, ExchangeRates> | null;
   currency: string;
   /** The range that must be covered: [fromMs, toMs). */
   fromMs: number;
@@ -65,11 +69,20 @@ export interface MarketOptions {
 }
 
 /**
- * Hourly market from price and carbon series (pure): prices converted to `currency`, hours the source lacks
+ * Hourly market from price and carbon series (pure): prices converted to `currency` (with the rates of the
+ * hour's year when `fx` is by year), hours the source lacks
  * filled with the previous hour's price (counted). It spans [fromMs, min(wantToMs, end of the shortest
  * series)); a zone whose data does not cover [fromMs, toMs) is a BacktestInputError naming its coverage.
  */
 export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
+  const fx = opts.fx;
+  const ratesAt = (ms: number): ExchangeRates | null => {
+    if (fx === null || 'perBase' in fx) return fx;
+    const year = new Date(ms).getUTCFullYear();
+    const rates = fx.get(year);
+    if (rates === undefined) throw new BacktestInputError(`no exchange-rate table for ${year}`);
+    return rates;
+  };
   let endMs = opts.wantToMs;
   const usable = opts.prices.map((series) => {
     const points = series.points.map((p) => ({ ms: Date.parse(p.intervalStartUtc), price: p.price }));
@@ -99,7 +112,7 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
     for (const p of points) {
       const h = (p.ms - startMs) / MS_PER_HOUR;
       if (!Number.isInteger(h) || h < 0 || h >= hours) continue;
-      pricePerMwh[h] = convertPerMwh(p.price, series.currency, opts.currency, opts.fx);
+      pricePerMwh[h] = convertPerMwh(p.price, series.currency, opts.currency, ratesAt(p.ms));
       have[h] = 1;
     }
     // The point at or before the start (coverage is checked above) seeds a fill at hour 0.
@@ -107,7 +120,7 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
       points.filter((p) => p.ms <= startMs).at(-1)?.price ?? 0,
       series.currency,
       opts.currency,
-      opts.fx,
+      ratesAt(opts.fromMs),
     );
     let filled = 0;
     for (let h = 0; h < hours; h++) {

@@ -242,7 +242,7 @@ describe('report', () => {
       jobsFile: 'jobs.yaml',
       pricesDir: 'prices',
       carbonDir: null,
-      fxFile: null,
+      exchangeRates: null,
       runtimeMs: 1234,
       charts: [{ file: 'prices.svg', title: 'Prices' }],
       dataFiles: [{ file: 'daily.csv', what: 'per day' }],
@@ -283,7 +283,7 @@ describe('report', () => {
       jobsFile: 'j',
       pricesDir: 'p',
       carbonDir: null,
-      fxFile: null,
+      exchangeRates: null,
       runtimeMs: 1,
       charts: [],
       dataFiles: [],
@@ -331,5 +331,126 @@ describe('progress bar', () => {
     expect(out[1]).toContain('[##############--------------]  50% 10/20 eta 1s · 2023-03-01 10:00Z');
     expect(out[0]?.startsWith('\r')).toBe(true);
     expect(out.at(-1)).toBe('\n');
+  });
+});
+
+describe('charts share the x range', () => {
+  /** `days` days of the sample's shape, for the daily-means path (> 62 days). */
+  function longResult(days: number): BacktestResult {
+    const r = sampleResult();
+    const hours = days * 24;
+    const day = r.days[0] as DayFigures;
+    return {
+      ...r,
+      options: { ...r.options, toMs: FROM + days * DAY },
+      days: Array.from({ length: days }, (_, d) => ({
+        ...day,
+        date: new Date(FROM + d * DAY).toISOString().slice(0, 10),
+      })),
+      hourStartsMs: Array.from({ length: hours }, (_, h) => FROM + h * HOUR),
+      zones: r.zones.map((z) => ({ ...z, pricePerMwh: Array.from({ length: hours }, () => 50) })),
+      clusters: r.clusters.map((c) => ({
+        ...c,
+        schedulableGpus: Array.from({ length: hours }, () => 10),
+        gpus: Array.from({ length: hours }, () => 4),
+        gpuHours: Array.from({ length: hours }, () => 3.5),
+      })),
+    };
+  }
+
+  it.each([
+    { name: 'hourly (2 days)', result: sampleResult(), to: '2023-03-03T00:00:00.000Z' },
+    { name: 'daily means (70 days)', result: longResult(70), to: '2023-05-10T00:00:00.000Z' },
+  ])('every chart and panel spans [from, to): $name', ({ result, to }) => {
+    const extents = backtestCharts(result).flatMap((chart) =>
+      [...chart.svg.matchAll(/<rect class="plot" data-x-from="([^"]+)" data-x-to="([^"]+)"/g)].map(
+        (m) => `${chart.file} ${m[1]} → ${m[2]}`,
+      ),
+    );
+    const span = `2023-03-01T00:00:00.000Z → ${to}`;
+    expect(extents).toEqual([
+      `prices.svg ${span}`,
+      `gpu-hours.svg ${span}`,
+      `cumulative-savings.svg ${span}`,
+      `cumulative-savings.svg ${span}`,
+      `daily-cost.svg ${span}`,
+      `daily-cost.svg ${span}`,
+    ]);
+  });
+});
+
+describe('carbon not measured (--carbon none)', () => {
+  const noCarbon = (): BacktestResult => {
+    const r = sampleResult();
+    return { ...r, zones: r.zones.map((z) => ({ ...z, carbonGPerKwh: null })) };
+  };
+  const meta = {
+    fleetFile: 'fleet.yaml',
+    jobsFile: 'jobs.yaml',
+    pricesDir: 'prices',
+    carbonDir: null,
+    exchangeRates: null,
+    runtimeMs: 1,
+    charts: [],
+    dataFiles: [],
+  };
+
+  it('prints no carbon figure in the summary text', () => {
+    expect(summaryText(noCarbon())).not.toContain('CO₂');
+    expect(summaryText(noCarbon()).split('\n')[2]).toBe(
+      'gridshift (pub.)   energy 140.00 USD, served 0 GPU-h, unserved 0.0 GPU-h (penalty 0.00 USD)',
+    );
+    expect(summaryText(sampleResult())).toContain('energy 140.00 USD, 0.00 t CO₂, ');
+  });
+
+  it('says "not measured" in report.md and leaves the carbon_t cells of daily.csv empty', () => {
+    const md = reportMarkdown(noCarbon(), meta);
+    expect(md).not.toMatch(/\d t CO₂/); // no "0.00 t CO₂" anywhere
+    expect(md).toContain(
+      '| Carbon (t CO₂, direct) | not measured | not measured | not measured | not measured | not measured |',
+    );
+    expect(md).toContain('| 2023-03-01 | 80.00 | 0.80 | — |');
+    expect(md).toContain('| **total** | **140.00** | **1.40** | not measured |');
+    expect(md).toContain('carbon none (not measured)');
+    const [header, row] = dailyCsv(noCarbon()).split('\n');
+    const cells = Object.fromEntries(
+      (header ?? '').split(',').map((name, i) => [name, (row ?? '').split(',')[i]]),
+    );
+    expect([cells.carbon_t, cells.perfect_carbon_t, cells.home_carbon_t, cells.greedy_carbon_t]).toEqual([
+      '',
+      '',
+      '',
+      '',
+    ]);
+    expect(cells.carbon_cost).toBe('0.00'); // not priced: a real zero
+  });
+
+  it('says which exchange-rate tables converted which years', () => {
+    const md = reportMarkdown(sampleResult(), {
+      ...meta,
+      exchangeRates: '`data/fx-2023.json` (2023 rates) for 2023',
+    });
+    expect(md).toContain(
+      'prices `prices` converted with `data/fx-2023.json` (2023 rates) for 2023, carbon none',
+    );
+  });
+});
+
+describe('progress: loading phases', () => {
+  it('prints each loading phase with its time and starts the ETA clock when planning begins', () => {
+    const out: string[] = [];
+    let clock = 0;
+    const bar = createProgressBar({ isTTY: true, columns: 200, write: (t) => out.push(t) }, 'bt', {
+      now: () => clock,
+      minIntervalMs: 0,
+    });
+    bar.loading('prices');
+    bar.loaded('prices', 2500, '8 zones');
+    clock = 10_000; // 10 s of loading must not count into the ETA
+    bar.start();
+    clock = 11_000;
+    bar.update({ done: 10, total: 20, stepStartUtc: '2023-03-01T10:00:00.000Z' });
+    expect(out.slice(0, 2)).toEqual(['bt: loading prices … ', '2.5 s (8 zones)\n']);
+    expect(out[2]).toContain('50% 10/20 eta 1s'); // 1 s for half → 1 s left (not 11 s)
   });
 });

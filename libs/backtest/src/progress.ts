@@ -8,6 +8,12 @@ export interface ProgressSink {
 }
 
 export interface ProgressBar {
+  /** A loading phase begins: `label: loading <what> … ` (the line ends with `loaded`). */
+  loading(what: string): void;
+  /** The phase ended after `ms`: ` 1.2 s (<detail>)` and a newline. */
+  loaded(what: string, ms: number, detail: string): void;
+  /** Planning begins: the ETA clock starts here, so loading time does not skew it. */
+  start(): void;
   update(p: BacktestProgress): void;
   /** Ends the bar (a final newline on a TTY). */
   finish(): void;
@@ -22,8 +28,9 @@ function formatSeconds(seconds: number): string {
 }
 
 /**
- * A progress bar for `sink`: on a TTY one line redrawn in place (at most every `minIntervalMs`) with the
- * step time and an ETA; otherwise a plain line at every 10 % so logs stay readable.
+ * A progress bar for `sink`: one line per loading phase with its time; then, on a TTY, one line redrawn in
+ * place (at most every `minIntervalMs`) with the step time and an ETA counted from `start()` (or creation);
+ * otherwise a plain line at every 10 % so logs stay readable.
  */
 export function createProgressBar(
   sink: ProgressSink,
@@ -32,11 +39,20 @@ export function createProgressBar(
 ): ProgressBar {
   const now = opts.now ?? (() => performance.now());
   const minInterval = opts.minIntervalMs ?? 100;
-  const startedAt = now();
+  let startedAt = now();
   let lastDrawAt = Number.NEGATIVE_INFINITY;
   let lastDecile = -1;
   let drawn = false;
   return {
+    loading(what) {
+      sink.write(`${label}: loading ${what} … `);
+    },
+    loaded(_what, ms, detail) {
+      sink.write(`${(ms / 1000).toFixed(1)} s${detail ? ` (${detail})` : ''}\n`);
+    },
+    start() {
+      startedAt = now();
+    },
     update(p) {
       const fraction = p.total > 0 ? p.done / p.total : 1;
       const elapsed = (now() - startedAt) / 1000;

@@ -7,7 +7,8 @@ export interface ReportMeta {
   jobsFile: string;
   pricesDir: string;
   carbonDir: string | null;
-  fxFile: string | null;
+  /** Which exchange-rate table(s) converted which years' prices; null = no conversion. */
+  exchangeRates: string | null;
   /** Wall-clock time of loading + running, ms. */
   runtimeMs: number;
   /** Chart files (relative to the report) with their titles. */
@@ -62,7 +63,7 @@ function table(
   return [header, rule, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
-function figureRows(columns: readonly Figures[], currency: string): string[][] {
+function figureRows(columns: readonly Figures[], currency: string, carbonMeasured: boolean): string[][] {
   const row = (label: string, pick: (f: Figures) => number | null, decimals: number) => [
     label,
     ...columns.map((f) => fmt(pick(f), decimals)),
@@ -73,7 +74,9 @@ function figureRows(columns: readonly Figures[], currency: string): string[][] {
     row(`Carbon cost (${currency})`, (f) => f.carbonCost, 2),
     row(`Penalty for unserved work (${currency})`, (f) => f.penaltyCost, 2),
     row('Energy (MWh)', (f) => f.energyMwh, 2),
-    row('Carbon (t CO₂, direct)', (f) => f.carbonTonnes, 3),
+    carbonMeasured
+      ? row('Carbon (t CO₂, direct)', (f) => f.carbonTonnes, 3)
+      : ['Carbon (t CO₂, direct)', ...columns.map(() => 'not measured')],
     row('Served (GPU-hours)', (f) => f.servedGpuHours, 1),
     row('Unserved (GPU-hours)', (f) => f.unservedGpuHours, 1),
     row('Tokens (millions)', (f) => f.tokensMillions, 0),
@@ -92,6 +95,8 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   const rounding = t.wholeGpu.totalCost - t.optimal.totalCost;
   const carbonZones = result.zones.filter((z) => z.carbonGPerKwh !== null).map((z) => z.zone);
   const noCarbon = result.zones.filter((z) => z.carbonGPerKwh === null).map((z) => z.zone);
+  const measured = carbonMeasured(result);
+  const tonnes = (x: number, decimals: number) => (measured ? fmt(x, decimals) : '—');
   const perTokenLower = (baseline: Figures): string => {
     const base = costPerMillionTokens(baseline);
     const ours = costPerMillionTokens(t.optimal);
@@ -107,13 +112,13 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     `${result.days.length} day(s), step **${o.step}**, horizon ${o.horizonHours} h, ${t.solves} solves ` +
       `(${result.solvers.join(', ')}${t.fallbackSolves > 0 ? `, ${t.fallbackSolves} greedy fallback(s)` : ''}), ` +
       `runtime ${fmt(meta.runtimeMs / 1000, 1)} s. Currency ${c}; carbon price ${fmt(o.carbonPricePerTonne, 2)} ${c}/t` +
-      `${o.carbonPricePerTonne === 0 ? ' (carbon reported, not priced)' : ''}.`,
+      `${!measured ? ' (carbon not measured)' : o.carbonPricePerTonne === 0 ? ' (carbon reported, not priced)' : ''}.`,
   );
   lines.push('');
   lines.push(
     `Inputs: fleet \`${meta.fleetFile}\` (${result.clusters.length} clusters), jobs \`${meta.jobsFile}\` ` +
-      `(${result.jobs.length} jobs), prices \`${meta.pricesDir}\`${meta.fxFile ? ` converted with \`${meta.fxFile}\`` : ''}, ` +
-      `carbon ${meta.carbonDir ? `\`${meta.carbonDir}\` (${carbonZones.length ? carbonZones.join(', ') : 'no zone'})` : 'none'}.`,
+      `(${result.jobs.length} jobs), prices \`${meta.pricesDir}\`${meta.exchangeRates ? ` converted with ${meta.exchangeRates}` : ''}, ` +
+      `carbon ${meta.carbonDir ? `\`${meta.carbonDir}\` (${carbonZones.length ? carbonZones.join(', ') : 'no zone'})` : 'none (not measured)'}.`,
   );
   lines.push('');
 
@@ -152,7 +157,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
         fmt(f.energyCost, 2),
         fmt(f.carbonCost, 2),
         fmt(f.penaltyCost, 2),
-        fmt(f.carbonTonnes, 2),
+        tonnes(f.carbonTonnes, 2),
         fmt(costPerMillionTokens(f), 5),
       ]),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
@@ -186,7 +191,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   lines.push(
     table(
       ['', ...(published ? ['perfect foresight'] : []), 'plan', 'whole-GPU schedule', 'home', 'greedy'],
-      figureRows([...(published ? [t.perfect] : []), t.optimal, t.wholeGpu, t.home, t.greedy], c),
+      figureRows([...(published ? [t.perfect] : []), t.optimal, t.wholeGpu, t.home, t.greedy], c, measured),
     ),
   );
   lines.push('');
@@ -206,7 +211,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
       d.date,
       fmt(d.optimal.totalCost, 2),
       fmt(d.optimal.energyMwh, 2),
-      fmt(d.optimal.carbonTonnes, 2),
+      tonnes(d.optimal.carbonTonnes, 2),
       fmt(costPerMillionTokens(d.optimal), 5),
       fmt(d.optimal.unservedGpuHours, 1),
       fmt(d.home.totalCost, 2),
@@ -221,7 +226,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     '**total**',
     `**${fmt(t.optimal.totalCost, 2)}**`,
     `**${fmt(t.optimal.energyMwh, 2)}**`,
-    `**${fmt(t.optimal.carbonTonnes, 2)}**`,
+    measured ? `**${fmt(t.optimal.carbonTonnes, 2)}**` : 'not measured',
     `**${fmt(costPerMillionTokens(t.optimal), 5)}**`,
     `**${fmt(t.optimal.unservedGpuHours, 1)}**`,
     `**${fmt(t.home.totalCost, 2)}**`,
@@ -313,8 +318,11 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
       'a batch job is released every day at windowStartHour (or every `releaseEveryHours`) with its own window. GPU-hours = tokens ÷ (tokens/s per GPU × 3600). ' +
       "Problems are built by the planner's own conversion (`buildPlacementProblem`).",
     "- Capacity: each cluster's GPUs minus its busy share at that local hour (`peakBusyShare`/`troughBusyShare` daily shape).",
-    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's actual price in the fleet currency; carbon with the direct intensity of the " +
-      "zone (zones without carbon data count 0 t). Unserved work is charged at its tier's penalty per GPU-hour.",
+    "- Energy = GPU-hours × kW per GPU × PUE; cost at the zone's actual price in the fleet currency; " +
+      (measured
+        ? 'carbon with the direct intensity of the zone (zones without carbon data count 0 t). '
+        : 'carbon not measured (no carbon data). ') +
+      "Unserved work is charged at its tier's penalty per GPU-hour.",
     '- The plan is the LP optimum (fractional GPUs) of each solve; the whole-GPU schedule is the same plan rounded to whole ' +
       'GPUs as it would be published. Home and greedy are simulated the same way on the same jobs, windows and capacity, each with its own progress: ' +
       '**home** runs each job in its home cluster and spills what does not fit to its other allowed clusters by latency from its origin (no prices), ' +
@@ -330,6 +338,11 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
   return lines.join('\n');
 }
 
+/** True when some zone had carbon data (false with `--carbon none`): carbon figures are then real, not zeros. */
+export function carbonMeasured(result: Pick<BacktestResult, 'zones'>): boolean {
+  return result.zones.some((z) => z.carbonGPerKwh !== null);
+}
+
 function share(result: BacktestResult): number | null {
   const all = result.information.publishedZoneHours + result.information.forecastZoneHours;
   return all === 0 ? null : (result.information.forecastZoneHours / all) * 100;
@@ -341,7 +354,7 @@ export function summaryText(result: BacktestResult): string {
   const t = result.totals;
   const { vsHome, vsGreedy, perfectVsHome, captureVsHome } = compare(t);
   const published = result.information.information === 'published';
-  const carbon = result.zones.some((z) => z.carbonGPerKwh !== null);
+  const carbon = carbonMeasured(result);
   const line = (label: string, f: Figures) =>
     `${label.padEnd(18)} energy ${fmt(f.energyCost, 2)} ${c}` +
     (carbon ? `, ${fmt(f.carbonTonnes, 2)} t CO₂` : '') +

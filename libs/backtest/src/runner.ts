@@ -1,20 +1,31 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { ExchangeRates } from '#gridshift/contracts';
-import {
-  readCarbonCsv,
-  readExchangeRates,
-  readPriceCsv,
-  type CarbonSeries,
-  type PriceSeries,
-} from '#gridshift/datasets';
-import { parseFleetFile, parseJobFile, readTraceProfiles } from '#gridshift/fleet';
+import { readCarbonCsv, readPriceCsv, type CarbonSeries, type PriceSeries } from '#gridshift/datasets';
+import { parseFleetFile, parseJobFile, readTraceProfiles, validateFleetJobs } from '#gridshift/fleet';
 import type { ForecastMethod } from '#gridshift/forecast';
 import { backtestCharts } from './charts.js';
 import { compare } from './figures.js';
 import type { PublicationRule } from './publication.js';
 import { dailyCsv, hourlyCsv } from './csv.js';
 import { BacktestInputError } from './errors.js';
+import {
+  fxUsageText,
+  fxWarnings,
+  nearestFxYears,
+  parseFxTable,
+  utcYears,
+  type FxTable,
+  type FxYearUse,
+} from './fx.js';
 import { buildHourlyMarket } from './market.js';
 import { reportMarkdown } from './report.js';
 import {
@@ -38,9 +49,15 @@ export interface BacktestRunOptions {
   pricesDir: string;
   /** Folder searched (recursively) for `<ZONE>_<year…>_hourly.csv`; null = no carbon. */
   carbonDir: string | null;
-  /** Exchange-rate table; null = only same-currency prices allowed. */
-  fxFile: string | null;
-  /** The repository's `data/` folder, where `demandTrace.file` paths are resolved first; null = job file's folder. */
+  /**
+   * Exchange rates: `auto` = `fx-<year>.json` in `dataDir` for each year of the range (the nearest year's
+   * when one is missing, with a warning); `none` = only prices already in the fleet currency; or one file.
+   */
+  fx: 'auto' | 'none' | { file: string };
+  /**
+   * The repository's `data/` folder, where `demandTrace.file` paths are resolved first (null = job file's
+   * folder) and `--fx auto` looks for tables.
+   */
   dataDir: string | null;
   outDir: string;
   fromMs: number;
@@ -74,15 +91,36 @@ function readText(path: string, what: string): string {
   }
 }
 
-function csvFilesUnder(dir: string, what: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new BacktestInputError(`the ${what} folder ${dir} does not exist`);
+/** Whether `path` is a file or folder, following symlinks; null for a dangling link or anything else. */
+function kindOf(path: string): 'file' | 'dir' | null {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `.csv` files under `dir`, 4 levels deep, following symlinks to files and folders (each folder once). */
+export function csvFilesUnder(dir: string, what: string): string[] {
+  if (kindOf(dir) !== 'dir') throw new BacktestInputError(`the ${what} folder ${dir} does not exist`);
   const out: string[] = [];
+  const seenDirs = new Set<string>();
   const walk = (d: string, depth: number) => {
+    const real = realpathSync(d);
+    if (seenDirs.has(real)) return; // a symlink cycle or a folder linked twice
+    seenDirs.add(real);
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
-      if (entry.isDirectory() && depth < 4) walk(path, depth + 1);
-      else if (entry.isFile() && entry.name.endsWith('.csv')) out.push(path);
+      const kind = entry.isSymbolicLink()
+        ? kindOf(path)
+        : entry.isDirectory()
+          ? 'dir'
+          : entry.isFile()
+            ? 'file'
+            : null;
+      if (kind === 'dir' && depth < 4) walk(path, depth + 1);
+      else if (kind === 'file' && entry.name.endsWith('.csv')) out.push(path);
     }
   };
   walk(dir, 0);
@@ -158,8 +196,101 @@ export function readZoneCarbon(dir: string, zones: readonly string[]): Map<strin
   return out;
 }
 
+/** Hooks for the CLI: file-loading phases (with timings), the start of planning, progress and warnings. */
+export interface BacktestRunHooks {
+  /** A loading phase starts (`prices`, `carbon`, `traces`, …). */
+  onLoading?: (what: string) => void;
+  /** It ended after `ms`; `detail` says what was read. */
+  onLoaded?: (what: string, ms: number, detail: string) => void;
+  /** Planning starts (the progress bar's ETA clock starts here, after loading). */
+  onPlanningStart?: () => void;
+  onProgress?: (p: BacktestProgress) => void;
+  /** Something the user should know (also in the report's notes). */
+  onWarning?: (message: string) => void;
+}
+
+/** What loading produced: the pure input, the exchange-rate tables used per year, and warnings. */
+export interface LoadedBacktest {
+  input: BacktestInput;
+  /** Which table converted which year's prices; empty when no price needed converting. */
+  exchangeRates: FxYearUse[];
+  warnings: string[];
+}
+
+function timed<T>(hooks: BacktestRunHooks, what: string, run: () => T, detail: (value: T) => string): T {
+  hooks.onLoading?.(what);
+  const startedAt = performance.now();
+  let value: T;
+  try {
+    value = run();
+  } catch (error) {
+    hooks.onLoaded?.(what, performance.now() - startedAt, 'failed'); // ends the phase's line before the error
+    throw error;
+  }
+  hooks.onLoaded?.(what, performance.now() - startedAt, detail(value));
+  return value;
+}
+
+function shown(path: string): string {
+  return relative(process.cwd(), path) || '.';
+}
+
+function readFx(path: string): FxTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch (error) {
+    throw new BacktestInputError(`cannot read the exchange-rate table ${shown(path)}: ${message(error)}`);
+  }
+  return parseFxTable(shown(path), json);
+}
+
+/**
+ * The exchange rates for hours in [fromMs, toMs): by year (`auto`: `fx-<year>.json` in `dataDir`, nearest year
+ * when one is missing) or one table; null with `none`.
+ */
+function chooseFx(
+  opts: BacktestRunOptions,
+  fromMs: number,
+  toMs: number,
+): { fx: ExchangeRates | Map<number, ExchangeRates> | null; uses: FxYearUse[] } {
+  const years = utcYears(fromMs, toMs);
+  if (opts.fx === 'none') return { fx: null, uses: [] };
+  if (opts.fx !== 'auto') {
+    const table = readFx(opts.fx.file);
+    return {
+      fx: table.rates,
+      uses: years.map((year) => ({ year, file: table.file, tableYear: table.year })),
+    };
+  }
+  const dir = opts.dataDir;
+  const available = new Map<number, string>();
+  if (dir !== null && existsSync(dir))
+    for (const name of readdirSync(dir)) {
+      const year = /^fx-(\d{4})\.json$/.exec(name)?.[1];
+      if (year !== undefined) available.set(Number(year), join(dir, name));
+    }
+  if (available.size === 0)
+    throw new BacktestInputError(
+      `--fx auto found no fx-<year>.json under ${dir === null ? 'data/ (no data folder)' : shown(dir)}; pass --fx FILE`,
+    );
+  const tables = new Map<number, FxTable>();
+  const fx = new Map<number, ExchangeRates>();
+  const uses: FxYearUse[] = [];
+  for (const [year, tableYear] of nearestFxYears(years, [...available.keys()])) {
+    let table = tables.get(tableYear);
+    if (table === undefined) {
+      table = readFx(available.get(tableYear) ?? '');
+      tables.set(tableYear, table);
+    }
+    fx.set(year, table.rates);
+    uses.push({ year, file: table.file, tableYear: table.year });
+  }
+  return { fx, uses };
+}
+
 /** Reads and validates every input file into a pure BacktestInput. Throws BacktestInputError / SpecFileError. */
-export function loadBacktestInput(opts: BacktestRunOptions): BacktestInput {
+export function loadBacktestInput(opts: BacktestRunOptions, hooks: BacktestRunHooks = {}): LoadedBacktest {
   const options = {
     fromMs: opts.fromMs,
     toMs: opts.toMs,
@@ -172,42 +303,84 @@ export function loadBacktestInput(opts: BacktestRunOptions): BacktestInput {
     ...(opts.forecastMethod === undefined ? {} : { forecastMethod: opts.forecastMethod }),
   };
   validateBacktestOptions(options);
-  const fleet = parseFleetFile(opts.fleetFile, readText(opts.fleetFile, 'fleet file'));
-  const jobFile = parseJobFile(opts.jobsFile, readText(opts.jobsFile, 'job file'), fleet);
+  const fleetFile = shown(opts.fleetFile);
+  const jobsFile = shown(opts.jobsFile);
+  const { fleet, jobFile } = timed(
+    hooks,
+    'fleet and jobs',
+    () => {
+      const fleet = parseFleetFile(fleetFile, readText(opts.fleetFile, 'fleet file'));
+      const jobFile = parseJobFile(jobsFile, readText(opts.jobsFile, 'job file'));
+      validateFleetJobs({ fleetFile, jobsFile }, fleet, jobFile);
+      return { fleet, jobFile };
+    },
+    (r) => `${r.fleet.clusters.length} clusters, ${r.jobFile.jobs.length} jobs`,
+  );
   const zones = [...new Set(fleet.clusters.map((c) => c.zone))];
-  let fx: ExchangeRates | null = null;
-  if (opts.fxFile !== null) {
-    try {
-      fx = readExchangeRates(opts.fxFile);
-    } catch (error) {
-      throw new BacktestInputError(`${opts.fxFile}: ${message(error)}`);
-    }
-  }
+  // Past the range: the batch work released in it finishes, and the last plans see a full horizon. Before it:
+  // price history for the forecaster (published information).
+  const wantToMs = opts.toMs + (MAX_WINDOW_HOURS + opts.horizonHours) * MS_PER_HOUR;
+  const historyFromMs =
+    options.information === 'published' ? opts.fromMs - HISTORY_HOURS * MS_PER_HOUR : opts.fromMs;
+  const prices = timed(
+    hooks,
+    'prices',
+    () => readZonePrices(opts.pricesDir, zones),
+    (p) => `${p.length} zones, ${p.reduce((n, s) => n + s.points.length, 0).toLocaleString('en-US')} hours`,
+  );
+  const carbonDir = opts.carbonDir;
+  const carbon =
+    carbonDir === null
+      ? new Map<string, CarbonSeries>()
+      : timed(
+          hooks,
+          'carbon',
+          () => readZoneCarbon(carbonDir, zones),
+          (c) => `${c.size} zones`,
+        );
+  const needsFx = prices.some((s) => s.currency !== fleet.currency);
+  const fx = needsFx ? chooseFx(opts, historyFromMs, wantToMs) : { fx: null, uses: [] };
   const market = buildHourlyMarket({
-    prices: readZonePrices(opts.pricesDir, zones),
-    carbon: opts.carbonDir === null ? new Map() : readZoneCarbon(opts.carbonDir, zones),
-    fx,
+    prices,
+    carbon,
+    fx: fx.fx,
     currency: fleet.currency,
     fromMs: opts.fromMs,
     toMs: opts.toMs,
-    // Past the range: the batch work released in it finishes, and the last plans see a full horizon.
-    wantToMs: opts.toMs + (MAX_WINDOW_HOURS + opts.horizonHours) * MS_PER_HOUR,
-    historyFromMs:
-      options.information === 'published' ? opts.fromMs - HISTORY_HOURS * MS_PER_HOUR : opts.fromMs,
+    wantToMs,
+    historyFromMs,
   });
+  // Only the years the market really spans (the price data may end before the last horizon does).
+  const lastYear = new Date(market.startMs + market.hours * MS_PER_HOUR - 1).getUTCFullYear();
+  const exchangeRates = fx.uses.filter((u) => u.year <= lastYear);
+  const warnings = fxWarnings(exchangeRates, opts.fx === 'auto');
+  if (opts.carbonPricePerTonne > 0 && carbon.size === 0)
+    warnings.push(
+      `Carbon price ${opts.carbonPricePerTonne} ${fleet.currency}/t has no effect: no carbon data was read (${opts.carbonDir === null ? '--carbon none' : `no zone has a file under ${shown(opts.carbonDir)}`}).`,
+    );
+  for (const warning of warnings) hooks.onWarning?.(warning);
   const jobsDir = dirname(opts.jobsFile);
-  const traces = readTraceProfiles(jobFile.jobs, opts.dataDir ?? jobsDir, jobsDir);
+  const traces = timed(
+    hooks,
+    'traces',
+    () => readTraceProfiles(jobFile.jobs, opts.dataDir ?? jobsDir, jobsDir),
+    (t) => `${t.size} profiles`,
+  );
   return {
-    clusters: fleet.clusters,
-    jobs: jobFile.jobs,
-    traces,
-    market,
-    options: {
-      ...options,
-      ...(jobFile.tierPenaltiesPerGpuHour
-        ? { tierPenaltiesPerGpuHour: jobFile.tierPenaltiesPerGpuHour }
-        : {}),
+    input: {
+      clusters: fleet.clusters,
+      jobs: jobFile.jobs,
+      traces,
+      market,
+      options: {
+        ...options,
+        ...(jobFile.tierPenaltiesPerGpuHour
+          ? { tierPenaltiesPerGpuHour: jobFile.tierPenaltiesPerGpuHour }
+          : {}),
+      },
     },
+    exchangeRates,
+    warnings,
   };
 }
 
@@ -216,21 +389,23 @@ export function writeBacktestReport(
   opts: BacktestRunOptions,
   result: BacktestResult,
   runtimeMs: number,
+  loaded: Pick<LoadedBacktest, 'exchangeRates' | 'warnings'> = { exchangeRates: [], warnings: [] },
 ): string[] {
   mkdirSync(opts.outDir, { recursive: true });
-  const charts = backtestCharts(result);
+  const withNotes = { ...result, notes: [...result.notes, ...loaded.warnings] };
+  const charts = backtestCharts(withNotes);
   const dataFiles = [
     { file: 'daily.csv', what: 'one row per day: optimal, whole-GPU, home and greedy figures and savings' },
     { file: 'hourly.csv', what: 'per hour and cluster: price, carbon, free GPUs, GPUs and GPU-hours placed' },
     { file: 'summary.json', what: 'totals, per-day figures, per-job figures and notes, machine-readable' },
   ];
-  const rel = (path: string | null) => (path === null ? null : relative(process.cwd(), path) || '.');
-  const report = reportMarkdown(result, {
+  const rel = (path: string | null) => (path === null ? null : shown(path));
+  const report = reportMarkdown(withNotes, {
     fleetFile: rel(opts.fleetFile) ?? '',
     jobsFile: rel(opts.jobsFile) ?? '',
     pricesDir: rel(opts.pricesDir) ?? '',
     carbonDir: rel(opts.carbonDir),
-    fxFile: rel(opts.fxFile),
+    exchangeRates: loaded.exchangeRates.length > 0 ? fxUsageText(loaded.exchangeRates) : null,
     runtimeMs,
     charts: charts.map(({ file, title }) => ({ file, title })),
     dataFiles,
@@ -245,6 +420,8 @@ export function writeBacktestReport(
     informationDetails: result.information,
     currency: result.currency,
     runtimeMs,
+    exchangeRates: loaded.exchangeRates,
+    carbonMeasured: result.zones.some((z) => z.carbonGPerKwh !== null),
     totals: result.totals,
     capture: { vsHome: compare(result.totals).captureVsHome },
     savings: (({ vsHome, vsGreedy, perfectVsHome }) => ({ vsHome, vsGreedy, perfectVsHome }))(
@@ -253,12 +430,12 @@ export function writeBacktestReport(
     days: result.days,
     jobs: result.jobs,
     solvers: result.solvers,
-    notes: result.notes,
+    notes: withNotes.notes,
   };
   const files: [string, string][] = [
     ['report.md', report],
-    ['daily.csv', dailyCsv(result)],
-    ['hourly.csv', hourlyCsv(result)],
+    ['daily.csv', dailyCsv(withNotes)],
+    ['hourly.csv', hourlyCsv(withNotes)],
     ['summary.json', `${JSON.stringify(summary, null, 2)}\n`],
     ...charts.map((chart): [string, string] => [chart.file, chart.svg]),
   ];
@@ -269,15 +446,19 @@ export function writeBacktestReport(
   });
 }
 
-/** Loads the inputs, runs the backtest and writes the report folder; returns the result, files and runtime. */
+/**
+ * Loads the inputs, runs the backtest and writes the report folder; returns the result (with the loading
+ * warnings in its notes), files and runtime (loading included).
+ */
 export function runBacktestFromFiles(
   opts: BacktestRunOptions,
-  onProgress?: (p: BacktestProgress) => void,
+  hooks: BacktestRunHooks = {},
 ): { result: BacktestResult; files: string[]; runtimeMs: number } {
   const startedAt = performance.now();
-  const input = loadBacktestInput(opts);
-  const result = runBacktest(input, onProgress);
+  const loaded = loadBacktestInput(opts, hooks);
+  hooks.onPlanningStart?.();
+  const result = runBacktest(loaded.input, hooks.onProgress);
   const runtimeMs = performance.now() - startedAt;
-  const files = writeBacktestReport(opts, result, runtimeMs);
-  return { result, files, runtimeMs };
+  const files = writeBacktestReport(opts, result, runtimeMs, loaded);
+  return { result: { ...result, notes: [...result.notes, ...loaded.warnings] }, files, runtimeMs };
 }

@@ -41,6 +41,8 @@ export interface ChartSpec {
   title: string;
   /** x positions, epoch ms, ascending; shared by every panel and series. */
   xMs: readonly number[];
+  /** The x axis extent, epoch ms; default first to last of `xMs`. Charts meant to be compared share one. */
+  xRangeMs?: readonly [number, number];
   panels: readonly ChartPanel[];
   width?: number;
   /** Height of one panel's plot area, px. */
@@ -124,10 +126,11 @@ function panelSvg(
   panel: ChartPanel,
   xMs: readonly number[],
   box: { x: number; y: number; w: number; h: number },
+  xRangeMs?: readonly [number, number],
 ): string {
   const n = xMs.length;
-  const x0 = xMs[0] ?? 0;
-  const x1 = Math.max(xMs.at(-1) ?? x0 + MS_PER_HOUR, x0 + 1);
+  const x0 = xRangeMs?.[0] ?? xMs[0] ?? 0;
+  const x1 = Math.max(xRangeMs?.[1] ?? xMs.at(-1) ?? x0 + MS_PER_HOUR, x0 + 1);
   const tops = panel.kind === 'stacked' ? stackTops(panel.series, n) : [];
   const values =
     panel.kind === 'stacked'
@@ -201,7 +204,10 @@ function panelSvg(
       `<line x1="${box.x}" x2="${box.x + box.w}" y1="${y}" y2="${y}" stroke="#555" stroke-width="1"/>`,
     );
   }
-  out.push(`<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="#999"/>`);
+  // The frame names its x extent so tests (and readers of the file) can check that charts line up.
+  out.push(
+    `<rect class="plot" data-x-from="${new Date(x0).toISOString()}" data-x-to="${new Date(x1).toISOString()}" x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" fill="none" stroke="#999"/>`,
+  );
 
   // Legend (stacks listed top-down, as drawn).
   const legend = panel.series.map((s, k) => ({ s, k }));
@@ -224,12 +230,17 @@ export function timeChartSvg(spec: ChartSpec): string {
     MARGIN.top + spec.panels.length * panelHeight + (spec.panels.length - 1) * PANEL_GAP + MARGIN.bottom;
   const title = escapeXml(spec.title);
   const panels = spec.panels.map((panel, i) =>
-    panelSvg(panel, spec.xMs, {
-      x: MARGIN.left,
-      y: MARGIN.top + i * (panelHeight + PANEL_GAP) + (panel.subtitle ? 8 : 0),
-      w: plotW,
-      h: panelHeight - (panel.subtitle ? 8 : 0),
-    }),
+    panelSvg(
+      panel,
+      spec.xMs,
+      {
+        x: MARGIN.left,
+        y: MARGIN.top + i * (panelHeight + PANEL_GAP) + (panel.subtitle ? 8 : 0),
+        w: plotW,
+        h: panelHeight - (panel.subtitle ? 8 : 0),
+      },
+      spec.xRangeMs,
+    ),
   );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12" role="img" aria-label="${title}">`,
