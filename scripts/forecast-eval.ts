@@ -90,7 +90,7 @@ function printZone(zone: string, note: string, rows: readonly JsonRow[]): void {
   }
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const args = parseCli(usage, {
     json: { type: 'string' },
     prices: { type: 'string' },
@@ -161,4 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(usage, main);
+runCli(usage, () => Promise.resolve().then(main));
