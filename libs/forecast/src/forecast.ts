@@ -1,4 +1,3 @@
-import { fillRidge, RIDGE_MIN_HOURS } from './ridge.js';
 import { finiteMedian, sortedQuantile } from './robust.js';
 
 // Pure hourly price forecasts from history alone. Every read of `known.values` is at an index below
@@ -15,7 +14,7 @@ export interface HourlySeries {
 }
 
 /** Every method, in the order reports list them. */
-export const FORECAST_METHODS = ['seasonal-naive', 'carry-forward', 'profile', 'ridge'] as const;
+export const FORECAST_METHODS = ['seasonal-naive', 'carry-forward', 'profile'] as const;
 
 /**
  * - `seasonal-naive`: the same hour one week earlier (the last known week repeated).
@@ -119,14 +118,6 @@ function fillPoint(
   ws: Workspace,
 ): boolean {
   const level = recentLevel(values, start, end, ws);
-  if (method === 'ridge') {
-    if (end - start >= RIDGE_MIN_HOURS && Number.isFinite(level)) {
-      fillRidge(values, start, end, hours, out, ws.scratch);
-      return false;
-    }
-    fillPoint('profile', values, start, end, hours, out, ws);
-    return true;
-  }
   const season = seasonOf(method);
   if (end - start < season) {
     out.fill(level, 0, hours);
