@@ -8,6 +8,7 @@
  * bucket and method, an overall row per method (pooled over zones), and the mean time per call.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { readZonePrices } from '#gridshift/backtest';
 import { findDataDir, SHIPPED_DATA } from '#gridshift/datasets';
@@ -90,7 +91,7 @@ function printZone(zone: string, note: string, rows: readonly JsonRow[]): void {
   }
 }
 
-async function main(): Promise<void> {
+function main(): void {
   const args = parseCli(usage, {
     json: { type: 'string' },
     prices: { type: 'string' },
@@ -110,13 +111,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(lookbackHours) || lookbackHours < 1)
     throw new UsageError(`--lookback-hours must be a whole number ≥ 1, got ${args['lookback-hours']}`);
 
-  let calls = 0;
-  let callMs = 0;
+  const timing = new Map<string, { calls: number; ms: number }>();
   const timed: Forecaster = (known, hours, options) => {
     const t0 = performance.now();
     const forecast = forecastHourly(known, hours, options);
-    callMs += performance.now() - t0;
-    calls++;
+    const t = timing.get(forecast.method) ?? { calls: 0, ms: 0 };
+    t.ms += performance.now() - t0;
+    t.calls++;
+    timing.set(forecast.method, t);
     return forecast;
   };
 
@@ -152,8 +154,12 @@ async function main(): Promise<void> {
     'pooled over zones (MAE mixes EUR and USD; the ratio is pooled |error| / pooled naive |error|)',
     pooled,
   );
+  const calls = [...timing.values()].reduce((s, t) => s + t.calls, 0);
+  const callMs = [...timing.values()].reduce((s, t) => s + t.ms, 0);
+  const perMethod = [...timing].map(([m, t]) => `${m} ${(t.ms / t.calls).toFixed(3)}`).join(', ');
   process.stdout.write(
-    `\n${calls} forecast calls (${HORIZON_HOURS} h, with bands), mean ${(callMs / calls).toFixed(3)} ms per call; default method: ${DEFAULT_FORECAST_METHOD}\n`,
+    `\n${calls} forecast calls (${HORIZON_HOURS} h ahead, with bands), mean ${(callMs / calls).toFixed(3)} ms per call ` +
+      `(${perMethod}; 1-min load average ${loadavg()[0]?.toFixed(2)}); default method: ${DEFAULT_FORECAST_METHOD}\n`,
   );
   if (args.json !== undefined) {
     writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
@@ -161,4 +167,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(usage, main);
+runCli(usage, () => Promise.resolve().then(main));

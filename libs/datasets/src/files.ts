@@ -48,6 +48,9 @@ export const SHIPPED_DATA = {
   tracePerMinute: (service: 'code' | 'conv') =>
     join('llm-traces', `AzureLLMInferenceTrace_${service}_per_minute.csv`),
   fx: 'fx-2023.json',
+  /** Full-year 2023 originals of the same zones (data/prices-2023, data/carbon-2023), for forecast evaluation. */
+  price2023: (zone: string) => join('prices-2023', `${zone}_electricity_prices_2023.csv`),
+  carbon2023: (zone: string) => join('carbon-2023', `${zone}_2023_hourly.csv`),
 } as const;
 
 /** The repository's `data/` folder: the nearest `data/README.md` at or above `startDir` (default: cwd). */

@@ -69,6 +69,42 @@ describe('data/ slice', () => {
     expect(series.points[0]?.intervalStartUtc).toBe(SHIPPED_DATA.fromUtc);
   });
 
+  // Full-year 2023 files (data/prices-2023): UTC coverage per zone and the hours the sources lack.
+  const eu = { from: '2022-12-31T23:00:00.000Z', to: '2023-12-31T23:00:00.000Z' };
+  const autumnFold = '2023-10-29T01:00:00.000Z'; // EU files have 24 rows for the 25-hour day
+  const day = (fromUtc: string) =>
+    Array.from({ length: 24 }, (_, h) => new Date(Date.parse(fromUtc) + h * 3_600_000).toISOString());
+  const fullYear: Record<
+    (typeof SHIPPED_DATA.priceZones)[number],
+    { from: string; to: string; missing: string[] }
+  > = {
+    'DE-LU': { ...eu, missing: [autumnFold] },
+    FR: { ...eu, missing: [autumnFold, ...day('2023-11-29T23:00:00.000Z')] }, // 30 Nov missing upstream
+    NL: { ...eu, missing: [...day('2023-06-29T22:00:00.000Z'), autumnFold] }, // 30 Jun missing upstream
+    ES: { ...eu, missing: [autumnFold] },
+    GB: { ...eu, missing: [autumnFold] },
+    'US-CAL-CISO': { from: '2022-12-31T08:00:00.000Z', to: '2024-01-01T08:00:00.000Z', missing: [] },
+    'US-TEX-ERCO': { from: '2023-01-01T06:00:00.000Z', to: '2024-01-01T06:00:00.000Z', missing: [] },
+    'US-NY-NYIS': { from: '2023-01-01T05:00:00.000Z', to: '2024-01-01T05:00:00.000Z', missing: [] },
+  };
+
+  it.each(SHIPPED_DATA.priceZones)('%s full-year 2023 prices: UTC coverage and known gaps', (zone) => {
+    const want = fullYear[zone];
+    const series = readPriceCsv(path(SHIPPED_DATA.price2023(zone)), zone);
+    expect(series.points[0]?.intervalStartUtc).toBe(want.from);
+    expect(Date.parse(series.points.at(-1)?.intervalStartUtc ?? '') + 3_600_000).toBe(Date.parse(want.to));
+    expect(missingIntervals(series.points, want.from, want.to)).toEqual(want.missing);
+    const dropped = zoneRule(zone).time.kind === 'wall-clock' ? ['nonexistent-local-time'] : [];
+    expect(series.adjustments.map((a) => a.reason)).toEqual(dropped);
+  });
+
+  it.each(SHIPPED_DATA.carbonZones)('%s full-year 2023 carbon: 8760 UTC hours', (zone) => {
+    const series = readCarbonCsv(path(SHIPPED_DATA.carbon2023(zone)));
+    expect(series.zoneId).toBe(zoneRule(zone).carbonZoneId);
+    expect(series.points).toHaveLength(8760);
+    expect(series.points[0]?.intervalStartUtc).toBe('2023-01-01T00:00:00.000Z');
+  });
+
   it.each(['code', 'conv'] as const)(
     '%s trace: 20 raw minutes and the per-minute aggregate agree',
     (service) => {
