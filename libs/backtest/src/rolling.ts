@@ -392,7 +392,13 @@ interface Recorder {
  * baseline on it, commit the hours up to the next plan time, cost them at actual prices. Work is attributed
  * to its work day; days outside [from, to) are simulated but not reported.
  */
-function simulate(ctx: Context, kind: PlanKind, information: InformationSet, recorder?: Recorder): PlanRun {
+function simulate(
+  ctx: Context,
+  kind: PlanKind,
+  information: InformationSet,
+  recorder?: Recorder,
+  planTimes: readonly number[] = ctx.planTimes,
+): PlanRun {
   const { input, o } = ctx;
   const market = input.market;
   const run: PlanRun = { days: new Map(), wholeDays: new Map(), solves: 0, fallbackSolves: 0, solveMs: 0 };
@@ -404,7 +410,7 @@ function simulate(ctx: Context, kind: PlanKind, information: InformationSet, rec
 
   // A batch release whose window opened before the first plan counts as done for the part of its window
   // before it (steady state: the previous plan ran it), the same for every plan.
-  const first = ctx.planTimes[0] ?? o.fromMs;
+  const first = planTimes[0] ?? o.fromMs;
   for (const meta of toFleetJobs(
     input.jobs.filter((j) => j.kind === 'batch'),
     slotGrid(first, 1, SLOT_MINUTES),
@@ -415,9 +421,9 @@ function simulate(ctx: Context, kind: PlanKind, information: InformationSet, rec
     done.set(meta.inputId, meta.instanceGpuHours * share);
   }
 
-  for (let i = 0; i < ctx.planTimes.length; i++) {
-    const startMs = ctx.planTimes[i]!;
-    const commitEndMs = ctx.planTimes[i + 1] ?? ctx.simEndMs;
+  for (let i = 0; i < planTimes.length; i++) {
+    const startMs = planTimes[i]!;
+    const commitEndMs = planTimes[i + 1] ?? ctx.simEndMs;
     const horizonEndMs = Math.min(startMs + o.horizonHours * MS_PER_HOUR, ctx.marketEndMs);
     const hours = (horizonEndMs - startMs) / MS_PER_HOUR;
     const commitSlots = Math.min(hours, (commitEndMs - startMs) / MS_PER_HOUR);
@@ -452,7 +458,12 @@ function simulate(ctx: Context, kind: PlanKind, information: InformationSet, rec
     /** [job id, cluster index, slot, LP GPU-hours, whole-GPU GPU-hours, whole GPUs] */
     const work: [string, number, number, number, number, number][] = [];
     if (kind === 'lp') {
-      const result = solvePlacement(problem, { explain: false, baselines: false });
+      // Whole GPUs only for gridshift's plan (its published schedule); the references need the optimum's cost.
+      const result = solvePlacement(problem, {
+        explain: false,
+        baselines: false,
+        wholeGpus: recorder !== undefined,
+      });
       run.solves++;
       run.solveMs += result.solver.stats.totalMs;
       ctx.solvers.add(result.solver.name);
@@ -643,6 +654,8 @@ export function runBacktest(
   const zonesUsed = [...new Set(input.clusters.map((c) => c.zone))];
   const rules = new Map(zonesUsed.map((z) => [z, publicationRule(z, o.publication)]));
   const { times, publications } = planTimesOf(o, information, rules, simEndMs);
+  // The perfect-foresight reference learns nothing from a publication: it plans at the daily plan hour only.
+  const perfectTimes = information === 'published' ? planTimesOf(o, 'perfect', rules, simEndMs).times : times;
   const ctx: Context = {
     input,
     o,
@@ -689,11 +702,12 @@ export function runBacktest(
 
   const runs = information === 'published' ? 4 : 3;
   let finished = 0;
-  const total = runs * times.length;
+  // gridshift's plan, home and greedy at every plan time; the perfect reference at its own (published only).
+  const total = 3 * times.length + (information === 'published' ? perfectTimes.length : 0);
   ctx.tick = (planMs) =>
     onProgress?.({ done: ++finished, total, stepStartUtc: new Date(planMs).toISOString() });
   const plan = simulate(ctx, 'lp', information, recorder);
-  const perfect = information === 'perfect' ? plan : simulate(ctx, 'lp', 'perfect');
+  const perfect = information === 'perfect' ? plan : simulate(ctx, 'lp', 'perfect', undefined, perfectTimes);
   const home = simulate(ctx, 'home', 'perfect');
   const greedy = simulate(ctx, 'greedy', information);
 

@@ -70,29 +70,37 @@ export function accountSchedule(norm: NormalizedProblem, flows: JobFlows): Sched
   };
 }
 
-/** Relative tolerance on served GPU-hours below which two schedules count as serving the same work. */
-const SAME_WORK_REL_TOLERANCE = 1e-6;
+/**
+ * Share of the schedule's served GPU-hours a baseline may serve less and still be compared (0.1 %). In that case
+ * the baseline's missing work is costed at its own average energy + carbon cost per GPU-hour (and penalties are
+ * left out on both sides), so both sides pay for the same work; beyond it the comparison is refused.
+ */
+export const SAME_WORK_TOLERANCE = 1e-3;
+/** Float noise below which two GPU-hour totals are the same work. */
+const SAME_WORK_EPS = 1e-9;
 
 type Comparable = Pick<ScheduleTotals, 'energyCost' | 'carbonCost' | 'penaltyCost' | 'servedGpuHours'>;
 
 /**
- * Savings of `schedule` against `baseline` (see `Savings`): amount = baseline − schedule on energy + carbon +
- * penalty cost, pct of the baseline's energy + carbon cost; null both when the baseline serves less work
- * (more than a relative 1e-6 of the schedule's GPU-hours less). Pure; used by the engine, the planner, the
- * admin API and the backtest.
+ * Savings of `schedule` against `baseline` (see `Savings`). When the baseline serves at least the schedule's
+ * work: amount = baseline − schedule on energy + carbon + penalty cost. When it serves less by at most
+ * `SAME_WORK_TOLERANCE`: amount = baseline energy + carbon × (schedule's served ÷ baseline's served) − the
+ * schedule's energy + carbon. Beyond: not comparable, amount and pct null. pct is of the baseline's energy +
+ * carbon cost. Pure; used by the engine, the planner, the admin API and the backtest.
  */
 export function savingsAgainst(baseline: Comparable, schedule: Comparable): Savings {
-  const comparable =
-    baseline.servedGpuHours >=
-    schedule.servedGpuHours - SAME_WORK_REL_TOLERANCE * Math.max(1, Math.abs(schedule.servedGpuHours));
-  const base = {
-    comparable,
-    baselineServedGpuHours: baseline.servedGpuHours,
-    servedGpuHours: schedule.servedGpuHours,
-  };
+  const served = schedule.servedGpuHours;
+  const gap = served - baseline.servedGpuHours;
+  const scale = Math.max(1, Math.abs(served));
+  const comparable = gap <= SAME_WORK_TOLERANCE * scale;
+  const base = { comparable, baselineServedGpuHours: baseline.servedGpuHours, servedGpuHours: served };
   if (!comparable) return { amount: null, pct: null, ...base };
-  const cost = (t: Comparable) => t.energyCost + t.carbonCost + t.penaltyCost;
-  const amount = cost(baseline) - cost(schedule);
-  const energy = Math.abs(baseline.energyCost + baseline.carbonCost);
-  return { amount, pct: energy === 0 ? null : (amount / energy) * 100, ...base };
+  const energy = (t: Comparable) => t.energyCost + t.carbonCost;
+  const baselineEnergy = energy(baseline);
+  const amount =
+    gap <= SAME_WORK_EPS * scale
+      ? baselineEnergy + baseline.penaltyCost - energy(schedule) - schedule.penaltyCost
+      : (baseline.servedGpuHours > 0 ? (baselineEnergy * served) / baseline.servedGpuHours : 0) -
+        energy(schedule);
+  return { amount, pct: baselineEnergy === 0 ? null : (amount / Math.abs(baselineEnergy)) * 100, ...base };
 }

@@ -1,19 +1,35 @@
 import type { JobFlows } from './account.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 
-/** Returns, per job, its allowed in-window cells sorted by cost (cached per allowed set and window). */
+/**
+ * Returns, per job, its allowed in-window cells sorted by cost (ties by cell index). The full sort is done
+ * once per allowed set; a job's window filters it (same order), cached per allowed set and window.
+ */
 export function sortedCellsByCost(norm: NormalizedProblem): (job: NormJob) => Int32Array {
   const T = norm.slotCount;
+  const cost = (cell: number) => norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[cell % T] ?? 0;
+  const byAllowed = new Map<string, Int32Array>();
   const cache = new Map<string, Int32Array>();
   return (job) => {
     const key = `${job.allowedKey}|${job.windowStart}|${job.windowEnd}`;
     let cells = cache.get(key);
     if (!cells) {
-      const list: number[] = [];
-      for (const r of job.allowed) for (let t = job.windowStart; t < job.windowEnd; t++) list.push(r * T + t);
-      const cost = (cell: number) => norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[cell % T] ?? 0;
-      list.sort((a, b) => cost(a) - cost(b) || a - b);
-      cells = Int32Array.from(list);
+      let all = byAllowed.get(job.allowedKey);
+      if (!all) {
+        const list: number[] = [];
+        for (const r of job.allowed) for (let t = 0; t < T; t++) list.push(r * T + t);
+        list.sort((a, b) => cost(a) - cost(b) || a - b);
+        all = Int32Array.from(list);
+        byAllowed.set(job.allowedKey, all);
+      }
+      if (job.windowStart <= 0 && job.windowEnd >= T) cells = all;
+      else {
+        const { windowStart, windowEnd } = job;
+        cells = all.filter((cell) => {
+          const t = cell % T;
+          return t >= windowStart && t < windowEnd;
+        });
+      }
       cache.set(key, cells);
     }
     return cells;

@@ -24,6 +24,12 @@ export interface SolveOptions {
   /** Compute home and greedy baselines (default true). */
   baselines?: boolean;
   /**
+   * Round to whole GPUs (default true). false: the published figures are the LP optimum's (placements carry
+   * `gpus: 0`, `gpuHours` = the LP's), for callers that only need the optimum's cost (e.g. a backtest's
+   * perfect-foresight reference).
+   */
+  wholeGpus?: boolean;
+  /**
    * Refuse (status `solver-error`, greedy fallback) an LP component whose dense tableau
    * (rows × columns) would exceed this many cells with javascript-lp-solver. Default 4e7 (~320 MB).
    */
@@ -120,16 +126,17 @@ export interface ScheduleTotals {
 }
 
 /**
- * What a schedule saves against a baseline on the same problem. Compared: energy + priced carbon + the
- * penalties of unserved work (the stability cost is not a cost of the work, so it is left out). A baseline
- * that serves less work than the schedule is not comparable: its lower bill is unserved work, not a saving.
+ * What a schedule saves against a baseline on the same problem (`savingsAgainst`). Compared: energy + priced
+ * carbon + the penalties of unserved work (the stability cost is not a cost of the work, so it is left out). A
+ * baseline that serves less work than the schedule is not comparable — its lower bill is unserved work, not a
+ * saving — except within 0.1 % of the work, where its missing GPU-hours are costed at its own average.
  */
 export interface Savings {
   /** (baseline − schedule) energy + carbon + penalty cost; null when not comparable. */
   amount: number | null;
   /** amount ÷ |baseline energy + carbon cost| × 100; null when not comparable or that cost is 0. */
   pct: number | null;
-  /** False when the baseline serves less work (GPU-hours) than the schedule. */
+  /** False when the baseline serves more than 0.1 % less work (GPU-hours) than the schedule. */
   comparable: boolean;
   baselineServedGpuHours: number;
   servedGpuHours: number;

@@ -269,6 +269,11 @@ describe('solvePlacement', () => {
       baselineServedGpuHours: 8,
       servedGpuHours: 10,
     });
+    // Serving 0.05 % less (9.995 of 10 GPUh) is within the 0.1 % tolerance: the baseline's energy is scaled to
+    // the same work, 0.4 × 10 / 9.995 = 0.40020…, minus 0.5; penalties left out.
+    const near = { energyCost: 0.4, carbonCost: 0, penaltyCost: 20, servedGpuHours: 9.995 };
+    expect(savingsAgainst(near, totals).comparable).toBe(true);
+    expect(savingsAgainst(near, totals).amount).toBeCloseTo((0.4 * 10) / 9.995 - 0.5, 12);
     // Same work: energy 0.8 − 0.5 = 0.3, 37.5 % of the baseline's 0.8.
     const same = { energyCost: 0.8, carbonCost: 0, penaltyCost: 0, servedGpuHours: 10 };
     expect(savingsAgainst(same, totals).amount).toBeCloseTo(0.3, 12);

@@ -194,11 +194,14 @@ function assemble(
 ): PlacementResult {
   const heuristic = head.method === 'greedy';
   const roundStart = performance.now();
-  const rounded = roundToWholeGpus(
-    norm,
-    schedule,
-    head.classes ? wholeGpuResolver(opts, head.classes) : undefined,
-  );
+  const rounded =
+    opts.wholeGpus === false
+      ? {
+          gpus: norm.jobs.map(() => new Map<number, number>()),
+          work: schedule,
+          lostGpuHours: new Float64Array(norm.jobs.length),
+        }
+      : roundToWholeGpus(norm, schedule, head.classes ? wholeGpuResolver(opts, head.classes) : undefined);
   head.stats.roundMs = elapsedSince(roundStart);
   const totals = accountSchedule(norm, rounded.work);
   const lpBound = heuristic ? null : accountSchedule(norm, schedule);
