@@ -149,10 +149,10 @@ function parseOptions(argv: string[]): BacktestRunOptions {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const bar = createProgressBar(process.stderr, 'backtest');
-  const { result, files, runtimeMs } = runBacktestFromFiles(options, {
+  const { result, files, runtimeMs } = await runBacktestFromFiles(options, {
     onLoading: (what) => bar.loading(what),
     onLoaded: (what, ms, detail) => bar.loaded(what, ms, detail),
     onPlanningStart: () => bar.start(),
@@ -164,9 +164,7 @@ function main(): void {
   process.stdout.write(`runtime ${(runtimeMs / 1000).toFixed(1)} s; report: ${files[0] ?? options.outDir}\n`);
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`backtest: ${error.message}\n\n${usage}\n`);
     process.exit(2);
@@ -184,4 +182,4 @@ try {
     `backtest: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   process.exit(1);
-}
+});

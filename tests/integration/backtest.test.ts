@@ -70,9 +70,9 @@ describe('backtest on the shipped two-week slice (2023-03-01..2023-03-15, demo f
   let result: BacktestResult;
   let files: string[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'gridshift-backtest-'));
-    ({ result, files } = runBacktestFromFiles(options(out)));
+    ({ result, files } = await runBacktestFromFiles(options(out)));
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 

@@ -7,6 +7,7 @@ export * from './figures.js';
 export * from './market.js';
 export * from './rolling.js';
 export * from './publication.js';
+export * from './workers.js';
 export * from './csv.js';
 export * from './svg.js';
 export * from './charts.js';

@@ -202,7 +202,7 @@ export function validateBacktestOptions(o: BacktestOptions): void {
 /** Which plan a simulation runs. */
 type PlanKind = 'lp' | 'home' | 'greedy';
 
-interface PlanRun {
+export interface PlanRun {
   days: Map<string, Figures>;
   /** Whole-GPU figures (LP plans only). */
   wholeDays: Map<string, Figures>;
@@ -381,7 +381,7 @@ function penaltyOf(problem: PlacementProblem, k: number): number {
 }
 
 /** What gridshift's plan records beyond figures (hourly cluster use, per-job figures). */
-interface Recorder {
+export interface Recorder {
   clusterHours: ClusterHours[];
   jobFigures: Map<string, JobFigures>;
 }
@@ -629,16 +629,30 @@ function planTimesOf(
   return { times: [...times].sort((a, b) => a - b), publications };
 }
 
-/**
- * Runs the backtest: gridshift's plan under the information set, and — simulated the same way, each with its
- * own batch progress — the perfect-foresight optimum, home and greedy. Every plan is costed at actual prices
- * on its work day (interactive hours by their day, batch work by its release day), so each day compares the
- * same work. Pure apart from timing.
- */
-export function runBacktest(
-  input: BacktestInput,
-  onProgress?: (p: BacktestProgress) => void,
-): BacktestResult {
+/** The four plans a backtest simulates. */
+export type SimulationName = 'plan' | 'perfect' | 'home' | 'greedy';
+
+/** One simulation's outcome (structured-clonable, so a worker thread can run it). */
+export interface SimulationOutcome {
+  name: SimulationName;
+  run: PlanRun;
+  /** gridshift's plan only: hourly cluster use and per-job figures. */
+  recorder: Recorder | null;
+  /** gridshift's plan only: what it saw (published vs forecast zone-hours), clipping, open releases. */
+  stats: Context['stats'];
+  solvers: string[];
+  fallbackMessages: string[];
+  issueMessages: string[];
+  horizonClipped: number;
+  openAtEnd: string[];
+}
+
+interface Prepared {
+  ctx: Context;
+  perfectTimes: number[];
+}
+
+function prepare(input: BacktestInput): Prepared {
   const o = input.options;
   validateBacktestOptions(o);
   const information = o.information ?? 'published';
@@ -674,8 +688,13 @@ export function runBacktest(
     openAtEnd: new Set(),
     tick: () => {},
   };
+  return { ctx, perfectTimes };
+}
+
+function newRecorder(input: BacktestInput): Recorder {
+  const o = input.options;
   const rangeHours = (o.toMs - o.fromMs) / MS_PER_HOUR;
-  const recorder: Recorder = {
+  return {
     clusterHours: input.clusters.map((c) => ({
       id: c.id,
       zone: c.zone,
@@ -699,17 +718,105 @@ export function runBacktest(
       ]),
     ),
   };
+}
 
-  const runs = information === 'published' ? 4 : 3;
+/** How many plans the whole backtest makes (for progress). */
+export function backtestPlanCount(input: BacktestInput): number {
+  const { ctx, perfectTimes } = prepare(input);
+  return 3 * ctx.planTimes.length + (ctx.information === 'published' ? perfectTimes.length : 0);
+}
+
+/**
+ * Runs one of the backtest's simulations on its own (pure apart from timing): `plan` is gridshift's plan under
+ * the run's information set, `perfect` the perfect-foresight optimum (published information only), `home` and
+ * `greedy` the baselines. `onPlan` is called after each plan.
+ */
+export function runSimulation(
+  input: BacktestInput,
+  name: SimulationName,
+  onPlan?: (planMs: number) => void,
+): SimulationOutcome {
+  const { ctx, perfectTimes } = prepare(input);
+  if (onPlan) ctx.tick = onPlan;
+  const recorder = name === 'plan' ? newRecorder(input) : null;
+  const run =
+    name === 'plan'
+      ? simulate(ctx, 'lp', ctx.information, recorder ?? undefined)
+      : name === 'perfect'
+        ? simulate(ctx, 'lp', 'perfect', undefined, perfectTimes)
+        : name === 'home'
+          ? simulate(ctx, 'home', 'perfect')
+          : simulate(ctx, 'greedy', ctx.information);
+  return {
+    name,
+    run,
+    recorder,
+    stats: { ...ctx.stats },
+    solvers: [...ctx.solvers],
+    fallbackMessages: [...ctx.fallbackMessages],
+    issueMessages: [...ctx.issueMessages],
+    horizonClipped: ctx.horizonClipped,
+    openAtEnd: [...ctx.openAtEnd],
+  };
+}
+
+/** The simulations a backtest needs, gridshift's plan first. */
+export function simulationsOf(input: BacktestInput): SimulationName[] {
+  return (input.options.information ?? 'published') === 'published'
+    ? ['plan', 'perfect', 'home', 'greedy']
+    : ['plan', 'home', 'greedy'];
+}
+
+/**
+ * Runs the backtest: gridshift's plan under the information set, and — simulated the same way, each with its
+ * own batch progress — the perfect-foresight optimum, home and greedy. Every plan is costed at actual prices
+ * on its work day (interactive hours by their day, batch work by its release day), so each day compares the
+ * same work. Pure apart from timing. `runBacktestInWorkers` runs the same simulations on two threads.
+ */
+export function runBacktest(
+  input: BacktestInput,
+  onProgress?: (p: BacktestProgress) => void,
+): BacktestResult {
+  const total = backtestPlanCount(input);
   let finished = 0;
-  // gridshift's plan, home and greedy at every plan time; the perfect reference at its own (published only).
-  const total = 3 * times.length + (information === 'published' ? perfectTimes.length : 0);
-  ctx.tick = (planMs) =>
+  const tick = (planMs: number) =>
     onProgress?.({ done: ++finished, total, stepStartUtc: new Date(planMs).toISOString() });
-  const plan = simulate(ctx, 'lp', information, recorder);
-  const perfect = information === 'perfect' ? plan : simulate(ctx, 'lp', 'perfect', undefined, perfectTimes);
-  const home = simulate(ctx, 'home', 'perfect');
-  const greedy = simulate(ctx, 'greedy', information);
+  return assembleBacktest(
+    input,
+    simulationsOf(input).map((name) => runSimulation(input, name, tick)),
+  );
+}
+
+/** Combines the simulations' outcomes into the backtest result (pure). */
+export function assembleBacktest(
+  input: BacktestInput,
+  outcomes: readonly SimulationOutcome[],
+): BacktestResult {
+  const { ctx } = prepare(input);
+  const o = ctx.o;
+  const information = ctx.information;
+  const market = input.market;
+  const marketEndMs = ctx.marketEndMs;
+  const rules = ctx.rules;
+  const rangeHours = (o.toMs - o.fromMs) / MS_PER_HOUR;
+  const byName = new Map(outcomes.map((x) => [x.name, x]));
+  const planOutcome = byName.get('plan');
+  if (!planOutcome?.recorder) throw new Error("the backtest has no result of gridshift's plan");
+  const recorder = planOutcome.recorder;
+  const plan = planOutcome.run;
+  const perfect = byName.get('perfect')?.run ?? plan;
+  const home = byName.get('home')?.run;
+  const greedy = byName.get('greedy')?.run;
+  if (!home || !greedy) throw new Error('the backtest has no result of a baseline');
+  for (const x of outcomes) {
+    for (const s of x.solvers) ctx.solvers.add(s);
+    for (const m of x.fallbackMessages) ctx.fallbackMessages.add(m);
+    for (const m of x.issueMessages) ctx.issueMessages.add(m);
+  }
+  ctx.stats = planOutcome.stats;
+  ctx.horizonClipped = planOutcome.horizonClipped;
+  ctx.openAtEnd = new Set(planOutcome.openAtEnd);
+  const runs = outcomes.length;
 
   const days: DayFigures[] = [];
   for (let d = o.fromMs; d < o.toMs; d += MS_PER_DAY) {

@@ -28,8 +28,8 @@ import {
 } from './fx.js';
 import { buildHourlyMarket } from './market.js';
 import { reportMarkdown } from './report.js';
+import { runBacktestInWorkers } from './workers.js';
 import {
-  runBacktest,
   validateBacktestOptions,
   type BacktestInput,
   type BacktestProgress,
@@ -450,14 +450,15 @@ export function writeBacktestReport(
  * Loads the inputs, runs the backtest and writes the report folder; returns the result (with the loading
  * warnings in its notes), files and runtime (loading included).
  */
-export function runBacktestFromFiles(
+export async function runBacktestFromFiles(
   opts: BacktestRunOptions,
   hooks: BacktestRunHooks = {},
-): { result: BacktestResult; files: string[]; runtimeMs: number } {
+): Promise<{ result: BacktestResult; files: string[]; runtimeMs: number }> {
   const startedAt = performance.now();
   const loaded = loadBacktestInput(opts, hooks);
   hooks.onPlanningStart?.();
-  const result = runBacktest(loaded.input, hooks.onProgress);
+  // The simulations run on worker threads (gridshift's plan on one, the references on another).
+  const result = await runBacktestInWorkers(loaded.input, hooks.onProgress);
   const runtimeMs = performance.now() - startedAt;
   const files = writeBacktestReport(opts, result, runtimeMs, loaded);
   return { result: { ...result, notes: [...result.notes, ...loaded.warnings] }, files, runtimeMs };
