@@ -27,10 +27,10 @@ const usage = `usage: npm run backtest -- --from 2023-03-01 --to 2023-03-15 [opt
   --publication Z=HH:MM@TZ  publication time of zone Z's day-ahead results (repeatable),
                          e.g. GB=09:50@Europe/London                         (default: exchange rules)
   --forecast METHOD      forecast beyond the published prices                (default: the forecaster's)
-  --fleet FILE           fleet file, JSON or YAML                            (default: data/demo/fleet.yaml)
-  --jobs FILE            job file, JSON or YAML                              (default: data/demo/jobs.yaml)
-  --prices DIR           folder with <ZONE>_electricity_prices_*.csv         (default: data/prices)
-  --carbon DIR|none      folder with <ZONE>_<year>_hourly.csv, or none       (default: data/carbon)
+  --fleet FILE           fleet file, JSON or YAML                            (default: data/scenarios/capacity-binds/fleet.yaml)
+  --jobs FILE            job file, JSON or YAML                              (default: data/scenarios/capacity-binds/jobs.yaml)
+  --prices DIR           folder with <ZONE>_electricity_prices_*.csv         (default: data/prices-2023)
+  --carbon DIR|none      folder with <ZONE>_<year>_hourly.csv, or none       (default: data/carbon-2023)
   --fx FILE|auto|none    exchange rates: auto = data/fx-<year>.json per year  (default: auto)
   --carbon-price N       fleet currency per tonne CO2; 0 = report only       (default: 0)
   --out DIR              report folder                                       (default: reports/backtest-<from>-<to>-<step>)
@@ -125,10 +125,10 @@ function parseOptions(argv: string[]): BacktestRunOptions {
   const fromMs = day('--from', values.from);
   const toMs = day('--to', values.to);
   return {
-    fleetFile: fromData('--fleet', values.fleet, 'demo/fleet.yaml'),
-    jobsFile: fromData('--jobs', values.jobs, 'demo/jobs.yaml'),
-    pricesDir: fromData('--prices', values.prices, 'prices'),
-    carbonDir: values.carbon === 'none' ? null : fromData('--carbon', values.carbon, 'carbon'),
+    fleetFile: fromData('--fleet', values.fleet, 'scenarios/capacity-binds/fleet.yaml'),
+    jobsFile: fromData('--jobs', values.jobs, 'scenarios/capacity-binds/jobs.yaml'),
+    pricesDir: fromData('--prices', values.prices, 'prices-2023'),
+    carbonDir: values.carbon === 'none' ? null : fromData('--carbon', values.carbon, 'carbon-2023'),
     fx:
       values.fx === undefined || values.fx === 'auto'
         ? 'auto'

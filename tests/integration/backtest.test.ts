@@ -35,6 +35,9 @@ function options(outDir: string, overrides: Partial<BacktestRunOptions> = {}): B
     step: 'day',
     horizonHours: 24,
     carbonPricePerTonne: 0,
+    // Hindsight prices and one plan a day at midnight: each day is one problem, so the optimum is ≤ both baselines.
+    information: 'perfect',
+    planHourUtc: 0,
     ...overrides,
   };
 }
@@ -65,7 +68,7 @@ function parseCsv(text: string): Record<string, string>[] {
   return rows.map((row) => Object.fromEntries(row.split(',').map((v, i) => [names[i] ?? '', v])));
 }
 
-describe('backtest on the shipped two-week slice (2023-03-01..2023-03-15, demo fleet and jobs)', () => {
+describe('backtest on the shipped two-week slice (2023-03-01..2023-03-15, demo fleet and jobs, perfect information)', () => {
   let out: string;
   let result: BacktestResult;
   let files: string[];
@@ -172,6 +175,18 @@ function backtestCli(args: string[]): Promise<CliRun> {
   });
 }
 
+/** The March slice and the roomy demo fleet (the CLI's defaults are the full year and the capacity-binds scenario). */
+const demoData = [
+  '--fleet',
+  join(data, 'demo/fleet.yaml'),
+  '--jobs',
+  join(data, 'demo/jobs.yaml'),
+  '--prices',
+  join(data, 'prices'),
+  '--carbon',
+  join(data, 'carbon'),
+];
+
 describe('backtest CLI (dist/scripts/backtest.js)', () => {
   let tmp: string;
   beforeAll(() => {
@@ -182,6 +197,7 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
   it('re-plans hour by hour with carbon priced, shows progress and writes the report', async () => {
     const out = join(tmp, 'hourly');
     const run = await backtestCli([
+      ...demoData,
       '--from',
       '2023-03-01',
       '--to',
@@ -194,10 +210,19 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
       out,
     ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('2 day(s) 2023-03-01 → 2023-03-02, step hour, 50 solves');
-    expect(run.stdout).toMatch(/vs home .* saves/);
-    expect(run.stdout).toMatch(/vs greedy .* saves/);
-    expect(run.stderr).toContain('backtest: 100% (48/48 steps'); // plain progress lines: stderr is not a TTY
+    expect(run.stdout).toContain(
+      '2 day(s) 2023-03-01 → 2023-03-02, published information, horizon 48 h, 48 plans',
+    );
+    for (const plan of ['perfect foresight', 'gridshift (pub.)', 'home', 'greedy'])
+      expect(run.stdout).toMatch(
+        new RegExp(`^${plan.replace(/[()]/g, '\\$&')} +energy .* served .* unserved`, 'm'),
+      );
+    expect(run.stdout).toMatch(/^vs home +saves /m);
+    expect(run.stdout).toMatch(/^vs greedy saves /m);
+    expect(run.stdout).toMatch(/the published plan captures/);
+    // 72 hourly plan times (the range and the 24 h until its last batch releases are due) × 4 simulations;
+    // plain progress lines: stderr is not a TTY
+    expect(run.stderr).toContain('backtest: 100% (288/288 steps');
     expect(run.stderr).toMatch(/^backtest: loading prices … \d+\.\d s \(8 zones, [\d,]+ hours\)$/m);
     for (const file of ['report.md', 'daily.csv', 'hourly.csv', 'summary.json', ...CHARTS])
       expect(existsSync(join(out, file)), file).toBe(true);
@@ -255,7 +280,7 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
     },
     {
       name: 'range without prices',
-      args: () => ['--from', '2023-05-01', '--to', '2023-05-02'],
+      args: () => [...demoData, '--from', '2023-05-01', '--to', '2023-05-02'],
       want: 'prices cover 2023-02-28T00:00Z → 2023-04-02T00:00Z, the backtest needs 2023-05-01T00:00Z → 2023-05-02T00:00Z',
     },
     {
@@ -270,7 +295,7 @@ describe('backtest CLI (dist/scripts/backtest.js)', () => {
     },
     {
       name: 'job file that does not fit the fleet (every problem, one line each)',
-      args: () => ['--from', '2023-03-01', '--to', '2023-03-02', '--jobs', jobsWithTypos(tmp)],
+      args: () => [...demoData, '--from', '2023-03-01', '--to', '2023-03-02', '--jobs', jobsWithTypos(tmp)],
       want:
         'typo-jobs.yaml: jobs[0].residency[3]: zone ES_ is not a zone of any cluster in data/demo/fleet.yaml (zones: DE-LU, ES, FR, GB, NL, US-CAL-CISO, US-NY-NYIS, US-TEX-ERCO)\n' +
         'backtest: ',

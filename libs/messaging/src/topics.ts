@@ -7,8 +7,28 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[];
 }
 
-/** Creates the topics that do not exist yet (idempotent, safe to race from several processes). */
-export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+/** True for an error kafkajs marks retriable (e.g. a topic created a moment ago whose metadata has not spread). */
+function isRetriable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+}
+
+/**
+ * Creates the topics that do not exist yet (idempotent, safe to race from several processes). Retriable broker
+ * errors — two processes creating the same topics at once can see "This server does not host this
+ * topic-partition" until the new topic's metadata has spread — are retried with backoff (`attempts` in all).
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], attempts = 6): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTopicsOnce(kafka, specs);
+    } catch (error) {
+      if (attempt >= attempts || !isRetriable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+async function ensureTopicsOnce(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
