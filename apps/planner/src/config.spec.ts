@@ -8,7 +8,12 @@ describe('planner config', () => {
   it('has documented defaults', () => {
     const config = loadConfig(plannerConfigShape, base);
     expect(config.PLANNER_CRON).toBe('0 * * * *');
-    expect(planningSettings(config)).toMatchObject({ horizonHours: 24, slotMinutes: 60, clock: 'wall' });
+    expect(planningSettings(config)).toMatchObject({
+      horizonHours: 24,
+      slotMinutes: 60,
+      clock: 'wall',
+      forecastLookbackHours: 1344,
+    });
     expect(approvalPolicy(config)).toEqual({
       mode: 'auto',
       maxMovedPct: 50,
@@ -23,6 +28,8 @@ describe('planner config', () => {
     ['PLANNER_SLOT_MINUTES', '45'],
     ['PLANNER_NOW', '2024-05-01T10:00:00'],
     ['PLANNER_CRON', 'every hour'],
+    ['PLANNER_FORECAST_LOOKBACK_HOURS', '12'],
+    ['PLANNER_FORECAST_LOOKBACK_HOURS', '1.5'],
   ])('rejects %s=%s naming the variable', (variable, value) => {
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(variable);

@@ -62,6 +62,7 @@ export const plannerConfigShape = {
   PLANNER_MISSING_PRICE_PER_MWH: env.number(-10_000, 100_000, d.missingPricePerMwh),
   PLANNER_LOAD_MAX_AGE_MINUTES: env.number(0, 60 * 24 * 365, d.loadMaxAgeMinutes),
   PLANNER_CAPACITY_LOOKBACK_HOURS: env.int(1, 24 * 90, d.capacityLookbackHours),
+  PLANNER_FORECAST_LOOKBACK_HOURS: env.int(24, 24 * 366, d.forecastLookbackHours),
   PLANNER_SOLVE_TIME_LIMIT_MS: env.int(100, 600_000, d.solveTimeLimitMs),
   /** Problems up to this many jobs (without a stability term) are solved on the planner's thread; 0 = always the worker. */
   PLANNER_SOLVE_IN_THREAD_MAX_JOBS: env.int(0, 1_000_000, 10_000),
@@ -102,6 +103,7 @@ export function planningSettings(config: PlannerConfig): PlanningSettings {
     missingPricePerMwh: config.PLANNER_MISSING_PRICE_PER_MWH,
     loadMaxAgeMinutes: config.PLANNER_LOAD_MAX_AGE_MINUTES,
     capacityLookbackHours: config.PLANNER_CAPACITY_LOOKBACK_HOURS,
+    forecastLookbackHours: config.PLANNER_FORECAST_LOOKBACK_HOURS,
     solveTimeLimitMs: config.PLANNER_SOLVE_TIME_LIMIT_MS,
   };
 }

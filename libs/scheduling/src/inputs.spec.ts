@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { forecastHourly, type HourlySeries } from '#gridshift/forecast';
 import {
   fillMissingZonePrices,
+  firstUnpublishedSlot,
   forecastCapacity,
+  hourlyPriceHistory,
   resolveZonePrices,
   slotGrid,
   type PriceCandidate,
@@ -111,6 +114,162 @@ describe('resolveZonePrices', () => {
     );
     expect(missingSlots).toEqual([0, 1]);
     expect(series.pricePerMwh.slice(2)).toEqual([10, 10]);
+  });
+});
+
+describe('resolveZonePrices with gridshift forecast', () => {
+  // Horizon T0 .. T0+6h (6 hourly slots); day-ahead published for the first 2 slots.
+  const six = Array.from({ length: 6 }, (_, i) => T0 + i * H);
+  const dayAhead = [c(0, 'day_ahead', 30), c(1, 'day_ahead', 31)];
+  // 8 days of hourly history ending right before slot 2 (T0 + 2h): a daily shape around 50.
+  const historyOf = (hours: number, endMs = T0 + 2 * H): HourlySeries => ({
+    startMs: endMs - hours * H,
+    values: Array.from({ length: hours }, (_, i) => 50 + 20 * Math.sin((i / 24) * 2 * Math.PI) + (i % 3)),
+  });
+  const resolve = (history: HourlySeries, candidates = dayAhead, slotStarts = six, slotMinutes = 60) =>
+    resolveZonePrices('DE-LU', slotStarts, slotMinutes, candidates, null, now, 48, {
+      history,
+      lookbackHours: 1344,
+    });
+
+  it('forecasts only the slots after the last published one and leaves published slots alone', () => {
+    const history = historyOf(192);
+    const { series, assumptions, missingSlots } = resolve(history);
+    const want = forecastHourly(history, 4, { lookbackHours: 1344 });
+    expect(want.startMs).toBe(T0 + 2 * H);
+    expect(series.pricePerMwh.slice(0, 2)).toEqual([30, 31]);
+    expect(series.pricePerMwh.slice(2)).toEqual([...want.point]);
+    expect(series.source).toEqual([
+      'day_ahead',
+      'day_ahead',
+      'gridshift-forecast',
+      'gridshift-forecast',
+      'gridshift-forecast',
+      'gridshift-forecast',
+    ]);
+    expect(series.issuedAtUtc.slice(2)).toEqual([null, null, null, null]);
+    expect(missingSlots).toEqual([]);
+    expect(assumptions).toHaveLength(1);
+    const a = assumptions[0]!;
+    expect(a).toMatchObject({ code: 'price-forecast', zone: 'DE-LU' });
+    expect(a.slotStartsUtc).toEqual(six.slice(2).map((ms) => new Date(ms).toISOString()));
+    // 192 h = 8 days; the last published slot starts at T0 + 1 h = 11:00.
+    expect(a.message).toBe(
+      "DE-LU: no published price for 4 slot(s) after 2024-05-01T11:00Z; gridshift's profile forecast from 8 days of history was used",
+    );
+    expect(a.details).toMatchObject({ source: 'gridshift', method: 'profile', historyHours: 192 });
+  });
+
+  it('records p10 ≤ p50 ≤ p90 per forecast slot, in slot order', () => {
+    const { assumptions } = resolve(historyOf(192));
+    const bands = (assumptions[0]!.details as { bands: Record<'p10' | 'p50' | 'p90', number[]> }).bands;
+    expect(bands.p10).toHaveLength(4);
+    expect(bands.p50).toHaveLength(4);
+    expect(bands.p90).toHaveLength(4);
+    for (let i = 0; i < 4; i += 1) {
+      expect(bands.p10[i]!).toBeLessThanOrEqual(bands.p50[i]!);
+      expect(bands.p50[i]!).toBeLessThanOrEqual(bands.p90[i]!);
+    }
+    const want = forecastHourly(historyOf(192), 4, { lookbackHours: 1344 });
+    expect(bands.p50).toEqual([...want.p50].map((x) => Math.round(x * 100) / 100));
+  });
+
+  it('carries the last price forward when the history is shorter than a day', () => {
+    const { series, assumptions } = resolve(historyOf(23));
+    expect(series.pricePerMwh).toEqual([30, 31, 31, 31, 31, 31]);
+    expect(series.source.slice(2)).toEqual(Array(4).fill('carried-forward'));
+    expect(assumptions.map((a) => a.code)).toEqual(['price-carried-forward']);
+  });
+
+  it('flags forecast slots stale when the published price they follow is older than the limit', () => {
+    // Day-ahead for slots 0–1 issued 50 h ago (limit 48 h): all 6 slots are flagged, 4 of them forecast.
+    const old = [c(0, 'day_ahead', 30, 50), c(1, 'day_ahead', 31, 50)];
+    const { series, assumptions } = resolve(historyOf(192), old);
+    expect(series.source.slice(2)).toEqual(Array(4).fill('gridshift-forecast'));
+    expect(assumptions.find((a) => a.code === 'price-stale')!.slotStartsUtc).toHaveLength(6);
+    expect(resolve(historyOf(192)).assumptions.map((a) => a.code)).toEqual(['price-forecast']);
+  });
+
+  it('never reads history at or after the first forecast hour', () => {
+    const clean = resolve(historyOf(192));
+    // The same history plus 5 poisoned hours from the cutoff on (as if issued later): same result.
+    const poisoned = historyOf(192);
+    const values = [...(poisoned.values as number[]), 1e9, -1e9, 1e9, 1e9, 1e9];
+    const withFuture = resolve({ startMs: poisoned.startMs, values });
+    expect(withFuture.series.pricePerMwh).toEqual(clean.series.pricePerMwh);
+    expect(withFuture.assumptions).toEqual(clean.assumptions);
+  });
+
+  it('keeps carrying forward into gaps before the last published slot', () => {
+    const { series } = resolve(historyOf(192, T0 + 4 * H), [c(0, 'day_ahead', 30), c(3, 'day_ahead', 33)]);
+    expect(series.source).toEqual([
+      'day_ahead',
+      'carried-forward',
+      'carried-forward',
+      'day_ahead',
+      'gridshift-forecast',
+      'gridshift-forecast',
+    ]);
+  });
+
+  it('spreads the hourly forecast over 15-minute slots', () => {
+    const quarter = Array.from({ length: 12 }, (_, i) => T0 + i * 15 * 60_000);
+    // Published: the first 4 quarter-hours (10:00–11:00); forecast from 11:00.
+    const history = historyOf(192, T0 + H);
+    const { series } = resolve(
+      history,
+      [0, 1, 2, 3].map((q) => ({
+        ...c(0, 'day_ahead', 30 + q, 1, 15),
+        intervalStartMs: T0 + q * 15 * 60_000,
+      })),
+      quarter,
+      15,
+    );
+    const want = forecastHourly(history, 2, { lookbackHours: 1344 });
+    expect(series.pricePerMwh).toEqual([
+      30,
+      31,
+      32,
+      33,
+      ...Array<number>(4).fill(want.point[0]!),
+      ...Array<number>(4).fill(want.point[1]!),
+    ]);
+  });
+
+  it('tells a partner forecast apart from gridshift’s', () => {
+    const { assumptions } = resolve(historyOf(192, T0 + 3 * H), [...dayAhead, c(2, 'forecast', 40)]);
+    const forecasts = assumptions.filter((a) => a.code === 'price-forecast');
+    expect(forecasts.map((a) => (a.details as { source: string }).source).sort()).toEqual([
+      'gridshift',
+      'partner',
+    ]);
+  });
+});
+
+describe('firstUnpublishedSlot and hourlyPriceHistory', () => {
+  it('finds the slot after the last published one', () => {
+    expect(firstUnpublishedSlot(slots, 60, [c(0, 'day_ahead', 1), c(2, 'forecast', 1)])).toBe(3);
+    expect(firstUnpublishedSlot(slots, 60, [])).toBe(0);
+    expect(firstUnpublishedSlot(slots, 60, [c(3, 'real_time', 1)])).toBe(4);
+  });
+
+  it('prefers markets like the planner, ignores hours at or after the cutoff and trims empty ends', () => {
+    const at = (hour: number) => new Date(T0 + hour * H);
+    const history = hourlyPriceHistory(
+      [
+        { market: 'real_time', hourStart: at(-4), pricePerMwh: 9 },
+        { market: 'day_ahead', hourStart: at(-4), pricePerMwh: 10 },
+        { market: 'forecast', hourStart: at(-2), pricePerMwh: 12 },
+        { market: 'intraday', hourStart: at(-2), pricePerMwh: 11 },
+        { market: 'day_ahead', hourStart: at(0), pricePerMwh: 999 }, // at the cutoff: not history
+      ],
+      T0,
+      6,
+    );
+    // Hours -6 and -5 have nothing (trimmed), -4 = 10, -3 = gap, -2 = 11 (intraday before forecast), -1 none.
+    expect(history.startMs).toBe(T0 - 4 * H);
+    expect(Array.from(history.values)).toEqual([10, Number.NaN, 11]);
+    expect(hourlyPriceHistory([], T0, 6).values).toHaveLength(0);
   });
 });
 

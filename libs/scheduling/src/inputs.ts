@@ -1,4 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import {
+  BAND_ORIGIN_DAYS,
+  DEFAULT_FORECAST_METHOD,
+  forecastHourly,
+  type HourlyForecast,
+  type HourlySeries,
+} from '#gridshift/forecast';
+import { PriceRepository, type HourlyPricePoint } from '#gridshift/persistence';
 import type { Assumption } from './assumptions.js';
 import type { PlanningSettings } from './settings.js';
 
@@ -9,8 +17,14 @@ const MS_PER_HOUR = 3_600_000;
 export const PRICE_MARKET_PREFERENCE = ['day_ahead', 'intraday', 'real_time', 'forecast'] as const;
 export type PriceMarket = (typeof PRICE_MARKET_PREFERENCE)[number];
 
-/** Where a slot's price came from. */
-export type PriceSource = PriceMarket | 'carried-forward' | 'assumed';
+/**
+ * Where a slot's price came from: a stored market (`forecast` = a partner's forecast), gridshift's own forecast
+ * from the zone's price history, the last known price carried forward, or assumed (`fillMissingZonePrices`).
+ */
+export type PriceSource = PriceMarket | 'gridshift-forecast' | 'carried-forward' | 'assumed';
+
+/** Fewer known hours of history than this: no gridshift forecast, the last known price is carried forward. */
+export const MIN_FORECAST_HISTORY_HOURS = 24;
 
 /** One stored price row as the planner reads it (newest issue per zone/market/interval across partners). */
 export interface PriceCandidate {
@@ -28,7 +42,7 @@ export interface ZonePriceSeries {
   pricePerMwh: number[];
   carbonGPerKwh: (number | null)[];
   source: PriceSource[];
-  /** Issue time of the price used per slot (null when assumed). */
+  /** Issue time of the price used per slot (null when assumed or forecast by gridshift). */
   issuedAtUtc: (string | null)[];
 }
 
@@ -110,39 +124,26 @@ export function slotGrid(
   };
 }
 
+/** The stored market price chosen for one slot (`publishedSlotPrices`). */
+interface PublishedSlotPrice {
+  market: PriceMarket;
+  price: number;
+  carbon: number | null;
+  issuedAtMs: number;
+}
+
 /**
- * Resolves one zone's price per slot: day-ahead, else intraday / real-time / forecast, else the last known
- * price carried forward, else `null` (filled by `fillMissingZonePrices`). Several rows of the preferred
- * market overlapping a slot are averaged weighted by overlap; each non-day-ahead choice and each price
- * issued more than `priceMaxAgeHours` before `nowMs` is reported as an assumption.
+ * Per slot, the price of the first market in PRICE_MARKET_PREFERENCE with a candidate overlapping the slot
+ * (several overlapping rows averaged weighted by overlap), else null.
  */
-export function resolveZonePrices(
-  zone: string,
+function publishedSlotPrices(
   slotStartsMs: number[],
   slotMinutes: number,
   candidates: PriceCandidate[],
-  lastBefore: PriceCandidate | null,
-  nowMs: number,
-  priceMaxAgeHours: number,
-): { series: ZonePriceSeries; assumptions: Assumption[]; missingSlots: number[] } {
+): (PublishedSlotPrice | null)[] {
   const slotMs = slotMinutes * MS_PER_MINUTE;
-  const n = slotStartsMs.length;
-  const series: ZonePriceSeries = {
-    zone,
-    pricePerMwh: new Array<number>(n).fill(Number.NaN),
-    carbonGPerKwh: new Array<number | null>(n).fill(null),
-    source: new Array<PriceSource>(n).fill('assumed'),
-    issuedAtUtc: new Array<string | null>(n).fill(null),
-  };
-  const bySource = new Map<string, number[]>();
-  const stale = new Map<number, number[]>();
-  const missingSlots: number[] = [];
-  let carried: PriceCandidate | null = lastBefore;
-  for (let t = 0; t < n; t += 1) {
-    const from = slotStartsMs[t]!;
+  return slotStartsMs.map((from) => {
     const to = from + slotMs;
-    let chosen: { market: PriceMarket; price: number; carbon: number | null; issuedAtMs: number } | null =
-      null;
     for (const market of PRICE_MARKET_PREFERENCE) {
       let weight = 0;
       let priceSum = 0;
@@ -163,15 +164,153 @@ export function resolveZonePrices(
         oldestIssue = Math.min(oldestIssue, c.issuedAtMs);
       }
       if (weight > 0) {
-        chosen = {
+        return {
           market,
           price: priceSum / weight,
           carbon: carbonWeight > 0 ? carbonSum / carbonWeight : null,
           issuedAtMs: oldestIssue,
         };
-        break;
       }
     }
+    return null;
+  });
+}
+
+/**
+ * Index of the first slot after the last slot with a published price (any stored market): the first slot
+ * gridshift may forecast. 0 when no slot has a price, `slotStartsMs.length` when the last one has.
+ */
+export function firstUnpublishedSlot(
+  slotStartsMs: number[],
+  slotMinutes: number,
+  candidates: PriceCandidate[],
+): number {
+  return afterLastPublished(publishedSlotPrices(slotStartsMs, slotMinutes, candidates));
+}
+
+function afterLastPublished(published: readonly (PublishedSlotPrice | null)[]): number {
+  let t = published.length;
+  while (t > 0 && !published[t - 1]) t -= 1;
+  return t;
+}
+
+/** The UTC hour containing `slotStartMs`: the price history for a forecast from that slot ends before it. */
+export function forecastCutoffMs(slotStartMs: number): number {
+  return Math.floor(slotStartMs / MS_PER_HOUR) * MS_PER_HOUR;
+}
+
+/**
+ * A zone's hourly price history for gridshift's forecast: per UTC hour in [cutoffMs − hours, cutoffMs) the
+ * price of the first market in PRICE_MARKET_PREFERENCE that has one; points at or after `cutoffMs` are
+ * ignored; hours before the first and after the last priced hour are dropped (gaps inside stay NaN).
+ * Empty values when no hour has a price.
+ */
+export function hourlyPriceHistory(
+  points: readonly Pick<HourlyPricePoint, 'market' | 'hourStart' | 'pricePerMwh'>[],
+  cutoffMs: number,
+  hours: number,
+): HourlySeries {
+  const startMs = cutoffMs - hours * MS_PER_HOUR;
+  const values = new Float64Array(hours).fill(Number.NaN);
+  const rank = new Float64Array(hours).fill(Number.POSITIVE_INFINITY);
+  for (const p of points) {
+    const i = (p.hourStart.getTime() - startMs) / MS_PER_HOUR;
+    const r = (PRICE_MARKET_PREFERENCE as readonly string[]).indexOf(p.market);
+    if (!Number.isInteger(i) || i < 0 || i >= hours || r < 0 || !Number.isFinite(p.pricePerMwh)) continue;
+    if (r < rank[i]!) {
+      rank[i] = r;
+      values[i] = p.pricePerMwh;
+    }
+  }
+  let first = 0;
+  while (first < hours && Number.isNaN(values[first])) first += 1;
+  let end = hours;
+  while (end > first && Number.isNaN(values[end - 1])) end -= 1;
+  return { startMs: startMs + first * MS_PER_HOUR, values: values.subarray(first, end) };
+}
+
+/** gridshift's own forecast for the slots after the last published one (an argument of `resolveZonePrices`). */
+export interface ZoneForecastInput {
+  /** The zone's hourly prices before the first unpublished slot's hour (`hourlyPriceHistory`). */
+  history: HourlySeries;
+  /** History hours the point forecast uses (the bands look up to 14 days further back). */
+  lookbackHours: number;
+}
+
+/** The forecast's values for the slots from `firstSlot` on, and how it was made; null without usable history. */
+function gridshiftForecast(
+  input: ZoneForecastInput,
+  slotStartsMs: number[],
+  firstSlot: number,
+): { forecast: HourlyForecast; hourOfSlot: (t: number) => number; historyHours: number } | null {
+  if (firstSlot >= slotStartsMs.length) return null;
+  // Never read history at or after the first forecast hour, whatever the caller passed.
+  const cutoffMs = forecastCutoffMs(slotStartsMs[firstSlot]!);
+  const usable = Math.max(
+    0,
+    Math.min(input.history.values.length, (cutoffMs - input.history.startMs) / MS_PER_HOUR),
+  );
+  const values = Array.prototype.slice.call(input.history.values, 0, usable) as number[];
+  if (values.filter(Number.isFinite).length < MIN_FORECAST_HISTORY_HOURS) return null;
+  const startMs = input.history.startMs + values.length * MS_PER_HOUR;
+  const hours = Math.floor((slotStartsMs.at(-1)! - startMs) / MS_PER_HOUR) + 1;
+  const forecast = forecastHourly({ startMs: input.history.startMs, values }, hours, {
+    method: DEFAULT_FORECAST_METHOD,
+    lookbackHours: input.lookbackHours,
+  });
+  return {
+    forecast,
+    hourOfSlot: (t) => Math.floor((slotStartsMs[t]! - startMs) / MS_PER_HOUR),
+    historyHours: Math.min(values.length, input.lookbackHours),
+  };
+}
+
+/** "8 weeks", "9 days" or "30 h". */
+function describeHours(hours: number): string {
+  if (hours % 168 === 0) return `${hours / 168} week${hours === 168 ? '' : 's'}`;
+  if (hours % 24 === 0) return `${hours / 24} day${hours === 24 ? '' : 's'}`;
+  return `${hours} h`;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Resolves one zone's price per slot: day-ahead, else intraday / real-time / a partner's forecast; after the
+ * last slot with any of those, gridshift's own forecast from `forecast.history` (when it holds at least
+ * MIN_FORECAST_HISTORY_HOURS known hours); else the last known price carried forward; else `null` (filled by
+ * `fillMissingZonePrices`). Slots with a published price are never forecast. Several rows of the preferred
+ * market overlapping a slot are averaged weighted by overlap; each non-day-ahead choice and each price
+ * issued more than `priceMaxAgeHours` before `nowMs` is reported as an assumption.
+ */
+export function resolveZonePrices(
+  zone: string,
+  slotStartsMs: number[],
+  slotMinutes: number,
+  candidates: PriceCandidate[],
+  lastBefore: PriceCandidate | null,
+  nowMs: number,
+  priceMaxAgeHours: number,
+  forecast: ZoneForecastInput | null = null,
+): { series: ZonePriceSeries; assumptions: Assumption[]; missingSlots: number[] } {
+  const n = slotStartsMs.length;
+  const series: ZonePriceSeries = {
+    zone,
+    pricePerMwh: new Array<number>(n).fill(Number.NaN),
+    carbonGPerKwh: new Array<number | null>(n).fill(null),
+    source: new Array<PriceSource>(n).fill('assumed'),
+    issuedAtUtc: new Array<string | null>(n).fill(null),
+  };
+  const bySource = new Map<string, number[]>();
+  const stale = new Map<number, number[]>();
+  const missingSlots: number[] = [];
+  const published = publishedSlotPrices(slotStartsMs, slotMinutes, candidates);
+  const firstUnpublished = afterLastPublished(published);
+  const own = forecast ? gridshiftForecast(forecast, slotStartsMs, firstUnpublished) : null;
+  const forecastSlots: number[] = [];
+  let carried: PriceCandidate | null = lastBefore;
+  for (let t = 0; t < n; t += 1) {
+    const from = slotStartsMs[t]!;
+    const chosen = published[t];
     if (chosen) {
       series.pricePerMwh[t] = chosen.price;
       series.carbonGPerKwh[t] = chosen.carbon;
@@ -187,6 +326,16 @@ export function resolveZonePrices(
       };
       if (chosen.market !== 'day_ahead') push(bySource, chosen.market, t);
       if (nowMs - chosen.issuedAtMs > priceMaxAgeHours * MS_PER_HOUR) push(stale, chosen.issuedAtMs, t);
+    } else if (own && t >= firstUnpublished) {
+      // Hourly forecast spread to the slot grid: every slot takes its UTC hour's value. Carbon intensity is
+      // not forecast: the last known one is kept.
+      series.pricePerMwh[t] = own.forecast.point[own.hourOfSlot(t)]!;
+      series.carbonGPerKwh[t] = carried?.carbonGPerKwh ?? null;
+      series.source[t] = 'gridshift-forecast';
+      forecastSlots.push(t);
+      // A forecast is as old as the published price it follows: a dead feed still shows up as stale.
+      if (carried && nowMs - carried.issuedAtMs > priceMaxAgeHours * MS_PER_HOUR)
+        push(stale, carried.issuedAtMs, t);
     } else if (carried) {
       series.pricePerMwh[t] = carried.pricePerMwh;
       series.carbonGPerKwh[t] = carried.carbonGPerKwh;
@@ -200,6 +349,29 @@ export function resolveZonePrices(
   }
   const iso = (slots: number[]) => slots.map((t) => new Date(slotStartsMs[t]!).toISOString());
   const assumptions: Assumption[] = [];
+  if (own && forecastSlots.length > 0) {
+    const hourIndex = forecastSlots.map(own.hourOfSlot);
+    const band = (values: Float64Array) => hourIndex.map((h) => round2(values[h]!));
+    // The last published slot, or (none in the horizon) the last hour of history.
+    const after = new Date(
+      firstUnpublished > 0 ? slotStartsMs[firstUnpublished - 1]! : own.forecast.startMs - MS_PER_HOUR,
+    ).toISOString();
+    assumptions.push({
+      code: 'price-forecast',
+      zone,
+      slotStartsUtc: iso(forecastSlots),
+      message:
+        `${zone}: no published price for ${forecastSlots.length} slot(s) after ${after.slice(0, 16)}Z; ` +
+        `gridshift's ${own.forecast.method} forecast from ${describeHours(own.historyHours)} of history was used`,
+      details: {
+        source: 'gridshift',
+        method: own.forecast.method,
+        historyHours: own.historyHours,
+        shortHistory: own.forecast.shortHistory,
+        bands: { p10: band(own.forecast.p10), p50: band(own.forecast.p50), p90: band(own.forecast.p90) },
+      },
+    });
+  }
   for (const [key, slots] of bySource) {
     if (key.startsWith('carried:')) {
       const fromMs = Number(key.slice('carried:'.length));
@@ -213,11 +385,13 @@ export function resolveZonePrices(
     } else {
       const code =
         key === 'intraday' ? 'price-intraday' : key === 'real_time' ? 'price-real-time' : 'price-forecast';
+      const what = key === 'forecast' ? "a partner's forecast" : `the ${key.replace('_', '-')}`;
       assumptions.push({
         code,
         zone,
         slotStartsUtc: iso(slots),
-        message: `${zone}: no day-ahead price for ${slots.length} slot(s); the ${key.replace('_', '-')} price was used`,
+        message: `${zone}: no day-ahead price for ${slots.length} slot(s); ${what} price was used`,
+        ...(key === 'forecast' ? { details: { source: 'partner' } } : {}),
       });
     }
   }
@@ -507,19 +681,47 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
     else candidatesByZone.set(p.zone, [toCandidate(p)]);
   }
   const lastByZone = new Map(lastRows.map((p) => [p.zone, toCandidate(p)]));
+  const horizonCandidates = new Map(
+    zones.map((zone) => [
+      zone,
+      (candidatesByZone.get(zone) ?? []).filter(
+        (c) => c.intervalStartMs + c.minutes * MS_PER_MINUTE > grid.horizonStartMs,
+      ),
+    ]),
+  );
+  // gridshift forecasts the slots after the last published one from the zone's history before that slot's
+  // hour, as stored with issued_at <= now (no look-ahead); the bands need BAND_ORIGIN_DAYS more days.
+  const cutoffs = zones.flatMap((zone) => {
+    const first = firstUnpublishedSlot(grid.slotStartsMs, settings.slotMinutes, horizonCandidates.get(zone)!);
+    return first < grid.slotStartsMs.length
+      ? [{ zone, beforeMs: forecastCutoffMs(grid.slotStartsMs[first]!) }]
+      : [];
+  });
+  const historyHours = settings.forecastLookbackHours + BAND_ORIGIN_DAYS * 24;
+  const historyPoints = await new PriceRepository(db).hourlyHistory(cutoffs, historyHours, new Date(nowMs));
+  const historyByZone = new Map(
+    cutoffs.map((c) => [
+      c.zone,
+      hourlyPriceHistory(
+        historyPoints.filter((p) => p.zone === c.zone),
+        c.beforeMs,
+        historyHours,
+      ),
+    ]),
+  );
   const missing = new Map<string, number[]>();
   const series = zones.map((zone) => {
+    const history = historyByZone.get(zone);
     const resolved = resolveZonePrices(
       zone,
       grid.slotStartsMs,
       settings.slotMinutes,
-      (candidatesByZone.get(zone) ?? []).filter(
-        (c) => c.intervalStartMs + c.minutes * MS_PER_MINUTE > grid.horizonStartMs,
-      ),
+      horizonCandidates.get(zone)!,
       // Rows just before the horizon that still overlap it are candidates, not carried prices.
       lastByZone.get(zone) ?? null,
       nowMs,
       settings.priceMaxAgeHours,
+      history ? { history, lookbackHours: settings.forecastLookbackHours } : null,
     );
     assumptions.push(...resolved.assumptions);
     if (resolved.missingSlots.length > 0) missing.set(zone, resolved.missingSlots);

@@ -27,6 +27,8 @@ export interface PlanningSettings {
   loadMaxAgeMinutes: number;
   /** History used for the hour-of-day capacity forecast. */
   capacityLookbackHours: number;
+  /** Price history (hours) of gridshift's own price forecast for the slots after the last published price. */
+  forecastLookbackHours: number;
   /** Wall-clock limit of one solve; on timeout the greedy schedule is used and flagged. */
   solveTimeLimitMs: number;
 }
@@ -57,6 +59,7 @@ export const DEFAULT_PLANNING_SETTINGS: PlanningSettings = {
   missingPricePerMwh: 150,
   loadMaxAgeMinutes: 30,
   capacityLookbackHours: 168,
+  forecastLookbackHours: 8 * 168,
   solveTimeLimitMs: 20_000,
 };
 

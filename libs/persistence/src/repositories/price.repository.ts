@@ -31,6 +31,15 @@ export interface PriceCurvePoint {
   coverageMinutes: number;
 }
 
+/** One zone's price in one market for one UTC hour, as known at a given time (`PriceRepository.hourlyHistory`). */
+export interface HourlyPricePoint {
+  zone: string;
+  market: string;
+  hourStart: Date;
+  /** Mean of the hour's slots (weighted by slot length), base currency per MWh. */
+  pricePerMwh: number;
+}
+
 const DAY_MS = 86_400_000;
 
 /**
@@ -324,6 +333,59 @@ export class PriceRepository {
       carbonGPerKwh: r.carbon_g_per_kwh,
       issuedAt: r.issued_at,
       coverageMinutes: r.coverage_minutes,
+    }));
+  }
+
+  /**
+   * Hourly prices per zone and market for the `hours` hours before each zone's `beforeMs` (exclusive), from
+   * the issues stored with `issued_at <= knownAt` only: per slot the newest such issue wins (ties: lowest
+   * partner id), then slots are averaged per UTC hour. Nothing at or after `beforeMs` is read, and nothing
+   * issued after `knownAt` — what a planner at `knownAt` could have seen. Ordered by zone, market, hour.
+   */
+  async hourlyHistory(
+    cutoffs: readonly { zone: string; beforeMs: number }[],
+    hours: number,
+    knownAt: Date,
+  ): Promise<HourlyPricePoint[]> {
+    if (cutoffs.length === 0) return [];
+    const rows = await this.db.query<
+      { zone: string; market: string; hour_start: Date; price_per_mwh: number }[]
+    >(
+      `with cut as (
+         select c.zone, c.before, c.before - make_interval(hours => $3::int) as since
+         from unnest($1::text[], $2::timestamptz[]) as c(zone, before)
+       ), slots as (
+         select distinct on (i.zone, i.market, t.interval_start)
+                i.zone, i.market, t.interval_start, i.slot_minutes, i.price_per_mwh[s.n] as price_per_mwh,
+                cut.before
+         from cut
+         join price_issues i on i.zone = cut.zone and i.block_start > cut.since - interval '1 day'
+                            and i.block_start < cut.before and i.issued_at <= $4
+         cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
+         cross join lateral (select i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes)
+                             as interval_start) t
+         where i.price_per_mwh[s.n] is not null and t.interval_start >= cut.since and t.interval_start < cut.before
+         order by i.zone, i.market, t.interval_start, i.issued_at desc, i.partner_id
+       )
+       select zone, market, h.hour_start,
+              -- weights in hours (1 for an hourly slot: its price comes back exactly)
+              sum(price_per_mwh * (least(slot_minutes, 60)::float8 / 60)) / sum(least(slot_minutes, 60)::float8 / 60)
+                as price_per_mwh
+       from slots
+       -- a slot longer than an hour counts for every hour it covers
+       cross join lateral generate_series(0, greatest(1, slot_minutes / 60) - 1) as k(n)
+       cross join lateral (select date_bin('1 hour', interval_start, timestamptz 'epoch') + k.n * interval '1 hour'
+                           as hour_start) h
+       where h.hour_start < before
+       group by zone, market, h.hour_start
+       order by zone, market, h.hour_start`,
+      [cutoffs.map((c) => c.zone), cutoffs.map((c) => new Date(c.beforeMs)), hours, knownAt],
+    );
+    return rows.map((r) => ({
+      zone: r.zone,
+      market: r.market,
+      hourStart: r.hour_start,
+      pricePerMwh: Number(r.price_per_mwh),
     }));
   }
 }
