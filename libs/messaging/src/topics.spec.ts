@@ -5,7 +5,7 @@ import { ensureTopics } from './topics.js';
 // Pure unit test of the retry rule with a stand-in admin client (the real broker path is covered by the
 // integration and e2e tiers, which create every topic through ensureTopics).
 
-function fakeKafka(failures: unknown[]): { kafka: Kafka; created: string[][]; calls: () => number } {
+function fakeKafka(failures: Error[]): { kafka: Kafka; created: string[][]; calls: () => number } {
   const created: string[][] = [];
   let calls = 0;
   const admin = {
