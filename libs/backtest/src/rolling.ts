@@ -368,6 +368,20 @@ function addWork(
   f.tokenCost += energyCost + carbonCost;
 }
 
+/** Adds (or, negative, removes) `gpuHours` of work to `f` at the average energy, carbon and tokens per GPU-hour of `like`. */
+function addAverageWork(f: Figures, like: Figures, gpuHours: number): void {
+  if (!(like.servedGpuHours > 0)) return;
+  const share = gpuHours / like.servedGpuHours;
+  f.energyMwh += like.energyMwh * share;
+  f.energyCost += like.energyCost * share;
+  f.carbonTonnes += like.carbonTonnes * share;
+  f.carbonCost += like.carbonCost * share;
+  f.totalCost += (like.energyCost + like.carbonCost) * share;
+  f.servedGpuHours += gpuHours;
+  f.tokensMillions += like.tokensMillions * share;
+  f.tokenCost += like.tokenCost * share;
+}
+
 function addShortfall(f: Figures, gpuHours: number, penaltyPerGpuHour: number): void {
   f.unservedGpuHours += gpuHours;
   f.penaltyCost += gpuHours * penaltyPerGpuHour;
@@ -421,6 +435,8 @@ function simulate(
     done.set(meta.inputId, meta.instanceGpuHours * share);
   }
 
+  /** Batch work the whole-GPU schedule did per release (starts with the same share done before the range). */
+  const wholeDone = new Map(done);
   for (let i = 0; i < planTimes.length; i++) {
     const startMs = planTimes[i]!;
     const commitEndMs = planTimes[i + 1] ?? ctx.simEndMs;
@@ -487,7 +503,7 @@ function simulate(
     }
 
     const servedBySlot = new Map<string, Float64Array>();
-    /** Net GPU-hours the whole-GPU rounding dropped, per job and work day (`job|day`). */
+    /** Interactive GPU-hours the whole-GPU rounding dropped (net), per job and day (`job|day`). */
     const dropped = new Map<string, number>();
     for (const [jobId, r, t, lpGpuHours, wholeGpuHours, gpus] of work) {
       const meta = metaById.get(jobId);
@@ -495,8 +511,10 @@ function simulate(
       if (meta === undefined || cluster === undefined) continue;
       const slotMs = startMs + t * MS_PER_HOUR;
       const day = workDay(meta, slotMs);
-      if (meta.kind === 'batch') done.set(meta.inputId, (done.get(meta.inputId) ?? 0) + lpGpuHours);
-      else {
+      if (meta.kind === 'batch') {
+        done.set(meta.inputId, (done.get(meta.inputId) ?? 0) + lpGpuHours);
+        wholeDone.set(meta.inputId, (wholeDone.get(meta.inputId) ?? 0) + wholeGpuHours);
+      } else {
         let served = servedBySlot.get(jobId);
         if (!served) servedBySlot.set(jobId, (served = new Float64Array(commitSlots)));
         served[t] = (served[t] ?? 0) + lpGpuHours;
@@ -519,8 +537,10 @@ function simulate(
           meta.tokensPerSecondPerGpu,
           o.carbonPricePerTonne,
         );
-        const key = `${jobId}|${day}`;
-        dropped.set(key, (dropped.get(key) ?? 0) + lpGpuHours - wholeGpuHours);
+        if (meta.kind === 'interactive') {
+          const key = `${jobId}|${day}`;
+          dropped.set(key, (dropped.get(key) ?? 0) + lpGpuHours - wholeGpuHours);
+        }
       }
       const h = (slotMs - o.fromMs) / MS_PER_HOUR;
       if (recorder) {
@@ -557,15 +577,17 @@ function simulate(
       if (meta === undefined) return;
       const penalty = penaltyOf(problem, k);
       const jf = recorder?.jobFigures.get(meta.jobId);
-      const charge = (day: string, unserved: number, demand: number) => {
+      const charge = (day: string, unserved: number, demand: number, replanned = 0) => {
         if (!inRange(day)) return;
         if (jf) jf.demandGpuHours += demand;
         if (unserved > EPS_GPU_HOURS) {
           addShortfall(figuresFor(run.days, day), unserved, penalty);
           if (jf) jf.unservedGpuHours += unserved;
         }
-        if (kind === 'lp' && unserved > EPS_GPU_HOURS)
-          addShortfall(figuresFor(run.wholeDays, day), unserved, penalty);
+        if (kind !== 'lp') return;
+        if (unserved > EPS_GPU_HOURS) addShortfall(figuresFor(run.wholeDays, day), unserved, penalty);
+        if (Math.abs(replanned) > EPS_GPU_HOURS)
+          addAverageWork(figuresFor(run.wholeDays, day), figuresFor(run.days, day), replanned);
       };
       if (job.kind === 'interactive') {
         const served = servedBySlot.get(job.id);
@@ -577,10 +599,16 @@ function simulate(
         const left = meta.instanceGpuHours - (done.get(meta.inputId) ?? 0);
         if ((meta.deadlineMs > commitEndMs && left > EPS_GPU_HOURS) || closed.has(meta.inputId)) return;
         closed.add(meta.inputId);
-        charge(dayOf(meta.windowStartMs), Math.max(0, left), meta.instanceGpuHours);
+        // The simulation follows the LP's progress, and the rounding does a release's work in other cells than the
+        // LP does: what it left behind is re-planned by a later plan in production, what it did beyond the release
+        // is not work. The whole-GPU figures settle the difference at the day's average LP cost per GPU-hour.
+        const wholeLeft = meta.instanceGpuHours - (wholeDone.get(meta.inputId) ?? 0);
+        const unserved = Math.max(0, left);
+        charge(dayOf(meta.windowStartMs), unserved, meta.instanceGpuHours, wholeLeft - unserved);
       }
     });
-    // Work the rounding to whole GPUs dropped counts as unserved in the whole-GPU schedule.
+    // Interactive work the rounding to whole GPUs dropped counts as unserved in the whole-GPU schedule (batch
+    // work it dropped is charged when its release closes, above).
     for (const [key, gpuHours] of dropped) {
       const [jobId = '', day = ''] = key.split('|');
       if (gpuHours > EPS_GPU_HOURS)
