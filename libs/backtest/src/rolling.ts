@@ -18,7 +18,7 @@ import {
 } from '#gridshift/placement';
 import { BacktestInputError } from './errors.js';
 import { addFigures, zeroFigures, type Figures } from './figures.js';
-import { type HourlyMarket } from './market.js';
+import { zoneSlots, type HourlyMarket } from './market.js';
 import { knownUntilMs, publicationRule, publicationTimes, type PublicationRule } from './publication.js';
 
 // Rolling-horizon backtest (pure apart from timing). Each plan (policy) is simulated on its own, the way it
@@ -237,19 +237,6 @@ function hourIndex(market: HourlyMarket, ms: number): number {
   return (ms - market.startMs) / MS_PER_HOUR;
 }
 
-/** Actual prices and carbon of every zone for `count` hours from `fromMs`. */
-function actualSlots(market: HourlyMarket, fromMs: number, count: number): Map<string, ZoneSlots> {
-  const h0 = hourIndex(market, fromMs);
-  const out = new Map<string, ZoneSlots>();
-  for (const [zone, z] of market.zones) {
-    out.set(zone, {
-      pricePerMwh: Array.from(z.pricePerMwh.subarray(h0, h0 + count)),
-      ...(z.carbonGPerKwh ? { carbonGPerKwh: z.carbonGPerKwh.slice(h0, h0 + count) } : {}),
-    });
-  }
-  return out;
-}
-
 /**
  * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
  * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
@@ -450,7 +437,7 @@ function simulate(
     )
       ctx.horizonClipped++;
     const grid = slotGrid(startMs, hours, SLOT_MINUTES);
-    const actual = actualSlots(market, startMs, hours);
+    const actual = zoneSlots(market, startMs, hours);
     const zones = kind === 'home' || information === 'perfect' ? actual : publishedSlots(ctx, startMs, hours);
     const opts = {
       traces: input.traces,
