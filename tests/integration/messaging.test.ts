@@ -81,7 +81,7 @@ describe('kafka round trip', () => {
         return Promise.resolve();
       },
     });
-    await runner.start();
+    await runner.startAndWait();
     cleanups.push(() => runner.stop());
 
     const dlqConsumer = kafka.consumer({ groupId: `g-${uniqueSuffix()}` });

@@ -4,7 +4,7 @@ import { LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { IngestService } from './ingest.service.js';
 
-/** Creates the gridshift topics at boot (idempotent). */
+/** Creates the gridshift topics at boot (idempotent), in the background: Kafka may be away; consumers retry it. */
 @Injectable()
 class ProvisionTopicsAtBoot implements OnApplicationBootstrap {
   constructor(
@@ -12,9 +12,15 @@ class ProvisionTopicsAtBoot implements OnApplicationBootstrap {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const created = await this.topics.ensure();
-    if (created.length > 0) this.logger.info({ created }, 'topics created');
+  onApplicationBootstrap(): void {
+    this.topics
+      .ensure()
+      .then((created) => {
+        if (created.length > 0) this.logger.info({ created }, 'topics created');
+      })
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'topics not created yet (Kafka unreachable?)'),
+      );
   }
 }
 

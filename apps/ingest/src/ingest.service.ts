@@ -18,7 +18,15 @@ import {
 import { ConsumerRunner, type ConsumedRecord, type Decoded, type RawRecord } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
 import { LoadRepository, PriceRepository, type LoadRow, type PriceIssueBlock } from '#gridshift/persistence';
-import { APP_CONFIG, KAFKA, LOGGER, METRICS, TopicProvisioner } from '#gridshift/platform';
+import {
+  APP_CONFIG,
+  CONSUMERS,
+  ConsumerStatusBoard,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  TopicProvisioner,
+} from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
 
@@ -91,6 +99,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(METRICS) private readonly registry: Registry,
     private readonly dataSource: DataSource,
     private readonly topicProvisioner: TopicProvisioner,
+    @Inject(CONSUMERS) private readonly consumers: ConsumerStatusBoard,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -103,7 +112,6 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     }, 60_000);
     this.fxTimer.unref();
 
-    await this.topicProvisioner.ensure();
     const topics = this.topicProvisioner.names;
     const prices = new PriceRepository(this.dataSource);
     const loads = new LoadRepository(this.dataSource);
@@ -117,6 +125,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const priceRunner = new ConsumerRunner<PriceIssueBlock[]>({
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-prices`,
+      prepare: () => this.topicProvisioner.ensure(),
       topics: [topics.prices],
       logger: this.logger,
       registry: this.registry,
@@ -131,6 +140,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const loadRunner = new ConsumerRunner<LoadRow>({
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-load`,
+      prepare: () => this.topicProvisioner.ensure(),
       topics: [topics.clusterLoad],
       logger: this.logger,
       registry: this.registry,
@@ -149,8 +159,12 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       },
     });
     this.runners.push(priceRunner as ConsumerRunner<unknown>, loadRunner as ConsumerRunner<unknown>);
-    await Promise.all([priceRunner.start(), loadRunner.start()]);
-    this.logger.info({ topics: [topics.prices, topics.clusterLoad] }, 'ingest consumers running');
+    // Started in the background: the HTTP server answers /health while they connect (or while Kafka is away).
+    for (const runner of this.runners) {
+      this.consumers.register(runner);
+      runner.start();
+    }
+    this.logger.info({ topics: [topics.prices, topics.clusterLoad] }, 'ingest consumers starting');
   }
 
   async beforeApplicationShutdown(): Promise<void> {

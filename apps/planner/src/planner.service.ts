@@ -101,7 +101,6 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.topics.ensure();
     const { DATABASE_URL: connectionString, DATABASE_SCHEMA: schema } = this.config;
     this.relay = new OutboxRelay({
       dataSource: this.dataSource,
@@ -186,6 +185,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   /** Starts the relay; when Kafka is unreachable the leader keeps planning and the poll retries. */
   private async startRelay(epoch: number): Promise<void> {
     try {
+      await this.topics.ensure(); // here, not at boot: the planner serves /health while Kafka is away
       await this.relay?.start(epoch);
     } catch (error) {
       this.logger.error({ err: error }, 'outbox relay could not start; retrying on the next poll');

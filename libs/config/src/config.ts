@@ -125,6 +125,8 @@ export const commonShape = {
   KAFKA_TOPIC_PARTITIONS: env.int(1, 1000, 3),
   KAFKA_REPLICATION_FACTOR: env.int(1, 10, 1),
   KAFKA_TOPIC_PREFIX: env.optionalString(),
+  /** `/ready` fails once a consumer has been restarting this long (or is stopped). */
+  CONSUMER_STUCK_GRACE_MS: env.int(1000, 3_600_000, 60_000),
   HTTP_HOST: env.string('127.0.0.1'),
 } as const;
 

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
   deadLetterHeaders,
@@ -53,7 +53,14 @@ export interface ConsumerRunnerOptions<T> {
   chunkSize?: number;
   retry?: { maxAttempts?: number; baseMs?: number; capMs?: number };
   dlqTopic?: (topic: string) => string;
+  /** Runs before each connect attempt (e.g. creating the topics); a failure counts as a crash and is retried. */
+  prepare?: () => Promise<unknown>;
+  /** Group session timeout (default 10 s): how long the coordinator waits for a member that vanished. */
   sessionTimeoutMs?: number;
+  /** Backoff between restarts of a crashed consumer: capped exponential with jitter (defaults 500 ms, 30 s). */
+  restart?: { baseMs?: number; capMs?: number };
+  /** How often the lag is measured from the broker's offsets, whatever the consumer does (default 15 s; 0 = off). */
+  lagPollMs?: number;
   /** Partitions processed at once (each partition stays in order); default 1. */
   partitionsConsumedConcurrently?: number;
   /** Bytes fetched per partition per request (per request: 4 partitions' worth, at least FETCH_DEFAULTS.maxBytes). */
@@ -80,14 +87,47 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export type ConsumerState = 'running' | 'restarting' | 'stopped';
+const CONSUMER_STATES: ConsumerState[] = ['running', 'restarting', 'stopped'];
+
+/** What `/ready` and the metrics show of one consumer. */
+export interface ConsumerStatus {
+  groupId: string;
+  topics: string[];
+  state: ConsumerState;
+  /** Why it is not running (the last crash, or the shutdown); null while running. */
+  reason: string | null;
+  /** When the consumer entered `state` (ISO 8601). */
+  since: string;
+  restarts: number;
+  lastErrorAt: string | null;
+}
+
+/** A batch the runner gave up on (store retries exhausted, dead letter not written): the consumer restarts. */
+export class BatchAbandonedError extends Error {
+  // kafkajs retries errors not marked `retriable: false` itself, invisibly; we restart under supervision instead.
+  readonly retriable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BatchAbandonedError';
+  }
+}
+
+/** A running consumer stays `running` this long before its restart backoff starts again from the base. */
+const STABLE_AFTER_MS = 60_000;
+
 /**
  * At-least-once consumer on kafkajs `eachBatch`: decode, dead-letter the invalid, store the valid in chunks,
  * commit each chunk's offsets only after the store resolved (and the dead letters were acknowledged).
  * Retriable store failures back off with jitter while heartbeating; when retries run out the batch fails
- * uncommitted and kafkajs restarts the consumer from the last committed offset.
+ * uncommitted and the consumer restarts from the last committed offset.
+ *
+ * Supervised: kafkajs 2.2.4 stops a consumer for good after a non-retriable error, a long broker outage or a
+ * failed restart. Here every crash (and every failed start) leads to a fresh kafkajs consumer after a capped
+ * exponential backoff with jitter, forever, until `stop()`; `status()` tells which state it is in and why.
  */
 export class ConsumerRunner<T> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer | null = null;
   private readonly dlq: JsonProducer;
   private readonly chunkSize: number;
   private readonly maxAttempts: number;
@@ -95,21 +135,20 @@ export class ConsumerRunner<T> {
   private readonly capMs: number;
   private running = false;
   private readonly metrics;
+  private readonly supervision;
+  private state: ConsumerState = 'restarting';
+  private reason: string | null = 'starting';
+  private since = new Date();
+  private restarts = 0;
+  private lastErrorAt: Date | null = null;
+  private restartAttempt = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private lagTimer: NodeJS.Timeout | null = null;
+  private admin: Admin | null = null;
+  /** Serialises start attempts and stop, so a stop never races a consumer being created. */
+  private transition: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3000,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition,
-      maxBytes: Math.max(
-        FETCH_DEFAULTS.maxBytes,
-        4 * (options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition),
-      ),
-      maxWaitTimeInMs: 500,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
-    });
     this.dlq = new JsonProducer(options.kafka);
     this.chunkSize = options.chunkSize ?? 1000;
     this.maxAttempts = options.retry?.maxAttempts ?? 8;
@@ -135,36 +174,213 @@ export class ConsumerRunner<T> {
           ]),
         }
       : undefined;
+    this.supervision = registry
+      ? {
+          state: gauge(
+            registry,
+            'gridshift_consumer_state',
+            '1 for the state each consumer group is in (running, restarting, stopped), else 0',
+            ['group', 'state'],
+          ),
+          restarts: counter(
+            registry,
+            'gridshift_consumer_restarts_total',
+            'Consumer restarts after a crash',
+            ['group'],
+          ),
+        }
+      : undefined;
+    this.setState('restarting', 'starting');
   }
 
-  /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
-  async start(): Promise<void> {
-    await this.dlq.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: this.options.topics,
-      fromBeginning: this.options.fromBeginning ?? true,
+  /** The consumer's state, the reason it is not running, and its restart count. */
+  status(): ConsumerStatus {
+    return {
+      groupId: this.options.groupId,
+      topics: [...this.options.topics],
+      state: this.state,
+      reason: this.reason,
+      since: this.since.toISOString(),
+      restarts: this.restarts,
+      lastErrorAt: this.lastErrorAt?.toISOString() ?? null,
+    };
+  }
+
+  private setState(state: ConsumerState, reason: string | null): void {
+    if (state !== this.state) this.since = new Date();
+    this.state = state;
+    this.reason = reason;
+    for (const s of CONSUMER_STATES)
+      this.supervision?.state.set({ group: this.options.groupId, state: s }, s === state ? 1 : 0);
+  }
+
+  private createConsumer(): Consumer {
+    const perPartition = this.options.maxBytesPerPartition ?? FETCH_DEFAULTS.maxBytesPerPartition;
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      // A member that vanished without leaving (crash, broker restart) holds its partitions until its session
+      // expires; the rebalance that hands them on waits that long. Batches heartbeat every second while they
+      // store, so a short session is safe.
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 1000,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: perPartition,
+      maxBytes: Math.max(FETCH_DEFAULTS.maxBytes, 4 * perPartition),
+      maxWaitTimeInMs: 500,
+      // kafkajs restarts only some crashes, and a restart that fails is not retried: supervise them all here.
+      retry: {
+        retries: 5,
+        initialRetryTime: 300,
+        maxRetryTime: 5000,
+        restartOnFailure: () => Promise.resolve(false),
+      },
     });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (consumer === this.consumer && this.running) this.setState('running', null);
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (consumer !== this.consumer) return;
+      const error: unknown = event.payload.error;
+      this.onCrash(error);
+    });
+    return consumer;
+  }
+
+  /**
+   * Starts consuming in the background and returns at once: connecting, joining the group and every restart
+   * happen under supervision (see `status()`), so a process can serve `/health` whatever Kafka does.
+   */
+  start(): void {
+    if (this.running) return;
     this.running = true;
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    this.schedule(0);
+    const lagPollMs = this.options.lagPollMs ?? 15_000;
+    if (lagPollMs > 0 && this.metrics) {
+      this.lagTimer = setInterval(() => void this.measureLag(), lagPollMs);
+      this.lagTimer.unref();
+    }
+  }
+
+  /** Starts and resolves once the consumer joined its group (tests, tools); rejects after `timeoutMs`. */
+  async startAndWait(timeoutMs = 60_000): Promise<void> {
+    this.start();
+    const deadline = Date.now() + timeoutMs;
+    while (this.state !== 'running') {
+      if (Date.now() > deadline)
+        throw new Error(`consumer ${this.options.groupId} not running: ${this.reason}`);
+      await sleep(50);
+    }
   }
 
   /** Stops after the in-flight chunk: its offsets are committed only if it was stored, so nothing is lost. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.consumer.disconnect();
-    await this.dlq.disconnect();
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    this.restartTimer = null;
+    this.lagTimer = null;
+    await this.transition;
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await this.dlq.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = null;
+    this.setState('stopped', 'stopped by shutdown');
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.transition = this.transition.then(() => this.connectAndRun());
+    }, delayMs);
+  }
+
+  /** One attempt: a fresh kafkajs consumer, connected, subscribed and running; a failure schedules the next. */
+  private async connectAndRun(): Promise<void> {
+    if (!this.running) return;
+    const previous = this.consumer;
+    this.consumer = null;
+    await previous?.disconnect().catch(() => undefined);
+    const consumer = this.createConsumer();
+    this.consumer = consumer;
+    try {
+      await this.options.prepare?.();
+      await this.dlq.connect();
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? true,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => this.onBatch(consumer, payload),
+      });
+      if (this.consumer === consumer && this.running && this.state !== 'running')
+        this.setState('running', null);
+    } catch (error) {
+      if (this.consumer === consumer) this.onCrash(error);
+    }
+  }
+
+  private onCrash(error: unknown): void {
+    if (!this.running) return;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (this.state === 'running' && Date.now() - this.since.getTime() > STABLE_AFTER_MS)
+      this.restartAttempt = 0;
+    const delay = backoffMs(
+      this.restartAttempt,
+      this.options.restart?.baseMs ?? 500,
+      this.options.restart?.capMs ?? 30_000,
+    );
+    this.restartAttempt += 1;
+    this.restarts += 1;
+    this.lastErrorAt = new Date();
+    this.supervision?.restarts.inc({ group: this.options.groupId });
+    this.setState('restarting', message);
+    this.options.logger.error(
+      { group: this.options.groupId, err: message, restarts: this.restarts, delayMs: delay },
+      'consumer stopped; restarting',
+    );
+    this.schedule(delay);
+  }
+
+  /** Lag per partition from the broker (high watermark − committed offset): measured even when nothing consumes. */
+  private async measureLag(): Promise<void> {
+    try {
+      this.admin ??= this.options.kafka.admin({ retry: { retries: 0 } });
+      await this.admin.connect();
+      const committed = await this.admin.fetchOffsets({
+        groupId: this.options.groupId,
+        topics: this.options.topics,
+      });
+      for (const { topic, partitions } of committed) {
+        const ends = await this.admin.fetchTopicOffsets(topic);
+        for (const end of ends) {
+          const offset = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          const from = BigInt(offset) >= 0n ? BigInt(offset) : BigInt(end.low);
+          const lag = BigInt(end.high) - from;
+          this.metrics?.lag.set({ topic, partition: String(end.partition) }, Number(lag > 0n ? lag : 0n));
+        }
+      }
+    } catch (error) {
+      this.options.logger.debug({ err: error, group: this.options.groupId }, 'lag not measured');
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = null;
+    }
+  }
+
+  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const heartbeat = () => payload.heartbeat();
+    // kafkajs heartbeats only when asked: keep the membership while a chunk is stored (short session timeout).
+    const heartbeats = setInterval(() => void heartbeat().catch(() => undefined), 1000);
     const isRunning = () => payload.isRunning();
     const isStale = () => payload.isStale();
     const { topic, partition } = batch;
@@ -185,18 +401,26 @@ export class ConsumerRunner<T> {
         if (!isRunning() || isStale()) break;
         inFlight = this.persistChunk(topic, decoded, heartbeat, isRunning).then(async () => {
           payload.resolveOffset(last.offset);
-          await this.consumer.commitOffsets([
-            { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ]);
+          await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);
           timer?.();
           await heartbeat();
         });
         // Handled where it is awaited (next chunk, or finally); this only stops an early unhandled-rejection report.
         inFlight.catch(() => undefined);
       }
+      if (inFlight) await inFlight; // the last chunk
+      inFlight = undefined;
+    } catch (error) {
+      // Never leave a store running unobserved.
+      if (inFlight) await inFlight.catch(() => undefined);
+      // kafkajs's own errors (rebalance, coordinator moved, broker gone) keep kafkajs's handling.
+      if (error instanceof Error && error.name.startsWith('KafkaJS')) throw error;
+      throw new BatchAbandonedError(
+        `batch ${topic}[${partition}] abandoned: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     } finally {
-      // Never leave a store running unobserved; its failure (if any) is this batch's failure.
-      if (inFlight) await inFlight;
+      clearInterval(heartbeats);
     }
     this.metrics?.lag.set({ topic, partition: String(partition) }, Number(batch.offsetLag()));
   }

@@ -1,7 +1,8 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
-import { METRICS, READINESS_CHECKS } from './tokens.js';
+import { ConsumerStatusBoard, type ConsumerReadiness } from './consumers.js';
+import { CONSUMERS, METRICS, READINESS_CHECKS } from './tokens.js';
 
 /** A named dependency check for `/ready`: resolves true when the dependency answers. */
 export interface ReadinessCheck {
@@ -9,12 +10,16 @@ export interface ReadinessCheck {
   check: () => Promise<boolean>;
 }
 
-/** `/health` (the process is alive), `/ready` (its dependencies answer), `/metrics` (Prometheus). */
+/**
+ * `/health` (the process is alive: no dependency is consulted), `/ready` (its dependencies answer and no
+ * consumer is stuck; each consumer's state is listed), `/metrics` (Prometheus).
+ */
 @Controller()
 export class HealthController {
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
     @Inject(METRICS) private readonly registry: Registry,
+    @Inject(CONSUMERS) private readonly consumers: ConsumerStatusBoard,
   ) {}
 
   @Get('health')
@@ -34,10 +39,18 @@ export class HealthController {
         return [c.name, ok ? 'up' : 'down'] as const;
       }),
     );
-    const ready = results.every(([, state]) => state === 'up');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not-ready', checks: Object.fromEntries(results) });
+    const body: {
+      status: 'ready' | 'not-ready';
+      checks: Record<string, 'up' | 'down'>;
+      consumers?: ConsumerReadiness[];
+    } = { status: 'ready', checks: Object.fromEntries(results) };
+    if (this.consumers.size > 0) {
+      body.consumers = this.consumers.snapshot();
+      body.checks.consumers = body.consumers.some((c) => c.stuck) ? 'down' : 'up';
+    }
+    const ready = Object.values(body.checks).every((state) => state === 'up');
+    body.status = ready ? 'ready' : 'not-ready';
+    res.status(ready ? 200 : 503).json(body);
   }
 
   @Get('metrics')

@@ -1,4 +1,5 @@
 export * from './bootstrap.js';
+export * from './consumers.js';
 export * from './health.controller.js';
 export * from './nest-logger.js';
 export * from './platform.module.js';

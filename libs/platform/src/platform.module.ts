@@ -5,9 +5,10 @@ import type { CommonConfig } from '#gridshift/config';
 import { createKafka, kafkaReachable } from '#gridshift/messaging';
 import { createMetricsRegistry, type Logger } from '#gridshift/observability';
 import { createDataSource, migrate } from '#gridshift/persistence';
+import { ConsumerStatusBoard } from './consumers.js';
 import { HealthController, type ReadinessCheck } from './health.controller.js';
 import { TopicProvisioner, topicNames } from './topics.js';
-import { APP_CONFIG, KAFKA, LOGGER, METRICS, READINESS_CHECKS } from './tokens.js';
+import { APP_CONFIG, CONSUMERS, KAFKA, LOGGER, METRICS, READINESS_CHECKS } from './tokens.js';
 
 export interface PlatformOptions {
   appName: string;
@@ -24,6 +25,7 @@ export class PlatformModule {
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: logger },
+      { provide: CONSUMERS, useValue: new ConsumerStatusBoard(config.CONSUMER_STUCK_GRACE_MS) },
       { provide: METRICS, useValue: createMetricsRegistry(appName) },
       {
         provide: KAFKA,
@@ -81,7 +83,16 @@ export class PlatformModule {
       module: PlatformModule,
       controllers: [HealthController],
       providers,
-      exports: [APP_CONFIG, LOGGER, METRICS, KAFKA, DataSource, READINESS_CHECKS, TopicProvisioner],
+      exports: [
+        APP_CONFIG,
+        LOGGER,
+        METRICS,
+        KAFKA,
+        DataSource,
+        READINESS_CHECKS,
+        TopicProvisioner,
+        CONSUMERS,
+      ],
     };
   }
 }
