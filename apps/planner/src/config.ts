@@ -82,6 +82,11 @@ export const plannerConfigShape = {
   PLANNER_LEASE_MS: env.int(1000, 600_000, 10_000),
   PLANNER_RELAY_BATCH_SIZE: env.int(1, 10_000, 500),
   PLANNER_RELAY_POLL_MS: env.int(10, 60_000, 1000),
+  /**
+   * Kafka transactional id every planner of this deployment shares (a new leader's relay fences the old one);
+   * empty = `gridshift-outbox-relay.<KAFKA_TOPIC_PREFIX><database>.<DATABASE_SCHEMA>`.
+   */
+  PLANNER_RELAY_TRANSACTIONAL_ID: env.optionalString(),
   /** Test only: sleep this long between the leadership check and the store transaction. */
   PLANNER_TEST_STORE_DELAY_MS: env.int(0, 600_000, 0),
 } as const;
@@ -129,4 +134,17 @@ export function changeThresholds(config: PlannerConfig): ChangeThresholds {
     capacityPct: config.PLANNER_CAPACITY_CHANGE_PCT,
     capacityAbsGpus: config.PLANNER_CAPACITY_CHANGE_ABS_GPUS,
   };
+}
+
+/** The relay's Kafka transactional id: one per deployment (database, schema and topic prefix). */
+export function relayTransactionalId(
+  config: Pick<
+    PlannerConfig,
+    'PLANNER_RELAY_TRANSACTIONAL_ID' | 'KAFKA_TOPIC_PREFIX' | 'DATABASE_URL' | 'DATABASE_SCHEMA'
+  >,
+): string {
+  if (config.PLANNER_RELAY_TRANSACTIONAL_ID) return config.PLANNER_RELAY_TRANSACTIONAL_ID;
+  const url = new URL(config.DATABASE_URL);
+  const database = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  return `gridshift-outbox-relay.${config.KAFKA_TOPIC_PREFIX ?? ''}${database}.${config.DATABASE_SCHEMA}`;
 }

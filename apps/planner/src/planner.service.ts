@@ -25,7 +25,13 @@ import {
   type PlanOutcome,
   type PlanTrigger,
 } from '#gridshift/scheduling';
-import { approvalPolicy, changeThresholds, planningSettings, type PlannerConfig } from './config.js';
+import {
+  approvalPolicy,
+  changeThresholds,
+  planningSettings,
+  relayTransactionalId,
+  type PlannerConfig,
+} from './config.js';
 import { Debouncer } from './debouncer.js';
 
 /** Work the planner does, highest priority first. */
@@ -110,6 +116,8 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       registry: this.registry,
       batchSize: this.config.PLANNER_RELAY_BATCH_SIZE,
       pollMs: this.config.PLANNER_RELAY_POLL_MS,
+      transactionalId: relayTransactionalId(this.config),
+      stillLeading: () => this.election?.isLeader === true,
     });
     this.notifications = new PlannerNotifications({
       connectionString,

@@ -1,9 +1,10 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { CONTENT_TYPE_JSON, HEADERS } from '#gridshift/contracts';
 import { backoffMs } from '#gridshift/messaging';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
+import { PLANNER_LEASE } from './leader.js';
 import { markPublished } from './lifecycle.js';
 
 export interface OutboxRelayOptions {
@@ -22,6 +23,21 @@ export interface OutboxRelayOptions {
   retryCapMs?: number;
   /** Compression of the Kafka batches (default gzip: a 5k-job order stays far below the broker's limit). */
   compression?: CompressionTypes;
+  /**
+   * Kafka transactional id shared by every relay of one deployment (default `gridshift-outbox-relay.<prefix>`):
+   * a relay that starts fences the producer of any earlier one, so a deposed relay cannot publish.
+   */
+  transactionalId?: string;
+  /** Checked before each batch (the leader's local view of its lease); false stops the relay at once. */
+  stillLeading?: () => boolean;
+}
+
+/** The relay lost the lease (the lease row names a newer epoch, or the leader says it no longer leads). */
+export class RelayLeaseLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RelayLeaseLostError';
+  }
 }
 
 interface OutboxRow {
@@ -45,7 +61,15 @@ interface OutboxRow {
  * header message-id), marks them sent, and marks a schedule published once all its rows are sent. A failed
  * send is retried with backoff; a cluster whose oldest pending row is backing off sends nothing newer, so
  * per-cluster order holds. A crash between send and mark re-sends the same message ids (consumers dedupe).
- * Every database write declares the leader epoch, so a deposed relay's writes are rejected.
+ *
+ * Fenced end to end, so a deposed relay that still runs (paused, partitioned) publishes nothing:
+ * 1. each batch runs in one database transaction that first reads the lease row `for share` and checks its
+ *    epoch (a takeover, which bumps the epoch, waits for the transaction), then claims the rows `for update`,
+ *    sends, and marks them sent — every write also carries the epoch for the fencing trigger;
+ * 2. the send is a Kafka transaction of a producer whose transactional id every relay shares: a new relay's
+ *    producer fences the old one (its sends and commit fail, its open transaction is aborted), so even a batch
+ *    that was on the wire when the relay was paused never becomes visible to read_committed consumers;
+ * 3. the leader's local view of its lease (`stillLeading`) is checked before each batch.
  */
 export class OutboxRelay {
   private producer: Producer | null = null;
@@ -97,17 +121,28 @@ export class OutboxRelay {
 
   private async doStart(epoch: number): Promise<void> {
     if (this.running) await this.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = null;
     this.epoch = epoch;
+    await this.connectProducer();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** A transactional producer; connecting it fences every earlier producer with the same transactional id. */
+  private async connectProducer(): Promise<Producer> {
     const producer = this.options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      transactionalId:
+        this.options.transactionalId ?? `gridshift-outbox-relay.${this.options.topicPrefix ?? ''}`,
+      transactionTimeout: 30_000,
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000 },
     });
     await producer.connect();
     this.producer = producer;
-    this.running = true;
-    this.loop = this.run();
+    return producer;
   }
 
   /** Stops after the batch in flight. */
@@ -164,6 +199,16 @@ export class OutboxRelay {
         if (outcome.nextAttemptInMs !== null)
           waitMs = Math.min(waitMs, Math.max(10, outcome.nextAttemptInMs));
       } catch (error) {
+        if (error instanceof RelayLeaseLostError) {
+          this.options.logger.warn(
+            { epoch: this.epoch, reason: error.message },
+            'outbox relay stopped: lease lost',
+          );
+          this.running = false;
+          await this.producer?.disconnect().catch(() => undefined);
+          this.producer = null;
+          break;
+        }
         this.options.logger.error({ err: error }, 'outbox relay round failed');
         waitMs = Math.min(5000, this.pollMs * 2);
       }
@@ -176,11 +221,29 @@ export class OutboxRelay {
    * Exposed for tests; the loop calls it.
    */
   async relayOnce(): Promise<{ sent: number; failed: number; nextAttemptInMs: number | null }> {
-    const db = this.options.dataSource;
-    const rows = await db.query<OutboxRow[]>(
+    if (this.options.stillLeading && !this.options.stillLeading())
+      throw new RelayLeaseLostError(`this process no longer leads (epoch ${this.epoch})`);
+    return this.inEpoch((m) => this.relayBatch(m));
+  }
+
+  /** One batch inside the fenced transaction: lease check, claim, send, record the outcome. */
+  private async relayBatch(
+    m: EntityManager,
+  ): Promise<{ sent: number; failed: number; nextAttemptInMs: number | null }> {
+    // `for share`: a takeover bumps the epoch with an update of this row, so it waits for this transaction.
+    const lease = await m.query<{ epoch: string }[]>(
+      `select epoch::text as epoch from planner_leases where name = $1 for share`,
+      [PLANNER_LEASE],
+    );
+    if (lease[0] === undefined || Number(lease[0].epoch) !== this.epoch)
+      throw new RelayLeaseLostError(
+        `lease epoch is ${lease[0]?.epoch ?? 'missing'}, this relay's is ${this.epoch}`,
+      );
+    // `for update`, not `skip locked`: skipping a locked row could let a newer order of its cluster overtake it.
+    const rows = await m.query<OutboxRow[]>(
       `select id::text as id, message_id, topic, message_key, payload::text as payload, headers, schedule_id,
               schedule_version, cluster_id, attempts, next_attempt_at, created_at
-       from outbox where status = 'pending' order by outbox.id limit $1`,
+       from outbox where status = 'pending' order by outbox.id limit $1 for update`,
       [this.batchSize],
     );
     const oldest = rows[0];
@@ -224,13 +287,11 @@ export class OutboxRelay {
     const ids = sendable.map((r) => r.id);
     const timer = this.metrics?.sendSeconds.startTimer();
     try {
-      await this.producer!.sendBatch({
-        acks: -1,
-        compression: this.options.compression ?? CompressionTypes.GZIP,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await this.sendInKafkaTransaction([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     } catch (error) {
       timer?.();
+      if (isFenced(error))
+        throw new RelayLeaseLostError(`producer fenced by a newer relay: ${(error as Error).message}`);
       this.metrics?.failures.inc(sendable.length);
       const attempts = Math.max(...sendable.map((r) => r.attempts)) + 1;
       const delay = backoffMs(
@@ -243,42 +304,61 @@ export class OutboxRelay {
         { err: error, rows: ids.length, attempts, delayMs: delay },
         'outbox send failed; backing off',
       );
-      await this.inEpoch((m) =>
-        m.query(
-          `update outbox set attempts = attempts + 1, last_error = $2,
-                  next_attempt_at = now() + $3 * interval '1 millisecond'
-           where id = any($1::bigint[]) and status = 'pending'`,
-          [ids, message.slice(0, 2000), delay],
-        ),
+      await m.query(
+        `update outbox set attempts = attempts + 1, last_error = $2,
+                next_attempt_at = now() + $3 * interval '1 millisecond'
+         where id = any($1::bigint[]) and status = 'pending'`,
+        [ids, message.slice(0, 2000), delay],
       );
       return { sent: 0, failed: sendable.length, nextAttemptInMs: delay };
     }
     timer?.();
     const scheduleIds = [...new Set(sendable.map((r) => r.schedule_id))];
-    const published = await this.inEpoch(async (m) => {
-      await m.query(
-        `update outbox set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null
-         where id = any($1::bigint[]) and status = 'pending'`,
-        [ids],
-      );
-      const complete = await m.query<{ id: string }[]>(
-        `select s.id from schedules s where s.id = any($1::uuid[]) and s.status = 'approved'
-           and not exists (select 1 from outbox o where o.schedule_id = s.id and o.status = 'pending')`,
-        [scheduleIds],
-      );
-      return complete.length > 0
-        ? markPublished(
+    await m.query(
+      `update outbox set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null
+       where id = any($1::bigint[]) and status = 'pending'`,
+      [ids],
+    );
+    const complete = await m.query<{ id: string }[]>(
+      `select s.id from schedules s where s.id = any($1::uuid[]) and s.status = 'approved'
+         and not exists (select 1 from outbox o where o.schedule_id = s.id and o.status = 'pending')`,
+      [scheduleIds],
+    );
+    const published =
+      complete.length > 0
+        ? await markPublished(
             m,
             complete.map((c) => c.id),
           )
         : [];
-    });
     this.metrics?.published.inc(sendable.length);
     if (published.length > 0) this.options.logger.info({ versions: published }, 'schedule published');
     return { sent: sendable.length, failed: 0, nextAttemptInMs };
   }
 
-  private inEpoch<T>(work: (manager: import('typeorm').EntityManager) => Promise<T>): Promise<T> {
+  /** Sends the batch as one Kafka transaction; on failure it is aborted and the producer replaced. */
+  private async sendInKafkaTransaction(
+    topicMessages: { topic: string; messages: Message[] }[],
+  ): Promise<void> {
+    const producer = this.producer ?? (await this.connectProducer());
+    const transaction = await producer.transaction();
+    try {
+      await transaction.sendBatch({
+        acks: -1,
+        compression: this.options.compression ?? CompressionTypes.GZIP,
+        topicMessages,
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      // A failed transactional producer may be left in an unusable state: the next batch starts a new one.
+      this.producer = null;
+      await producer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private inEpoch<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.options.dataSource.transaction(async (manager) => {
       await manager.query(
         `select set_config('gridshift.leader_epoch', $1, true),
@@ -288,4 +368,19 @@ export class OutboxRelay {
       return work(manager);
     });
   }
+}
+
+/** Kafka's answer to a producer whose transactional id was taken over by a newer one. */
+function isFenced(error: unknown): boolean {
+  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type;
+    if (type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED') return true;
+    if (
+      /fenced|INVALID_PRODUCER_EPOCH|producer epoch/i.test(
+        ((e as { message?: unknown }).message as string) ?? '',
+      )
+    )
+      return true;
+  }
+  return false;
 }
