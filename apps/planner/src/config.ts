@@ -89,6 +89,8 @@ export const plannerConfigShape = {
   PLANNER_RELAY_TRANSACTIONAL_ID: env.optionalString(),
   /** Test only: sleep this long between the leadership check and the store transaction. */
   PLANNER_TEST_STORE_DELAY_MS: env.int(0, 600_000, 0),
+  /** Test hook: the relay waits this long after claiming a batch, before sending it (0 = off). */
+  PLANNER_TEST_RELAY_SEND_DELAY_MS: env.int(0, 600_000, 0),
 } as const;
 
 export type PlannerConfig = ConfigOf<typeof plannerConfigShape>;

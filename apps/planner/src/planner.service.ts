@@ -33,6 +33,7 @@ import {
   type PlannerConfig,
 } from './config.js';
 import { Debouncer } from './debouncer.js';
+import { PriceFreshnessGauges } from './price-freshness.js';
 
 /** Work the planner does, highest priority first. */
 type Work = 'requests' | 'cron' | 'changes';
@@ -54,6 +55,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   private draining: Promise<void> | null = null;
   private readonly changes: Debouncer;
   private readonly metrics;
+  private readonly priceFreshness: PriceFreshnessGauges;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
@@ -70,6 +72,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       ...(fixedNow ? { now: () => new Date(fixedNow) } : {}),
       solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS),
     });
+    this.priceFreshness = new PriceFreshnessGauges(dataSource, registry);
     this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
       this.kick('changes'),
     );
@@ -98,6 +101,12 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
         'gridshift_planner_leader_epoch',
         'Leader epoch of this process (0 when following)',
       ),
+      fallbackSolves: counter(
+        registry,
+        'gridshift_planner_fallback_solves_total',
+        'Stored plans whose solve fell back to the greedy schedule (no optimum within limits)',
+        ['trigger'],
+      ),
       staleRejections: counter(
         registry,
         'gridshift_planner_stale_epoch_rejections_total',
@@ -107,6 +116,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.leader.set(0);
     const { DATABASE_URL: connectionString, DATABASE_SCHEMA: schema } = this.config;
     this.relay = new OutboxRelay({
       dataSource: this.dataSource,
@@ -118,6 +128,14 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       pollMs: this.config.PLANNER_RELAY_POLL_MS,
       transactionalId: relayTransactionalId(this.config),
       stillLeading: () => this.election?.isLeader === true,
+      beforeSend:
+        this.config.PLANNER_TEST_RELAY_SEND_DELAY_MS > 0
+          ? async () => {
+              const delayMs = this.config.PLANNER_TEST_RELAY_SEND_DELAY_MS;
+              this.logger.warn({ delayMs }, 'test hook: delaying the relay send');
+              await new Promise((resolve) => setTimeout(resolve, delayMs));
+            }
+          : undefined,
     });
     this.notifications = new PlannerNotifications({
       connectionString,
@@ -159,6 +177,9 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
 
   /** Poll tick: catches notifications that were missed and refreshes backlog metrics. */
   async onPoll(): Promise<void> {
+    await this.priceFreshness
+      .refresh()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'price freshness not measured'));
     const epoch = this.election?.epoch ?? null;
     if (epoch === null) return;
     if (this.relay && !this.relay.isRunning) await this.startRelay(epoch);
@@ -311,6 +332,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
           outcome: outcome.scheduleStatus === 'draft' ? 'draft' : 'approved',
         });
         this.metrics.solveSeconds.observe((outcome.phaseMs.solve ?? 0) / 1000);
+        if (outcome.fallback !== null) this.metrics.fallbackSolves.inc({ trigger });
         const vsHome = outcome.savingsVsHome;
         if (vsHome) {
           // A baseline that serves less work is no saving: the pct gauge keeps the last comparable figure.

@@ -50,6 +50,8 @@ export type PlanOutcome =
       orders: number;
       /** The schedule's savings against the home baseline (amount and pct null when not comparable). */
       savingsVsHome: Savings | null;
+      /** Set when the solve did not reach the optimum and the greedy schedule was used. */
+      fallback: 'greedy' | null;
       phaseMs: Record<string, number>;
     }
   | { status: 'skipped'; trigger: PlanTrigger; reason: 'unchanged' | 'nothing-to-plan'; inputHash?: string };
@@ -191,6 +193,7 @@ export class Planner {
       placements: rounded.placements.length,
       orders: stored.approval?.orders ?? 0,
       savingsVsHome: result.savings?.vsHome ?? null,
+      fallback: figures.solver.fallback ?? null,
       phaseMs,
     };
   }

@@ -28,6 +28,8 @@ export interface OutboxRelayOptions {
    * a relay that starts fences the producer of any earlier one, so a deposed relay cannot publish.
    */
   transactionalId?: string;
+  /** Awaited after a batch was claimed and right before it is sent (tests pause a relay there). */
+  beforeSend?: () => Promise<void>;
   /** Checked before each batch (the leader's local view of its lease); false stops the relay at once. */
   stillLeading?: () => boolean;
 }
@@ -141,6 +143,10 @@ export class OutboxRelay {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 5000 },
     });
     await producer.connect();
+    // kafkajs registers the transactional id (InitProducerId, which fences earlier producers and aborts their
+    // open transaction) only when the first transaction begins: do it now, before any batch is claimed.
+    const init = await producer.transaction();
+    await init.abort();
     this.producer = producer;
     return producer;
   }
@@ -286,6 +292,7 @@ export class OutboxRelay {
     }
     const ids = sendable.map((r) => r.id);
     const timer = this.metrics?.sendSeconds.startTimer();
+    await this.options.beforeSend?.();
     try {
       await this.sendInKafkaTransaction([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     } catch (error) {
