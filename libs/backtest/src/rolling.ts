@@ -238,17 +238,7 @@ function hourIndex(market: HourlyMarket, ms: number): number {
 }
 
 /**
- * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
- * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
- * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
- * the evaluation uses actual carbon either way).
- */
-function publishedSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
-  return knownSlots(ctx, atMs, count);
-}
-
-/**
- * The zone series a plan at `atMs` sees for `count` hours under published information (see `publishedSlots`):
+ * The zone series a plan at `atMs` sees for `count` hours under published information (see `knownSlots`):
  * exported for tests that plant prices after the cutoff.
  */
 export function pricesKnownAt(
@@ -267,6 +257,12 @@ export function pricesKnownAt(
   return knownSlots(ctx, atMs, count);
 }
 
+/**
+ * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
+ * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
+ * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
+ * the evaluation uses actual carbon either way).
+ */
 function knownSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
   const market = ctx.input.market;
   const h0 = hourIndex(market, atMs);
@@ -438,7 +434,7 @@ function simulate(
       ctx.horizonClipped++;
     const grid = slotGrid(startMs, hours, SLOT_MINUTES);
     const actual = zoneSlots(market, startMs, hours);
-    const zones = kind === 'home' || information === 'perfect' ? actual : publishedSlots(ctx, startMs, hours);
+    const zones = kind === 'home' || information === 'perfect' ? actual : knownSlots(ctx, startMs, hours);
     const opts = {
       traces: input.traces,
       doneGpuHours: done,
