@@ -193,7 +193,7 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
       path: '/exchange-rates/EUR',
       body: { perBase: 1e-300 },
       field: 'perBase',
-      bound: />=0\.0001/,
+      bound: /at least 0\.0001 \(plausible range 0\.0001 to 1,000,000\)/,
     },
     {
       name: 'exchange rate 1e9',
@@ -201,7 +201,7 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
       path: '/exchange-rates/EUR',
       body: { perBase: 1e9 },
       field: 'perBase',
-      bound: /<=1000000/,
+      bound: /at most 1,000,000/,
     },
     {
       name: 'kW per GPU',
@@ -209,16 +209,23 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
       path: '/clusters/c-main',
       body: { kwPerGpu: 1e-9 },
       field: 'kwPerGpu',
-      bound: />=0\.05/,
+      bound: /at least 0\.05 \(plausible range 0\.05 to 10 kW\)/,
     },
-    { name: 'PUE', method: 'PATCH', path: '/clusters/c-main', body: { pue: 4 }, field: 'pue', bound: /<=3/ },
+    {
+      name: 'PUE',
+      method: 'PATCH',
+      path: '/clusters/c-main',
+      body: { pue: 4 },
+      field: 'pue',
+      bound: /at most 3 /,
+    },
     {
       name: 'power cap',
       method: 'PATCH',
       path: '/clusters/c-main',
       body: { powerCapKw: 1e12 },
       field: 'powerCapKw',
-      bound: /<=10000000/,
+      bound: /at most 10,000,000 /,
     },
     {
       name: 'what-if price multiplier',
@@ -226,7 +233,7 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
       path: '/what-ifs',
       body: { scenario: { priceMultiplierByZone: { Z0: 1e6 } } },
       field: 'scenario.priceMultiplierByZone.Z0',
-      bound: /<=100/,
+      bound: /at most 100 \(plausible range 0 to 100\)/,
     },
     {
       name: 'what-if price override',
@@ -234,7 +241,7 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
       path: '/what-ifs',
       body: { scenario: { priceOverrides: [{ zone: 'Z0', pricePerMwh: 1e9 }] } },
       field: 'scenario.priceOverrides[0].pricePerMwh',
-      bound: /<=100000/,
+      bound: /at most 100,000 \(plausible range -10,000 to 100,000\)/,
     },
   ])('$name', async ({ method, path, body, field, bound }) => {
     expectFieldError(await call(method, path, { key: BOOTSTRAP, body }), field, 'body', bound);

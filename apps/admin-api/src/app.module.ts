@@ -26,6 +26,7 @@ import { ScheduleViews } from './schedules/schedule-views.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { SchedulingAdapter } from './schedules/scheduling.adapter.js';
 import { SCHEDULING } from './schedules/scheduling.port.js';
+import { WhatIfRunner } from './schedules/what-if.runner.js';
 
 /** Creates the gridshift topics at boot (idempotent) and seeds ADMIN_BOOTSTRAP_KEY when set. */
 @Injectable()
@@ -84,6 +85,7 @@ export class AdminApiModule {
         ScheduleStore,
         ScheduleViews,
         SavingsReporter,
+        WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: KeyThrottlerGuard },
