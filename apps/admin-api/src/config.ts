@@ -50,7 +50,7 @@ export const adminApiConfigShape = {
   MIGRATE_ON_BOOT: env.bool(true),
   /** Seeds an admin key with this exact value at boot (idempotent; a revoked one stays revoked). */
   ADMIN_BOOTSTRAP_KEY: bootstrapKey,
-  /** Requests per key (or per client address before authentication) per minute. */
+  /** Requests per key per minute (requests without a valid key are refused by the AccessGuard before this counts). */
   RATE_LIMIT_PER_MINUTE: env.int(1, 1_000_000, 600),
   /** Unknown keys one client address may present per minute before getting 429 (guessing is pointless, lookups are not free). */
   AUTH_FAILURES_PER_MINUTE: env.int(1, 1_000_000, 30),
