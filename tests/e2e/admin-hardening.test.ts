@@ -155,11 +155,19 @@ describe('control characters → 400 naming the field (not 500 from PostgreSQL 2
       in: 'body',
     },
     {
-      name: 'array item',
+      name: 'DEL',
       method: 'PATCH',
       path: '/clusters/c-main',
       body: { name: 'ok', region: 'eu\u007f' },
       field: 'region',
+      in: 'body',
+    },
+    {
+      name: 'array item',
+      method: 'PATCH',
+      path: '/jobs/any-job',
+      body: { residency: ['FR', 'D\u0002E'] },
+      field: 'residency[1]',
       in: 'body',
     },
     {
@@ -247,10 +255,10 @@ describe('plausible bounds on operator numbers → 400 naming the field and the 
     expectFieldError(await call(method, path, { key: BOOTSTRAP, body }), field, 'body', bound);
   });
 
-  it('accepts a plausible rate', async () => {
+  it('accepts a plausible rate (201: the refused ones stored nothing)', async () => {
     expect(
       (await call('PUT', '/exchange-rates/EUR', { key: BOOTSTRAP, body: { perBase: 0.925 } })).status,
-    ).toBe(200);
+    ).toBe(201);
   });
 
   it('states the bounds in the OpenAPI document', async () => {
