@@ -310,6 +310,29 @@ describe('security headers', () => {
   });
 });
 
+describe('what-ifs one at a time per process', () => {
+  it('answers 429 with Retry-After to what-ifs sent while one is being solved', async () => {
+    // Sent together: the first holds the slot while it loads inputs and spawns its solver worker (tens of
+    // ms at least), so the others arrive while it runs.
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        call('POST', '/what-ifs', { key: BOOTSTRAP, body: { scenario: { demandMultiplier: 2 } } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toContain(201);
+    expect(statuses).toContain(429);
+    expect(statuses.every((s) => s === 201 || s === 429)).toBe(true);
+    for (const busy of answers.filter((a) => a.status === 429)) {
+      expect(busy.headers.get('content-type')).toContain('application/problem+json');
+      expect(Number(busy.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(busy.json.detail).toMatch(/another what-if/);
+    }
+    // Once it is done the slot is free again.
+    expect((await call('POST', '/what-ifs', { key: BOOTSTRAP, body: { scenario: {} } })).status).toBe(201);
+  });
+});
+
 describe('unknown-key limit per client address', () => {
   const badKey = () => `gsk_00000000_${randomBytes(32).toString('base64url')}`;
   const statusesOf = async (base: string, n: number, headers: Record<string, string> = {}) => {
