@@ -9,6 +9,7 @@ import {
   type PriceDecodeOptions,
 } from './decode.js';
 import { parseExchangeRates } from './fx.js';
+import { toRfc3339 } from './time.js';
 import type { ClusterLoadMessageV1, PlacementOrderV1, PriceMessageV1 } from './schemas.js';
 import { dlqTopic, TOPICS } from './constants.js';
 
@@ -562,5 +563,24 @@ describe('headers', () => {
   it('formats zod paths', () => {
     expect(formatPath(['points', 3, 'price'])).toBe('points[3].price');
     expect(formatPath([])).toBe('(root)');
+  });
+});
+
+describe('toRfc3339', () => {
+  it.each([
+    { name: 'an ordinary instant', ms: Date.parse('2023-03-02T00:00:00Z'), want: '2023-03-02T00:00:00.000Z' },
+    {
+      name: 'year 10000 clamps to the last RFC 3339 instant',
+      ms: Date.parse('+010000-01-01T00:00:00Z'),
+      want: '9999-12-31T23:59:59.999Z',
+    },
+    {
+      name: 'a negative year clamps to year 0',
+      ms: Date.parse('-000010-01-01T00:00:00Z'),
+      want: '0000-01-01T00:00:00.000Z',
+    },
+  ])('$name', ({ ms, want }) => {
+    expect(toRfc3339(ms)).toBe(want);
+    expect(toRfc3339(new Date(ms))).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });
