@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+
+/** ConfigResourceTypes.TOPIC; kafkajs is CommonJS and Node's ESM loader does not see that named export. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 export interface TopicSpec {
   topic: string;
@@ -59,7 +62,7 @@ export async function topicMaxMessageBytes(kafka: Kafka, topics: string[]): Prom
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
       resources: topics.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
+        type: TOPIC_RESOURCE,
         name,
         configNames: ['max.message.bytes'],
       })),
