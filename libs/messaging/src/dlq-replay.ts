@@ -77,7 +77,8 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
       void consumer
         .run({
           autoCommit: false,
-          eachBatch: async ({ batch, heartbeat }) => {
+          eachBatch: async (payload) => {
+            const { batch } = payload;
             const last = remaining.get(batch.partition);
             if (last === undefined) return;
             const out: {
@@ -120,7 +121,7 @@ export async function replayDeadLetters(kafka: Kafka, options: ReplayOptions): P
                 report.replayed += 1;
               }
             }
-            await heartbeat();
+            await payload.heartbeat();
             const seen = batch.messages.at(-1);
             if (seen !== undefined && BigInt(seen.offset) >= last) remaining.delete(batch.partition);
             if (remaining.size === 0) resolve();
