@@ -522,19 +522,23 @@ async function findConflicts(
     if (detail !== undefined) conflicts.set(m, detail);
   }
   // Then against the earlier messages of this call that are not refused (the first one of an issue wins).
-  const firstByKey = new Map<string, PriceIssueBlock>();
+  const heldByKey = new Map<string, PriceIssueBlock>();
   messages.forEach((blocks, m) => {
     if (conflicts.has(m)) return;
     for (const block of blocks) {
-      const earlier = firstByKey.get(ISSUE_KEY(block));
+      const earlier = heldByKey.get(ISSUE_KEY(block));
       const detail = earlier && firstDifference(block, slotValuesOf(earlier), 'in an earlier message');
       if (detail !== undefined) {
         conflicts.set(m, detail);
         return;
       }
     }
-    for (const block of blocks)
-      if (!firstByKey.has(ISSUE_KEY(block))) firstByKey.set(ISSUE_KEY(block), block);
+    for (const block of blocks) {
+      // What the call holds for the issue so far: the first price of each slot (as mergeIssueBlocks keeps it).
+      const key = ISSUE_KEY(block);
+      const earlier = heldByKey.get(key);
+      heldByKey.set(key, earlier === undefined ? block : mergeIssueBlocks([earlier, block])[0]!);
+    }
   });
   return [...conflicts]
     .map(([message, detail]) => ({ message, detail }))
