@@ -181,7 +181,14 @@ export class ConsumerRunner<T> {
   /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
   async start(): Promise<void> {
     const targets = this.options.topics.map((t) => this.dlqTopicOf(t));
-    this.dlqLimits = await topicMaxMessageBytes(this.options.kafka, targets);
+    // A missing dead-letter topic must not keep the consumer from starting: its writes retry until it exists.
+    this.dlqLimits = await topicMaxMessageBytes(this.options.kafka, targets).catch((error: unknown) => {
+      this.options.logger.warn(
+        { topics: targets, err: error instanceof Error ? error.message : String(error) },
+        "could not read the dead-letter topics' max.message.bytes",
+      );
+      return new Map<string, number>();
+    });
     for (const target of targets) {
       if (!this.dlqLimits.has(target)) {
         this.options.logger.warn(
