@@ -21,6 +21,7 @@ import {
   type DeadRecord,
   type Decoded,
   type RawRecord,
+  topicMaxMessageBytes,
 } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
 import {
@@ -150,6 +151,17 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
 
     await this.topicProvisioner.ensure();
     const topics = this.topicProvisioner.names;
+    // Topics that existed before keep their limit; say so when it is below what the ingest accepts.
+    const limits = await topicMaxMessageBytes(this.kafka, [topics.prices, topics.clusterLoad]).catch(
+      () => new Map<string, number>(),
+    );
+    for (const [topic, maxMessageBytes] of limits) {
+      if (maxMessageBytes < this.config.INGEST_MAX_MESSAGE_BYTES)
+        this.logger.warn(
+          { topic, maxMessageBytes, ingestMaxMessageBytes: this.config.INGEST_MAX_MESSAGE_BYTES },
+          'topic max.message.bytes is below INGEST_MAX_MESSAGE_BYTES: producers get MESSAGE_TOO_LARGE above it',
+        );
+    }
     const prices = new PriceRepository(this.dataSource);
     const loads = new LoadRepository(this.dataSource);
     const registrations = new RegistrationRepository(this.dataSource);
