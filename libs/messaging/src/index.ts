@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './kafka.js';
 export * from './producer.js';
 export * from './topics.js';
+export * from './dlq-replay.js';

@@ -1,4 +1,7 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+
+/** ConfigResourceTypes.TOPIC; kafkajs is CommonJS and Node's ESM loader does not see that named export. */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 export interface TopicSpec {
   topic: string;
@@ -43,6 +46,35 @@ async function ensureTopicsOnce(kafka: Kafka, specs: TopicSpec[]): Promise<strin
         throw error;
     }
     return missing.map((s) => s.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The broker's default `message.max.bytes` (1 MiB + 12 B): the limit of a topic created without one. */
+export const BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Each topic's `max.message.bytes` as the broker reports it (topics it does not know are left out). */
+export async function topicMaxMessageBytes(kafka: Kafka, topics: string[]): Promise<Map<string, number>> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({
+        type: TOPIC_RESOURCE,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+    });
+    const limits = new Map<string, number>();
+    for (const resource of resources) {
+      const entry = resource.configEntries.find((e) => e.configName === 'max.message.bytes');
+      const bytes = Number(entry?.configValue);
+      if (resource.errorCode === 0 && Number.isFinite(bytes) && bytes > 0)
+        limits.set(resource.resourceName, bytes);
+    }
+    return limits;
   } finally {
     await admin.disconnect();
   }
