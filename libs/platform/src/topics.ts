@@ -21,17 +21,21 @@ export function topicNames(prefix = ''): TopicNames {
   };
 }
 
-/** Creates every gridshift topic that is missing (idempotent), with the configured partitions. */
+/** Creates every gridshift topic that is missing (idempotent), with the configured partitions and replication. */
 async function provisionTopics(
   kafka: Kafka,
   names: TopicNames,
   numPartitions: number,
-  replicationFactor: number,
+  replicationFactor: number | undefined,
 ): Promise<string[]> {
   return ensureTopics(
     kafka,
     [names.prices, names.clusterLoad, names.placements, names.pricesDlq, names.clusterLoadDlq].map(
-      (topic) => ({ topic, numPartitions, replicationFactor }),
+      (topic) => ({
+        topic,
+        numPartitions,
+        ...(replicationFactor === undefined ? {} : { replicationFactor }),
+      }),
     ),
   );
 }
@@ -44,7 +48,8 @@ export class TopicProvisioner {
     private readonly kafka: Kafka,
     readonly names: TopicNames,
     private readonly numPartitions: number,
-    private readonly replicationFactor: number,
+    /** Undefined: derived from the cluster size (`topicReplication`). */
+    private readonly replicationFactor: number | undefined,
   ) {}
 
   ensure(): Promise<string[]> {
