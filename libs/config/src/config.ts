@@ -78,6 +78,11 @@ export const env = {
       z.coerce.number().int().min(min).max(max),
       fallback === undefined ? undefined : String(fallback),
     ),
+  optionalInt: (min: number, max: number) =>
+    spec(
+      `an integer between ${min} and ${max}, or unset`,
+      z.coerce.number().int().min(min).max(max).optional(),
+    ),
   number: (min: number, max: number, fallback?: number) =>
     spec(
       `a number between ${min} and ${max}`,
@@ -162,7 +167,8 @@ export const commonShape = {
   KAFKA_BROKERS: env.brokers('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: env.string('gridshift'),
   KAFKA_TOPIC_PARTITIONS: env.int(1, 1000, 3),
-  KAFKA_REPLICATION_FACTOR: env.int(1, 10, 1),
+  /** Unset: one replica per broker the cluster reports, at most 3 (`topicReplication` in #gridshift/messaging). */
+  KAFKA_REPLICATION_FACTOR: env.optionalInt(1, 10),
   KAFKA_TOPIC_PREFIX: env.optionalString(),
   HTTP_HOST: env.string('127.0.0.1'),
 } as const;

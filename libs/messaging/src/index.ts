@@ -1,3 +1,4 @@
+export * from './complete-send.js';
 export * from './consumer-runner.js';
 export * from './errors.js';
 export * from './kafka.js';

@@ -38,16 +38,18 @@ export function inputTopicMaxBytes(ingestMaxMessageBytes = DEFAULT_MAX_MESSAGE_B
 export function topicSpecs(
   names: TopicNames,
   numPartitions: number,
-  replicationFactor: number,
+  /** Undefined: derived from the cluster size (`topicReplication`). */
+  replicationFactor: number | undefined,
   ingestMaxMessageBytes?: number,
 ): TopicSpec[] {
   const limited = [{ name: 'max.message.bytes', value: String(inputTopicMaxBytes(ingestMaxMessageBytes)) }];
+  const rf = replicationFactor === undefined ? {} : { replicationFactor };
   return [
-    { topic: names.prices, numPartitions, replicationFactor, configEntries: limited },
-    { topic: names.clusterLoad, numPartitions, replicationFactor, configEntries: limited },
-    { topic: names.placements, numPartitions, replicationFactor },
-    { topic: names.pricesDlq, numPartitions, replicationFactor, configEntries: limited },
-    { topic: names.clusterLoadDlq, numPartitions, replicationFactor, configEntries: limited },
+    { topic: names.prices, numPartitions, ...rf, configEntries: limited },
+    { topic: names.clusterLoad, numPartitions, ...rf, configEntries: limited },
+    { topic: names.placements, numPartitions, ...rf },
+    { topic: names.pricesDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.clusterLoadDlq, numPartitions, ...rf, configEntries: limited },
   ];
 }
 
@@ -59,7 +61,8 @@ export class TopicProvisioner {
     private readonly kafka: Kafka,
     readonly names: TopicNames,
     private readonly numPartitions: number,
-    private readonly replicationFactor: number,
+    /** Undefined: derived from the cluster size (`topicReplication`). */
+    private readonly replicationFactor: number | undefined,
     private readonly ingestMaxMessageBytes?: number,
   ) {}
 

@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafka
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { CONTENT_TYPE_JSON, HEADERS } from '#gridshift/contracts';
-import { backoffMs } from '#gridshift/messaging';
+import { backoffMs, CompleteSender } from '#gridshift/messaging';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
 import { markPublished } from './lifecycle.js';
 
@@ -49,6 +49,8 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private producer: Producer | null = null;
+  /** Re-sends the partitions kafkajs leaves unacknowledged when a leader moves mid-send (see CompleteSender). */
+  private sender: CompleteSender | null = null;
   private running = false;
   private starting: Promise<void> | null = null;
   private epoch = 0;
@@ -106,6 +108,7 @@ export class OutboxRelay {
     });
     await producer.connect();
     this.producer = producer;
+    this.sender = new CompleteSender(this.options.kafka);
     this.running = true;
     this.loop = this.run();
   }
@@ -118,6 +121,8 @@ export class OutboxRelay {
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = null;
+    await this.sender?.close().catch(() => undefined);
+    this.sender = null;
   }
 
   /** Wakes the relay now (new rows were committed). */
@@ -224,7 +229,7 @@ export class OutboxRelay {
     const ids = sendable.map((r) => r.id);
     const timer = this.metrics?.sendSeconds.startTimer();
     try {
-      await this.producer!.sendBatch({
+      await this.sender!.sendBatch(this.producer!, {
         acks: -1,
         compression: this.options.compression ?? CompressionTypes.GZIP,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
