@@ -5,6 +5,9 @@
 # them. Extra arguments go to infra/kafka/start.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../scripts/lib/node.sh
+source scripts/lib/node.sh
+gridshift_use_pinned_node "$PWD"
 bash infra/kafka/start.sh "$@"
 url=$(node infra/postgres/url.mjs)
 echo "PostgreSQL: ${url%%\?*}" | sed -E 's#//([^:@/]+):[^@/]*@#//\1:***@#'
