@@ -120,6 +120,10 @@ async function ingestOnce(setup: Setup, run: number): Promise<number> {
   const ds = createDataSource({ url: databaseUrl, schema, poolMax: 2 });
   await ds.initialize();
   await migrate(ds);
+  // The ingest takes prices only for registered zones.
+  await ds.query(`insert into zones (id, name, currency) select z, z, 'EUR' from unnest($1::text[]) as z`, [
+    [...SHIPPED_DATA.priceZones],
+  ]);
   const port = 23190 + run;
   const groupId = `bench-ingest-${suffix}`;
   const app = startNode('dist/apps/ingest/src/main.js', {

@@ -5,7 +5,7 @@
 # `npm run demo -- --fleet data/demo/fleet.yaml --jobs data/demo/jobs.yaml`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ ! -d node_modules/@nestjs/core || ! -d node_modules/kafkajs ]]; then
+if [[ ! -d node_modules/@nestjs/core || ! -d node_modules/kafkajs || ! -x node_modules/.bin/node ]]; then
   echo "[demo] installing dependencies (npm ci)…"
   npm ci --no-audit --no-fund
 fi
@@ -20,5 +20,8 @@ if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
     fi
   fi
 fi
+# shellcheck source=lib/node.sh
+source scripts/lib/node.sh
+gridshift_use_pinned_node "$PWD"
 node scripts/build.mjs >/dev/null
 exec node dist/scripts/demo.js "$@"

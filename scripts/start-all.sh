@@ -4,6 +4,9 @@
 # (stop them with `npm run kafka:stop` / `node infra/postgres/url.mjs --stop`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/node.sh
+source scripts/lib/node.sh
+gridshift_use_pinned_node "$PWD"
 bash infra/kafka/start.sh
 DATABASE_URL="${DATABASE_URL:-$(node infra/postgres/url.mjs)}"
 export DATABASE_URL

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Waits until the Kafka broker on 127.0.0.1:<port> answers metadata requests (describeCluster + listTopics).
-// Usage: node wait-ready.mjs --port 9092 [--timeout-s 90] [--pid <broker pid>] [--log <server.log>] [--once]
+// Waits until the Kafka broker on 127.0.0.1:<port> answers metadata requests (describeCluster + listTopics) and
+// reports at least --brokers live brokers (a cluster: give its ports, comma-separated, as --port).
+// Usage: node wait-ready.mjs --port 9092[,9093,...] [--brokers 1] [--timeout-s 90] [--pid <broker pid>] [--log <server.log>] [--once]
 // Exit 0 when ready (prints one summary line), 1 on timeout / broker exit (prints the last log lines), 2 on bad usage.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,7 @@ const { Kafka, logLevel } = kafkajs;
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.KAFKA_PORT ?? '9092' },
+    brokers: { type: 'string', default: '1' },
     'timeout-s': { type: 'string', default: '90' },
     pid: { type: 'string' },
     log: { type: 'string' },
@@ -19,10 +21,19 @@ const { values } = parseArgs({
   },
 });
 
-const port = Number(values.port);
+const ports = values.port.split(',').map(Number);
+const port = values.port; // for messages
+const wantBrokers = Number(values.brokers);
 const timeoutMs = Number(values['timeout-s']) * 1000;
-if (!Number.isInteger(port) || port <= 0 || !(timeoutMs > 0)) {
-  console.error(`wait-ready: bad --port '${values.port}' or --timeout-s '${values['timeout-s']}'`);
+if (
+  !ports.every((p) => Number.isInteger(p) && p > 0) ||
+  !(timeoutMs > 0) ||
+  !Number.isInteger(wantBrokers) ||
+  wantBrokers < 1
+) {
+  console.error(
+    `wait-ready: bad --port '${values.port}', --brokers '${values.brokers}' or --timeout-s '${values['timeout-s']}'`,
+  );
   process.exit(2);
 }
 const pid = values.pid === undefined ? undefined : Number(values.pid);
@@ -45,11 +56,11 @@ function logTail(lines = 40) {
   return `--- last ${Math.min(lines, text.length)} lines of ${values.log} ---\n${text.slice(-lines).join('\n')}`;
 }
 
-/** One metadata round trip; resolves with a summary or rejects. */
-async function probe() {
+/** One metadata round trip to the broker on `brokerPort` alone; resolves with a summary or rejects. */
+async function probeOne(brokerPort) {
   const kafka = new Kafka({
     clientId: 'gridshift-kafka-wait-ready',
-    brokers: [`127.0.0.1:${port}`],
+    brokers: [`127.0.0.1:${brokerPort}`],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,
@@ -58,12 +69,15 @@ async function probe() {
   const admin = kafka.admin();
   let timer;
   const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error('probe timed out after 5 s')), 5000);
+    timer = setTimeout(() => reject(new Error(`probe of port ${brokerPort} timed out after 5 s`)), 5000);
   });
   try {
     const work = (async () => {
       await admin.connect();
       const cluster = await admin.describeCluster();
+      // A node killed a moment ago stays registered until its session expires: every port is probed itself.
+      if (cluster.brokers.length < wantBrokers)
+        throw new Error(`${cluster.brokers.length} of ${wantBrokers} brokers registered`);
       const topics = await admin.listTopics();
       return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), ${topics.length} topic(s)`;
     })();
@@ -72,6 +86,12 @@ async function probe() {
     clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Every given broker answers (and reports the wanted broker count); resolves with the first one's summary. */
+async function probe() {
+  const summaries = await Promise.all(ports.map(probeOne));
+  return summaries[0];
 }
 
 const startedMs = Date.now();

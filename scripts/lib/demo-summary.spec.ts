@@ -41,9 +41,16 @@ describe('demo summary', () => {
       want: 'vs greedy: gridshift saves USD 1,000 (20.0 %) on energy for the same work', // 5000 − 4000 = 1000 of 5000
     },
     {
-      name: 'within half a GPU-hour counts as the same work',
+      name: 'within half a GPU-hour: no note',
       base: { ...optimum, servedGpuHours: 31_999.6, energyCost: 4000 },
+      // 4000 × 32,000 / 31,999.6 − 4000 = 0.05
       want: 'vs greedy: gridshift saves USD 0 (0.0 %) on energy for the same work',
+    },
+    {
+      name: 'baseline serves up to 0.1 % less: its missing work costed at its own average',
+      base: { ...optimum, servedGpuHours: 31_980, energyCost: 4500 },
+      // 4500 × 32,000 / 31,980 = 4502.81 − 4000 = 502.81 (11.2 % of 4500)
+      want: 'vs greedy: gridshift saves USD 503 (11.2 %) on energy for the same work (greedy served 20 GPU-h less: costed at its own average)',
     },
     {
       name: 'baseline serves less: no saving, cost per GPU-h instead',
@@ -52,9 +59,10 @@ describe('demo summary', () => {
       want: 'vs greedy: greedy serves 8,000 GPU-h less; not a like-for-like saving — gridshift USD 0.1250 per GPU-h, greedy USD 0.1500 per GPU-h',
     },
     {
-      name: 'baseline serves more: no saving either',
+      name: 'baseline serves more: the optimum pays the penalty for what it leaves',
       base: { ...optimum, servedGpuHours: 33_000, energyCost: 4400 },
-      want: 'vs greedy: gridshift serves 1,000 GPU-h less; not a like-for-like saving — gridshift USD 0.1250 per GPU-h, greedy USD 0.1333 per GPU-h',
+      // optimum: 4000 + penalty 0 (its stored penalty); greedy 4400 → 400 (9.1 %)
+      want: 'vs greedy: gridshift saves USD 400 (9.1 %) on energy for the same work (gridshift served 1,000 GPU-h less: charged at its penalty)',
     },
     { name: 'no baseline stored', base: null, want: 'vs greedy: n/a (no baseline stored)' },
   ])('$name', ({ base, want }) => {
@@ -66,11 +74,9 @@ describe('demo summary', () => {
   it('adds energy + carbon when carbon is priced', () => {
     const opt = { ...optimum, carbonCost: 1000 };
     const base = { ...optimum, energyCost: 4500, carbonCost: 1500 };
-    // energy 4500 − 4000 = 500 (11.1 %); energy + carbon 6000 − 5000 = 1000 (16.7 %)
+    // energy + carbon 6000 − 5000 = 1000 (16.7 % of 6000)
     expect(savingsLines('USD', { name: 'gridshift', totals: opt }, [{ name: 'home', totals: base }])).toEqual(
-      [
-        'vs home: gridshift saves USD 500 (11.1 %) on energy, USD 1,000 (16.7 %) on energy + carbon for the same work',
-      ],
+      ['vs home: gridshift saves USD 1,000 (16.7 %) on energy + carbon for the same work'],
     );
   });
 

@@ -1,3 +1,5 @@
+import { savingsAgainst } from '#gridshift/placement';
+
 // The demo's comparison of the optimum with the home and greedy baselines, read from a schedule's `totals`
 // and `baselines` (ScheduleTotals of libs/placement, as stored). Pure: returns lines to print.
 
@@ -19,7 +21,7 @@ export interface Column {
   totals: TotalsFigures | null | undefined;
 }
 
-/** GPU-hours two schedules may differ by and still count as serving the same work (whole-GPU rounding). */
+/** GPU-hours two schedules may differ by without a note (whole-GPU rounding). */
 const SAME_WORK_GPU_HOURS = 0.5;
 
 const value = (v: number | null | undefined): number | null =>
@@ -60,9 +62,10 @@ export function comparisonTable(currency: string, columns: readonly Column[]): s
 }
 
 /**
- * What the optimum saves against each baseline, from the totals. A saving is printed only when the baseline
- * serves the same work (served GPU-h within SAME_WORK_GPU_HOURS); otherwise the line says how much less work
- * one of them serves and gives each one's cost per served GPU-hour instead.
+ * What the optimum saves against each baseline, from the totals, with the engine's own rule
+ * (`savingsAgainst`, libs/placement): energy + carbon (+ penalties) on the same work; a baseline serving up to
+ * 0.1 % less has its missing work costed at its own average; one serving less than that gets no saving — the
+ * line says how much less it serves and gives each one's cost per served GPU-hour instead.
  */
 export function savingsLines(currency: string, optimum: Column, baselines: readonly Column[]): string[] {
   const lines: string[] = [];
@@ -70,6 +73,12 @@ export function savingsLines(currency: string, optimum: Column, baselines: reado
   const optServed = value(opt?.servedGpuHours);
   if (!opt || optServed === null) return [`no savings: ${optimum.name} has no served GPU-hours stored`];
   const carbonPriced = [optimum, ...baselines].some((c) => (value(c.totals?.carbonCost) ?? 0) !== 0);
+  const comparable = (t: TotalsFigures, served: number) => ({
+    energyCost: value(t.energyCost) ?? 0,
+    carbonCost: value(t.carbonCost) ?? 0,
+    penaltyCost: value(t.penaltyCost) ?? 0,
+    servedGpuHours: served,
+  });
   const perGpuHour = (t: TotalsFigures, served: number) =>
     served > 0 ? `${money(currency, servedCost(t) / served, 4)} per GPU-h` : 'nothing served';
   for (const base of baselines) {
@@ -79,23 +88,25 @@ export function savingsLines(currency: string, optimum: Column, baselines: reado
       lines.push(`vs ${base.name}: n/a (no baseline stored)`);
       continue;
     }
+    const s = savingsAgainst(comparable(b, served), comparable(opt, optServed));
     const gap = optServed - served;
-    if (Math.abs(gap) > SAME_WORK_GPU_HOURS) {
-      const less = gap > 0 ? base.name : optimum.name;
+    if (!s.comparable || s.amount === null) {
       lines.push(
-        `vs ${base.name}: ${less} serves ${fixed(Math.abs(gap), 0)} GPU-h less; not a like-for-like saving — ` +
+        `vs ${base.name}: ${base.name} serves ${fixed(gap, 0)} GPU-h less; not a like-for-like saving — ` +
           `${optimum.name} ${perGpuHour(opt, optServed)}, ${base.name} ${perGpuHour(b, served)}`,
       );
       continue;
     }
-    const saving = (label: string, baseCost: number, optCost: number) => {
-      const amount = baseCost - optCost;
-      const pct = baseCost !== 0 ? ` (${fixed((amount / Math.abs(baseCost)) * 100, 1)} %)` : '';
-      return `${money(currency, amount)}${pct} on ${label}`;
-    };
-    const parts = [saving('energy', value(b.energyCost) ?? 0, value(opt.energyCost) ?? 0)];
-    if (carbonPriced) parts.push(saving('energy + carbon', servedCost(b), servedCost(opt)));
-    lines.push(`vs ${base.name}: ${optimum.name} saves ${parts.join(', ')} for the same work`);
+    const pct = s.pct === null ? '' : ` (${fixed(s.pct, 1)} %)`;
+    const note =
+      gap > SAME_WORK_GPU_HOURS
+        ? ` (${base.name} served ${fixed(gap, 0)} GPU-h less: costed at its own average)`
+        : gap < -SAME_WORK_GPU_HOURS
+          ? ` (${optimum.name} served ${fixed(-gap, 0)} GPU-h less: charged at its penalty)`
+          : '';
+    lines.push(
+      `vs ${base.name}: ${optimum.name} saves ${money(currency, s.amount)}${pct} on energy${carbonPriced ? ' + carbon' : ''} for the same work${note}`,
+    );
   }
   return lines;
 }

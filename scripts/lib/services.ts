@@ -25,7 +25,7 @@ export function ensureServices(opts: EnsureServicesOptions = {}): { databaseUrl:
     execFileSync('bash', ['infra/kafka/start.sh'], { cwd: repoRoot, stdio: ['ignore', stdio, 'inherit'] });
   const databaseUrl =
     opts.databaseUrl ??
-    execFileSync('node', ['infra/postgres/url.mjs', '--database', opts.database ?? 'gridshift'], {
+    execFileSync(process.execPath, ['infra/postgres/url.mjs', '--database', opts.database ?? 'gridshift'], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: opts.ignoreDatabaseUrl ? { ...process.env, DATABASE_URL: '' } : process.env,

@@ -26,7 +26,11 @@ describe.each(apps)('apps/$name', ({ name, port }) => {
       // ingest adds `consumers` (its consumers' states, tested in ingest-supervision.test.ts).
       expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'up', kafka: 'up' } });
       const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
-      expect(await metrics.text()).toContain('process_cpu_user_seconds_total');
+      const metricsText = await metrics.text();
+      expect(metricsText).toContain('process_cpu_user_seconds_total');
+      // The app process (spawned with the test runner's own binary, as an operator's `node` would be the pinned one)
+      // runs on Node 24: prom-client's default nodejs_version_info says which runtime answers.
+      expect(metricsText).toMatch(/^nodejs_version_info\{version="v24\.\d+\.\d+",major="24"/m);
     } finally {
       expect(await app.stop('SIGTERM')).toBe(0);
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JsonProducer } from '#gridshift/messaging';
 import { topicNames } from '#gridshift/platform';
 import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
-import { dayAheadCurve, loadReport } from '../support/ingest-fixtures.js';
+import { dayAheadCurve, loadReport, registerClusters, registerZones } from '../support/ingest-fixtures.js';
 import { startNode, waitForHttp, type RunningProcess } from '../support/processes.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -13,6 +13,12 @@ const apps: RunningProcess[] = [];
 
 beforeAll(async () => {
   db = await freshSchema(import.meta.filename);
+  await registerZones(db.dataSource, ['DE-LU']);
+  await registerClusters(db.dataSource, [
+    ...Array.from({ length: 40 }, (_, i) => `c-${i}`),
+    'term-1',
+    'pg-1',
+  ]);
 });
 afterAll(async () => {
   for (const app of apps) await app.stop('SIGKILL');

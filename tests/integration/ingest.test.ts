@@ -7,6 +7,8 @@ import {
   ingestFingerprint,
   loadReport,
   readTopic,
+  registerClusters,
+  registerZones,
   waitForGroupCaughtUp,
 } from '../support/ingest-fixtures.js';
 import { startNode, waitForHttp, type RunningProcess } from '../support/processes.js';
@@ -46,6 +48,8 @@ const groupId = `g-ingest-${suffix}`;
 
 beforeAll(async () => {
   db = await freshSchema(import.meta.filename);
+  await registerZones(db.dataSource, ['DE-LU', 'FR', 'ES', 'NL', 'GB']);
+  await registerClusters(db.dataSource, ['fra-1', 'ams-1', 'x-1']);
   await startIngest(groupId, 23111);
 });
 

@@ -1,52 +1,17 @@
 // The local Kafka scripts (infra/kafka/*.sh) against a private broker on its own free ports and temporary
 // data dir, so the shared broker on 9092 that other tests use is never touched.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const kafkaDir = fileURLToPath(new URL('../../infra/kafka/', import.meta.url));
-
-interface ScriptResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
+import { freePort, runKafkaScript as runScript } from '../support/kafka-scripts.js';
 
 interface PlainMessage {
   key: string | null;
   headers: Record<string, string>;
   value: string | null;
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs infra/kafka/<script> with the given environment; never rejects, reports the exit code instead. */
-async function runScript(script: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
-  const startedMs = performance.now();
-  return new Promise((resolve) => {
-    execFile('bash', [join(kafkaDir, script)], { env, timeout: 170_000 }, (error, stdout, stderr) => {
-      const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ exitCode, stdout, stderr, durationMs: performance.now() - startedMs });
-    });
-  });
 }
 
 /** Header values as UTF-8 strings (kafkajs hands them back as Buffers). */

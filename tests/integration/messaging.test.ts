@@ -1,7 +1,10 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConsumerRunner, JsonProducer, ensureTopics, type ConsumedRecord } from '#gridshift/messaging';
 import { createLogger } from '#gridshift/observability';
-import { testKafka, uniqueSuffix } from '../support/harness.js';
+import { services, testKafka, uniqueSuffix } from '../support/harness.js';
+import { readTopic } from '../support/ingest-fixtures.js';
 
 const kafka = testKafka();
 const logger = createLogger({ name: 'test', level: 'warn', format: 'json' });
@@ -116,5 +119,68 @@ describe('kafka round trip', () => {
     await admin.disconnect();
     const committed = offsets[0]!.partitions.reduce((sum, p) => sum + Number(p.offset), 0);
     expect(committed).toBe(50);
+  });
+
+  it('a dead-letter write that keeps failing neither stops the consumer nor commits past the record', async () => {
+    const topic = `t-dlqdown-${uniqueSuffix()}`;
+    const dlq = `${topic}.dlq`; // created only later: until then every dead-letter write fails
+    await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+    // Few client retries, so each failed write comes back within a second.
+    const impatient = new Kafka({
+      brokers: services().kafkaBrokers,
+      clientId: `t-${uniqueSuffix()}`,
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
+      logLevel: logLevel.NOTHING,
+    });
+    const producer = new JsonProducer(kafka);
+    cleanups.push(() => producer.disconnect());
+    const stored: string[] = [];
+    const groupId = `g-${uniqueSuffix()}`;
+    const registry = new Registry();
+    const runner = new ConsumerRunner<string>({
+      kafka: impatient,
+      groupId,
+      topics: [topic],
+      logger,
+      registry,
+      retry: { baseMs: 100, capMs: 1000 },
+      decode: (record) =>
+        String(record.value) === 'bad'
+          ? { ok: false, code: 'MALFORMED_JSON', message: 'bad' }
+          : { ok: true, value: String(record.value) },
+      store: (records: ConsumedRecord<string>[]) => {
+        stored.push(...records.map((r) => r.decoded));
+        return Promise.resolve();
+      },
+    });
+    await runner.startAndWait();
+    cleanups.push(() => runner.stop());
+    await producer.send(topic, [
+      { key: 'k', value: 'one' },
+      { key: 'k', value: 'bad' },
+      { key: 'k', value: 'two' },
+    ]);
+    const committed = async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      await admin.disconnect();
+      return Number(offsets!.partitions[0]!.offset);
+    };
+    const failures = async () =>
+      (await registry.getSingleMetric('gridshift_consumer_dead_letter_failures_total')?.get())?.values[0]
+        ?.value ?? 0;
+    await expect.poll(failures, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    expect(await committed()).toBe(-1); // nothing committed while the dead letter is not written
+    await ensureTopics(kafka, [{ topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+    await expect.poll(committed, { timeout: 30_000 }).toBe(3);
+    const [dead] = await readTopic(kafka, dlq, 1);
+    expect(dead).toMatchObject({
+      value: 'bad',
+      headers: { 'error-code': 'MALFORMED_JSON', 'source-offset': '1' },
+    });
+    expect(stored).toContain('one');
+    expect(stored).toContain('two');
+    await runner.stop();
   });
 });

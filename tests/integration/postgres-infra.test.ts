@@ -15,7 +15,7 @@ const env = {
   GRIDSHIFT_EMBEDDED_PG_PORT: port,
 };
 const urlOf = (args: string[], extra: Record<string, string> = {}) =>
-  execFileSync('node', ['infra/postgres/url.mjs', ...args], {
+  execFileSync(process.execPath, ['infra/postgres/url.mjs', ...args], {
     cwd: repoRoot,
     env: { ...env, ...extra },
     encoding: 'utf8',

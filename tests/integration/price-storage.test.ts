@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { PriceRepository, type PriceIssueBlock, type PriceRow } from '#gridshift/persistence';
+import { PriceRepository, toIssueBlocks, type PriceIssueBlock, type PriceRow } from '#gridshift/persistence';
 import { freshSchema } from '../support/harness.js';
 
 // Price storage on a real PostgreSQL: issue rows written with binary COPY (or merged through staging), read
@@ -175,5 +175,32 @@ describe('price storage (issue rows, resolved per slot)', () => {
       }),
     ).rejects.toThrow('abort');
     expect(await resolved()).toEqual([]);
+  });
+
+  it('storeMessages refuses a message that contradicts a stored issue or an earlier one of the call; identical is a no-op', async () => {
+    const message = (rows: PriceRow[]) => toIssueBlocks(rows);
+    // Call 1: all new → the fast COPY, no conflict looked for.
+    expect(await repo.storeMessages([message([row(0, 10), row(1, 11)])])).toEqual({
+      written: 2,
+      conflicts: [],
+    });
+    // Call 2: [identical replay, new slot of the stored issue, contradicts stored slot 1, contradicts message 1 of this call]
+    const result = await repo.storeMessages([
+      message([row(0, 10), row(1, 11)]),
+      message([row(2, 12)]),
+      message([row(1, 99)]),
+      message([row(2, 13), row(3, 14)]),
+    ]);
+    // Slots held by the rows written (as upsertBlocks counts): the stored issue row now holds slots 0, 1 and 2.
+    expect(result.written).toBe(3);
+    expect(result.conflicts.map((c) => c.message)).toEqual([2, 3]);
+    // 99 × 0.925 = 91.575 (the original price), stored 11 × 0.925 = 10.175
+    expect(result.conflicts[0]!.detail).toContain('slot 2023-03-02T01:00:00.000Z');
+    expect(result.conflicts[0]!.detail).toContain('is stored, this message has 91.575');
+    expect(result.conflicts[1]!.detail).toContain('in an earlier message');
+    // Carbon counts as a value too.
+    const carbon = await repo.storeMessages([message([row(0, 10, { carbonGPerKwh: 300 })])]);
+    expect(carbon.conflicts.map((c) => c.message)).toEqual([0]);
+    expect((await resolved()).map((s) => s.price_per_mwh)).toEqual([10, 11, 12]);
   });
 });

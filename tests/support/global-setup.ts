@@ -21,7 +21,10 @@ export default function setup(project: TestProject): void {
     ignoreDatabaseUrl: true,
     ...(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL } : {}),
   });
-  execFileSync('node', ['scripts/build.mjs'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['scripts/build.mjs'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   project.provide('databaseUrl', databaseUrl);
   project.provide('kafkaBrokers', brokers.join(','));
 }

@@ -47,6 +47,27 @@ export function loadReport(clusterId: string, observedAt: string, overrides: Rec
   };
 }
 
+/** Registers zones (the ingest dead-letters prices of unregistered zones as UNKNOWN_ZONE). */
+export async function registerZones(db: DataSource, zones: readonly string[]): Promise<void> {
+  await db.query(
+    `insert into zones (id, name, currency) select z, z, 'EUR' from unnest($1::text[]) as z on conflict do nothing`,
+    [zones],
+  );
+}
+
+/** Registers clusters in `zone` (the ingest dead-letters load of unregistered clusters as UNKNOWN_CLUSTER). */
+export async function registerClusters(
+  db: DataSource,
+  ids: readonly string[],
+  zone = 'DE-LU',
+): Promise<void> {
+  await db.query(
+    `insert into clusters (id, name, region, zone, gpu_model, gpu_total, kw_per_gpu, pue)
+     select c, c, 'eu-central', $2, 'H100', 4096, 0.7, 1.2 from unnest($1::text[]) as c on conflict do nothing`,
+    [ids, zone],
+  );
+}
+
 /** Row counts and content hashes of the ingest tables (ingested_at and ids excluded). */
 export async function ingestFingerprint(db: DataSource): Promise<Record<string, string>> {
   const [row] = await db.query<Record<string, string>[]>(`

@@ -1,5 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import type { Logger } from '#gridshift/observability';
@@ -12,6 +12,7 @@ import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
 import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
+import { ControlCharacterPipe } from './http/control-chars.js';
 import { ProblemFilter } from './http/problem.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
@@ -25,6 +26,7 @@ import { ScheduleViews } from './schedules/schedule-views.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { SchedulingAdapter } from './schedules/scheduling.adapter.js';
 import { SCHEDULING } from './schedules/scheduling.port.js';
+import { WhatIfRunner } from './schedules/what-if.runner.js';
 
 /** Creates the gridshift topics at boot (idempotent) and seeds ADMIN_BOOTSTRAP_KEY when set. */
 @Injectable()
@@ -83,9 +85,12 @@ export class AdminApiModule {
         ScheduleStore,
         ScheduleViews,
         SavingsReporter,
+        WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_GUARD, useClass: KeyThrottlerGuard },
+        // Runs before every route's own ZodPipe: no control character reaches a handler.
+        { provide: APP_PIPE, useClass: ControlCharacterPipe },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

@@ -9,6 +9,10 @@ export const ingestConfigShape = {
   INGEST_MAX_MESSAGE_BYTES: env.int(1024, 10_485_760, 262_144),
   /** A price issuedAt / load observedAt later than now plus this is dead-lettered FUTURE_TIMESTAMP. */
   INGEST_MAX_CLOCK_SKEW_SECONDS: env.int(0, 604_800, 600),
+  /** A price interval starting more than this many days after the message's issuedAt is dead-lettered FUTURE_INTERVAL. */
+  INGEST_MAX_FUTURE_DAYS: env.int(1, 366, 14),
+  /** Prices only for registered zones (UNKNOWN_ZONE otherwise), load only for registered clusters (UNKNOWN_CLUSTER). */
+  INGEST_REQUIRE_REGISTERED: env.bool(true),
   INGEST_CHUNK_SIZE: env.int(1, 20_000, 8000),
   /** Partitions written concurrently (keys give per-zone/per-cluster order, so partitions never share rows). */
   INGEST_CONCURRENCY: env.int(1, 64, 3),

@@ -15,9 +15,22 @@ import {
   HEADERS,
   type ExchangeRates,
 } from '#gridshift/contracts';
-import { ConsumerRunner, type ConsumedRecord, type Decoded, type RawRecord } from '#gridshift/messaging';
+import {
+  ConsumerRunner,
+  type ConsumedRecord,
+  type DeadRecord,
+  type Decoded,
+  type RawRecord,
+  topicMaxMessageBytes,
+} from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
-import { LoadRepository, PriceRepository, type LoadRow, type PriceIssueBlock } from '#gridshift/persistence';
+import {
+  LoadRepository,
+  PriceRepository,
+  RegistrationRepository,
+  type LoadRow,
+  type PriceIssueBlock,
+} from '#gridshift/persistence';
 import {
   APP_CONFIG,
   CONSUMERS,
@@ -29,6 +42,37 @@ import {
 } from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
+import { RegisteredIds } from './registered-ids.js';
+
+/** Splits `records` into the registered ones and dead records with `code` for the others. */
+async function screenRegistered<R extends RawRecord>(
+  records: R[],
+  idOf: (record: R) => string,
+  registry: RegisteredIds | undefined,
+  code: 'UNKNOWN_ZONE' | 'UNKNOWN_CLUSTER',
+  what: string,
+): Promise<{ kept: R[]; dead: DeadRecord[] }> {
+  if (registry === undefined) return { kept: records, dead: [] };
+  const unregistered = await registry.unregistered(records.map(idOf));
+  if (unregistered.size === 0) return { kept: records, dead: [] };
+  const kept: R[] = [];
+  const dead: DeadRecord[] = [];
+  for (const record of records) {
+    const id = idOf(record);
+    if (!unregistered.has(id)) kept.push(record);
+    else
+      dead.push({
+        record,
+        code,
+        message: `${what} ${JSON.stringify(id)} is not registered; register it in the admin API, then replay with npm run dlq:replay`,
+      });
+  }
+  return { kept, dead };
+}
+
+function keyText(record: RawRecord): string {
+  return record.key?.toString('utf8') ?? '';
+}
 
 /** Decodes and normalises one price record into the issue rows to store (or a dead-letter code). */
 export function decodePriceRecord(
@@ -41,6 +85,7 @@ export function decodePriceRecord(
     | 'PRICE_MAX_PER_MWH'
     | 'SLOT_MINUTES'
     | 'INGEST_MAX_CLOCK_SKEW_SECONDS'
+    | 'INGEST_MAX_FUTURE_DAYS'
   >,
 ): Decoded<PriceIssueBlock[]> {
   const decoded = decodePriceMessage(record.key, record.value, {
@@ -48,6 +93,7 @@ export function decodePriceRecord(
     maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
     notAfterMs: Date.now() + config.INGEST_MAX_CLOCK_SKEW_SECONDS * 1000,
     priceLimits: { minPerMwhBase: config.PRICE_MIN_PER_MWH, maxPerMwhBase: config.PRICE_MAX_PER_MWH },
+    maxIntervalLeadMs: config.INGEST_MAX_FUTURE_DAYS * 86_400_000,
   });
   if (!decoded.ok) return decoded;
   const messageId = record.headers[HEADERS.messageId] ?? null;
@@ -113,8 +159,28 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     this.fxTimer.unref();
 
     const topics = this.topicProvisioner.names;
+    // Topics that existed before keep their limit; say so when it is below what the ingest accepts. In the
+    // background: boot (and /health) never waits for Kafka.
+    void topicMaxMessageBytes(this.kafka, [topics.prices, topics.clusterLoad])
+      .catch(() => new Map<string, number>())
+      .then((limits) => {
+        for (const [topic, maxMessageBytes] of limits) {
+          if (maxMessageBytes < this.config.INGEST_MAX_MESSAGE_BYTES)
+            this.logger.warn(
+              { topic, maxMessageBytes, ingestMaxMessageBytes: this.config.INGEST_MAX_MESSAGE_BYTES },
+              'topic max.message.bytes is below INGEST_MAX_MESSAGE_BYTES: producers get MESSAGE_TOO_LARGE above it',
+            );
+        }
+      });
     const prices = new PriceRepository(this.dataSource);
     const loads = new LoadRepository(this.dataSource);
+    const registrations = new RegistrationRepository(this.dataSource);
+    const zones = this.config.INGEST_REQUIRE_REGISTERED
+      ? new RegisteredIds((ids) => registrations.registeredZones(ids))
+      : undefined;
+    const clusters = this.config.INGEST_REQUIRE_REGISTERED
+      ? new RegisteredIds((ids) => registrations.registeredClusters(ids))
+      : undefined;
     const points = counter(
       this.registry,
       'gridshift_ingest_price_slots_total',
@@ -134,7 +200,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
       decode: (record) => decodePriceRecord(record, this.fx!, this.config),
       store: async (records: ConsumedRecord<PriceIssueBlock[]>[]) => {
-        points.inc(await prices.upsertBlocks(records.flatMap((r) => r.decoded)));
+        // The key is the zone (KEY_MISMATCH otherwise).
+        const { kept, dead } = await screenRegistered(records, keyText, zones, 'UNKNOWN_ZONE', 'zone');
+        const { written, conflicts } = await prices.storeMessages(kept.map((r) => r.decoded));
+        points.inc(written);
+        for (const c of conflicts)
+          dead.push({ record: kept[c.message]!, code: 'CONFLICTING_REISSUE', message: c.detail });
+        return dead;
       },
     });
     const loadRunner = new ConsumerRunner<LoadRow>({
@@ -149,13 +221,23 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
       decode: (record) => decodeLoadRecord(record, this.config),
       store: async (records: ConsumedRecord<LoadRow>[]) => {
-        const inserted = await this.dataSource.transaction((manager) =>
-          loads.append(
-            records.map((r) => r.decoded),
-            manager,
-          ),
+        const { kept, dead } = await screenRegistered(
+          records,
+          (r) => r.decoded.clusterId,
+          clusters,
+          'UNKNOWN_CLUSTER',
+          'cluster',
         );
-        reports.inc(inserted);
+        if (kept.length > 0) {
+          const inserted = await this.dataSource.transaction((manager) =>
+            loads.append(
+              kept.map((r) => r.decoded),
+              manager,
+            ),
+          );
+          reports.inc(inserted);
+        }
+        return dead;
       },
     });
     this.runners.push(priceRunner as ConsumerRunner<unknown>, loadRunner as ConsumerRunner<unknown>);

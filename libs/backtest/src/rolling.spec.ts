@@ -10,7 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { BacktestInputError } from './errors.js';
 import { compare, zeroFigures, type Figures } from './figures.js';
 import { zoneSlots, type HourlyMarket } from './market.js';
-import { pricesKnownAt, runBacktest, type BacktestInput, type BacktestOptions } from './rolling.js';
+import {
+  pricesKnownAt,
+  rollingPerfectOptimum,
+  runBacktest,
+  singlePlanOptimum,
+  type BacktestInput,
+  type BacktestOptions,
+} from './rolling.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -284,6 +291,19 @@ describe('runBacktest', () => {
   it('refuses a market that does not cover the range', () => {
     const bt = input({});
     expect(() => runBacktest({ ...bt, market: market(2) })).toThrow('does not cover');
+  });
+});
+
+describe('hindsight bound', () => {
+  it('one plan over the whole span costs no more than the rolling perfect-foresight plan on the same work', () => {
+    const bt = input({ horizonHours: 24 }, [chat, nightly, overnight], 4);
+    const sum = (byDay: Map<string, Figures>) => [...byDay.values()].reduce((s, f) => s + f.totalCost, 0);
+    const served = (byDay: Map<string, Figures>) =>
+      [...byDay.values()].reduce((s, f) => s + f.servedGpuHours, 0);
+    const single = singlePlanOptimum(bt);
+    const rolling = rollingPerfectOptimum(bt);
+    expect(served(single)).toBeCloseTo(served(rolling), 6);
+    expect(sum(single)).toBeLessThanOrEqual(sum(rolling) + 1e-6);
   });
 });
 

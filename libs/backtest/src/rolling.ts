@@ -231,6 +231,8 @@ interface Context {
   openAtEnd: Set<string>;
   /** Called after each plan of each simulation. */
   tick: (planMs: number) => void;
+  /** Checks only: no work released from this instant (the world ends with the range). */
+  workUntilMs?: number;
 }
 
 function hourIndex(market: HourlyMarket, ms: number): number {
@@ -238,17 +240,7 @@ function hourIndex(market: HourlyMarket, ms: number): number {
 }
 
 /**
- * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
- * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
- * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
- * the evaluation uses actual carbon either way).
- */
-function publishedSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
-  return knownSlots(ctx, atMs, count);
-}
-
-/**
- * The zone series a plan at `atMs` sees for `count` hours under published information (see `publishedSlots`):
+ * The zone series a plan at `atMs` sees for `count` hours under published information (see `knownSlots`):
  * exported for tests that plant prices after the cutoff.
  */
 export function pricesKnownAt(
@@ -267,6 +259,12 @@ export function pricesKnownAt(
   return knownSlots(ctx, atMs, count);
 }
 
+/**
+ * Prices as a plan at `atMs` knows them for `count` hours from `atMs`: actual up to the zone's last published
+ * hour, then the forecast from the history before it (cached per zone and publication). Carbon: actual up to
+ * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
+ * the evaluation uses actual carbon either way).
+ */
 function knownSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
   const market = ctx.input.market;
   const h0 = hourIndex(market, atMs);
@@ -438,7 +436,7 @@ function simulate(
       ctx.horizonClipped++;
     const grid = slotGrid(startMs, hours, SLOT_MINUTES);
     const actual = zoneSlots(market, startMs, hours);
-    const zones = kind === 'home' || information === 'perfect' ? actual : publishedSlots(ctx, startMs, hours);
+    const zones = kind === 'home' || information === 'perfect' ? actual : knownSlots(ctx, startMs, hours);
     const opts = {
       traces: input.traces,
       doneGpuHours: done,
@@ -446,6 +444,7 @@ function simulate(
       currency: market.currency,
       carbonPricePerTonne: o.carbonPricePerTonne,
       ...(o.tierPenaltiesPerGpuHour ? { tierPenaltiesPerGpuHour: o.tierPenaltiesPerGpuHour } : {}),
+      ...(ctx.workUntilMs === undefined ? {} : { workUntilMs: ctx.workUntilMs }),
     };
     const built = buildFleetProblem(input.clusters, input.jobs, grid, opts);
     for (const issue of built.issues) ctx.issueMessages.add(issue.message);
@@ -937,4 +936,28 @@ export function assembleBacktest(
     solvers: [...ctx.solvers],
     notes,
   };
+}
+
+/**
+ * The hindsight bound of a range: one plan over the whole range (and the windows of its last releases),
+ * knowing every price, committed at once — what the rolling perfect-foresight plan approximates. Per day, as
+ * the simulations report them. For checks over days to weeks (the problem grows with the span; pure).
+ */
+export function singlePlanOptimum(input: BacktestInput): Map<string, Figures> {
+  const { ctx } = prepare(input);
+  const spanHours = (ctx.simEndMs - ctx.o.fromMs) / MS_PER_HOUR;
+  ctx.o = { ...ctx.o, horizonHours: spanHours };
+  ctx.workUntilMs = ctx.o.toMs;
+  const from = ctx.o.fromMs;
+  return simulate(ctx, 'lp', 'perfect', undefined, [from]).days;
+}
+
+/**
+ * The rolling perfect-foresight plan on the same finite world as `singlePlanOptimum` (no work released after
+ * the range), for comparing the two.
+ */
+export function rollingPerfectOptimum(input: BacktestInput): Map<string, Figures> {
+  const { ctx, perfectTimes } = prepare({ ...input, options: { ...input.options, information: 'perfect' } });
+  ctx.workUntilMs = ctx.o.toMs;
+  return simulate(ctx, 'lp', 'perfect', undefined, perfectTimes).days;
 }

@@ -63,7 +63,7 @@ function runWorker(
       else if (m.kind === 'done') finish();
       else finish(m.name === 'BacktestInputError' ? new BacktestInputError(m.message) : new Error(m.message));
     });
-    worker.on('error', (error) => finish(error));
+    worker.on('error', (error: Error) => finish(error));
     worker.on('exit', (code) => {
       if (!settled) finish(new Error(`backtest worker exited with code ${code} before finishing`));
     });

@@ -1,16 +1,24 @@
 import { z } from 'zod';
 
-/** A configuration problem, named by variable: the message is one line an operator can act on. */
+/**
+ * A configuration problem, named by variable: the message is one line an operator can act on. `received` is
+ * the value as it may be shown — redacted (a URL without its password) or undefined for a secret — never
+ * the raw text of a secret, since errors get logged with their properties.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     readonly expected: string,
     readonly received: string | undefined,
+    /** The value was set but is a secret, so it is not shown at all. */
+    readonly hidden = false,
   ) {
     super(
-      received === undefined
-        ? `invalid configuration: ${variable} is missing; expected ${expected}`
-        : `invalid configuration: ${variable}=${JSON.stringify(received)} is invalid; expected ${expected}`,
+      hidden
+        ? `invalid configuration: ${variable} is invalid (value not shown: it holds a secret); expected ${expected}`
+        : received === undefined
+          ? `invalid configuration: ${variable} is missing; expected ${expected}`
+          : `invalid configuration: ${variable}=${JSON.stringify(received)} is invalid; expected ${expected}`,
     );
     this.name = 'ConfigError';
   }
@@ -22,6 +30,30 @@ type Env = Record<string, string | undefined>;
 export interface VarSpec<T> {
   readonly expected: string;
   readonly parse: (raw: string | undefined) => T;
+  /**
+   * For variables that hold secrets: how an invalid value may appear in the error — a redacted form, or
+   * undefined to show nothing. Absent = the value is not secret and is quoted as is.
+   */
+  readonly redact?: (raw: string) => string | undefined;
+}
+
+/** Marks a variable as secret: an invalid value is never printed (or only as `redact` makes it safe). */
+export function secret<T>(
+  varSpec: VarSpec<T>,
+  redact: (raw: string) => string | undefined = () => undefined,
+): VarSpec<T> {
+  return { ...varSpec, redact };
+}
+
+/**
+ * A URL as it can be printed: scheme, user, host, port and path; password, query and fragment dropped.
+ * Undefined when it does not parse (the text around a bad password could be the password).
+ */
+export function redactUrl(raw: string): string | undefined {
+  if (!URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  const user = url.username ? `${url.username}${url.password ? ':***' : ''}@` : '';
+  return `${url.protocol}//${user}${url.host}${url.pathname}${url.search ? '?…' : ''}`;
 }
 
 function spec<T>(expected: string, schema: z.ZodType<T>, fallback?: string): VarSpec<T> {
@@ -46,6 +78,11 @@ export const env = {
       z.coerce.number().int().min(min).max(max),
       fallback === undefined ? undefined : String(fallback),
     ),
+  optionalInt: (min: number, max: number) =>
+    spec(
+      `an integer between ${min} and ${max}, or unset`,
+      z.coerce.number().int().min(min).max(max).optional(),
+    ),
   number: (min: number, max: number, fallback?: number) =>
     spec(
       `a number between ${min} and ${max}`,
@@ -60,14 +97,18 @@ export const env = {
     ),
   oneOf: <const T extends readonly [string, ...string[]]>(values: T, fallback?: T[number]) =>
     spec(`one of ${values.join(', ')}`, z.enum(values), fallback),
+  /** A PostgreSQL URL; it may carry a password, so errors show it only redacted (`redactUrl`). */
   postgresUrl: (fallback?: string) =>
-    spec(
-      'a PostgreSQL URL like postgres://user@127.0.0.1:5432/gridshift',
-      z
-        .string()
-        .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'postgres url')
-        .refine((v) => URL.canParse(v)),
-      fallback,
+    secret(
+      spec(
+        'a PostgreSQL URL like postgres://user@127.0.0.1:5432/gridshift',
+        z
+          .string()
+          .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'postgres url')
+          .refine((v) => URL.canParse(v)),
+        fallback,
+      ),
+      redactUrl,
     ),
   brokers: (fallback?: string) =>
     spec(
@@ -106,7 +147,10 @@ export function loadConfig<S extends ConfigShape>(shape: S, source: Env = proces
     try {
       out[variable] = varSpec.parse(raw);
     } catch {
-      throw new ConfigError(variable, varSpec.expected, raw === '' ? undefined : raw);
+      if (raw === undefined || raw === '') throw new ConfigError(variable, varSpec.expected, undefined);
+      if (!varSpec.redact) throw new ConfigError(variable, varSpec.expected, raw);
+      const shown = varSpec.redact(raw);
+      throw new ConfigError(variable, varSpec.expected, shown, shown === undefined);
     }
   }
   return out as ConfigOf<S>;
@@ -123,7 +167,8 @@ export const commonShape = {
   KAFKA_BROKERS: env.brokers('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: env.string('gridshift'),
   KAFKA_TOPIC_PARTITIONS: env.int(1, 1000, 3),
-  KAFKA_REPLICATION_FACTOR: env.int(1, 10, 1),
+  /** Unset: one replica per broker the cluster reports, at most 3 (`topicReplication` in #gridshift/messaging). */
+  KAFKA_REPLICATION_FACTOR: env.optionalInt(1, 10),
   KAFKA_TOPIC_PREFIX: env.optionalString(),
   /** `/ready` fails once a consumer has been restarting this long (or is stopped). */
   CONSUMER_STUCK_GRACE_MS: env.int(1000, 3_600_000, 60_000),

@@ -24,6 +24,8 @@ export const HEADERS = {
   sourceTopic: 'source-topic',
   sourcePartition: 'source-partition',
   sourceOffset: 'source-offset',
+  /** On a dead letter: `original` (the value is the source record's bytes) or `reference` (see DeadLetterReference). */
+  deadLetterValue: 'dead-letter-value',
 } as const;
 
 export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];
@@ -48,6 +50,9 @@ export const DEFAULT_SLOT_MINUTES = 60;
 
 /** Default maximum size of a message value (bytes); larger values are dead-lettered as OVERSIZED. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
+
+/** How far after its issuedAt a price interval may start by default: 14 days (no market publishes further ahead). */
+export const DEFAULT_MAX_INTERVAL_LEAD_MS = 14 * 86_400_000;
 
 /** Plausible price range per MWh in the base currency; negative prices are valid. */
 export interface PriceLimits {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HEADERS, CONTENT_TYPE_JSON } from './constants.js';
 
 /** Every reason a message is dead-lettered. One code per record: the first failing check wins. */
@@ -15,12 +16,22 @@ export const DEAD_LETTER_CODES = [
   'UNKNOWN_CURRENCY',
   'OVERLAPPING_INTERVALS',
   'IMPLAUSIBLE_PRICE',
+  'FUTURE_INTERVAL',
   'GPU_BUSY_EXCEEDS_TOTAL',
   'GPU_SCHEDULABLE_EXCEEDS_TOTAL',
 ] as const;
 
-/** Codes the consumer itself adds after decoding: a record that broke the decoder or that PostgreSQL refused. */
-export const CONSUMER_DEAD_LETTER_CODES = ['DECODE_FAILED', 'STORE_REJECTED'] as const;
+/**
+ * Codes the consumer adds after decoding, against what is stored: an unregistered zone or cluster, a re-issue that
+ * contradicts the stored one, a record that broke the decoder or that PostgreSQL refused.
+ */
+export const CONSUMER_DEAD_LETTER_CODES = [
+  'UNKNOWN_ZONE',
+  'UNKNOWN_CLUSTER',
+  'CONFLICTING_REISSUE',
+  'DECODE_FAILED',
+  'STORE_REJECTED',
+] as const;
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 export type ConsumerDeadLetterCode = (typeof CONSUMER_DEAD_LETTER_CODES)[number];
@@ -44,8 +55,16 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDead
   OVERLAPPING_INTERVALS: 'Two points (or placement slots) of one message overlap in time.',
   IMPLAUSIBLE_PRICE:
     'A price converted to the base currency per MWh is outside the configured limits (default −10,000..+100,000).',
+  FUTURE_INTERVAL:
+    'A price interval starts more than the configured horizon (default 14 days) after the message `issuedAt`; no market publishes that far ahead.',
   GPU_BUSY_EXCEEDS_TOTAL: '`gpuBusy` is greater than `gpuTotal`.',
   GPU_SCHEDULABLE_EXCEEDS_TOTAL: '`gpuSchedulable` is greater than `gpuTotal`.',
+  UNKNOWN_ZONE:
+    'A price for a zone nobody registered (neither a zone nor the zone of a cluster in the admin API); replay it with `npm run dlq:replay` once registered.',
+  UNKNOWN_CLUSTER:
+    'A load report for a cluster nobody registered in the admin API; replay it with `npm run dlq:replay` once registered.',
+  CONFLICTING_REISSUE:
+    'A price re-sends a stored issue (same partner, zone, market, `issuedAt`, slot and currency) with a different price, carbon or coverage; the stored one stays. An identical re-send is a no-op.',
   DECODE_FAILED:
     "The decoder itself failed on the record (a gridshift bug, never the partner's input alone); the message says how.",
   STORE_REJECTED:
@@ -81,6 +100,113 @@ export function deadLetterHeaders(input: DeadLetterInput): Record<string, string
   headers[HEADERS.sourcePartition] = String(input.sourcePartition);
   headers[HEADERS.sourceOffset] = input.sourceOffset;
   return headers;
+}
+
+/** What the value of a dead letter is: the source record's bytes, or a DeadLetterReference to them. */
+export type DeadLetterValueKind = 'original' | 'reference';
+
+/** The value of a dead letter whose original value did not fit the dead-letter topic (JSON, UTF-8). */
+export interface DeadLetterReference {
+  kind: 'gridshift.dead-letter-reference.v1';
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  /** Size of the original value in bytes (0 for a tombstone). */
+  valueBytes: number;
+  /** Hex SHA-256 of the original value's bytes. */
+  valueSha256: string;
+  /** The first KiB of the original value, base64. */
+  valueHeadBase64: string;
+  /** Size of the original key in bytes; the key itself is kept unless it is longer than a KiB. */
+  keyBytes: number;
+  /** True when the original headers were left off (too large); the error headers are always there. */
+  originalHeadersDropped: boolean;
+}
+
+/** Bytes of the original value a DeadLetterReference keeps. */
+export const DEAD_LETTER_HEAD_BYTES = 1024;
+
+/** Bytes a record batch of one record adds beyond its key, value and header bytes (Kafka v2 format, rounded up). */
+const RECORD_OVERHEAD_BYTES = 128;
+const HEADER_OVERHEAD_BYTES = 8;
+/** Headroom under the topic's limit for the size arithmetic we do not model exactly. */
+const LIMIT_MARGIN_BYTES = 1024;
+/** Original headers a reference keeps at most (bytes); larger sets are left off. */
+const REFERENCE_HEADER_BYTES = 16 * 1024;
+
+export interface DeadLetterRecord {
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, string>;
+  valueKind: DeadLetterValueKind;
+}
+
+function byteLength(value: Buffer | string | null | undefined): number {
+  return value === null || value === undefined ? 0 : Buffer.byteLength(value);
+}
+
+function headersBytes(headers: Record<string, string>): number {
+  let sum = 0;
+  for (const [name, value] of Object.entries(headers))
+    sum += Buffer.byteLength(name) + Buffer.byteLength(value) + HEADER_OVERHEAD_BYTES;
+  return sum;
+}
+
+/** Upper estimate of a record's size in a one-record batch: what the broker compares with `max.message.bytes`. */
+export function estimatedRecordBytes(record: {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers: Record<string, string>;
+}): number {
+  return (
+    RECORD_OVERHEAD_BYTES + byteLength(record.key) + byteLength(record.value) + headersBytes(record.headers)
+  );
+}
+
+/**
+ * The dead letter of a source record for a topic that accepts records up to `maxRecordBytes`: the original key,
+ * value and headers when they fit, otherwise a DeadLetterReference (size, SHA-256, first KiB) with the error
+ * headers, so a dead letter always fits. `minimal` leaves off the original headers and key whatever their size
+ * (the last resort when the broker refused a reference).
+ */
+export function deadLetterRecord(
+  input: DeadLetterInput & { key: Buffer | null; value: Buffer | null },
+  maxRecordBytes: number,
+  minimal = false,
+): DeadLetterRecord {
+  const budget = maxRecordBytes - LIMIT_MARGIN_BYTES;
+  const withOriginal = deadLetterHeaders(input);
+  withOriginal[HEADERS.deadLetterValue] = 'original';
+  const value = input.value ?? Buffer.alloc(0);
+  if (!minimal && estimatedRecordBytes({ key: input.key, value, headers: withOriginal }) <= budget) {
+    return { key: input.key, value, headers: withOriginal, valueKind: 'original' };
+  }
+  const keyBytes = byteLength(input.key);
+  const key = !minimal && keyBytes <= DEAD_LETTER_HEAD_BYTES ? input.key : null;
+  let headers = withOriginal;
+  const dropHeaders = minimal || headersBytes(withOriginal) > REFERENCE_HEADER_BYTES;
+  if (dropHeaders) {
+    headers = deadLetterHeaders({
+      code: input.code,
+      message: input.message.slice(0, 200),
+      sourceTopic: input.sourceTopic,
+      sourcePartition: input.sourcePartition,
+      sourceOffset: input.sourceOffset,
+    });
+  }
+  headers[HEADERS.deadLetterValue] = 'reference';
+  const reference: DeadLetterReference = {
+    kind: 'gridshift.dead-letter-reference.v1',
+    sourceTopic: input.sourceTopic,
+    sourcePartition: input.sourcePartition,
+    sourceOffset: input.sourceOffset,
+    valueBytes: value.length,
+    valueSha256: createHash('sha256').update(value).digest('hex'),
+    valueHeadBase64: value.subarray(0, DEAD_LETTER_HEAD_BYTES).toString('base64'),
+    keyBytes,
+    originalHeadersDropped: dropHeaders,
+  };
+  return { key, value: Buffer.from(JSON.stringify(reference), 'utf8'), headers, valueKind: 'reference' };
 }
 
 /** Headers every gridshift producer sets: message-id and content-type. */

@@ -9,6 +9,7 @@ import {
   type PriceDecodeOptions,
 } from './decode.js';
 import { parseExchangeRates } from './fx.js';
+import { toRfc3339 } from './time.js';
 import type { ClusterLoadMessageV1, PlacementOrderV1, PriceMessageV1 } from './schemas.js';
 import { dlqTopic, TOPICS } from './constants.js';
 
@@ -474,6 +475,29 @@ describe('FUTURE_TIMESTAMP', () => {
   });
 });
 
+describe('FUTURE_INTERVAL', () => {
+  // issuedAt 2023-03-01T11:00Z; the default horizon is 14 days → the latest start is 2023-03-15T11:00Z.
+  const at = (intervalStart: string) =>
+    withPrice({ points: [{ intervalStart, intervalMinutes: 60, price: 50 }] });
+  it.each([
+    { name: 'the last hour inside the horizon', start: '2023-03-15T11:00:00Z', ok: true },
+    { name: 'one hour past the horizon', start: '2023-03-15T12:00:00Z', ok: false },
+    { name: 'the end of time', start: '9999-12-31T23:00:00Z', ok: false },
+  ])('$name → ok=$ok', ({ start, ok }) => {
+    const result = decodePriceMessage('DE-LU', at(start), opts);
+    expect(result).toMatchObject(ok ? { ok: true } : { ok: false, code: 'FUTURE_INTERVAL' });
+  });
+  it('follows the configured horizon', () => {
+    const oneDay = { ...opts, maxIntervalLeadMs: 86_400_000 };
+    expect(decodePriceMessage('DE-LU', at('2023-03-02T11:00:00Z'), oneDay)).toMatchObject({ ok: true });
+    expect(decodePriceMessage('DE-LU', at('2023-03-02T12:00:00Z'), oneDay)).toMatchObject({
+      ok: false,
+      code: 'FUTURE_INTERVAL',
+      message: expect.stringContaining('points[0].intervalStart') as unknown,
+    });
+  });
+});
+
 describe('every dead-letter code is produced by some input', () => {
   it('covers the whole DEAD_LETTER_CODES list', () => {
     const seen = new Set<DeadLetterCode>();
@@ -502,6 +526,7 @@ describe('every dead-letter code is produced by some input', () => {
       ),
     );
     note(decodePriceMessage('DE-LU', withPoint({ price: 1e9 }), opts));
+    note(decodePriceMessage('DE-LU', withPoint({ intervalStart: '9999-12-31T23:00:00Z' }), opts));
     note(decodeLoadMessage('fra-1', withLoad({ gpuBusy: 5000 })));
     note(decodeLoadMessage('fra-1', withLoad({ gpuSchedulable: 5000 })));
     expect([...seen].sort()).toEqual([...DEAD_LETTER_CODES].sort());
@@ -538,5 +563,24 @@ describe('headers', () => {
   it('formats zod paths', () => {
     expect(formatPath(['points', 3, 'price'])).toBe('points[3].price');
     expect(formatPath([])).toBe('(root)');
+  });
+});
+
+describe('toRfc3339', () => {
+  it.each([
+    { name: 'an ordinary instant', ms: Date.parse('2023-03-02T00:00:00Z'), want: '2023-03-02T00:00:00.000Z' },
+    {
+      name: 'year 10000 clamps to the last RFC 3339 instant',
+      ms: Date.parse('+010000-01-01T00:00:00Z'),
+      want: '9999-12-31T23:59:59.999Z',
+    },
+    {
+      name: 'a negative year clamps to year 0',
+      ms: Date.parse('-000010-01-01T00:00:00Z'),
+      want: '0000-01-01T00:00:00.000Z',
+    },
+  ])('$name', ({ ms, want }) => {
+    expect(toRfc3339(ms)).toBe(want);
+    expect(toRfc3339(new Date(ms))).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });
 });

@@ -1,6 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PRICE_LIMITS, MARKETS, type PriceLimits } from './constants.js';
+import {
+  DEFAULT_MAX_INTERVAL_LEAD_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_PRICE_LIMITS,
+  MARKETS,
+  type PriceLimits,
+} from './constants.js';
 import type { DeadLetterCode, DecodeResult } from './dead-letter.js';
 import { acceptPriceMessage } from './fast-price.js';
 import { isKnownCurrency, toBasePerMwh, type ExchangeRates } from './fx.js';
@@ -22,7 +28,7 @@ import { isAlignedMs, isNaiveTimestamp, timestampToMs, MS_PER_MINUTE } from './t
 //                     MISALIGNED_INTERVAL (interval length) | SCHEMA_VIOLATION
 //   5. semantics      KEY_MISMATCH, FUTURE_TIMESTAMP (if notAfterMs is set), then per topic: UNKNOWN_CURRENCY,
 //                     MISALIGNED_INTERVAL (start),
-//                     OVERLAPPING_INTERVALS, IMPLAUSIBLE_PRICE | GPU_BUSY_EXCEEDS_TOTAL, GPU_SCHEDULABLE_EXCEEDS_TOTAL
+//                     OVERLAPPING_INTERVALS, IMPLAUSIBLE_PRICE, FUTURE_INTERVAL | GPU_BUSY_EXCEEDS_TOTAL, GPU_SCHEDULABLE_EXCEEDS_TOTAL
 
 export interface DecodeOptions {
   /** Largest accepted value in bytes; default DEFAULT_MAX_MESSAGE_BYTES (256 KiB). */
@@ -48,6 +54,8 @@ export interface PriceDecodeOptions extends DecodeOptions {
   fx: ExchangeRates;
   /** Plausible range per MWh in fx.base; default DEFAULT_PRICE_LIMITS. */
   priceLimits?: PriceLimits;
+  /** Latest accepted interval start after the message's issuedAt (ms); default DEFAULT_MAX_INTERVAL_LEAD_MS (14 days). */
+  maxIntervalLeadMs?: number;
 }
 
 /** A Kafka key or value as kafkajs hands it over (Buffer) or as a string. */
@@ -233,6 +241,17 @@ export function validatePriceMessageFully(
         'IMPLAUSIBLE_PRICE',
         `points[${index}].price: ${point.price} ${msg.currency}/${msg.unit} = ${fmt(basePerMwh)} ${opts.fx.base}/MWh ` +
           `is outside [${limits.minPerMwhBase}, ${limits.maxPerMwhBase}] ${opts.fx.base}/MWh`,
+      );
+    }
+  }
+  const leadMs = opts.maxIntervalLeadMs ?? DEFAULT_MAX_INTERVAL_LEAD_MS;
+  const latestStartMs = timestampToMs(msg.issuedAt) + leadMs;
+  for (const span of spans) {
+    if (span.startMs > latestStartMs) {
+      return fail(
+        'FUTURE_INTERVAL',
+        `points[${span.index}].intervalStart: ${msg.points[span.index]!.intervalStart} is more than ` +
+          `${fmt(leadMs / 86_400_000)} days after issuedAt ${msg.issuedAt}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_INTERVAL_LEAD_MS,
   DEFAULT_PRICE_LIMITS,
   MARKETS,
   MAX_CARBON_G_PER_KWH,
@@ -128,6 +129,7 @@ export interface FastPriceOptions {
   fx: ExchangeRates;
   priceLimits?: PriceLimits;
   notAfterMs?: number;
+  maxIntervalLeadMs?: number;
 }
 
 /**
@@ -152,13 +154,14 @@ export function acceptPriceMessage(
   if (!Array.isArray(points) || points.length === 0) return undefined;
   const limits = opts.priceLimits ?? DEFAULT_PRICE_LIMITS;
   const priceUnit = unit as PriceMessageV1['unit'];
+  const latestStartMs = issuedMs + (opts.maxIntervalLeadMs ?? DEFAULT_MAX_INTERVAL_LEAD_MS);
   let previousEndMs = -Infinity;
   for (const point of points as unknown[]) {
     if (!isPlainObject(point) || !hasOnly(point, POINT_KEYS)) return undefined;
     const { intervalStart, intervalMinutes, price, carbonGPerKwh } = point;
     if (!isIntervalMinutes(intervalMinutes)) return undefined;
     const startMs = acceptedTimestampMs(intervalStart);
-    if (startMs === undefined || startMs < previousEndMs) return undefined;
+    if (startMs === undefined || startMs < previousEndMs || startMs > latestStartMs) return undefined;
     const lengthMs = intervalMinutes * MS_PER_MINUTE;
     if (startMs % lengthMs !== 0) return undefined;
     previousEndMs = startMs + lengthMs;

@@ -31,3 +31,18 @@ export function isAlignedMs(ms: number, minutes: number): boolean {
 }
 
 export { MS_PER_MINUTE };
+
+/** Latest instant RFC 3339 can write (four-digit years): 9999-12-31T23:59:59.999Z. */
+const RFC3339_MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Earliest: 0000-01-01T00:00:00.000Z. */
+const RFC3339_MIN_MS = -62_167_219_200_000;
+
+/**
+ * An instant as RFC 3339 UTC (`toISOString`), clamped into years 0000–9999: `toISOString` writes years past 9999
+ * as `+010000-…`, which is not RFC 3339 (PostgreSQL stores them, e.g. from data older than the ingest's checks).
+ */
+export function toRfc3339(instant: Date | number): string {
+  const ms = typeof instant === 'number' ? instant : instant.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('toRfc3339: invalid date');
+  return new Date(Math.min(RFC3339_MAX_MS, Math.max(RFC3339_MIN_MS, ms))).toISOString();
+}

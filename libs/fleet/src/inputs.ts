@@ -104,6 +104,8 @@ export interface FleetJobOptions {
   tierPenaltiesPerGpuHour?: Readonly<Record<string, number>>;
   /** GPU-hours already done per batch instance id (rolling-horizon planning); default none. */
   doneGpuHours?: ReadonlyMap<string, number>;
+  /** No work after this instant (epoch ms): no batch release at or after it, no interactive demand from it. */
+  workUntilMs?: number;
 }
 
 /**
@@ -185,7 +187,7 @@ export function toFleetJobs(specs: readonly JobSpec[], grid: SlotGrid, opts: Fle
         demandProfile,
         totalTokens: null,
         windowStartUtc: null,
-        deadlineUtc: null,
+        deadlineUtc: opts.workUntilMs === undefined ? null : new Date(opts.workUntilMs).toISOString(),
         ...common,
       });
       out.meta.push({ inputId: spec.id, jobId: spec.id, kind: 'interactive', tokensPerSecondPerGpu: rate });
@@ -205,6 +207,7 @@ export function toFleetJobs(specs: readonly JobSpec[], grid: SlotGrid, opts: Fle
         const windowStartMs = dayMs + hour * MS_PER_HOUR;
         const deadlineMs = windowStartMs + windowHours * MS_PER_HOUR;
         if (deadlineMs <= gridStartMs || windowStartMs >= gridEndMs) continue;
+        if (opts.workUntilMs !== undefined && windowStartMs >= opts.workUntilMs) continue;
         const inputId = batchInstanceId(spec.id, daily ? dayMs : windowStartMs, daily);
         const remainingGpuHours = Math.max(0, instanceGpuHours - (opts.doneGpuHours?.get(inputId) ?? 0));
         if (remainingGpuHours <= DONE_EPS_GPU_HOURS) continue;

@@ -1,14 +1,17 @@
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
-  deadLetterHeaders,
+  deadLetterRecord,
   dlqTopic,
+  estimatedRecordBytes,
   type ConsumerDeadLetterCode,
   type DeadLetterCode,
+  type DeadLetterRecord,
 } from '#gridshift/contracts';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
 import { backoffMs, isRetriable, NonRetriableMessageError } from './errors.js';
 import { JsonProducer } from './producer.js';
+import { BROKER_DEFAULT_MAX_MESSAGE_BYTES, topicMaxMessageBytes } from './topics.js';
 
 /** What a decoder makes of one raw record. */
 export type Decoded<T> =
@@ -27,10 +30,31 @@ export interface ConsumedRecord<T> extends RawRecord {
   decoded: T;
 }
 
-interface DeadRecord {
+/** A record to dead-letter with its code and reason. */
+export interface DeadRecord {
   record: RawRecord;
   code: DeadLetterCode | ConsumerDeadLetterCode;
   message: string;
+}
+
+/** Broker error types that mean "this record (batch) is too large for the topic". */
+const TOO_LARGE_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+type LetterStage = 'fit' | 'reference' | 'minimal';
+
+interface Letter {
+  dead: DeadRecord;
+  letter: DeadLetterRecord;
+  stage: LetterStage;
+}
+
+/** True for a broker "too large" answer, also when kafkajs wrapped it (cause chain, aggregate errors). */
+function isTooLarge(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { type?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && TOO_LARGE_ERRORS.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isTooLarge(inner, depth + 1))) return true;
+  return e.cause !== error && isTooLarge(e.cause, depth + 1);
 }
 
 interface DecodedChunk<T> {
@@ -45,8 +69,11 @@ export interface ConsumerRunnerOptions<T> {
   fromBeginning?: boolean;
   /** Validates one record; invalid ones go to `<topic>.dlq` with the code and message. */
   decode: (record: RawRecord) => Decoded<T>;
-  /** Durably stores a chunk of valid records (idempotently: a replay changes nothing). */
-  store: (records: ConsumedRecord<T>[]) => Promise<void>;
+  /**
+   * Durably stores a chunk of valid records (idempotently: a replay changes nothing). It may return records it
+   * refused for good (e.g. an unregistered zone); they are dead-lettered with their code, the rest count as stored.
+   */
+  store: (records: ConsumedRecord<T>[]) => Promise<void | DeadRecord[]>;
   logger: Logger;
   registry?: Registry;
   /** Records written per `store` call; offsets are committed after each chunk. */
@@ -147,6 +174,8 @@ export class ConsumerRunner<T> {
   private admin: Admin | null = null;
   /** Serialises start attempts and stop, so a stop never races a consumer being created. */
   private transition: Promise<void> = Promise.resolve();
+  /** `max.message.bytes` of each dead-letter topic, read at each start (the broker default when unknown). */
+  private dlqLimits = new Map<string, number>();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
     this.dlq = new JsonProducer(options.kafka);
@@ -172,6 +201,18 @@ export class ConsumerRunner<T> {
           retries: counter(registry, 'gridshift_consumer_store_retries_total', 'Retried store attempts', [
             'topic',
           ]),
+          deadLetterFailures: counter(
+            registry,
+            'gridshift_consumer_dead_letter_failures_total',
+            'Failed dead-letter writes (retried; offsets stay uncommitted until the write succeeds)',
+            ['topic'],
+          ),
+          deadLetterReferences: counter(
+            registry,
+            'gridshift_consumer_dead_letter_references_total',
+            'Dead letters written as a reference (size, SHA-256, first KiB) because the value did not fit the DLQ topic',
+            ['topic'],
+          ),
         }
       : undefined;
     this.supervision = registry
@@ -312,6 +353,7 @@ export class ConsumerRunner<T> {
     this.consumer = consumer;
     try {
       await this.options.prepare?.();
+      await this.readDlqLimits();
       await this.dlq.connect();
       await consumer.connect();
       await consumer.subscribe({
@@ -328,6 +370,26 @@ export class ConsumerRunner<T> {
         this.setState('running', null);
     } catch (error) {
       if (this.consumer === consumer) this.onCrash(error);
+    }
+  }
+
+  private async readDlqLimits(): Promise<void> {
+    const targets = this.options.topics.map((t) => this.dlqTopicOf(t));
+    // A missing dead-letter topic must not keep the consumer from starting: its writes retry until it exists.
+    this.dlqLimits = await topicMaxMessageBytes(this.options.kafka, targets).catch((error: unknown) => {
+      this.options.logger.warn(
+        { topics: targets, err: error instanceof Error ? error.message : String(error) },
+        "could not read the dead-letter topics' max.message.bytes",
+      );
+      return new Map<string, number>();
+    });
+    for (const target of targets) {
+      if (!this.dlqLimits.has(target)) {
+        this.options.logger.warn(
+          { topic: target, assumedBytes: BROKER_DEFAULT_MAX_MESSAGE_BYTES },
+          'dead-letter topic limit unknown; assuming the broker default',
+        );
+      }
     }
   }
 
@@ -470,7 +532,7 @@ export class ConsumerRunner<T> {
       rejectedByStore = rejected.length;
       dead.push(...rejected);
     }
-    if (dead.length > 0) await this.deadLetter(dead);
+    if (dead.length > 0) await this.deadLetter(dead, heartbeat, isRunning);
     for (const d of dead) {
       this.options.logger.warn(
         { topic, partition: d.record.partition, offset: d.record.offset, code: d.code, reason: d.message },
@@ -490,8 +552,7 @@ export class ConsumerRunner<T> {
   ): Promise<DeadRecord[]> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.options.store(records);
-        return [];
+        return (await this.options.store(records)) ?? [];
       } catch (error) {
         if (!isRetriable(error)) {
           if (records.length === 1) {
@@ -525,28 +586,124 @@ export class ConsumerRunner<T> {
     }
   }
 
-  private async deadLetter(dead: DeadRecord[]): Promise<void> {
-    const byTopic = new Map<string, typeof dead>();
+  private dlqTopicOf(topic: string): string {
+    return (this.options.dlqTopic ?? dlqTopic)(topic);
+  }
+
+  /**
+   * Writes the dead letters, each as the original record when it fits its DLQ topic's `max.message.bytes`, else
+   * as a reference (see deadLetterRecord). Records go in groups that fit one batch. A group the broker refuses
+   * as too large is resent record by record, a refused record as a reference, then as a minimal one. Any other
+   * failure (broker away, topic missing) is retried with backoff while heartbeating for as long as the consumer
+   * runs — logged and counted, never skipped: the offsets stay uncommitted until the dead letters are written.
+   */
+  private async deadLetter(
+    dead: DeadRecord[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const byTopic = new Map<string, DeadRecord[]>();
     for (const d of dead) {
-      const target = (this.options.dlqTopic ?? dlqTopic)(d.record.topic);
+      const target = this.dlqTopicOf(d.record.topic);
       byTopic.set(target, [...(byTopic.get(target) ?? []), d]);
     }
     for (const [target, items] of byTopic) {
-      await this.dlq.sendRaw(
-        target,
-        items.map(({ record, code, message }) => ({
-          key: record.key,
-          value: record.value,
-          headers: deadLetterHeaders({
-            code,
-            message,
-            sourceTopic: record.topic,
-            sourcePartition: record.partition,
-            sourceOffset: record.offset,
-            originalHeaders: record.headers,
-          }),
-        })),
-      );
+      const limit = this.dlqLimits.get(target) ?? BROKER_DEFAULT_MAX_MESSAGE_BYTES;
+      const letters: Letter[] = items.map((d) => ({
+        dead: d,
+        letter: this.letterOf(d, limit, 'fit'),
+        stage: 'fit',
+      }));
+      // Groups whose estimated total fits one record batch (kafkajs sends one batch per partition per request).
+      let group: Letter[] = [];
+      let groupBytes = 0;
+      const budget = limit / 2;
+      for (const item of letters) {
+        const bytes = estimatedRecordBytes(item.letter);
+        if (group.length > 0 && groupBytes + bytes > budget) {
+          await this.sendLetters(target, group, limit, heartbeat, isRunning);
+          group = [];
+          groupBytes = 0;
+        }
+        group.push(item);
+        groupBytes += bytes;
+      }
+      if (group.length > 0) await this.sendLetters(target, group, limit, heartbeat, isRunning);
+    }
+  }
+
+  /** `fit`: the original when it fits `limit`, else a reference; `reference`: always one; `minimal`: no key or original headers. */
+  private letterOf(d: DeadRecord, limit: number, stage: LetterStage): DeadLetterRecord {
+    return deadLetterRecord(
+      {
+        code: d.code,
+        message: d.message,
+        sourceTopic: d.record.topic,
+        sourcePartition: d.record.partition,
+        sourceOffset: d.record.offset,
+        originalHeaders: d.record.headers,
+        key: d.record.key,
+        value: d.record.value,
+      },
+      stage === 'fit' ? limit : 0,
+      stage === 'minimal',
+    );
+  }
+
+  private async sendLetters(
+    target: string,
+    group: Letter[],
+    limit: number,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.dlq.sendRaw(
+          target,
+          group.map(({ letter }) => ({ key: letter.key, value: letter.value, headers: letter.headers })),
+        );
+        for (const { letter } of group) {
+          if (letter.valueKind === 'reference') this.metrics?.deadLetterReferences.inc({ topic: target });
+        }
+        return;
+      } catch (error) {
+        this.metrics?.deadLetterFailures.inc({ topic: target });
+        if (isTooLarge(error)) {
+          if (group.length > 1) {
+            for (const item of group) await this.sendLetters(target, [item], limit, heartbeat, isRunning);
+            return;
+          }
+          const only = group[0]!;
+          if (only.stage !== 'minimal') {
+            // Our estimate of the limit was off (or the topic changed since start): send a smaller dead letter.
+            const stage = only.stage === 'fit' ? 'reference' : 'minimal';
+            this.options.logger.warn(
+              { topic: target, offset: only.dead.record.offset, stage },
+              'dead letter refused as too large; sending a smaller one',
+            );
+            const letter = this.letterOf(only.dead, limit, stage);
+            await this.sendLetters(target, [{ dead: only.dead, letter, stage }], limit, heartbeat, isRunning);
+            return;
+          }
+        }
+        if (!isRunning()) throw error;
+        const delay = backoffMs(attempt, this.baseMs, this.capMs);
+        this.options.logger.error(
+          {
+            topic: target,
+            attempt: attempt + 1,
+            delayMs: delay,
+            records: group.length,
+            err: error instanceof Error ? error.message : String(error),
+          },
+          'dead-letter write failed; retrying (offsets stay uncommitted)',
+        );
+        for (let waited = 0; waited < delay && isRunning(); waited += 1000) {
+          await sleep(Math.min(1000, delay - waited));
+          await heartbeat();
+        }
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
+export * from './complete-send.js';
 export * from './consumer-runner.js';
 export * from './errors.js';
 export * from './kafka.js';
 export * from './producer.js';
 export * from './topics.js';
+export * from './dlq-replay.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import { messageHeaders } from '#gridshift/contracts';
+import { CompleteSender } from './complete-send.js';
 
 export interface OutgoingMessage {
   key: string;
@@ -10,12 +11,17 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
-/** JSON producer: idempotent, acks=all, `message-id` and `content-type` headers on every record. */
+/**
+ * JSON producer: idempotent, acks=all, `message-id` and `content-type` headers on every record; a send resolves
+ * only once every partition it wrote to acknowledged (`CompleteSender`).
+ */
 export class JsonProducer {
   private readonly producer: Producer;
+  private readonly sender: CompleteSender;
   private connected = false;
 
   constructor(kafka: Kafka, options: { transactionalId?: string } = {}) {
+    this.sender = new CompleteSender(kafka);
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -35,15 +41,20 @@ export class JsonProducer {
   /** Sends the messages to `topic` and resolves once the broker acknowledged all of them. */
   async send(topic: string, messages: OutgoingMessage[]): Promise<RecordMetadata[]> {
     await this.connect();
-    return this.producer.send({
-      topic,
+    return this.sender.sendBatch(this.producer, {
       acks: -1,
       compression: CompressionTypes.None,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
-        headers: { ...messageHeaders(m.messageId ?? randomUUID()), ...m.headers },
-      })),
+      topicMessages: [
+        {
+          topic,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value:
+              typeof m.value === 'string' || Buffer.isBuffer(m.value) ? m.value : JSON.stringify(m.value),
+            headers: { ...messageHeaders(m.messageId ?? randomUUID()), ...m.headers },
+          })),
+        },
+      ],
     });
   }
 
@@ -57,12 +68,13 @@ export class JsonProducer {
     }[],
   ): Promise<void> {
     await this.connect();
-    await this.producer.send({ topic, acks: -1, messages });
+    await this.sender.sendBatch(this.producer, { acks: -1, topicMessages: [{ topic, messages }] });
   }
 
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
+    await this.sender.close();
     await this.producer.disconnect();
   }
 }

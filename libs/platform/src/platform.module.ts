@@ -12,7 +12,7 @@ import { APP_CONFIG, CONSUMERS, KAFKA, LOGGER, METRICS, READINESS_CHECKS } from 
 
 export interface PlatformOptions {
   appName: string;
-  config: CommonConfig & { MIGRATE_ON_BOOT?: boolean };
+  config: CommonConfig & { MIGRATE_ON_BOOT?: boolean; INGEST_MAX_MESSAGE_BYTES?: number };
   logger: Logger;
 }
 
@@ -62,6 +62,7 @@ export class PlatformModule {
             topicNames(config.KAFKA_TOPIC_PREFIX ?? ''),
             config.KAFKA_TOPIC_PARTITIONS,
             config.KAFKA_REPLICATION_FACTOR,
+            config.INGEST_MAX_MESSAGE_BYTES,
           ),
       },
       {

@@ -2,7 +2,7 @@ import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafka
 import type { Registry } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CONTENT_TYPE_JSON, HEADERS } from '#gridshift/contracts';
-import { backoffMs } from '#gridshift/messaging';
+import { backoffMs, CompleteSender } from '#gridshift/messaging';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
 import { PLANNER_LEASE } from './leader.js';
 import { markPublished } from './lifecycle.js';
@@ -75,6 +75,8 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private producer: Producer | null = null;
+  /** Re-sends the partitions kafkajs leaves unacknowledged when a leader moves mid-send (see CompleteSender). */
+  private sender: CompleteSender | null = null;
   private running = false;
   private starting: Promise<void> | null = null;
   private epoch = 0;
@@ -148,6 +150,7 @@ export class OutboxRelay {
     const init = await producer.transaction();
     await init.abort();
     this.producer = producer;
+    this.sender ??= new CompleteSender(this.options.kafka);
     return producer;
   }
 
@@ -159,6 +162,8 @@ export class OutboxRelay {
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = null;
+    await this.sender?.close().catch(() => undefined);
+    this.sender = null;
   }
 
   /** Wakes the relay now (new rows were committed). */
@@ -350,7 +355,7 @@ export class OutboxRelay {
     const producer = this.producer ?? (await this.connectProducer());
     const transaction = await producer.transaction();
     try {
-      await transaction.sendBatch({
+      await this.sender!.sendBatch(transaction, {
         acks: -1,
         compression: this.options.compression ?? CompressionTypes.GZIP,
         topicMessages,

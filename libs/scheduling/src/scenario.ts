@@ -3,32 +3,46 @@ import { InvalidScenarioError } from './errors.js';
 import type { PlanningInputs } from './inputs.js';
 
 const isoUtc = z.iso.datetime({ offset: true });
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const factor = z.number().min(0).max(1000);
+/**
+ * A what-if number inside a plausible range (outside it is a typo): 400 naming the field and the bound,
+ * and the range in the OpenAPI description.
+ */
+const plausible = (min: number, max: number, what: string, kind: 'number' | 'integer' = 'number') => {
+  const [lo, hi] = [min.toLocaleString('en-US'), max.toLocaleString('en-US')];
+  const range = `${lo} to ${hi}`;
+  return (kind === 'integer' ? z.number().int() : z.number())
+    .min(min, { message: `must be at least ${lo} (plausible range ${range})` })
+    .max(max, { message: `must be at most ${hi} (plausible range ${range})` })
+    .describe(`${what} Plausible range: ${range}.`);
+};
+/** Prices as the ingest accepts them by default (PRICE_MIN_PER_MWH / PRICE_MAX_PER_MWH). */
+const pricePerMwh = plausible(-10_000, 100_000, 'Price, base currency per MWh.');
 
 /** A what-if scenario: changes applied to the planner's inputs before solving. Every field is optional. */
 export const WhatIfScenarioSchema = z.strictObject({
   /** Multiply every price of a zone, e.g. { "DE-LU": 1.5 }. */
-  priceMultiplierByZone: z.record(z.string().min(1), factor).optional(),
+  priceMultiplierByZone: z.record(z.string().min(1), plausible(0, 100, 'Price multiplier.')).optional(),
   /** Set a zone's price (base currency per MWh) for slots starting in [fromUtc, toUtc) (default: all slots). */
   priceOverrides: z
     .array(
       z.strictObject({
         zone: z.string().min(1),
-        pricePerMwh: finite,
+        pricePerMwh,
         fromUtc: isoUtc.optional(),
         toUtc: isoUtc.optional(),
       }),
     )
     .optional(),
   /** Multiply a cluster's schedulable GPUs, e.g. { "fra-1": 0.5 } (rounded down to whole GPUs). */
-  capacityMultiplierByCluster: z.record(z.string().min(1), factor).optional(),
+  capacityMultiplierByCluster: z
+    .record(z.string().min(1), plausible(0, 10, 'Capacity multiplier.'))
+    .optional(),
   /** Set a cluster's schedulable GPUs for slots starting in [fromUtc, toUtc) (default: all slots). */
   capacityOverrides: z
     .array(
       z.strictObject({
         clusterId: z.string().min(1),
-        gpus: z.int().min(0),
+        gpus: plausible(0, 1_000_000, 'Schedulable GPUs.', 'integer'),
         fromUtc: isoUtc.optional(),
         toUtc: isoUtc.optional(),
       }),
@@ -37,9 +51,9 @@ export const WhatIfScenarioSchema = z.strictObject({
   /** Clusters treated as unavailable (0 GPUs in every slot). */
   unavailableClusters: z.array(z.string().min(1)).optional(),
   /** Multiply every job's token demand. */
-  demandMultiplier: factor.optional(),
+  demandMultiplier: plausible(0, 100, 'Demand multiplier.').optional(),
   /** Carbon price, base currency per tonne CO2. */
-  carbonPricePerTonne: z.number().min(0).max(100_000).optional(),
+  carbonPricePerTonne: plausible(0, 100_000, 'Carbon price, base currency per tonne CO2.').optional(),
 });
 
 export type WhatIfScenario = z.infer<typeof WhatIfScenarioSchema>;

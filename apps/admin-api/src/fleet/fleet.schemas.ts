@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plausible } from '../http/bounds.js';
 import { listOf, Slug } from '../http/query.js';
 
 const Currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code like EUR');
@@ -16,12 +17,12 @@ const clusterFields = {
   region: z.string().trim().min(1).max(64).describe('Cloud/legal region, e.g. `eu-central`.'),
   zone: ZoneId.describe('Electricity bidding zone (must be a registered zone), e.g. `DE-LU`.'),
   gpuModel: z.string().trim().min(1).max(64).describe('e.g. `H100`; matched against jobs’ tokens/s table.'),
-  gpuTotal: z.number().int().min(0).max(10_000_000).describe('GPUs installed.'),
-  kwPerGpu: z.number().gt(0).max(100).describe('IT power of one busy GPU incl. its server share, kW.'),
-  pue: z.number().min(1).max(5).describe('Power usage effectiveness (facility kW / IT kW).'),
-  powerCapKw: z.number().gt(0).nullable().describe('Facility power cap in kW, null = none.'),
+  gpuTotal: plausible(0, 1_000_000, 'GPUs', 'GPUs installed.', 'integer'),
+  kwPerGpu: plausible(0.05, 10, 'kW', 'IT power of one busy GPU incl. its server share, kW.'),
+  pue: plausible(1, 3, '', 'Power usage effectiveness (facility kW / IT kW).'),
+  powerCapKw: plausible(1, 10_000_000, 'kW', 'Facility power cap in kW, null = none.').nullable(),
   latencyMsByOrigin: z
-    .record(Origin, z.number().min(0).max(10_000))
+    .record(Origin, plausible(0, 10_000, 'ms', 'Round-trip latency, ms.'))
     .describe('Round-trip latency from each request origin to this cluster, ms.'),
   active: z.boolean().describe('Inactive clusters are left out of planning.'),
 };
@@ -143,13 +144,12 @@ export const ZoneListSchema = listOf(ZoneSchema);
 export const CurrencyParam = Currency;
 export const PutRateBody = z
   .strictObject({
-    perBase: z
-      .number()
-      .gt(0)
-      .max(1e9)
-      .describe(
-        'Units of this currency per one unit of the base currency (the FX table base, USD by default).',
-      ),
+    perBase: plausible(
+      1e-4,
+      1e6,
+      '',
+      'Units of this currency per one unit of the base currency (the FX table base, USD by default).',
+    ),
   })
   .meta({ example: { perBase: 0.925 } });
 

@@ -37,6 +37,17 @@ export class ConflictError extends Error {
   }
 }
 
+/** This process is already doing the one thing of its kind it does at a time (→ 429 with Retry-After). */
+export class BusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
 /** Too many failed attempts from one client (→ 429 with Retry-After). */
 export class TooManyAttemptsError extends Error {
   constructor(

@@ -18,8 +18,13 @@ Only \`/health\`, \`/ready\`, \`/metrics\` (unless METRICS_PUBLIC=false) and the
 **Errors** are \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\`, \`detail\`,
 \`instance\` and, for invalid input, \`errors: [{ field, in, message }]\` naming every invalid field.
 
-**Rate limit.** RATE_LIMIT_PER_MINUTE requests per key (per client address without a key); 429 with
-\`Retry-After\` beyond that.
+**Input rules.** Text holding a control character (U+0000–U+001F, U+007F) is refused with 400 naming the
+field; only \`reason\` fields may hold tab and line breaks. Operator-entered numbers must lie in the
+plausible range stated in each field's description (400 naming the field and the range).
+
+**Rate limit.** RATE_LIMIT_PER_MINUTE requests per key; 429 with
+\`Retry-After\` beyond that. AUTH_FAILURES_PER_MINUTE unknown keys per client address, then 429. One
+what-if at a time per API process: 429 with \`Retry-After\` while one runs.
 `.trim();
 
 /** The OpenAPI document: Nest routes + the zod components + problem responses on every operation. */

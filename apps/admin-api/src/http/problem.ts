@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '#gridshift/observability';
 import { LOGGER } from '#gridshift/platform';
 import {
+  BusyError,
   ConflictError,
   type FieldError,
   NotFoundError,
@@ -91,7 +92,7 @@ export function toProblem(error: unknown, instance: string): Problem & { headers
       : undefined;
     return base(409, 'conflict', error.message, errors);
   }
-  if (error instanceof TooManyAttemptsError) {
+  if (error instanceof TooManyAttemptsError || error instanceof BusyError) {
     return {
       ...base(429, 'too-many-requests', error.message),
       headers: { 'Retry-After': String(error.retryAfterSeconds) },

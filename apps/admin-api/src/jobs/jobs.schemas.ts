@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plausible } from '../http/bounds.js';
 import { pageOf, q, Slug } from '../http/query.js';
 
 const ZoneId = z
@@ -22,7 +23,7 @@ const common = {
   tokensPerSecondPerGpu: z
     .record(
       z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a GPU model like H100'),
-      z.number().gt(0).max(1e9),
+      plausible(0.01, 1_000_000, 'tokens/s', 'Tokens per second of one GPU.'),
     )
     .refine((v) => Object.keys(v).length > 0, 'give the throughput on at least one GPU model')
     .describe('Tokens per second one GPU of each model produces for this job, e.g. `{ "H100": 2400 }`.'),
@@ -30,18 +31,13 @@ const common = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'expected an origin name like eu-west-users')
     .describe('Where requests come from (a key of clusters’ latency tables).'),
-  latencySlaMs: z
-    .number()
-    .gt(0)
-    .max(60_000)
-    .nullable()
-    .describe('Max latency from the origin, ms; null = none.'),
+  latencySlaMs: plausible(1, 60_000, 'ms', 'Max latency from the origin, ms; null = none.').nullable(),
   residency: z.array(ZoneId).max(200).describe('Zones the data may be processed in; empty = anywhere.'),
   tier: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a tier name like critical, standard or best-effort')
     .describe('Priority tier; prices unserved GPU-hours.'),
-  maxGpus: z.number().int().min(1).max(1_000_000).describe('Most GPUs at once across all clusters.'),
+  maxGpus: plausible(1, 1_000_000, 'GPUs', 'Most GPUs at once across all clusters.', 'integer'),
   homeClusterId: Slug.nullable().describe(
     'Where the job runs without gridshift: the home baseline places it there (null = its first allowed cluster).',
   ),
@@ -49,9 +45,9 @@ const common = {
 
 const interactive = {
   kind: z.literal('interactive'),
-  tokensPerHour: z.number().gt(0).max(1e15).describe('Token demand per hour (interactive serving).'),
+  tokensPerHour: plausible(1, 1e13, 'tokens/h', 'Token demand per hour (interactive serving).'),
   demandProfile: z
-    .array(z.number().min(0).max(100))
+    .array(plausible(0, 100, '', 'Multiplier of tokensPerHour in this hour.'))
     .length(24)
     .nullable()
     .describe('Optional multipliers per hour of day (UTC), applied to tokensPerHour.'),
@@ -59,7 +55,7 @@ const interactive = {
 
 const batch = {
   kind: z.literal('batch'),
-  totalTokens: z.number().gt(0).max(1e18).describe('Tokens to produce in total (batch inference).'),
+  totalTokens: plausible(1, 1e16, 'tokens', 'Tokens to produce in total (batch inference).'),
   windowStart: Time.nullable().describe('Earliest start; null = now.'),
   deadline: Time.describe('Must be done by then.'),
 };

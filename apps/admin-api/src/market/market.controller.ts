@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
+import { toRfc3339 } from '#gridshift/contracts';
 import { type ClusterStateRow, LoadRepository, PriceRepository } from '#gridshift/persistence';
 import { APP_CONFIG } from '#gridshift/platform';
 import { Requires } from '../auth/roles.js';
@@ -61,9 +62,10 @@ export class MarketController {
       return {
         zone: r.zone,
         market: r.market,
-        latestIntervalStart: r.latest_interval_start.toISOString(),
-        latestIssuedAt: r.latest_issued_at.toISOString(),
-        coveredUntil: coveredUntil.toISOString(),
+        // Clamped into years 0000–9999 so the output is RFC 3339 even for rows stored before FUTURE_INTERVAL.
+        latestIntervalStart: toRfc3339(r.latest_interval_start),
+        latestIssuedAt: toRfc3339(r.latest_issued_at),
+        coveredUntil: toRfc3339(coveredUntil),
         ageMinutes: minutesSince(r.latest_issued_at, nowMs),
         stale: nowMs - coveredUntil.getTime() > this.config.PRICE_STALE_AFTER_MINUTES * MINUTE_MS,
       };
@@ -103,8 +105,8 @@ export class MarketController {
       unit: 'base currency per MWh',
       points: points.map((p) => ({
         ...p,
-        intervalStart: p.intervalStart.toISOString(),
-        issuedAt: p.issuedAt.toISOString(),
+        intervalStart: toRfc3339(p.intervalStart),
+        issuedAt: toRfc3339(p.issuedAt),
       })),
       freshness: await this.priceFreshness(query.zone),
     };

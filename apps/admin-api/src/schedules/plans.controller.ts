@@ -10,6 +10,7 @@ import { ApiProblems, ApiZodBody, ApiZodResponse, ZodPipe } from '../http/zod.js
 import { ScheduleViews } from './schedule-views.js';
 import { ScheduleSummarySchema } from './schedules.schemas.js';
 import { SCHEDULING, type SchedulingPort } from './scheduling.port.js';
+import { WhatIfRunner } from './what-if.runner.js';
 import { WhatIfBody } from './what-if.schema.js';
 
 const PlanBody = z
@@ -54,6 +55,7 @@ export class PlansController {
     private readonly db: DataSource,
     private readonly views: ScheduleViews,
     @Inject(SCHEDULING) private readonly scheduling: SchedulingPort,
+    private readonly whatIfs: WhatIfRunner,
   ) {}
 
   @Post('plans')
@@ -104,16 +106,19 @@ export class PlansController {
   @ApiOperation({
     summary: 'Plan a modified price or capacity scenario; stored as a what-if schedule, never published',
     description:
-      'The plan is solved in this request. Read it like any schedule: GET /schedules/{id}, …/diff.',
+      'The plan is solved in this request, one what-if at a time per API process, the solve limited to WHAT_IF_SOLVE_TIME_LIMIT_MS (then the greedy heuristic, flagged). Read it like any schedule: GET /schedules/{id}, …/diff.',
   })
   @ApiZodBody('WhatIf', WhatIfBody)
   @ApiZodResponse(201, 'ScheduleSummary', ScheduleSummarySchema, 'The stored what-if schedule.')
-  @ApiProblems([400, 'Invalid scenario (the field is named).'])
+  @ApiProblems(
+    [400, 'Invalid scenario (the field is named).'],
+    [429, 'Another what-if is being solved by this process; retry after `Retry-After` seconds.'],
+  )
   async whatIf(
     @Caller() caller: Principal,
     @Body(new ZodPipe(WhatIfBody)) body: z.output<typeof WhatIfBody>,
   ): Promise<z.infer<typeof ScheduleSummarySchema>> {
-    const scheduleId = await this.scheduling.runWhatIf({
+    const scheduleId = await this.whatIfs.run({
       scenario: body.scenario,
       requestedBy: actorOf(caller),
       ...(body.reason ? { reason: body.reason } : {}),

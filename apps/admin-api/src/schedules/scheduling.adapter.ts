@@ -1,6 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { getPlanRequest, requestPlan, runWhatIf, ScheduleLifecycle } from '#gridshift/scheduling';
+import {
+  getPlanRequest,
+  requestPlan,
+  runWhatIf,
+  ScheduleLifecycle,
+  solveInWorker,
+  type SolveFn,
+} from '#gridshift/scheduling';
 import type { PlanRequestState, SchedulingPort } from './scheduling.port.js';
+
+/** A solve in the worker capped at `maxMs` of wall clock (the planner's own limit still applies when lower). */
+export function cappedSolve(maxMs: number, inner: SolveFn = solveInWorker): SolveFn {
+  return (problem, timeLimitMs) => inner(problem, Math.min(timeLimitMs, maxMs));
+}
 
 /** SchedulingPort over libs/scheduling (the planner's shared library). */
 export class SchedulingAdapter implements SchedulingPort {
@@ -29,7 +41,13 @@ export class SchedulingAdapter implements SchedulingPort {
     return getPlanRequest(this.db, id);
   }
 
-  async runWhatIf(input: { scenario: unknown; requestedBy: string; reason?: string }): Promise<string> {
-    return (await runWhatIf(this.db, input)).id;
+  async runWhatIf(input: {
+    scenario: unknown;
+    requestedBy: string;
+    reason?: string;
+    solveTimeLimitMs: number;
+  }): Promise<string> {
+    const { solveTimeLimitMs, ...request } = input;
+    return (await runWhatIf(this.db, { ...request, solve: cappedSolve(solveTimeLimitMs) })).id;
   }
 }

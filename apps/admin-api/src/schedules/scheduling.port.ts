@@ -16,8 +16,16 @@ export interface SchedulingPort {
   ): Promise<string>;
   /** The state of a plan request; throws PlanRequestNotFoundError when unknown. */
   getPlanRequest(id: string): Promise<PlanRequestState>;
-  /** Plans a modified scenario and stores it as a what-if schedule (never published); returns its id. */
-  runWhatIf(input: { scenario: unknown; requestedBy: string; reason?: string }): Promise<string>;
+  /**
+   * Plans a modified scenario and stores it as a what-if schedule (never published); returns its id. The
+   * solve gets at most `solveTimeLimitMs` of wall clock (then the greedy fallback, flagged, as in the planner).
+   */
+  runWhatIf(input: {
+    scenario: unknown;
+    requestedBy: string;
+    reason?: string;
+    solveTimeLimitMs: number;
+  }): Promise<string>;
 }
 
 /** A re-plan request as libs/scheduling reports it. */

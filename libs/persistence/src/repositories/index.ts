@@ -1,3 +1,4 @@
 export * from './load.repository.js';
 export * from './price.repository.js';
 export * from './audit.repository.js';
+export * from './registration.repository.js';

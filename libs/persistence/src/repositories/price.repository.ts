@@ -241,18 +241,43 @@ export class PriceRepository {
     blocks: readonly PriceIssueBlock[],
     manager: DataSource | EntityManager = this.db,
   ): Promise<number> {
-    if (blocks.length === 0) return 0;
+    return (await this.store([blocks], manager, false)).written;
+  }
+
+  /**
+   * Stores the issue rows of several messages (in message order) in one transaction, like upsertBlocks, but
+   * refuses a message that contradicts a stored issue or an earlier message of the call: a slot of the same issue
+   * row (zone, UTC day, market, partner, slot length, issuedAt, currency) with a different price, carbon or
+   * coverage. Nothing of a refused message is stored; an identical re-send is still a no-op. Conflicts are only
+   * looked for when the fast COPY meets a stored row, so new issues cost nothing extra.
+   */
+  async storeMessages(
+    messages: readonly (readonly PriceIssueBlock[])[],
+    manager: DataSource | EntityManager = this.db,
+  ): Promise<{ written: number; conflicts: IssueConflict[] }> {
+    return this.store(messages, manager, true);
+  }
+
+  private async store(
+    messages: readonly (readonly PriceIssueBlock[])[],
+    manager: DataSource | EntityManager,
+    refuseConflicts: boolean,
+  ): Promise<{ written: number; conflicts: IssueConflict[] }> {
+    const blocks = messages.flat();
+    if (blocks.length === 0) return { written: 0, conflicts: [] };
     const runner = 'queryRunner' in manager ? manager.queryRunner : undefined;
     if (runner === undefined || !runner.isTransactionActive) {
       const source = 'queryRunner' in manager ? manager.connection : manager;
-      return source.transaction((tx) => this.upsertBlocks(blocks, tx));
+      return source.transaction((tx) => this.store(messages, tx, refuseConflicts));
     }
     const client = (await runner.connect()) as pg.PoolClient;
     // The common case — new issues, each once — streams straight into the table. A row already stored, or
-    // twice in this call, makes the COPY fail on the primary key; then the rows are merged per issue and go
-    // through the staging table and the merging insert.
+    // twice in this call, makes the COPY fail on the primary key; then conflicts are looked for (if asked), the
+    // rows are merged per issue and go through the staging table and the merging insert.
     await client.query('savepoint price_issues_copy');
     let written: number;
+    let conflicts: IssueConflict[] = [];
+    let stored = blocks;
     try {
       await copyInto(client, 'price_issues', encodeIssueRows(blocks));
       await client.query('release savepoint price_issues_copy');
@@ -260,10 +285,18 @@ export class PriceRepository {
     } catch (error) {
       if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
       await client.query('rollback to savepoint price_issues_copy');
-      written = await mergeThroughStaging(client, encodeIssueRows(mergeIssueBlocks(blocks)));
+      if (refuseConflicts) {
+        conflicts = await findConflicts(client, messages);
+        const refused = new Set(conflicts.map((c) => c.message));
+        stored = messages.filter((_, i) => !refused.has(i)).flat();
+      }
+      written =
+        stored.length === 0
+          ? 0
+          : await mergeThroughStaging(client, encodeIssueRows(mergeIssueBlocks(stored)));
     }
-    await this.refreshFreshness(blocks, manager);
-    return written;
+    if (stored.length > 0) await this.refreshFreshness(stored, manager);
+    return { written, conflicts };
   }
 
   private async refreshFreshness(
@@ -388,6 +421,128 @@ export class PriceRepository {
       pricePerMwh: Number(r.price_per_mwh),
     }));
   }
+}
+
+/** A message refused because it contradicts a stored issue (or an earlier message of the same call). */
+export interface IssueConflict {
+  /** Index of the message in the call. */
+  message: number;
+  /** What differs, for the dead letter's error-message. */
+  detail: string;
+}
+
+const sameNumber = (a: number | null | undefined, b: number | null | undefined): boolean =>
+  (a === null || a === undefined || Number.isNaN(a)) === (b === null || b === undefined || Number.isNaN(b)) &&
+  (a === null || a === undefined || Number.isNaN(a) || a === b);
+
+interface SlotValues {
+  price: (i: number) => number | null;
+  original: (i: number) => number | null;
+  carbon: (i: number) => number | null;
+  coverage: (i: number) => number | null;
+}
+
+function slotValuesOf(block: PriceIssueBlock): SlotValues {
+  return {
+    price: (i) => block.pricePerMwh[i]!,
+    original: (i) => block.priceOriginal[i]!,
+    carbon: (i) => block.carbonGPerKwh?.[i] ?? null,
+    coverage: (i) =>
+      Number.isNaN(block.pricePerMwh[i]) ? null : (block.coverageMinutes?.[i] ?? block.slotMinutes),
+  };
+}
+
+/** The first slot both hold with a different value, described; undefined when they agree wherever both are priced. */
+function firstDifference(block: PriceIssueBlock, held: SlotValues, heldBy: string): string | undefined {
+  const mine = slotValuesOf(block);
+  const checks = [
+    ['price', mine.original, held.original],
+    ['carbonGPerKwh', mine.carbon, held.carbon],
+    ['coverage minutes', mine.coverage, held.coverage],
+  ] as const;
+  for (let i = 0; i < block.pricePerMwh.length; i++) {
+    const theirs = held.price(i);
+    if (Number.isNaN(block.pricePerMwh[i]) || theirs === null || Number.isNaN(theirs)) continue;
+    for (const [name, own, other] of checks) {
+      if (sameNumber(own(i), other(i))) continue;
+      const slot = new Date(block.blockStartMs + i * block.slotMinutes * 60_000).toISOString();
+      return (
+        `slot ${slot} of issue ${new Date(block.issuedMs).toISOString()} (partner ${block.partnerId}, ` +
+        `${block.market}, ${block.currencyOriginal}): ${name} ${String(other(i))} ${heldBy}, this message has ${String(own(i))}`
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Messages that contradict a stored issue row, or an earlier accepted message of the call (see storeMessages). */
+async function findConflicts(
+  client: pg.PoolClient,
+  messages: readonly (readonly PriceIssueBlock[])[],
+): Promise<IssueConflict[]> {
+  const conflicts = new Map<number, string>();
+  const candidates = messages.flatMap((blocks, m) => blocks.map((b) => ({ m, b })));
+  const { rows } = await client.query<{
+    n: string;
+    price_per_mwh: (number | null)[];
+    price_original: (number | null)[];
+    carbon_g_per_kwh: (number | null)[] | null;
+    coverage_minutes: (number | null)[] | null;
+    slot_minutes: number;
+  }>(
+    `select k.n, i.price_per_mwh, i.price_original, i.carbon_g_per_kwh, i.coverage_minutes, i.slot_minutes
+     from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
+            with ordinality as k(zone, block_start, market, partner_id, slot_minutes, issued_at, currency_original, n)
+     join price_issues i on i.zone = k.zone collate "C" and i.block_start = k.block_start
+       and i.market = k.market collate "C" and i.partner_id = k.partner_id collate "C"
+       and i.slot_minutes = k.slot_minutes and i.issued_at = k.issued_at
+       and i.currency_original = k.currency_original collate "C"`,
+    [
+      candidates.map((c) => c.b.zone),
+      candidates.map((c) => new Date(c.b.blockStartMs)),
+      candidates.map((c) => c.b.market),
+      candidates.map((c) => c.b.partnerId),
+      candidates.map((c) => c.b.slotMinutes),
+      candidates.map((c) => new Date(c.b.issuedMs)),
+      candidates.map((c) => c.b.currencyOriginal),
+    ],
+  );
+  const missing = (v: number | null | undefined) => v === null || v === undefined;
+  for (const row of rows) {
+    const { m, b } = candidates[Number(row.n) - 1]!;
+    if (conflicts.has(m)) continue;
+    const held: SlotValues = {
+      price: (i) => row.price_per_mwh[i] ?? null,
+      original: (i) => row.price_original[i] ?? null,
+      carbon: (i) => row.carbon_g_per_kwh?.[i] ?? null,
+      coverage: (i) =>
+        missing(row.price_per_mwh[i]) ? null : (row.coverage_minutes?.[i] ?? row.slot_minutes),
+    };
+    const detail = firstDifference(b, held, 'is stored');
+    if (detail !== undefined) conflicts.set(m, detail);
+  }
+  // Then against the earlier messages of this call that are not refused (the first one of an issue wins).
+  const heldByKey = new Map<string, PriceIssueBlock>();
+  messages.forEach((blocks, m) => {
+    if (conflicts.has(m)) return;
+    for (const block of blocks) {
+      const earlier = heldByKey.get(ISSUE_KEY(block));
+      const detail = earlier && firstDifference(block, slotValuesOf(earlier), 'in an earlier message');
+      if (detail !== undefined) {
+        conflicts.set(m, detail);
+        return;
+      }
+    }
+    for (const block of blocks) {
+      // What the call holds for the issue so far: the first price of each slot (as mergeIssueBlocks keeps it).
+      const key = ISSUE_KEY(block);
+      const earlier = heldByKey.get(key);
+      heldByKey.set(key, earlier === undefined ? block : mergeIssueBlocks([earlier, block])[0]!);
+    }
+  });
+  return [...conflicts]
+    .map(([message, detail]) => ({ message, detail }))
+    .sort((a, b) => a.message - b.message);
 }
 
 async function copyInto(client: pg.PoolClient, table: string, rows: Buffer): Promise<void> {
