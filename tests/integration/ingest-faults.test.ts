@@ -35,7 +35,7 @@ async function startIngest(env: Record<string, string>, port: number): Promise<R
     ...env,
   });
   apps.push(app);
-  await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
+  await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${app.output()}`);
   });
   return app;

@@ -43,7 +43,8 @@ async function startIngest(env: Record<string, string>, port: number): Promise<R
     ...env,
   });
   apps.push(app);
-  await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
+  // /ready, not /health: /health answers before the topics exist and the consumers joined.
+  await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${app.output()}`);
   });
   return app;

@@ -32,7 +32,7 @@ async function startIngest(groupId: string, port: number): Promise<RunningProces
     PORT: String(port),
   });
   apps.push(app);
-  await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
+  await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${app.output()}`);
   });
   return app;

@@ -128,6 +128,8 @@ export interface ConsumerStatus {
   since: string;
   restarts: number;
   lastErrorAt: string | null;
+  /** False until the consumer first joined its group (topics exist, partitions assigned). */
+  hasRun: boolean;
 }
 
 /** A batch the runner gave up on (store retries exhausted, dead letter not written): the consumer restarts. */
@@ -168,6 +170,7 @@ export class ConsumerRunner<T> {
   private since = new Date();
   private restarts = 0;
   private lastErrorAt: Date | null = null;
+  private hasRun = false;
   private restartAttempt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private lagTimer: NodeJS.Timeout | null = null;
@@ -244,11 +247,13 @@ export class ConsumerRunner<T> {
       since: this.since.toISOString(),
       restarts: this.restarts,
       lastErrorAt: this.lastErrorAt?.toISOString() ?? null,
+      hasRun: this.hasRun,
     };
   }
 
   private setState(state: ConsumerState, reason: string | null): void {
     if (state !== this.state) this.since = new Date();
+    if (state === 'running') this.hasRun = true;
     this.state = state;
     this.reason = reason;
     for (const s of CONSUMER_STATES)

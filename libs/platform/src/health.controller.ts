@@ -46,7 +46,7 @@ export class HealthController {
     } = { status: 'ready', checks: Object.fromEntries(results) };
     if (this.consumers.size > 0) {
       body.consumers = this.consumers.snapshot();
-      body.checks.consumers = body.consumers.some((c) => c.stuck) ? 'down' : 'up';
+      body.checks.consumers = body.consumers.every((c) => c.ready) ? 'up' : 'down';
     }
     const ready = Object.values(body.checks).every((state) => state === 'up');
     body.status = ready ? 'ready' : 'not-ready';
