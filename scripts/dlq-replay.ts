@@ -1,5 +1,5 @@
 // Re-publishes dead letters of one code to their source topic, e.g. UNKNOWN_ZONE prices once the zone is
-// registered. See the README's Ingest section.
+// registered. See apps/ingest/README.md, "Data path".
 import { CONSUMER_DEAD_LETTER_CODES, DEAD_LETTER_CODES } from '#gridshift/contracts';
 import { createKafka, replayDeadLetters } from '#gridshift/messaging';
 import { parseCli, parseUtc, runCli, UsageError } from './lib/cli.js';

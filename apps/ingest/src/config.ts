@@ -1,6 +1,6 @@
 import { commonShape, env, type ConfigOf } from '#gridshift/config';
 
-/** Environment of apps/ingest (see the README's configuration table). */
+/** Environment of apps/ingest (see docs/operations.md, "Configuration"). */
 export const ingestConfigShape = {
   ...commonShape,
   PORT: env.int(1, 65535, 3101),

@@ -45,7 +45,7 @@ export interface ApprovalPolicy {
   maxCostIncreasePct: number;
 }
 
-/** Defaults (the README's configuration table lists the matching environment variables). */
+/** Defaults (apps/planner/README.md's configuration table lists the matching environment variables). */
 export const DEFAULT_PLANNING_SETTINGS: PlanningSettings = {
   clock: 'wall',
   horizonHours: 24,
