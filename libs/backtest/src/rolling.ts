@@ -239,6 +239,16 @@ function hourIndex(market: HourlyMarket, ms: number): number {
   return (ms - market.startMs) / MS_PER_HOUR;
 }
 
+/** What `knownSlots` reads: the actual market, the options that shape the forecast, a shared forecast cache. */
+interface PriceKnowledge {
+  market: HourlyMarket;
+  o: Pick<BacktestOptions, 'publication' | 'forecastMethod' | 'carbonPricePerTonne' | 'horizonHours'>;
+  /** Forecasts by series, zone and first forecast hour (the same publication repeats across plans). */
+  forecastCache: Map<string, Float64Array>;
+  /** Zone-hours handed to plans as published and as forecast. */
+  stats: { publishedZoneHours: number; forecastZoneHours: number };
+}
+
 /**
  * The zone series a plan at `atMs` sees for `count` hours under published information (see `knownSlots`):
  * exported for tests that plant prices after the cutoff.
@@ -247,16 +257,15 @@ export function pricesKnownAt(
   market: HourlyMarket,
   atMs: number,
   count: number,
-  options: Pick<BacktestOptions, 'publication' | 'forecastMethod' | 'carbonPricePerTonne' | 'horizonHours'>,
+  options: PriceKnowledge['o'],
 ): Map<string, ZoneSlots> {
-  const ctx = {
-    input: { market },
+  const knowledge = {
+    market,
     o: options,
-    rules: new Map(),
     forecastCache: new Map(),
     stats: { publishedZoneHours: 0, forecastZoneHours: 0 },
-  } as unknown as Context;
-  return knownSlots(ctx, atMs, count);
+  };
+  return knownSlots(knowledge, atMs, count);
 }
 
 /**
@@ -265,30 +274,30 @@ export function pricesKnownAt(
  * `atMs`, then the same forecaster on carbon history when carbon is priced (it changes no decision otherwise;
  * the evaluation uses actual carbon either way).
  */
-function knownSlots(ctx: Context, atMs: number, count: number): Map<string, ZoneSlots> {
-  const market = ctx.input.market;
+function knownSlots(k: PriceKnowledge, atMs: number, count: number): Map<string, ZoneSlots> {
+  const market = k.market;
   const h0 = hourIndex(market, atMs);
   const out = new Map<string, ZoneSlots>();
   for (const [zone, z] of market.zones) {
-    const rule = ctx.rules.get(zone) ?? publicationRule(zone, ctx.o.publication);
+    const rule = publicationRule(zone, k.o.publication);
     const knownEnd = Math.min(hourIndex(market, knownUntilMs(rule, atMs)), market.hours);
     const known = Math.max(0, Math.min(count, knownEnd - h0));
     const price = Array.from(z.pricePerMwh.subarray(h0, h0 + count));
-    ctx.stats.publishedZoneHours += known;
-    ctx.stats.forecastZoneHours += count - known;
+    k.stats.publishedZoneHours += known;
+    k.stats.forecastZoneHours += count - known;
     if (known < count) {
       const need = h0 + count - knownEnd;
-      const forecast = cachedForecast(ctx, `p|${zone}|${knownEnd}`, z.pricePerMwh, knownEnd, need);
+      const forecast = cachedForecast(k, `p|${zone}|${knownEnd}`, z.pricePerMwh, knownEnd, need);
       for (let t = known; t < count; t++) price[t] = forecast[h0 + t - knownEnd] ?? 0;
     }
     let carbon: (number | null)[] | undefined;
     if (z.carbonGPerKwh) {
       carbon = z.carbonGPerKwh.slice(h0, h0 + count);
-      if (ctx.o.carbonPricePerTonne > 0 && count > 0) {
+      if (k.o.carbonPricePerTonne > 0 && count > 0) {
         // Carbon intensity is measured, not published ahead: known up to now, forecast beyond.
-        const values = Float64Array.from(z.carbonGPerKwh.slice(0, h0), (v) => (v === null ? Number.NaN : v));
-        const forecast = cachedForecast(ctx, `c|${zone}|${h0}`, values, h0, count);
-        carbon = Array.from(forecast.subarray(0, count));
+        carbon = Array.from(
+          cachedForecast(k, `c|${zone}|${h0}`, z.carbonGPerKwh, h0, count).subarray(0, count),
+        );
       }
     }
     out.set(zone, { pricePerMwh: price, ...(carbon ? { carbonGPerKwh: carbon } : {}) });
@@ -296,14 +305,15 @@ function knownSlots(ctx: Context, atMs: number, count: number): Map<string, Zone
   return out;
 }
 
+/** The forecast of `hours` (at least a horizon) after hour `knownEnd` of `values` (null = missing), cached. */
 function cachedForecast(
-  ctx: Context,
+  k: PriceKnowledge,
   key: string,
-  values: ArrayLike<number> & { subarray?: unknown },
+  values: ArrayLike<number | null>,
   knownEnd: number,
   hours: number,
 ): Float64Array {
-  const cached = ctx.forecastCache.get(key);
+  const cached = k.forecastCache.get(key);
   if (cached && cached.length >= hours) return cached;
   const from = Math.max(0, knownEnd - FORECAST_HISTORY_HOURS);
   const history = Float64Array.from({ length: knownEnd - from }, (_, i) => values[from + i] ?? Number.NaN);
@@ -312,11 +322,11 @@ function cachedForecast(
       'published information needs price history before the first plan; the price data starts too late',
     );
   const f = forecastHourly(
-    { startMs: ctx.input.market.startMs + from * MS_PER_HOUR, values: history },
-    Math.max(hours, ctx.o.horizonHours),
-    ctx.o.forecastMethod ? { method: ctx.o.forecastMethod } : {},
+    { startMs: k.market.startMs + from * MS_PER_HOUR, values: history },
+    Math.max(hours, k.o.horizonHours),
+    k.o.forecastMethod ? { method: k.o.forecastMethod } : {},
   );
-  ctx.forecastCache.set(key, f.point);
+  k.forecastCache.set(key, f.point);
   return f.point;
 }
 
@@ -436,7 +446,10 @@ function simulate(
       ctx.horizonClipped++;
     const grid = slotGrid(startMs, hours, SLOT_MINUTES);
     const actual = zoneSlots(market, startMs, hours);
-    const zones = kind === 'home' || information === 'perfect' ? actual : knownSlots(ctx, startMs, hours);
+    const zones =
+      kind === 'home' || information === 'perfect'
+        ? actual
+        : knownSlots({ market, o, forecastCache: ctx.forecastCache, stats: ctx.stats }, startMs, hours);
     const opts = {
       traces: input.traces,
       doneGpuHours: done,
@@ -449,11 +462,18 @@ function simulate(
     const built = buildFleetProblem(input.clusters, input.jobs, grid, opts);
     for (const issue of built.issues) ctx.issueMessages.add(issue.message);
     const problem = built.problem;
-    // The same clusters at actual prices: what the committed work costs.
+    // The same clusters at actual prices and carbon: what the committed work costs.
     const actualClusters =
       zones === actual
         ? problem.clusters
-        : buildFleetProblem(input.clusters, [], grid, { ...opts, zones: actual }).problem.clusters;
+        : problem.clusters.map((c) => {
+            const z = actual.get(c.zone);
+            return {
+              ...c,
+              pricePerMwh: [...(z?.pricePerMwh ?? [])],
+              carbonGPerKwh: [...(z?.carbonGPerKwh ?? [])],
+            };
+          });
     const metaById = new Map(built.meta.map((m) => [m.inputId, m]));
     const jobIndex = new Map(problem.jobs.map((j, k) => [j.id, k]));
 
