@@ -93,9 +93,8 @@ export interface PeriodFigures {
   home: Figures;
   /** The price-aware greedy heuristic under the run's information set. */
   greedy: Figures;
-  /** Solves of gridshift's plan (the others are counted in `otherSolves`). */
+  /** Solves of gridshift's plan (the plans made that day). */
   solves: number;
-  otherSolves: number;
   /** Solves that fell back to the greedy schedule (solver error or timeout). */
   fallbackSolves: number;
   solveMs: number;
@@ -206,9 +205,8 @@ export interface PlanRun {
   days: Map<string, Figures>;
   /** Whole-GPU figures (LP plans only). */
   wholeDays: Map<string, Figures>;
-  solves: number;
-  fallbackSolves: number;
-  solveMs: number;
+  /** Solver effort by the UTC day of the plan time. */
+  effort: Map<string, { solves: number; fallbackSolves: number; solveMs: number }>;
 }
 
 /** The fixed context every simulation shares. */
@@ -410,7 +408,7 @@ function simulate(
 ): PlanRun {
   const { input, o } = ctx;
   const market = input.market;
-  const run: PlanRun = { days: new Map(), wholeDays: new Map(), solves: 0, fallbackSolves: 0, solveMs: 0 };
+  const run: PlanRun = { days: new Map(), wholeDays: new Map(), effort: new Map() };
   const clusterIndex = new Map(input.clusters.map((c, i) => [c.id, i]));
   const done = new Map<string, number>();
   const closed = new Set<string>();
@@ -486,11 +484,13 @@ function simulate(
         baselines: false,
         wholeGpus: recorder !== undefined,
       });
-      run.solves++;
-      run.solveMs += result.solver.stats.totalMs;
+      let effort = run.effort.get(dayOf(startMs));
+      if (!effort) run.effort.set(dayOf(startMs), (effort = { solves: 0, fallbackSolves: 0, solveMs: 0 }));
+      effort.solves++;
+      effort.solveMs += result.solver.stats.totalMs;
       ctx.solvers.add(result.solver.name);
       if (result.fallback !== undefined) {
-        run.fallbackSolves++;
+        effort.fallbackSolves++;
         ctx.fallbackMessages.add(result.message ?? result.status);
       }
       for (const p of result.placements) {
@@ -500,7 +500,6 @@ function simulate(
       }
     } else {
       const baseline = solveBaseline(problem, kind);
-      run.solves++;
       for (const p of baseline.placements) {
         const r = clusterIndex.get(p.clusterId);
         if (r !== undefined && p.slotIndex < commitSlots)
@@ -850,7 +849,6 @@ export function assembleBacktest(
   ctx.stats = planOutcome.stats;
   ctx.horizonClipped = planOutcome.horizonClipped;
   ctx.openAtEnd = new Set(planOutcome.openAtEnd);
-  const runs = outcomes.length;
 
   const days: DayFigures[] = [];
   for (let d = o.fromMs; d < o.toMs; d += MS_PER_DAY) {
@@ -863,21 +861,10 @@ export function assembleBacktest(
       home: home.days.get(date) ?? zeroFigures(),
       greedy: greedy.days.get(date) ?? zeroFigures(),
       solves: 0,
-      otherSolves: 0,
       fallbackSolves: 0,
       solveMs: 0,
+      ...plan.effort.get(date),
     });
-  }
-  // Solver effort by plan day (the day of the plan time).
-  const dayIndex = new Map(days.map((d, i) => [d.date, i]));
-  const totalSolves = plan.solves;
-  const perPlanMs = totalSolves > 0 ? plan.solveMs / totalSolves : 0;
-  for (const t of ctx.planTimes) {
-    const d = days[dayIndex.get(dayOf(t)) ?? -1];
-    if (!d) continue;
-    d.solves++;
-    d.solveMs += perPlanMs;
-    d.otherSolves += runs - 1;
   }
 
   const notes: string[] = [];
@@ -912,7 +899,6 @@ export function assembleBacktest(
       home: addFigures(acc.home, d.home),
       greedy: addFigures(acc.greedy, d.greedy),
       solves: acc.solves + d.solves,
-      otherSolves: acc.otherSolves + d.otherSolves,
       fallbackSolves: acc.fallbackSolves + d.fallbackSolves,
       solveMs: acc.solveMs + d.solveMs,
     }),
@@ -923,12 +909,10 @@ export function assembleBacktest(
       home: zeroFigures(),
       greedy: zeroFigures(),
       solves: 0,
-      otherSolves: 0,
       fallbackSolves: 0,
       solveMs: 0,
     },
   );
-  totals.fallbackSolves = plan.fallbackSolves;
   const h0 = hourIndex(market, o.fromMs);
   return {
     options: o,

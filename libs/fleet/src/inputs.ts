@@ -273,7 +273,6 @@ export function toFleetClusters(clusters: readonly ClusterSpec[], grid: SlotGrid
 }
 
 export interface FleetProblemOptions extends FleetJobOptions {
-  traces?: TraceProfiles;
   /** Price and carbon per zone on the grid, prices in `currency`. */
   zones: ReadonlyMap<string, ZoneSlots>;
   currency: string;
