@@ -137,7 +137,7 @@ function offsetMs(timeZone: string, ms: number): number {
 }
 
 /** The UTC instant of local wall-clock time `localMs` (a Date.UTC of the local fields) in `timeZone`. */
-export function zonedToUtc(localMs: number, timeZone: string): number {
+function zonedToUtc(localMs: number, timeZone: string): number {
   let utc = localMs - offsetMs(timeZone, localMs);
   utc = localMs - offsetMs(timeZone, utc);
   return utc;

@@ -21,8 +21,6 @@ const HOURS_PER_DAY = 24;
 /** GPU-hours below this are treated as done (float noise from summing committed work). */
 const DONE_EPS_GPU_HOURS = 1e-6;
 
-export { DEFAULT_TIER_PENALTIES_PER_GPU_HOUR };
-
 /** Equally spaced slots (ISO-8601 UTC starts) the placement problem is solved on. */
 export interface SlotGrid {
   slotStartsUtc: readonly string[];
