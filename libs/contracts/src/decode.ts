@@ -12,11 +12,15 @@ import { acceptPriceMessage } from './fast-price.js';
 import { isKnownCurrency, toBasePerMwh, type ExchangeRates } from './fx.js';
 import {
   ClusterLoadMessageV1Schema,
+  PlacementAckV1Schema,
   PlacementOrderV1Schema,
   PriceMessageV1Schema,
+  UsageMessageV1Schema,
   type ClusterLoadMessageV1,
+  type PlacementAckV1,
   type PlacementOrderV1,
   type PriceMessageV1,
+  type UsageMessageV1,
 } from './schemas.js';
 import { isAlignedMs, isNaiveTimestamp, timestampToMs, MS_PER_MINUTE } from './time.js';
 
@@ -327,6 +331,106 @@ export function validatePlacementOrder(key: string, input: unknown): DecodeResul
   return { ok: true, value: order };
 }
 
+/**
+ * Validates an already-parsed placement acknowledgement against its key: schema, KEY_MISMATCH, FUTURE_TIMESTAMP
+ * (`at`), then: `rejected` / `partially-applied` need a reason; a (jobId, slotStart) in `applied` at most once.
+ */
+export function validatePlacementAck(
+  key: string,
+  input: unknown,
+  opts: Pick<DecodeOptions, 'notAfterMs'> = {},
+): DecodeResult<PlacementAckV1> {
+  const parsed = PlacementAckV1Schema.safeParse(input);
+  if (!parsed.success) return schemaFailure(parsed.error, input);
+  const ack = parsed.data;
+  if (key !== ack.clusterId) {
+    return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ clusterId ${describeValue(ack.clusterId)}`);
+  }
+  const future = futureFailure('at', ack.at, opts.notAfterMs);
+  if (future) return future;
+  if ((ack.status === 'rejected' || ack.status === 'partially-applied') && ack.reasons.length === 0) {
+    return fail('SCHEMA_VIOLATION', `reasons: a ${ack.status} acknowledgement needs at least one reason`);
+  }
+  const seen = new Set<string>();
+  for (const [index, a] of (ack.applied ?? []).entries()) {
+    const cell = `${a.jobId}@${timestampToMs(a.slotStart)}`;
+    if (seen.has(cell)) {
+      return fail(
+        'SCHEMA_VIOLATION',
+        `applied[${index}]: job ${a.jobId} in slot ${a.slotStart} appears twice`,
+      );
+    }
+    seen.add(cell);
+  }
+  return { ok: true, value: ack };
+}
+
+/**
+ * Validates an already-parsed usage report against its key: schema, KEY_MISMATCH, FUTURE_TIMESTAMP
+ * (`observedAt`), then per row MISALIGNED_INTERVAL (start off its grid), FUTURE_INTERVAL (an interval starting
+ * after `observedAt`: nothing can have been used yet), and a (jobId, slotStart) at most once.
+ */
+export function validateUsageMessage(
+  key: string,
+  input: unknown,
+  opts: Pick<DecodeOptions, 'notAfterMs'> = {},
+): DecodeResult<UsageMessageV1> {
+  const parsed = UsageMessageV1Schema.safeParse(input);
+  if (!parsed.success) return schemaFailure(parsed.error, input);
+  const msg = parsed.data;
+  if (key !== msg.clusterId) {
+    return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ clusterId ${describeValue(msg.clusterId)}`);
+  }
+  const future = futureFailure('observedAt', msg.observedAt, opts.notAfterMs);
+  if (future) return future;
+  const observedMs = timestampToMs(msg.observedAt);
+  const seen = new Set<string>();
+  for (const [index, row] of msg.rows.entries()) {
+    const startMs = timestampToMs(row.slotStart);
+    if (!isAlignedMs(startMs, row.minutes)) {
+      return fail(
+        'MISALIGNED_INTERVAL',
+        `rows[${index}].slotStart: ${row.slotStart} is not on the ${row.minutes}-minute UTC grid`,
+      );
+    }
+    if (startMs >= observedMs) {
+      return fail(
+        'FUTURE_INTERVAL',
+        `rows[${index}].slotStart: ${row.slotStart} is not before observedAt ${msg.observedAt}`,
+      );
+    }
+    const cell = `${row.jobId}@${startMs}`;
+    if (seen.has(cell)) {
+      return fail(
+        'SCHEMA_VIOLATION',
+        `rows[${index}]: job ${row.jobId} in slot ${row.slotStart} appears twice`,
+      );
+    }
+    seen.add(cell);
+  }
+  return { ok: true, value: msg };
+}
+
+/** Decodes a gridshift.placement-acks.v1 record (key = clusterId) into a validated ack or a dead-letter code. */
+export function decodePlacementAck(
+  key: RawBytes,
+  value: RawBytes,
+  opts?: DecodeOptions,
+): DecodeResult<PlacementAckV1> {
+  const pre = preflight(key, value, opts);
+  return pre.ok ? validatePlacementAck(pre.key, pre.json, opts) : pre;
+}
+
+/** Decodes a gridshift.usage.v1 record (key = clusterId) into a validated report or a dead-letter code. */
+export function decodeUsageMessage(
+  key: RawBytes,
+  value: RawBytes,
+  opts?: DecodeOptions,
+): DecodeResult<UsageMessageV1> {
+  const pre = preflight(key, value, opts);
+  return pre.ok ? validateUsageMessage(pre.key, pre.json, opts) : pre;
+}
+
 /** Decodes a gridshift.prices.v1 record (key = zone) into a validated message or a dead-letter code and reason. */
 export function decodePriceMessage(
   key: RawBytes,
@@ -358,6 +462,8 @@ export function decodePlacementOrder(
 }
 
 /** Serialises a message value as UTF-8 JSON (what producers put on the wire). */
-export function encodeMessage(message: PriceMessageV1 | ClusterLoadMessageV1 | PlacementOrderV1): Buffer {
+export function encodeMessage(
+  message: PriceMessageV1 | ClusterLoadMessageV1 | PlacementOrderV1 | PlacementAckV1 | UsageMessageV1,
+): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
 }

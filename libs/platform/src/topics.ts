@@ -6,8 +6,12 @@ export interface TopicNames {
   prices: string;
   clusterLoad: string;
   placements: string;
+  placementAcks: string;
+  usage: string;
   pricesDlq: string;
   clusterLoadDlq: string;
+  placementAcksDlq: string;
+  usageDlq: string;
 }
 
 /** The topic names this deployment uses; an optional prefix isolates test runs on a shared broker. */
@@ -16,8 +20,12 @@ export function topicNames(prefix = ''): TopicNames {
     prices: `${prefix}${TOPICS.prices}`,
     clusterLoad: `${prefix}${TOPICS.clusterLoad}`,
     placements: `${prefix}${TOPICS.placements}`,
+    placementAcks: `${prefix}${TOPICS.placementAcks}`,
+    usage: `${prefix}${TOPICS.usage}`,
     pricesDlq: dlqTopic(`${prefix}${TOPICS.prices}`),
     clusterLoadDlq: dlqTopic(`${prefix}${TOPICS.clusterLoad}`),
+    placementAcksDlq: dlqTopic(`${prefix}${TOPICS.placementAcks}`),
+    usageDlq: dlqTopic(`${prefix}${TOPICS.usage}`),
   };
 }
 
@@ -50,6 +58,10 @@ export function topicSpecs(
     { topic: names.placements, numPartitions, ...rf },
     { topic: names.pricesDlq, numPartitions, ...rf, configEntries: limited },
     { topic: names.clusterLoadDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.placementAcks, numPartitions, ...rf, configEntries: limited },
+    { topic: names.usage, numPartitions, ...rf, configEntries: limited },
+    { topic: names.placementAcksDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.usageDlq, numPartitions, ...rf, configEntries: limited },
   ];
 }
 
