@@ -3,6 +3,7 @@ export const TOPICS = {
   prices: 'gridshift.prices.v1',
   clusterLoad: 'gridshift.cluster-load.v1',
   placements: 'gridshift.placements.v1',
+  gridEvents: 'gridshift.grid-events.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
