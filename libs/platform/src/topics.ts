@@ -8,6 +8,8 @@ export interface TopicNames {
   placements: string;
   pricesDlq: string;
   clusterLoadDlq: string;
+  gridEvents: string;
+  gridEventsDlq: string;
 }
 
 /** The topic names this deployment uses; an optional prefix isolates test runs on a shared broker. */
@@ -18,6 +20,8 @@ export function topicNames(prefix = ''): TopicNames {
     placements: `${prefix}${TOPICS.placements}`,
     pricesDlq: dlqTopic(`${prefix}${TOPICS.prices}`),
     clusterLoadDlq: dlqTopic(`${prefix}${TOPICS.clusterLoad}`),
+    gridEvents: `${prefix}${TOPICS.gridEvents}`,
+    gridEventsDlq: dlqTopic(`${prefix}${TOPICS.gridEvents}`),
   };
 }
 
@@ -50,6 +54,8 @@ export function topicSpecs(
     { topic: names.placements, numPartitions, ...rf },
     { topic: names.pricesDlq, numPartitions, ...rf, configEntries: limited },
     { topic: names.clusterLoadDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEvents, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEventsDlq, numPartitions, ...rf, configEntries: limited },
   ];
 }
 
