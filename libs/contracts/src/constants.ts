@@ -5,6 +5,7 @@ export const TOPICS = {
   placements: 'gridshift.placements.v1',
   placementAcks: 'gridshift.placement-acks.v1',
   usage: 'gridshift.usage.v1',
+  gridEvents: 'gridshift.grid-events.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

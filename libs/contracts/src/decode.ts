@@ -8,6 +8,7 @@ import {
   type PriceLimits,
 } from './constants.js';
 import type { DeadLetterCode, DecodeResult } from './dead-letter.js';
+import type { GridEventMessageV1 } from './grid-events.js';
 import { acceptPriceMessage } from './fast-price.js';
 import { isKnownCurrency, toBasePerMwh, type ExchangeRates } from './fx.js';
 import {
@@ -65,13 +66,15 @@ export interface PriceDecodeOptions extends DecodeOptions {
 /** A Kafka key or value as kafkajs hands it over (Buffer) or as a string. */
 export type RawBytes = string | Buffer | null | undefined;
 
-type Failure = { ok: false; code: DeadLetterCode; message: string };
+/** A failed decode (shared with the grid-event decoder). */
+export type Failure = { ok: false; code: DeadLetterCode; message: string };
 
 const MAX_MESSAGE_CHARS = 500;
 const COUNT_FIELDS = new Set<PropertyKey>(['gpuTotal', 'gpuBusy', 'gpuSchedulable', 'gpus']);
 const INTERVAL_FIELDS = new Set<PropertyKey>(['intervalMinutes', 'minutes']);
 
-function fail(code: DeadLetterCode, message: string): Failure {
+/** A failure whose message is cut to the header budget. */
+export function fail(code: DeadLetterCode, message: string): Failure {
   return {
     ok: false,
     code,
@@ -98,7 +101,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-function describeValue(value: unknown): string {
+/** A short JSON rendering of a value for error messages. */
+export function describeValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -131,7 +135,8 @@ function classifyIssue(issue: z.core.$ZodIssue, input: unknown): { code: DeadLet
   return { code: 'SCHEMA_VIOLATION', message: `${where}: ${issue.message}` };
 }
 
-function schemaFailure(error: z.ZodError, input: unknown): Failure {
+/** The dead-letter code and message of a zod error (its first issue decides). */
+export function schemaFailure(error: z.ZodError, input: unknown): Failure {
   const [first, ...rest] = error.issues;
   if (first === undefined) return fail('SCHEMA_VIOLATION', '(root): invalid');
   const { code, message } = classifyIssue(first, input);
@@ -145,7 +150,8 @@ function keyText(key: RawBytes): string | null {
   return typeof key === 'string' ? key : key.toString('utf8');
 }
 
-function preflight(
+/** Size, key and JSON checks every topic shares. */
+export function preflight(
   key: RawBytes,
   value: RawBytes,
   opts: DecodeOptions | undefined,
@@ -172,13 +178,15 @@ function fmt(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
-interface Span {
+/** An interval of a message, for overlap checks. */
+export interface Span {
   index: number;
   startMs: number;
   endMs: number;
 }
 
-function firstOverlap(spans: Span[]): [Span, Span] | null {
+/** The first two overlapping spans (in message order), or null. */
+export function firstOverlap(spans: Span[]): [Span, Span] | null {
   const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || a.index - b.index);
   for (let i = 1; i < sorted.length; i++) {
     const previous = sorted[i - 1];
@@ -463,7 +471,13 @@ export function decodePlacementOrder(
 
 /** Serialises a message value as UTF-8 JSON (what producers put on the wire). */
 export function encodeMessage(
-  message: PriceMessageV1 | ClusterLoadMessageV1 | PlacementOrderV1 | PlacementAckV1 | UsageMessageV1,
+  message:
+    | PriceMessageV1
+    | ClusterLoadMessageV1
+    | PlacementOrderV1
+    | PlacementAckV1
+    | UsageMessageV1
+    | GridEventMessageV1,
 ): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
 }

@@ -22,6 +22,7 @@ import {
   PriceMessageV1Schema,
   UsageMessageV1Schema,
 } from './schemas.js';
+import { GridEventMessageV1Schema } from './grid-events.js';
 
 // Renders docs/contracts/* from the zod schemas. Pure: scripts/gen-contracts.ts writes the files and
 // docs.spec.ts asserts the checked-in files equal a fresh render, so the docs never drift.
@@ -69,6 +70,13 @@ const TOPIC_DOCS: TopicDoc[] = [
     direction: 'data centers → gridshift',
     key: '`clusterId`',
     fileName: `${TOPICS.usage}.schema.json`,
+  },
+  {
+    topic: TOPICS.gridEvents,
+    schema: GridEventMessageV1Schema,
+    direction: 'energy partners → gridshift',
+    key: 'a zone of `targets.zones`',
+    fileName: `${TOPICS.gridEvents}.schema.json`,
   },
 ];
 
@@ -203,6 +211,22 @@ function readme(): string {
     '  `gpuTotal` when busy work is preemptible. Reports append; the latest `observedAt` per cluster is the state.',
     '- The `clusterId` must be a cluster registered in the admin API, else `UNKNOWN_CLUSTER` (replay with',
     '  `npm run dlq:replay -- --topic gridshift.cluster-load.v1.dlq --code UNKNOWN_CLUSTER` once registered).',
+    '',
+    '## Grid events: what gridshift does with them',
+    '',
+    '- Shaped after OpenADR 3 events (event id, program, `modificationNumber`, priority, targets, intervals with',
+    '  typed payloads), so an OpenADR adapter is a field mapping. Stored per `eventId`: the highest',
+    '  `modificationNumber` wins, an older one arriving late is ignored, an identical re-send is a no-op and the same',
+    '  number with other content is `CONFLICTING_REISSUE`. `cancelled: true` (with a higher number) removes the event.',
+    '- Interval starts and lengths are multiples of 5 minutes on the UTC grid (`MISALIGNED_INTERVAL`); intervals of',
+    '  one event must not overlap (`OVERLAPPING_INTERVALS`); each payload type at most once per interval.',
+    '- `IMPORT_CAPACITY_LIMIT` (kW) and `LOAD_REDUCTION` (kW, or % of the plan in force before the event) cap the',
+    '  facility power of gridshift work in the targeted clusters; `PRICE` adds to the zone price (per MWh in',
+    '  `currency`, `MISSING_CURRENCY` without one); `GHG` replaces the zone carbon intensity. `mandatory` caps are',
+    '  hard; `voluntary` ones need `incentivePerMwh` (`MISSING_INCENTIVE`) and are followed exactly when it pays.',
+    '- The key is one of `targets.zones` (`KEY_MISMATCH`); every zone and cluster named must be registered',
+    '  (`UNKNOWN_ZONE`, `UNKNOWN_CLUSTER`). The planner re-plans at once on every new revision (trigger',
+    '  `grid-event`); how caps are spread over clusters: [planner](../../apps/planner/README.md#grid-events).',
     '',
     '## Placements: how to consume',
     '',

@@ -12,6 +12,8 @@ export interface TopicNames {
   clusterLoadDlq: string;
   placementAcksDlq: string;
   usageDlq: string;
+  gridEvents: string;
+  gridEventsDlq: string;
 }
 
 /** The topic names this deployment uses; an optional prefix isolates test runs on a shared broker. */
@@ -26,6 +28,8 @@ export function topicNames(prefix = ''): TopicNames {
     clusterLoadDlq: dlqTopic(`${prefix}${TOPICS.clusterLoad}`),
     placementAcksDlq: dlqTopic(`${prefix}${TOPICS.placementAcks}`),
     usageDlq: dlqTopic(`${prefix}${TOPICS.usage}`),
+    gridEvents: `${prefix}${TOPICS.gridEvents}`,
+    gridEventsDlq: dlqTopic(`${prefix}${TOPICS.gridEvents}`),
   };
 }
 
@@ -62,6 +66,8 @@ export function topicSpecs(
     { topic: names.usage, numPartitions, ...rf, configEntries: limited },
     { topic: names.placementAcksDlq, numPartitions, ...rf, configEntries: limited },
     { topic: names.usageDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEvents, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEventsDlq, numPartitions, ...rf, configEntries: limited },
   ];
 }
 

@@ -2,3 +2,4 @@ export * from './load.repository.js';
 export * from './price.repository.js';
 export * from './audit.repository.js';
 export * from './registration.repository.js';
+export * from './grid-event.repository.js';
