@@ -6,4 +6,5 @@ export * from './time.js';
 export * from './decode.js';
 export { acceptPriceMessage, acceptedTimestampMs } from './fast-price.js';
 export * from './normalize.js';
+export * from './price-slots.js';
 export { renderContractDocs, topicJsonSchema } from './docs.js';
