@@ -95,7 +95,11 @@ export function priceSlots(intervals: readonly PriceInterval[], grid: SlotGridSp
   const carbonSum = new Float64Array(grid.count);
   const oldest = new Float64Array(grid.count).fill(Number.POSITIVE_INFINITY);
   const newest = new Float64Array(grid.count).fill(Number.NEGATIVE_INFINITY);
-  for (const { interval: i } of order) {
+  // Intervals contributing per slot, and the last one: a slot made of one interval takes its values as stored.
+  const contributors = new Uint32Array(grid.count);
+  const lastContributor = new Int32Array(grid.count).fill(-1);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!.interval;
     if (i.startMs % cellMs !== 0 || i.minutes % CELL_MINUTES !== 0 || i.minutes <= 0)
       throw new RangeError(
         `interval ${new Date(i.startMs).toISOString()}/${i.minutes}min is off the ${CELL_MINUTES}-minute grid`,
@@ -110,11 +114,15 @@ export function priceSlots(intervals: readonly PriceInterval[], grid: SlotGridSp
       const t = Math.floor(cell / cellsPerSlot);
       const minutes = CELL_MINUTES * share;
       if (minutes === 0) continue;
-      weight[t] += minutes;
-      priceSum[t] += minutes * i.pricePerMwh;
+      if (lastContributor[t] !== k) {
+        lastContributor[t] = k;
+        contributors[t]! += 1;
+      }
+      weight[t]! += minutes;
+      priceSum[t]! += minutes * i.pricePerMwh;
       if (i.carbonGPerKwh !== null) {
-        carbonWeight[t] += minutes;
-        carbonSum[t] += minutes * i.carbonGPerKwh;
+        carbonWeight[t]! += minutes;
+        carbonSum[t]! += minutes * i.carbonGPerKwh;
       }
       if (i.issuedMs < oldest[t]!) oldest[t] = i.issuedMs;
       if (i.issuedMs > newest[t]!) newest[t] = i.issuedMs;
@@ -125,10 +133,15 @@ export function priceSlots(intervals: readonly PriceInterval[], grid: SlotGridSp
     if (covered === 0) return null;
     // Cells are whole minutes unless a legacy partial interval contributed; round away float noise.
     const coverageMinutes = Math.round(covered * 1e6) / 1e6;
+    const only = contributors[t] === 1 ? order[lastContributor[t]!]!.interval : undefined;
     return {
       startMs: grid.startMs + t * slotMs,
-      pricePerMwh: priceSum[t]! / covered,
-      carbonGPerKwh: carbonWeight[t]! > 0 ? carbonSum[t]! / carbonWeight[t]! : null,
+      pricePerMwh: only ? only.pricePerMwh : priceSum[t]! / covered,
+      carbonGPerKwh: only
+        ? only.carbonGPerKwh
+        : carbonWeight[t]! > 0
+          ? carbonSum[t]! / carbonWeight[t]!
+          : null,
       coverageMinutes,
       complete: coverageMinutes >= grid.slotMinutes,
       oldestIssuedMs: oldest[t]!,
