@@ -108,16 +108,12 @@ export function priceSlots(intervals: readonly PriceInterval[], grid: SlotGridSp
     const share = Math.min(1, Math.max(0, (i.coverageMinutes ?? i.minutes) / i.minutes));
     const fromCell = Math.max(0, (i.startMs - grid.startMs) / cellMs);
     const toCell = Math.min(claimed.length, (i.startMs + i.minutes * MS_PER_MINUTE - grid.startMs) / cellMs);
-    for (let cell = fromCell; cell < toCell; cell++) {
-      if (claimed[cell] === 1) continue;
-      claimed[cell] = 1;
-      const t = Math.floor(cell / cellsPerSlot);
-      const minutes = CELL_MINUTES * share;
-      if (minutes === 0) continue;
-      if (lastContributor[t] !== k) {
-        lastContributor[t] = k;
-        contributors[t]! += 1;
-      }
+    // Cells this interval wins, per slot; added to the slot once (one term per interval, as the view does).
+    const flush = (t: number, cells: number) => {
+      const minutes = cells * CELL_MINUTES * share;
+      if (minutes === 0) return;
+      contributors[t]! += 1;
+      lastContributor[t] = k;
       weight[t]! += minutes;
       priceSum[t]! += minutes * i.pricePerMwh;
       if (i.carbonGPerKwh !== null) {
@@ -126,7 +122,21 @@ export function priceSlots(intervals: readonly PriceInterval[], grid: SlotGridSp
       }
       if (i.issuedMs < oldest[t]!) oldest[t] = i.issuedMs;
       if (i.issuedMs > newest[t]!) newest[t] = i.issuedMs;
+    };
+    let slot = -1;
+    let won = 0;
+    for (let cell = fromCell; cell < toCell; cell++) {
+      const t = Math.floor(cell / cellsPerSlot);
+      if (t !== slot) {
+        if (slot >= 0) flush(slot, won);
+        slot = t;
+        won = 0;
+      }
+      if (claimed[cell] === 1) continue;
+      claimed[cell] = 1;
+      won += 1;
     }
+    if (slot >= 0) flush(slot, won);
   }
   return Array.from({ length: grid.count }, (_, t) => {
     const covered = weight[t]!;

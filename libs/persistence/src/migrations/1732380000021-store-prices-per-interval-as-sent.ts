@@ -79,9 +79,12 @@ export class StorePricesPerIntervalAsSent1732380000021 implements MigrationInter
                price_original, currency_original, carbon_g_per_kwh, issued_at, message_id, ingested_at
         from flagged where not mixed
         union all
-        select zone, market, partner_id, hour_start, 5 * share, price_per_mwh, price_original, currency_original,
-               carbon_g_per_kwh, issued_at, message_id, ingested_at
+        -- one part per interval, so an hour left with one interval takes its price as stored
+        select zone, market, partner_id, hour_start, sum(5 * share), price_per_mwh, price_original,
+               currency_original, carbon_g_per_kwh, issued_at, message_id, ingested_at
         from cells
+        group by zone, market, partner_id, hour_start, interval_start, interval_minutes, issued_at, currency_original,
+                 price_per_mwh, price_original, carbon_g_per_kwh, message_id, ingested_at
       )
       select zone, market, hour_start as interval_start, partner_id, 60 as slot_minutes,
              case when count(*) = 1 then min(price_per_mwh)
