@@ -13,7 +13,7 @@ import {
   decodePriceMessage,
   normalizeGridEvent,
   normalizeLoadMessage,
-  normalizePriceDays,
+  normalizePriceIntervalDays,
   HEADERS,
   type ExchangeRates,
 } from '#gridshift/contracts';
@@ -78,7 +78,7 @@ function keyText(record: RawRecord): string {
   return record.key?.toString('utf8') ?? '';
 }
 
-/** Decodes and normalises one price record into the issue rows to store (or a dead-letter code). */
+/** Decodes and normalises one price record into the issue rows to store, intervals as sent (or a dead-letter code). */
 export function decodePriceRecord(
   record: RawRecord,
   fx: ExchangeRates,
@@ -87,7 +87,6 @@ export function decodePriceRecord(
     | 'INGEST_MAX_MESSAGE_BYTES'
     | 'PRICE_MIN_PER_MWH'
     | 'PRICE_MAX_PER_MWH'
-    | 'SLOT_MINUTES'
     | 'INGEST_MAX_CLOCK_SKEW_SECONDS'
     | 'INGEST_MAX_FUTURE_DAYS'
   >,
@@ -101,8 +100,12 @@ export function decodePriceRecord(
   });
   if (!decoded.ok) return decoded;
   const messageId = record.headers[HEADERS.messageId] ?? null;
-  const days = normalizePriceDays(decoded.value, { fx, slotMinutes: config.SLOT_MINUTES });
-  return { ok: true, value: days.map((day) => ({ ...day, messageId })) };
+  // Stored per interval as sent (one block per UTC day and interval length); slots are made on read.
+  const days = normalizePriceIntervalDays(decoded.value, { fx });
+  return {
+    ok: true,
+    value: days.map(({ slotMinutes, ...day }) => ({ ...day, intervalMinutes: slotMinutes, messageId })),
+  };
 }
 
 /** Decodes one load record into the row to store (or a dead-letter code). */

@@ -7,4 +7,5 @@ export * from './decode.js';
 export * from './grid-events.js';
 export { acceptPriceMessage, acceptedTimestampMs } from './fast-price.js';
 export * from './normalize.js';
+export * from './price-slots.js';
 export { renderContractDocs, topicJsonSchema } from './docs.js';

@@ -9,6 +9,7 @@
  */
 export * from './account.js';
 export * from './assumptions.js';
+export * from './capacity-forecast.js';
 export * from './changes.js';
 export * from './errors.js';
 export * from './inputs.js';
@@ -17,6 +18,7 @@ export * from './lifecycle.js';
 export * from './notifications.js';
 export * from './orders.js';
 export * from './planner.js';
+export * from './price-resolution.js';
 export * from './problem.js';
 export * from './read.js';
 export * from './relay.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { PriceRepository } from '#gridshift/persistence';
 import type { Savings } from '#gridshift/placement';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
@@ -240,8 +241,6 @@ export class Planner {
 
 /** Newest day-ahead issue time per zone (price_freshness), for "a new day-ahead curve arrived". */
 export async function dayAheadIssues(db: DataSource): Promise<Record<string, string>> {
-  const rows = await db.query<{ zone: string; latest_issued_at: Date }[]>(
-    `select zone, latest_issued_at from price_freshness where market = 'day_ahead'`,
-  );
-  return Object.fromEntries(rows.map((r) => [r.zone, r.latest_issued_at.toISOString()]));
+  const rows = await new PriceRepository(db).latestDayAheadIssues();
+  return Object.fromEntries(rows.map((r) => [r.zone, r.issuedAt.toISOString()]));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PlacementProblem } from '#gridshift/placement';
-import type { PlanningInputs, PriceSource } from './inputs.js';
+import type { PlanningInputs } from './inputs.js';
+import type { PriceSource } from './price-resolution.js';
 import type { PlanningSettings } from './settings.js';
 
 /** Prices and capacity a plan saw, compact enough to compare on every change notification. */
