@@ -6,7 +6,7 @@ import type { Logger } from '#gridshift/observability';
 import { APP_CONFIG, LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
 import { AuditController } from './audit/audit.controller.js';
 import { AccessGuard } from './auth/access.guard.js';
-import { ApiKeyStore } from './auth/api-key.store.js';
+import { ApiKeyRepository } from '#gridshift/persistence';
 import { Authenticator } from './auth/authenticator.js';
 import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
@@ -19,9 +19,10 @@ import { JobsService } from './jobs/jobs.service.js';
 import { ApiKeyCommands } from './keys/api-key.commands.js';
 import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
-import { ReportsController, SavingsReporter } from './reports/savings.controller.js';
+import { ReportsController } from './reports/savings.controller.js';
+import { SavingsReporter } from './reports/savings.service.js';
 import { PlansController } from './schedules/plans.controller.js';
-import { ScheduleStore } from './schedules/schedule.store.js';
+import { ScheduleFactsCache } from './schedules/schedule-facts.cache.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { SchedulingAdapter } from './schedules/scheduling.adapter.js';
@@ -73,7 +74,11 @@ export class AdminApiModule {
       ],
       providers: [
         AdminApiBoot,
-        { provide: ApiKeyStore, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyStore(db) },
+        {
+          provide: ApiKeyRepository,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new ApiKeyRepository(db),
+        },
         {
           provide: SCHEDULING,
           inject: [DataSource],
@@ -82,7 +87,7 @@ export class AdminApiModule {
         Authenticator,
         FleetService,
         JobsService,
-        ScheduleStore,
+        ScheduleFactsCache,
         ScheduleViews,
         SavingsReporter,
         WhatIfRunner,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '#gridshift/observability';
-import { plannerChannel } from './lifecycle.js';
+import { listenToPlannerChannel } from '#gridshift/persistence';
 
 /** What changed: prices or cluster state stored, a plan request filed, outbox rows written. */
 export type PlannerNotification = 'prices' | 'load' | 'plan-request' | 'outbox';
@@ -57,7 +57,7 @@ export class PlannerNotifications {
     client.on('end', () => this.reconnectLater(client));
     try {
       await client.connect();
-      await client.query(`listen "${plannerChannel(this.options.schema).replace(/"/g, '""')}"`);
+      await listenToPlannerChannel(client, this.options.schema);
       this.client = client;
       if (this.attempt > 0) this.options.onReconnect?.();
       this.attempt = 0;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PriceRepository } from '#gridshift/persistence';
 import type { Savings } from '#gridshift/placement';
+import { ScheduleRepository } from '#gridshift/persistence';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { buildProblem } from './problem.js';
@@ -113,10 +114,8 @@ export class Planner {
     const { hash: inputHash, json: snapshotJson } = snapshotDocument(snapshot);
     phaseMs.snapshot = ms(t);
     if (context.skipIfUnchanged) {
-      const latest = await this.dataSource.query<{ input_hash: string }[]>(
-        `select input_hash from schedules where kind = 'plan' order by version desc limit 1`,
-      );
-      if (latest[0]?.input_hash === inputHash) {
+      const latest = await new ScheduleRepository(this.dataSource).newestPlan();
+      if (latest?.inputHash === inputHash) {
         // Same inputs as the newest plan: the solve's result is not needed.
         solving.catch(() => undefined);
         return { status: 'skipped', trigger, reason: 'unchanged', inputHash };
@@ -204,17 +203,11 @@ export class Planner {
    * id: reading it out of the stored snapshot (megabytes of json) costs tens of ms per change notification.
    */
   async plannedSignature(): Promise<MarketSignature | null> {
-    const newest = await this.dataSource.query<{ id: string }[]>(
-      `select id from schedules where kind = 'plan' order by version desc limit 1`,
-    );
-    const id = newest[0]?.id;
+    const schedules = new ScheduleRepository(this.dataSource);
+    const id = (await schedules.newestPlan())?.id;
     if (id === undefined) return null;
     if (this.planned?.id !== id) {
-      const rows = await this.dataSource.query<{ market: MarketSignature | null }[]>(
-        `select input_snapshot->'market' as market from schedules where id = $1`,
-        [id],
-      );
-      this.planned = { id, market: rows[0]?.market ?? null };
+      this.planned = { id, market: await schedules.snapshotEntry<MarketSignature>(id, 'market') };
     }
     return this.planned.market;
   }

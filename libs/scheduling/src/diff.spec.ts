@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffSchedules, type DiffableSchedule } from './read.js';
+import { diffSchedules, type DiffableSchedule } from './diff.js';
 
 const p = (jobId: string, clusterId: string, hour: number, gpuHours: number) => ({
   jobId,

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { pricingFromProblem } from './pricing.js';
 import { savingsAgainst } from '#gridshift/placement';
 import {
   type BaselinePart,
-  costCells,
   effectiveSlots,
   type SavingsPart,
   scheduleSavings,
   sumBaselineParts,
-  summarizeMoves,
-} from './schedule-math.js';
+} from './delivered-savings.js';
+import { summarizeMoves } from './diff.js';
+import { costCells, pricingFromProblem } from './repricing.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2024-03-02T00:00:00Z');

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { returning } from '../db.js';
-import type { Role } from './roles.js';
+import type { ApiRole } from '../types.js';
+import { queryRows } from './query.js';
 
 export interface ApiKeyRow {
   id: string;
   name: string;
-  role: Role;
+  role: ApiRole;
   keyPrefix: string;
   createdAt: Date;
   createdBy: string | null;
@@ -17,7 +17,7 @@ export interface ApiKeyRow {
 interface Raw {
   id: string;
   name: string;
-  role: Role;
+  role: ApiRole;
   key_prefix: string;
   created_at: Date;
   created_by: string | null;
@@ -38,12 +38,12 @@ const fromRaw = (r: Raw): ApiKeyRow => ({
 });
 
 /** API keys in PostgreSQL (only hashes are stored). Writes take the caller's transaction manager. */
-export class ApiKeyStore {
+export class ApiKeyRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Inserts a key row; returns it. */
   async insert(
-    key: { name: string; role: Role; keyPrefix: string; keyHash: string; createdBy: string | null },
+    key: { name: string; role: ApiRole; keyPrefix: string; keyHash: string; createdBy: string | null },
     manager: DataSource | EntityManager = this.db,
   ): Promise<ApiKeyRow> {
     const rows = await manager.query<Raw[]>(
@@ -94,7 +94,7 @@ export class ApiKeyStore {
 
   /** Marks a key revoked now; returns the updated row. */
   async revoke(id: string, manager: EntityManager): Promise<ApiKeyRow> {
-    const rows = await returning<Raw>(
+    const rows = await queryRows<Raw>(
       manager,
       `update api_keys set revoked_at = now() where id = $1 returning ${COLUMNS}`,
       [id],

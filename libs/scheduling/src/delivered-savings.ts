@@ -1,155 +1,10 @@
 /**
- * Pure figures of stored schedules, computed from their placements and the prices they assumed:
- * per-cell costs, diffs between two schedules and savings over a time range. No IO.
+ * Savings of delivered schedules over a time range (the admin API's savings report), from their stored
+ * placements priced at their own snapshot prices (`repricing.ts`) and their stored baselines. Pure: no IO.
  */
 import { savingsAgainst } from '#gridshift/placement';
-import { cellPrice, type SchedulePricing } from './pricing.js';
-
-const KWH_PER_MWH = 1000;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** GPU-hours of one schedule in one cluster and slot (summed over jobs). */
-export interface CellAggregate {
-  clusterId: string;
-  slotStartMs: number;
-  gpus: number;
-  gpuHours: number;
-  jobs: number;
-}
-
-export interface CostFigures {
-  gpuHours: number;
-  energyMwh: number;
-  energyCost: number;
-  carbonCost: number;
-  /** energyCost + carbonCost. */
-  cost: number;
-}
-
-export interface CostedCell extends CellAggregate {
-  energyMwh: number;
-  energyCost: number;
-  carbonCost: number;
-  cost: number;
-  priced: boolean;
-}
-
-const zero = (): CostFigures => ({ gpuHours: 0, energyMwh: 0, energyCost: 0, carbonCost: 0, cost: 0 });
-const add = (sum: CostFigures, c: CostFigures) => {
-  sum.gpuHours += c.gpuHours;
-  sum.energyMwh += c.energyMwh;
-  sum.energyCost += c.energyCost;
-  sum.carbonCost += c.carbonCost;
-  sum.cost += c.cost;
-};
-
-/** Costs every cell with the schedule's own prices; cells without a price count as unpriced (cost 0). */
-export function costCells(
-  cells: readonly CellAggregate[],
-  pricing: SchedulePricing | null,
-): { cells: CostedCell[]; byCluster: Map<string, CostFigures>; totals: CostFigures; unpricedCells: number } {
-  const byCluster = new Map<string, CostFigures>();
-  const totals = zero();
-  let unpricedCells = 0;
-  const costed = cells.map((cell) => {
-    const price = cellPrice(pricing, cell.clusterId, cell.slotStartMs);
-    if (!price) unpricedCells += 1;
-    const energyCost = price ? cell.gpuHours * price.energyCostPerGpuHour : 0;
-    const carbonCost = price ? cell.gpuHours * price.carbonCostPerGpuHour : 0;
-    const out: CostedCell = {
-      ...cell,
-      energyMwh: price ? (cell.gpuHours * price.kwhPerGpuHour) / KWH_PER_MWH : 0,
-      energyCost,
-      carbonCost,
-      cost: energyCost + carbonCost,
-      priced: price !== undefined,
-    };
-    let cluster = byCluster.get(cell.clusterId);
-    if (!cluster) byCluster.set(cell.clusterId, (cluster = zero()));
-    add(cluster, out);
-    add(totals, out);
-    return out;
-  });
-  return { cells: costed, byCluster, totals, unpricedCells };
-}
-
-// ---- diff ---------------------------------------------------------------------------------------------------
-
-/** One (job, cluster, slot) whose GPU-hours differ between the base (published) and the candidate schedule. */
-export interface ChangedCell {
-  jobId: string;
-  clusterId: string;
-  slotStartMs: number;
-  beforeGpuHours: number;
-  afterGpuHours: number;
-}
-
-export interface JobMove {
-  jobId: string;
-  /** GPU-hours the base had in cells where the candidate has less (work moved away or dropped). */
-  movedGpuHours: number;
-  /** GPU-hours the candidate adds in cells where the base had less. */
-  addedGpuHours: number;
-  /** Σ (after − before) × cost per GPU-hour of the cell. */
-  costDelta: number;
-  clusters: { clusterId: string; removedGpuHours: number; addedGpuHours: number }[];
-}
-
-/**
- * Which jobs move where. `price(cluster, slot)` is the cost of one GPU-hour used for both sides (the
- * candidate's prices), so the delta isolates the effect of the moves.
- */
-export function summarizeMoves(
-  changed: readonly ChangedCell[],
-  price: (clusterId: string, slotStartMs: number) => number | undefined,
-): { jobs: JobMove[]; movedGpuHours: number; addedGpuHours: number; unpricedCells: number } {
-  const jobs = new Map<string, JobMove & { byCluster: Map<string, { removed: number; added: number }> }>();
-  let moved = 0;
-  let added = 0;
-  let unpricedCells = 0;
-  for (const c of changed) {
-    let job = jobs.get(c.jobId);
-    if (!job) {
-      job = {
-        jobId: c.jobId,
-        movedGpuHours: 0,
-        addedGpuHours: 0,
-        costDelta: 0,
-        clusters: [],
-        byCluster: new Map(),
-      };
-      jobs.set(c.jobId, job);
-    }
-    const removed = Math.max(0, c.beforeGpuHours - c.afterGpuHours);
-    const gained = Math.max(0, c.afterGpuHours - c.beforeGpuHours);
-    job.movedGpuHours += removed;
-    job.addedGpuHours += gained;
-    moved += removed;
-    added += gained;
-    const p = price(c.clusterId, c.slotStartMs);
-    if (p === undefined) unpricedCells += 1;
-    else job.costDelta += (c.afterGpuHours - c.beforeGpuHours) * p;
-    let cluster = job.byCluster.get(c.clusterId);
-    if (!cluster) job.byCluster.set(c.clusterId, (cluster = { removed: 0, added: 0 }));
-    cluster.removed += removed;
-    cluster.added += gained;
-  }
-  const list = [...jobs.values()].map(({ byCluster, ...job }) => ({
-    ...job,
-    clusters: [...byCluster.entries()]
-      .map(([clusterId, v]) => ({ clusterId, removedGpuHours: v.removed, addedGpuHours: v.added }))
-      .sort((a, b) => a.clusterId.localeCompare(b.clusterId)),
-  }));
-  // Biggest moves first; ties by id so pages are stable.
-  list.sort(
-    (a, b) =>
-      b.movedGpuHours + b.addedGpuHours - (a.movedGpuHours + a.addedGpuHours) ||
-      a.jobId.localeCompare(b.jobId),
-  );
-  return { jobs: list, movedGpuHours: moved, addedGpuHours: added, unpricedCells };
-}
-
-// ---- savings over a time range ------------------------------------------------------------------------------
+import { finiteNumberOrNull } from './json-values.js';
+import { addCostFigures, zeroCostFigures, type CostedCell, type CostFigures } from './repricing.js';
 
 /** A delivered plan (published, possibly superseded since). */
 export interface DeliveredSchedule {
@@ -201,11 +56,11 @@ export interface ComparedFigures {
 /** The compared figures of stored ScheduleTotals; null when a figure other than carbon cost is missing. */
 export function comparedFigures(totals: Record<string, unknown> | null): ComparedFigures | null {
   if (!totals) return null;
-  const energyCost = num(totals.energyCost);
-  const penaltyCost = num(totals.penaltyCost);
-  const servedGpuHours = num(totals.servedGpuHours);
+  const energyCost = finiteNumberOrNull(totals.energyCost);
+  const penaltyCost = finiteNumberOrNull(totals.penaltyCost);
+  const servedGpuHours = finiteNumberOrNull(totals.servedGpuHours);
   if (energyCost === null || penaltyCost === null || servedGpuHours === null) return null;
-  return { energyCost, carbonCost: num(totals.carbonCost) ?? 0, penaltyCost, servedGpuHours };
+  return { energyCost, carbonCost: finiteNumberOrNull(totals.carbonCost) ?? 0, penaltyCost, servedGpuHours };
 }
 
 /** What a delivered schedule contributes to a savings report. */
@@ -275,13 +130,13 @@ const scaled = (f: ComparedFigures, weight: number): ComparedFigures => ({
  * in force for its whole horizon gets exactly its stored savings.
  */
 export function scheduleSavings(input: ScheduleSavingsInput): ScheduleSavings {
-  const exact = zero();
+  const exact = zeroCostFigures();
   const bySlot = new Map<number, CostFigures>();
-  for (const slot of input.effectiveSlotStartsMs) bySlot.set(slot, zero());
+  for (const slot of input.effectiveSlotStartsMs) bySlot.set(slot, zeroCostFigures());
   for (const cell of input.effectiveCells) {
-    add(exact, cell);
+    addCostFigures(exact, cell);
     const slot = bySlot.get(cell.slotStartMs);
-    if (slot) add(slot, cell);
+    if (slot) addCostFigures(slot, cell);
   }
   const served = input.totals.servedGpuHours;
   const weightOf = (figures: CostFigures) =>
@@ -328,7 +183,7 @@ export function scheduleSavings(input: ScheduleSavingsInput): ScheduleSavings {
     const seen = dayFigures.get(day);
     if (!seen) dayFigures.set(day, { figures: { ...figures }, weight });
     else {
-      add(seen.figures, figures);
+      addCostFigures(seen.figures, figures);
       seen.weight += weight;
     }
   }
