@@ -216,17 +216,24 @@ export async function waitStored(
   throw new Error(`${missing} of ${want.size} ${scenario} messages not stored within ${timeoutMs} ms`);
 }
 
-/** Reads every record of `topic` from the beginning (read_committed) until `count` arrived or `idleMs` passed. */
-export async function readMessageIds(kafka: Kafka, topic: string, idleMs = 5000): Promise<string[]> {
+/** Reads every record of `topic` from the beginning (read_committed) until none arrived for `idleMs`. */
+export async function readRecords(
+  kafka: Kafka,
+  topic: string,
+  idleMs = 5000,
+): Promise<{ messageId: string; headers: Record<string, string> }[]> {
   const consumer = kafka.consumer({ groupId: `chaos-reader-${uniqueSuffix()}` });
-  const ids: string[] = [];
+  const records: { messageId: string; headers: Record<string, string> }[] = [];
   let last = Date.now();
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: ({ message }) => {
-        ids.push(String(message.headers?.['message-id']));
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        );
+        records.push({ messageId: headers['message-id'] ?? '', headers });
         last = Date.now();
         return Promise.resolve();
       },
@@ -236,7 +243,7 @@ export async function readMessageIds(kafka: Kafka, topic: string, idleMs = 5000)
   } finally {
     await consumer.disconnect();
   }
-  return ids;
+  return records;
 }
 
 /** Prints the scenario's row and appends it for the run's table (printed and written by the global teardown). */
