@@ -11,6 +11,8 @@ export * from './account.js';
 export * from './assumptions.js';
 export * from './changes.js';
 export * from './errors.js';
+export * from './grid-event-performance.js';
+export * from './grid-events.js';
 export * from './inputs.js';
 export * from './leader.js';
 export * from './lifecycle.js';
