@@ -12,6 +12,7 @@ import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
 import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
+import { GridEventsController } from './grid-events/grid-events.controller.js';
 import { ControlCharacterPipe } from './http/control-chars.js';
 import { ProblemFilter } from './http/problem.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -71,6 +72,7 @@ export class AdminApiModule {
         PlansController,
         ReportsController,
         AuditController,
+        GridEventsController,
       ],
       providers: [
         AdminApiBoot,

@@ -197,6 +197,11 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       case 'load':
         if (this.election?.isLeader) this.changes.signal();
         break;
+      case 'grid-events':
+        // Demand-response events are answered at once: no debounce.
+        this.changes.cancel();
+        this.kick('changes');
+        break;
       case 'outbox':
         this.relay?.wake();
         break;

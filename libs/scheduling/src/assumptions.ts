@@ -25,7 +25,9 @@ export type AssumptionCode =
   /** Active jobs without a token demand (no tokensPerHour / totalTokens) were left out. */
   | 'demand-missing'
   /** A what-if scenario changed the inputs. */
-  | 'scenario';
+  | 'scenario'
+  /** A demand-response event of an energy partner: what it capped or priced, and whether it was followed. */
+  | 'grid-event';
 
 export interface Assumption {
   code: AssumptionCode;

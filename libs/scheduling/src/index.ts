@@ -14,6 +14,8 @@ export * from './changes.js';
 export * from './delivered-savings.js';
 export * from './diff.js';
 export * from './errors.js';
+export * from './grid-event-performance.js';
+export * from './grid-events.js';
 export * from './inputs.js';
 export * from './leader.js';
 export * from './lifecycle.js';

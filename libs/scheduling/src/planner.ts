@@ -5,6 +5,7 @@ import type { Savings } from '#gridshift/placement';
 import { ScheduleRepository } from '#gridshift/persistence';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
+import { withGridEvents } from './grid-events.js';
 import { buildProblem } from './problem.js';
 import { loadPlacements, loadScheduleInForceHead } from './read.js';
 import { roundPlacements, type VerifyLevel } from './round.js';
@@ -15,7 +16,14 @@ import { storeSchedule } from './store.js';
 
 /** Why a plan was made. */
 export type PlanTrigger =
-  'cron' | 'day-ahead' | 'price-change' | 'capacity-change' | 'manual' | 'override' | 'startup';
+  | 'cron'
+  | 'day-ahead'
+  | 'price-change'
+  | 'capacity-change'
+  | 'grid-event'
+  | 'manual'
+  | 'override'
+  | 'startup';
 
 export interface PlannerOptions {
   settings: PlanningSettings;
@@ -91,15 +99,26 @@ export class Planner {
     const { settings } = this.options;
     let t = performance.now();
     const now = await this.now();
-    const [inputs, previous, dayAhead] = await Promise.all([
+    const [loaded, previous, dayAhead] = await Promise.all([
       loadInputs(this.dataSource, { settings, now }),
       this.scheduleInForce(),
       dayAheadIssues(this.dataSource),
     ]);
     phaseMs.loadInputs = ms(t);
-    if (inputs.clusters.length === 0 || (inputs.jobs.length === 0 && previous === null)) {
+    if (loaded.clusters.length === 0 || (loaded.jobs.length === 0 && previous === null)) {
       return { status: 'skipped', trigger, reason: 'nothing-to-plan' };
     }
+    // Demand-response events: caps, price adders, carbon; voluntary ones decided by solving with and without.
+    t = performance.now();
+    const events = await withGridEvents(this.dataSource, loaded, (candidate) =>
+      solve(
+        buildProblem(candidate, { previous: previous?.placements }).problem,
+        settings.solveTimeLimitMs,
+        this.options.solve ?? solveInWorker,
+      ),
+    );
+    const inputs = events.inputs;
+    phaseMs.gridEvents = ms(t);
 
     t = performance.now();
     const built = buildProblem(inputs, { previous: previous?.placements });
@@ -109,7 +128,7 @@ export class Planner {
     const solveStartedAt = performance.now();
     const solving = solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
     t = performance.now();
-    const market = marketSignature(inputs, dayAhead);
+    const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
     const { hash: inputHash, json: snapshotJson } = snapshotDocument(snapshot);
     phaseMs.snapshot = ms(t);
@@ -154,7 +173,7 @@ export class Planner {
         snapshotJson,
         inputHash,
         account: figures,
-        assumptions: [...inputs.assumptions, ...built.assumptions],
+        assumptions: [...inputs.assumptions, ...events.assumptions, ...built.assumptions],
         approval: decision,
         phaseMs,
         placements: rounded.placements,
@@ -212,14 +231,15 @@ export class Planner {
     return this.planned.market;
   }
 
-  /** The market as it is now (prices and capacity only), for change detection. */
+  /** The market as it is now (prices, capacity and grid events), for change detection. */
   async currentSignature(): Promise<{ signature: MarketSignature; inputs: PlanningInputs }> {
     const now = await this.now();
-    const [inputs, dayAhead] = await Promise.all([
+    const [loaded, dayAhead] = await Promise.all([
       loadInputs(this.dataSource, { settings: this.options.settings, now, withJobs: false }),
       dayAheadIssues(this.dataSource),
     ]);
-    return { signature: marketSignature(inputs, dayAhead), inputs };
+    const { inputs, revisions } = await withGridEvents(this.dataSource, loaded);
+    return { signature: marketSignature(inputs, dayAhead, revisions), inputs };
   }
 
   /** The schedule in force, cached; re-read when an operator approved another one meanwhile. */

@@ -201,7 +201,7 @@ export class GridEventRepository {
     }));
   }
 
-  /** Plans that recorded honouring the event (a `grid-event` assumption naming it), newest first. */
+  /** Plans put in force that recorded the event (a `grid-event` assumption naming it), newest first. */
   async schedulesHonouring(eventId: string, limit = 20): Promise<HonouringScheduleRow[]> {
     const rows = await this.db.query<
       {
@@ -215,7 +215,7 @@ export class GridEventRepository {
     >(
       `select s.id, s.version, s.status, s.trigger, s.created_at, a->'details' as details
        from schedules s cross join lateral jsonb_array_elements(s.assumptions) a
-       where s.kind = 'plan' and s.assumptions @> $1::jsonb
+       where s.kind = 'plan' and s.status in ('approved', 'published', 'superseded') and s.assumptions @> $1::jsonb
          and a->>'code' = 'grid-event' and a->'details'->>'eventId' = $2
        order by s.version desc limit $3`,
       [JSON.stringify([{ code: 'grid-event', details: { eventId } }]), eventId, limit],
@@ -230,17 +230,66 @@ export class GridEventRepository {
     }));
   }
 
-  /**
-   * The plan that was in force at `at`: the newest approved/published plan created before it, or null. (A plan
-   * superseded later still counts: it was in force then.)
-   */
-  async planInForceAt(at: Date): Promise<{ scheduleId: string; version: number } | null> {
-    const rows = await this.db.query<{ id: string; version: number }[]>(
-      `select id, version from schedules
-       where kind = 'plan' and status in ('approved', 'published', 'superseded') and created_at <= $1
-       order by version desc limit 1`,
-      [at],
+  /** A schedule's horizon, or null when it is gone. */
+  async scheduleHorizon(
+    scheduleId: string,
+  ): Promise<{ horizonStartUtc: string; horizonEndUtc: string; slotMinutes: number } | null> {
+    const rows = await this.db.query<{ horizon_start: Date; horizon_end: Date; slot_minutes: number }[]>(
+      `select horizon_start, horizon_end, slot_minutes from schedules where id = $1`,
+      [scheduleId],
     );
-    return rows[0] ? { scheduleId: rows[0].id, version: rows[0].version } : null;
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      horizonStartUtc: r.horizon_start.toISOString(),
+      horizonEndUtc: r.horizon_end.toISOString(),
+      slotMinutes: r.slot_minutes,
+    };
   }
+
+  /** kW per GPU and PUE (the latest reported one, else the registered one) of the active clusters in `zones`. */
+  async clusterMeters(zones: readonly string[]): Promise<ClusterMeterRow[]> {
+    const rows = await this.db.query<{ id: string; zone: string; kw_per_gpu: number; pue: number }[]>(
+      `select c.id, c.zone, c.kw_per_gpu, coalesce(s.pue, c.pue) as pue
+       from clusters c left join cluster_state s on s.cluster_id = c.id
+       where c.active and c.zone = any($1) order by c.id`,
+      [zones],
+    );
+    return rows.map((r) => ({ clusterId: r.id, zone: r.zone, kwPerGpu: r.kw_per_gpu, pue: r.pue }));
+  }
+
+  /** The placement problem a schedule was solved on (from its input snapshot), or null. */
+  async scheduleProblem(scheduleId: string): Promise<unknown> {
+    const rows = await this.db.query<{ problem: unknown }[]>(
+      `select (input_snapshot::jsonb)->'problem' as problem from schedules where id = $1`,
+      [scheduleId],
+    );
+    return rows[0]?.problem ?? null;
+  }
+
+  /** The per-job shortfalls a schedule stored. */
+  async scheduleShortfalls(
+    scheduleId: string,
+  ): Promise<
+    { jobId: string; kind: string; gpuHours: number; reasons: { reason: string; gpuHours: number }[] }[]
+  > {
+    const rows = await this.db.query<{ shortfalls: unknown }[]>(
+      `select shortfalls from schedules where id = $1`,
+      [scheduleId],
+    );
+    return (rows[0]?.shortfalls ?? []) as {
+      jobId: string;
+      kind: string;
+      gpuHours: number;
+      reasons: { reason: string; gpuHours: number }[];
+    }[];
+  }
+}
+
+/** How a cluster's GPUs turn into facility power. */
+export interface ClusterMeterRow {
+  clusterId: string;
+  zone: string;
+  kwPerGpu: number;
+  pue: number;
 }
