@@ -11,6 +11,7 @@ export * from './account.js';
 export * from './assumptions.js';
 export * from './changes.js';
 export * from './errors.js';
+export * from './feedback.js';
 export * from './inputs.js';
 export * from './leader.js';
 export * from './lifecycle.js';

@@ -2,8 +2,11 @@ import pg from 'pg';
 import type { Logger } from '#gridshift/observability';
 import { plannerChannel } from './lifecycle.js';
 
-/** What changed: prices or cluster state stored, a plan request filed, outbox rows written. */
-export type PlannerNotification = 'prices' | 'load' | 'plan-request' | 'outbox';
+/**
+ * What changed: prices or cluster state stored, a plan request filed, outbox rows written, a data center refused
+ * (part of) an order, realized usage stored.
+ */
+export type PlannerNotification = 'prices' | 'load' | 'plan-request' | 'outbox' | 'rejection' | 'usage';
 
 export interface PlannerNotificationsOptions {
   connectionString: string;

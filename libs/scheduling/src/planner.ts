@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Savings } from '#gridshift/placement';
+import { DeliveryRepository } from '#gridshift/persistence';
+import type { Assumption } from './assumptions.js';
+import { applyRefusals } from './feedback.js';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { buildProblem } from './problem.js';
@@ -13,7 +16,17 @@ import { storeSchedule } from './store.js';
 
 /** Why a plan was made. */
 export type PlanTrigger =
-  'cron' | 'day-ahead' | 'price-change' | 'capacity-change' | 'manual' | 'override' | 'startup';
+  | 'cron'
+  | 'day-ahead'
+  | 'price-change'
+  | 'capacity-change'
+  | 'manual'
+  | 'override'
+  | 'startup'
+  /** A data center refused (part of) an order. */
+  | 'rejection'
+  /** Realized usage departed from the schedule in force. */
+  | 'drift';
 
 export interface PlannerOptions {
   settings: PlanningSettings;
@@ -35,6 +48,8 @@ export interface PlanContext {
   skipIfUnchanged?: boolean;
   /** Runs right before the store transaction (tests pause a leader here). */
   beforeStore?: () => Promise<void>;
+  /** What the trigger found that the plan should state (e.g. the drift that caused it). */
+  assumptions?: Assumption[];
 }
 
 export type PlanOutcome =
@@ -89,11 +104,15 @@ export class Planner {
     const { settings } = this.options;
     let t = performance.now();
     const now = await this.now();
-    const [inputs, previous, dayAhead] = await Promise.all([
+    const [loaded, previous, dayAhead, refusals] = await Promise.all([
       loadInputs(this.dataSource, { settings, now }),
       this.scheduleInForce(),
       dayAheadIssues(this.dataSource),
+      new DeliveryRepository(this.dataSource).activeExclusions(),
     ]);
+    // Jobs the data centers refused stay out of those clusters (until an operator clears the refusal).
+    const refused = applyRefusals(loaded, refusals);
+    const inputs = refused.inputs;
     phaseMs.loadInputs = ms(t);
     if (inputs.clusters.length === 0 || (inputs.jobs.length === 0 && previous === null)) {
       return { status: 'skipped', trigger, reason: 'nothing-to-plan' };
@@ -154,7 +173,12 @@ export class Planner {
         snapshotJson,
         inputHash,
         account: figures,
-        assumptions: [...inputs.assumptions, ...built.assumptions],
+        assumptions: [
+          ...inputs.assumptions,
+          ...built.assumptions,
+          ...refused.assumptions,
+          ...(context.assumptions ?? []),
+        ],
         approval: decision,
         phaseMs,
         placements: rounded.placements,
