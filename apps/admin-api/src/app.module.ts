@@ -19,6 +19,7 @@ import { JobsService } from './jobs/jobs.service.js';
 import { ApiKeyCommands } from './keys/api-key.commands.js';
 import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
+import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
 import { ReportsController, SavingsReporter } from './reports/savings.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
 import { ScheduleStore } from './schedules/schedule.store.js';
@@ -69,6 +70,7 @@ export class AdminApiModule {
         SchedulesController,
         PlansController,
         ReportsController,
+        MeasuredSavingsController,
         AuditController,
       ],
       providers: [
@@ -85,6 +87,7 @@ export class AdminApiModule {
         ScheduleStore,
         ScheduleViews,
         SavingsReporter,
+        MeasuredSavingsReporter,
         WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -208,6 +208,14 @@ export class UsageRepository {
     }));
   }
 
+  /** The currency of the newest plan's figures (stored prices are in it), or null before the first plan. */
+  async planCurrency(): Promise<string | null> {
+    const rows = await this.db.query<{ currency: string | null }[]>(
+      `select totals->>'currency' as currency from schedules where kind = 'plan' order by version desc limit 1`,
+    );
+    return rows[0]?.currency ?? null;
+  }
+
   /** Clusters, jobs and hourly reported capacity the counterfactual baselines are built from. */
   async fleetForMeasurement(from: Date, to: Date): Promise<MeasuredFleetRows> {
     const [clusters, jobs, capacity] = await Promise.all([
