@@ -22,6 +22,7 @@ import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
 import { ReportsController } from './reports/savings.controller.js';
 import { SavingsReporter } from './reports/savings.service.js';
+import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
 import { ScheduleFactsCache } from './schedules/schedule-facts.cache.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
@@ -71,6 +72,7 @@ export class AdminApiModule {
         SchedulesController,
         PlansController,
         ReportsController,
+        MeasuredSavingsController,
         AuditController,
         GridEventsController,
       ],
@@ -92,6 +94,7 @@ export class AdminApiModule {
         ScheduleFactsCache,
         ScheduleViews,
         SavingsReporter,
+        MeasuredSavingsReporter,
         WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -46,6 +46,7 @@ import {
 } from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
+import { feedbackRunners } from './datacenter-feedback.js';
 import { RegisteredIds } from './registered-ids.js';
 
 /** Splits `records` into the registered ones and dead records with `code` for the others. */
@@ -339,13 +340,25 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       loadRunner as ConsumerRunner<unknown>,
       gridEventRunner as ConsumerRunner<unknown>,
     );
+    this.runners.push(
+      ...feedbackRunners({
+        kafka: this.kafka,
+        dataSource: this.dataSource,
+        config: this.config,
+        logger: this.logger,
+        registry: this.registry,
+        topics,
+        prepare: () => this.topicProvisioner.ensure(),
+        clusters,
+      }),
+    );
     // Started in the background: the HTTP server answers /health while they connect (or while Kafka is away).
     for (const runner of this.runners) {
       this.consumers.register(runner);
       runner.start();
     }
     this.logger.info(
-      { topics: [topics.prices, topics.clusterLoad, topics.gridEvents] },
+      { topics: [topics.prices, topics.clusterLoad, topics.gridEvents, topics.placementAcks, topics.usage] },
       'ingest consumers starting',
     );
   }

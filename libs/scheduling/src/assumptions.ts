@@ -27,7 +27,11 @@ export type AssumptionCode =
   /** A what-if scenario changed the inputs. */
   | 'scenario'
   /** A demand-response event of an energy partner: what it capped or priced, and whether it was followed. */
-  | 'grid-event';
+  | 'grid-event'
+  /** Data centers refused jobs by their own rules: those jobs are kept out of those clusters. */
+  | 'delivery-refused'
+  /** Realized usage departed from the schedule in force beyond the drift threshold. */
+  | 'usage-drift';
 
 export interface Assumption {
   code: AssumptionCode;

@@ -16,6 +16,7 @@ export * from './diff.js';
 export * from './errors.js';
 export * from './grid-event-performance.js';
 export * from './grid-events.js';
+export * from './feedback.js';
 export * from './inputs.js';
 export * from './leader.js';
 export * from './lifecycle.js';

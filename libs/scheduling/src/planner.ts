@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PriceRepository } from '#gridshift/persistence';
 import type { Savings } from '#gridshift/placement';
-import { ScheduleRepository } from '#gridshift/persistence';
+import { DeliveryRepository, ScheduleRepository } from '#gridshift/persistence';
+import type { Assumption } from './assumptions.js';
+import { applyRefusals } from './feedback.js';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { withGridEvents } from './grid-events.js';
@@ -23,7 +25,11 @@ export type PlanTrigger =
   | 'grid-event'
   | 'manual'
   | 'override'
-  | 'startup';
+  | 'startup'
+  /** A data center refused (part of) an order. */
+  | 'rejection'
+  /** Realized usage departed from the schedule in force. */
+  | 'drift';
 
 export interface PlannerOptions {
   settings: PlanningSettings;
@@ -45,6 +51,8 @@ export interface PlanContext {
   skipIfUnchanged?: boolean;
   /** Runs right before the store transaction (tests pause a leader here). */
   beforeStore?: () => Promise<void>;
+  /** What the trigger found that the plan should state (e.g. the drift that caused it). */
+  assumptions?: Assumption[];
 }
 
 export type PlanOutcome =
@@ -99,18 +107,21 @@ export class Planner {
     const { settings } = this.options;
     let t = performance.now();
     const now = await this.now();
-    const [loaded, previous, dayAhead] = await Promise.all([
+    const [loaded, previous, dayAhead, refusals] = await Promise.all([
       loadInputs(this.dataSource, { settings, now }),
       this.scheduleInForce(),
       dayAheadIssues(this.dataSource),
+      new DeliveryRepository(this.dataSource).activeExclusions(),
     ]);
+    // Jobs the data centers refused stay out of those clusters (until an operator clears the refusal).
+    const refused = applyRefusals(loaded, refusals);
     phaseMs.loadInputs = ms(t);
     if (loaded.clusters.length === 0 || (loaded.jobs.length === 0 && previous === null)) {
       return { status: 'skipped', trigger, reason: 'nothing-to-plan' };
     }
     // Demand-response events: caps, price adders, carbon; voluntary ones decided by solving with and without.
     t = performance.now();
-    const events = await withGridEvents(this.dataSource, loaded, (candidate) =>
+    const events = await withGridEvents(this.dataSource, refused.inputs, (candidate) =>
       solve(
         buildProblem(candidate, { previous: previous?.placements }).problem,
         settings.solveTimeLimitMs,
@@ -173,7 +184,13 @@ export class Planner {
         snapshotJson,
         inputHash,
         account: figures,
-        assumptions: [...inputs.assumptions, ...events.assumptions, ...built.assumptions],
+        assumptions: [
+          ...inputs.assumptions,
+          ...events.assumptions,
+          ...built.assumptions,
+          ...refused.assumptions,
+          ...(context.assumptions ?? []),
+        ],
         approval: decision,
         phaseMs,
         placements: rounded.placements,

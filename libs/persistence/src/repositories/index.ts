@@ -16,3 +16,5 @@ export * from './planner-channel.js';
 export * from './schedule-summary.repository.js';
 export * from './fleet.repository.js';
 export * from './job.repository.js';
+export * from './delivery.repository.js';
+export * from './usage.repository.js';
