@@ -48,6 +48,19 @@ class AdminApiBoot implements OnApplicationBootstrap {
   }
 }
 
+/** Every controller of the admin API (the health probes come from PlatformModule); the offline OpenAPI build reads it. */
+export const ADMIN_API_CONTROLLERS = [
+  KeysController,
+  ClustersController,
+  ZonesController,
+  JobsController,
+  MarketController,
+  SchedulesController,
+  PlansController,
+  ReportsController,
+  AuditController,
+];
+
 @Module({})
 export class AdminApiModule {
   static forRoot(config: AdminApiConfig, logger: Logger): DynamicModule {
@@ -60,17 +73,7 @@ export class AdminApiModule {
           errorMessage: `rate limit exceeded: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per key`,
         }),
       ],
-      controllers: [
-        KeysController,
-        ClustersController,
-        ZonesController,
-        JobsController,
-        MarketController,
-        SchedulesController,
-        PlansController,
-        ReportsController,
-        AuditController,
-      ],
+      controllers: ADMIN_API_CONTROLLERS,
       providers: [
         AdminApiBoot,
         { provide: ApiKeyStore, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyStore(db) },
