@@ -51,6 +51,21 @@ class AdminApiBoot implements OnApplicationBootstrap {
   }
 }
 
+/** Every controller of the admin API (the health probes come from PlatformModule); the offline OpenAPI build reads it. */
+export const ADMIN_API_CONTROLLERS = [
+  KeysController,
+  ClustersController,
+  ZonesController,
+  JobsController,
+  MarketController,
+  SchedulesController,
+  PlansController,
+  ReportsController,
+  MeasuredSavingsController,
+  AuditController,
+  GridEventsController,
+];
+
 @Module({})
 export class AdminApiModule {
   static forRoot(config: AdminApiConfig, logger: Logger): DynamicModule {
@@ -63,19 +78,7 @@ export class AdminApiModule {
           errorMessage: `rate limit exceeded: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per key`,
         }),
       ],
-      controllers: [
-        KeysController,
-        ClustersController,
-        ZonesController,
-        JobsController,
-        MarketController,
-        SchedulesController,
-        PlansController,
-        ReportsController,
-        MeasuredSavingsController,
-        AuditController,
-        GridEventsController,
-      ],
+      controllers: ADMIN_API_CONTROLLERS,
       providers: [
         AdminApiBoot,
         {
