@@ -67,7 +67,7 @@ describe('chaos: a broker SIGKILLed under a stream', () => {
 
     const producer = new JsonProducer(client);
     let outage: Promise<{ killedAt: number; backAt: number; storedDuringOutage: number }> | undefined;
-    const sendTimes: number[] = [];
+    const acked: { at: number; sent: number }[] = [];
     let sentIds: string[] = [];
     const monitor = new StoreMonitor(db.dataSource, SCENARIO);
     monitor.start();
@@ -76,7 +76,7 @@ describe('chaos: a broker SIGKILLed under a stream', () => {
         batchSize: 400,
         intervalMs: 300,
         onBatch: (sentSoFar) => {
-          sendTimes.push(Date.now());
+          acked.push({ at: Date.now(), sent: sentSoFar });
           if (outage === undefined && sentSoFar >= MESSAGES / 4)
             outage = (async () => {
               const storedBefore = (await storedPriceIds(db.dataSource, SCENARIO)).length;
@@ -96,7 +96,10 @@ describe('chaos: a broker SIGKILLed under a stream', () => {
     expect(outage, 'the stream ended before the kill').toBeDefined();
     const { killedAt, backAt, storedDuringOutage } = await outage!;
     // Everything acknowledged up to the broker's return (the stream may have ended before it).
-    const sentBeforeBack = sentIds.slice(0, 400 * sendTimes.filter((t) => t <= backAt).length);
+    const sentBeforeBack = sentIds.slice(
+      0,
+      Math.max(0, ...acked.filter((a) => a.at <= backAt).map((a) => a.sent)),
+    );
     const recoverySeconds = await waitStored(db.dataSource, SCENARIO, sentBeforeBack, 120_000);
     await waitStored(db.dataSource, SCENARIO, sentIds, 120_000);
     monitor.stop();

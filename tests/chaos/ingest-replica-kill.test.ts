@@ -26,7 +26,7 @@ import type { RunningProcess } from '../support/processes.js';
 // before it is stored.
 
 const SCENARIO = 'ingest-replica-sigkill';
-const MESSAGES = 20_000;
+const MESSAGES = 10_000;
 const PORTS = [23411, 23412] as const;
 const prefix = `t-chaos-replica-${uniqueSuffix()}.`;
 const topics = topicNames(prefix);

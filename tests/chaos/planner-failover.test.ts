@@ -97,22 +97,30 @@ afterEach(async (context) => {
 describe('chaos: planner failover', () => {
   it('leader SIGKILLed mid-publish: the standby publishes the rest, no order lost or duplicated', async () => {
     const scenario = 'planner-leader-sigkill';
+    const versions = 20;
+    const total = versions * 15; // 15 clusters
     await seedApprovedSchedules(db.dataSource, {
-      versions: 40,
-      clusters: 20,
+      versions,
+      clusters: 15,
       startMs: Date.now(),
-      jobsPerCell: 8,
+      jobsPerCell: 2,
     });
-    const total = 30 * 20;
-    const ports = [23441, 23442];
-    startPlanner('a', ports[0]!);
+    const ports = [23441, 23442] as const;
+    startPlanner('a', ports[0]);
     await expect.poll(() => received.length, { timeout: 60_000, interval: 50 }).toBeGreaterThan(0);
-    startPlanner('b', ports[1]!);
+    startPlanner('b', ports[1]);
     await waitForHttp(`http://127.0.0.1:${ports[1]}/health`, 60_000);
-    await expect.poll(() => received.length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(150);
-    const leaders = await Promise.all(ports.map(isLeader));
-    expect(leaders).toEqual([true, false]);
-    const leader = running[0]!.app;
+    await expect.poll(() => received.length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(75);
+    // Exactly one leads (on a loaded machine leadership may have moved since the first order: kill whichever leads).
+    let leaders: boolean[] = [];
+    await expect
+      .poll(async () => (leaders = await Promise.all(ports.map(isLeader))).filter(Boolean).length, {
+        timeout: 30_000,
+        interval: 100,
+      })
+      .toBe(1);
+    const standbyPort = ports[leaders[0] ? 1 : 0];
+    const leader = running[leaders[0] ? 0 : 1]!.app;
     leader.child.kill('SIGKILL');
     const killedAt = Date.now();
     faultAt = killedAt;
@@ -140,19 +148,19 @@ describe('chaos: planner failover', () => {
     expect(unexpected).toEqual([]);
     expect(row).toMatchObject({ sent: total, stored: total, lost: 0, duplicates: 0 });
     expect(row.recoverySeconds).toBeLessThanOrEqual(15);
-    expect(await isLeader(ports[1]!)).toBe(true);
+    expect(await isLeader(standbyPort)).toBe(true);
     // Per cluster the versions arrive in order (no version lost or overtaken).
     const orders = distinctRecords(received);
     for (const key of new Set(orders.map((r) => r.key))) {
-      const versions = orders.filter((r) => r.key === key).map((r) => r.version);
-      expect(versions).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      const inOrder = orders.filter((r) => r.key === key).map((r) => r.version);
+      expect(inOrder).toEqual(Array.from({ length: versions }, (_, i) => i + 1));
     }
   });
 
   it('deposed relay resumed after a takeover: it sends nothing more', async () => {
     const scenario = 'planner-deposed-relay';
+    const total = 10 * 10; // 10 versions × 10 clusters
     await seedApprovedSchedules(db.dataSource, { versions: 10, clusters: 10, startMs: Date.now() });
-    const total = 10 * 10;
     const first = startPlanner('a', 23443, { PLANNER_TEST_RELAY_SEND_DELAY_MS: '3000' });
     await expect
       .poll(() => first.output().includes('test hook: delaying the relay send'), { timeout: 60_000 })
@@ -195,6 +203,7 @@ describe('chaos: planner failover', () => {
     expect(unexpected).toEqual([]);
     expect(row).toMatchObject({ sent: total, stored: total, lost: 0, duplicates: 0 });
     expect(received.filter((r) => r.at >= resumedAt)).toHaveLength(0);
-    expect(row.recoverySeconds).toBeLessThanOrEqual(15);
+    // The takeover waits for the server to end the frozen relay's open transaction (idle-in-transaction timeout 10 s).
+    expect(row.recoverySeconds).toBeLessThanOrEqual(30);
   });
 });

@@ -26,14 +26,14 @@ import {
 import { CODES_NOT_FROM_INPUT, poisonMessages, type PoisonMessage } from '../support/poison.js';
 import type { RunningProcess } from '../support/processes.js';
 
-// A poison burst: three rounds of one message per dead-letter code the input can cause, plus a 5 MB and a 20 MB
+// A poison burst: two rounds of one message per dead-letter code the input can cause, plus a 5 MB and a 20 MB
 // value (the prices topic raised to 25 MiB by its operator, its DLQ at the broker default of 1 MiB), each between
 // valid prices and load reports. Every valid message is stored, every poison is in its DLQ with its code (the two
 // huge ones as references), nothing twice. Recovery: from the last send until both consumer groups caught up.
 
 const SCENARIO = 'poison-burst';
 const MIB = 1_048_576;
-const ROUNDS = 3;
+const ROUNDS = 2;
 const VALID_PRICES = 3_000;
 const VALID_LOADS = 300;
 const PORT = 23431;

@@ -220,7 +220,7 @@ export async function waitStored(
 export async function readRecords(
   kafka: Kafka,
   topic: string,
-  idleMs = 5000,
+  idleMs = 2000,
 ): Promise<{ messageId: string; headers: Record<string, string> }[]> {
   const consumer = kafka.consumer({ groupId: `chaos-reader-${uniqueSuffix()}` });
   const records: { messageId: string; headers: Record<string, string> }[] = [];
