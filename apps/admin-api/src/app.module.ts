@@ -13,7 +13,7 @@ import type { AdminApiConfig } from './config.js';
 import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
 import { ControlCharacterPipe } from './http/control-chars.js';
-import { ProblemFilter } from './http/problem.js';
+import { ProblemFilter } from './http/problem-details.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ApiKeyCommands } from './keys/api-key.commands.js';

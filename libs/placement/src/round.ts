@@ -45,6 +45,13 @@ class JobCells {
   }
 }
 
+/**
+ * The state of one rounding candidate being laid out: whole GPUs used per cell (`used`, against the
+ * cell's ⌊capacity⌋ `capGpus`, constraint (2) in whole GPUs), GPUs per (job, slot) (`slotGpus`, against
+ * maxGpus, constraint (3)), and per job its cells with GPUs reserved and GPU-hours of work on them
+ * (`jobCells`, work ≤ GPUs × Δt). Cells are flat indexes r·T + t. `Placer` mutates it; `toSchedule`
+ * reads the result.
+ */
 class Rounding {
   readonly T: number;
   readonly slotHours: number;
@@ -347,6 +354,13 @@ class Placer {
   }
 }
 
+/**
+ * Lays one candidate schedule onto whole GPUs: `flows` (GPU-hours per job and cell, scaled by
+ * `workRatio(j, t)` for interactive work) become GPUs in a fresh `Rounding` — floors of every job first,
+ * then rounding up and settling the leftovers, interactive jobs before batch ones (interactive work
+ * cannot move in time). Returns the state, the GPU-hours that found no whole GPU per job, and the
+ * candidate's energy + carbon + penalty cost (which decides between candidates).
+ */
 function lay(
   norm: NormalizedProblem,
   flows: JobFlows,

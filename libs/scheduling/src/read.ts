@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PlacementCellRepository, ScheduleRepository, type ScheduleStatus } from '#gridshift/persistence';
 import type { PreviousSchedule } from './account.js';
 import { ScheduleNotFoundError } from './errors.js';
-import type { SchedulePlacement } from './round.js';
+import type { SchedulePlacement } from './checked-placements.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
