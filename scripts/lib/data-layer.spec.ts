@@ -8,18 +8,6 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
 
-/**
- * Files that still run SQL while their move into libs/persistence is under way on another branch (prices,
- * market data and the planning inputs). Each entry must still hold SQL: delete it when its move lands.
- */
-const MOVING_ELSEWHERE = [
-  'apps/admin-api/src/market/market.controller.ts',
-  'apps/ingest/src/exchange-rates.ts',
-  'apps/planner/src/price-freshness.ts',
-  'libs/scheduling/src/inputs.ts',
-  'libs/scheduling/src/planner.ts',
-];
-
 /** A call that sends SQL (TypeORM's `query`, pg's `query`) or an SQL statement in a string. */
 const SQL = [
   /\.query\s*(<[^>]*>)?\s*\(/,
@@ -39,13 +27,8 @@ const hasSql = (file: string) => {
 };
 
 describe('data layer', () => {
-  it('no SQL outside libs/persistence (but for files still moving there)', () => {
-    const offenders = productionSources().filter((f) => !MOVING_ELSEWHERE.includes(f) && hasSql(f));
-    expect(offenders).toEqual([]);
-  });
-
-  it('every file on the moving list still holds SQL (else it comes off the list)', () => {
-    expect(MOVING_ELSEWHERE.filter((f) => !hasSql(f))).toEqual([]);
+  it('no SQL outside libs/persistence', () => {
+    expect(productionSources().filter(hasSql)).toEqual([]);
   });
 
   it('the check sees SQL where there is some', () => {

@@ -33,7 +33,7 @@ async function putPrices(zone: string, price: number): Promise<void> {
       market: 'day_ahead',
       partnerId: 'p1',
       intervalStartUtc: new Date(h0 + h * HOUR_MS).toISOString(),
-      slotMinutes: 60,
+      intervalMinutes: 60,
       pricePerMwhBase: price + h,
       priceOriginal: null,
       currencyOriginal: 'USD',

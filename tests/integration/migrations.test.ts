@@ -124,12 +124,82 @@ describe('migration 18 (prices as issue rows) with data', () => {
                timestamptz '2023-02-28 12:00Z', 'm', timestamptz '2023-03-01 12:00Z'`);
       const before = await read();
       expect(before).toHaveLength(15);
+      // Up to migration 20 only: from 21 on, `prices` aggregates stored intervals to hourly slots (tested below).
+      const through20 = migrations.findIndex((m) => m.name.endsWith('1732380000020')) + 1;
       await migrate(ds);
+      await revert(ds, migrations.length - through20);
       expect(await read()).toEqual(before);
       const issues = await ds.query<{ n: string }[]>(`select count(*)::text n from price_issues`);
       expect(Number(issues[0]!.n)).toBe(5); // DE-LU p1: 2 days × 2 issues → 3 rows with slots, FR, p3
-      await revert(ds, migrations.length - after18);
+      await revert(ds, through20 - after18);
       expect(await read()).toEqual(before);
+    } finally {
+      await ds.query(`drop schema if exists "${other}" cascade`);
+      await ds.destroy();
+    }
+  });
+});
+
+describe('migration 21 (prices per interval as sent) with data', () => {
+  it('keeps stored slots as intervals, aggregates them to hourly slots on read, and reverts', async () => {
+    const other = uniqueSchema(import.meta.filename);
+    const ds = createDataSource({ url: services().databaseUrl, schema: other, poolMax: 2 });
+    await ds.initialize();
+    const hourly = () =>
+      ds.query<
+        { zone: string; h: string; price_per_mwh: number; coverage_minutes: number; slot_minutes: number }[]
+      >(
+        `select zone, to_char(interval_start at time zone 'UTC', 'HH24:MI') h, price_per_mwh, coverage_minutes,
+                slot_minutes
+         from prices order by zone, interval_start`,
+      );
+    try {
+      await migrate(ds);
+      await revert(ds, 1); // back to slot blocks (migration 20)
+      // DE-LU: three hourly slots; FR: one hourly slot only 45 minutes covered; NL: four 15-minute slots (an
+      // ingest configured with 15-minute slots).
+      const nulls = (n: number, type = 'float8') => `array_fill(null::${type}, array[${n}])`;
+      await ds.query(`
+        insert into price_issues (zone, market, block_start, partner_id, slot_minutes, issued_at, currency_original,
+                                  price_per_mwh, price_original, carbon_g_per_kwh, coverage_minutes, points)
+        values
+          ('DE-LU', 'day_ahead', '2023-03-02Z', 'p1', 60, '2023-03-01 11:00Z', 'EUR',
+           array[40, 41, 42]::float8[] || ${nulls(21)}, array[37, 38, 39]::float8[] || ${nulls(21)}, null, null, 3),
+          ('FR', 'intraday', '2023-03-02Z', 'p2', 60, '2023-03-02 09:00Z', 'EUR',
+           ${nulls(10)} || array[70]::float8[] || ${nulls(13)}, ${nulls(10)} || array[65]::float8[] || ${nulls(13)},
+           null, ${nulls(10, 'int')} || array[45] || ${nulls(13, 'int')}, 1),
+          ('NL', 'day_ahead', '2023-03-02Z', 'p3', 15, '2023-03-01 12:00Z', 'EUR',
+           ${nulls(40)} || array[40, 60, 80, 100]::float8[] || ${nulls(52)},
+           ${nulls(40)} || array[40, 60, 80, 100]::float8[] || ${nulls(52)}, null, null, 4)`);
+      const perSlot = await ds.query<Record<string, unknown>[]>(
+        `select zone, market, interval_start, partner_id, slot_minutes as minutes, price_per_mwh, coverage_minutes,
+                issued_at from prices order by zone, market, partner_id, interval_start`,
+      );
+      expect(perSlot).toHaveLength(8);
+      await migrate(ds);
+      // Every stored slot is now an interval of its length, unchanged.
+      expect(
+        await ds.query(
+          `select zone, market, interval_start, partner_id, interval_minutes as minutes, price_per_mwh,
+                  coverage_minutes, issued_at from price_intervals order by zone, market, partner_id, interval_start`,
+        ),
+      ).toEqual(perSlot);
+      // Read as hourly slots: DE-LU as it was; FR keeps its 45 covered minutes; NL's quarters average to
+      // (40 + 60 + 80 + 100) / 4 = 70.
+      expect(await hourly()).toEqual([
+        { zone: 'DE-LU', h: '00:00', price_per_mwh: 40, coverage_minutes: 60, slot_minutes: 60 },
+        { zone: 'DE-LU', h: '01:00', price_per_mwh: 41, coverage_minutes: 60, slot_minutes: 60 },
+        { zone: 'DE-LU', h: '02:00', price_per_mwh: 42, coverage_minutes: 60, slot_minutes: 60 },
+        { zone: 'FR', h: '10:00', price_per_mwh: 70, coverage_minutes: 45, slot_minutes: 60 },
+        { zone: 'NL', h: '10:00', price_per_mwh: 70, coverage_minutes: 60, slot_minutes: 60 },
+      ]);
+      await revert(ds, 1);
+      expect(
+        await ds.query(
+          `select zone, market, interval_start, partner_id, slot_minutes as minutes, price_per_mwh, coverage_minutes,
+                  issued_at from prices order by zone, market, partner_id, interval_start`,
+        ),
+      ).toEqual(perSlot);
     } finally {
       await ds.query(`drop schema if exists "${other}" cascade`);
       await ds.destroy();

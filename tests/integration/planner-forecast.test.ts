@@ -59,7 +59,7 @@ async function putDayAhead(dayMs: number, issuedAtMs: number, priceOf = price): 
         market: 'day_ahead',
         partnerId: 'p1',
         intervalStartUtc: new Date(at).toISOString(),
-        slotMinutes: 60,
+        intervalMinutes: 60,
         pricePerMwhBase: priceOf(at),
         priceOriginal: priceOf(at),
         currencyOriginal: 'EUR',

@@ -61,7 +61,7 @@ async function putPrices(
       market,
       partnerId: 'p1',
       intervalStartUtc: new Date(fromMs + i * HOUR_MS).toISOString(),
-      slotMinutes: 60,
+      intervalMinutes: 60,
       pricePerMwhBase: price,
       priceOriginal: price,
       currencyOriginal: 'USD',

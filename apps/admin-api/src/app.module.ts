@@ -12,6 +12,7 @@ import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
 import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
+import { GridEventsController } from './grid-events/grid-events.controller.js';
 import { ControlCharacterPipe } from './http/control-chars.js';
 import { ProblemFilter } from './http/problem-details.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -21,6 +22,7 @@ import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
 import { ReportsController } from './reports/savings.controller.js';
 import { SavingsReporter } from './reports/savings.service.js';
+import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
 import { ScheduleFactsCache } from './schedules/schedule-facts.cache.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
@@ -49,6 +51,21 @@ class AdminApiBoot implements OnApplicationBootstrap {
   }
 }
 
+/** Every controller of the admin API (the health probes come from PlatformModule); the offline OpenAPI build reads it. */
+export const ADMIN_API_CONTROLLERS = [
+  KeysController,
+  ClustersController,
+  ZonesController,
+  JobsController,
+  MarketController,
+  SchedulesController,
+  PlansController,
+  ReportsController,
+  MeasuredSavingsController,
+  AuditController,
+  GridEventsController,
+];
+
 @Module({})
 export class AdminApiModule {
   static forRoot(config: AdminApiConfig, logger: Logger): DynamicModule {
@@ -61,17 +78,7 @@ export class AdminApiModule {
           errorMessage: `rate limit exceeded: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per key`,
         }),
       ],
-      controllers: [
-        KeysController,
-        ClustersController,
-        ZonesController,
-        JobsController,
-        MarketController,
-        SchedulesController,
-        PlansController,
-        ReportsController,
-        AuditController,
-      ],
+      controllers: ADMIN_API_CONTROLLERS,
       providers: [
         AdminApiBoot,
         {
@@ -90,6 +97,7 @@ export class AdminApiModule {
         ScheduleFactsCache,
         ScheduleViews,
         SavingsReporter,
+        MeasuredSavingsReporter,
         WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -22,7 +22,6 @@ export const ingestConfigShape = {
   FX_RATES_FILE: env.optionalString(),
   PRICE_MIN_PER_MWH: env.number(-1e9, 0, -10_000),
   PRICE_MAX_PER_MWH: env.number(0, 1e9, 100_000),
-  SLOT_MINUTES: env.int(5, 1440, 60),
 } as const;
 
 export type IngestConfig = ConfigOf<typeof ingestConfigShape>;

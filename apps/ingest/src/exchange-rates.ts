@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { parseExchangeRates, type ExchangeRates } from '#gridshift/contracts';
 import { findDataDir, SHIPPED_DATA } from '#gridshift/datasets';
+import { ExchangeRateRepository } from '#gridshift/persistence';
 
 /** The exchange-rate table shipped with gridshift (approximate 2023 averages; see data/README.md). */
 export function defaultFxFile(): string {
@@ -21,11 +22,9 @@ export async function loadExchangeRates(dataSource: DataSource, file?: string): 
       `FX_RATES_FILE ${path} is not a valid exchange-rate table: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const rows = await dataSource.query<{ currency: string; per_base: number }[]>(
-    `select currency, per_base from exchange_rates`,
-  );
+  const rows = await new ExchangeRateRepository(dataSource).overrides();
   if (rows.length === 0) return table;
   const perBase = { ...table.perBase };
-  for (const row of rows) perBase[row.currency] = row.per_base;
+  for (const row of rows) perBase[row.currency] = row.perBase;
   return { ...table, perBase };
 }

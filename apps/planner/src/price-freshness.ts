@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { gauge } from '#gridshift/observability';
+import { PriceRepository } from '#gridshift/persistence';
 
 /**
  * Per-zone day-ahead price freshness for alerting, over every zone a registered cluster is in: the age of the
@@ -34,20 +35,12 @@ export class PriceFreshnessGauges {
   async refresh(nowMs = Date.now()): Promise<void> {
     if (nowMs - this.refreshedAt < this.everyMs) return;
     this.refreshedAt = nowMs;
-    const rows = await this.dataSource.query<
-      { zone: string; issued_age: number | null; ahead: number | null }[]
-    >(
-      `select z.zone,
-              extract(epoch from now() - f.latest_issued_at)::float8 as issued_age,
-              extract(epoch from f.latest_interval_start - now())::float8 as ahead
-       from (select distinct zone from clusters) z
-       left join price_freshness f on f.zone = z.zone and f.market = 'day_ahead'`,
-    );
+    const rows = await new PriceRepository(this.dataSource).dayAheadFreshnessOfClusterZones();
     this.issuedAge.reset();
     this.coveredAhead.reset();
     for (const row of rows) {
-      this.issuedAge.set({ zone: row.zone }, row.issued_age ?? Number.POSITIVE_INFINITY);
-      this.coveredAhead.set({ zone: row.zone }, row.ahead ?? Number.NEGATIVE_INFINITY);
+      this.issuedAge.set({ zone: row.zone }, row.issuedAgeSeconds ?? Number.POSITIVE_INFINITY);
+      this.coveredAhead.set({ zone: row.zone }, row.aheadSeconds ?? Number.NEGATIVE_INFINITY);
     }
   }
 }

@@ -404,3 +404,27 @@ export function normalizePriceDays(
   }
   return days.sort((a, b) => a.blockStartMs - b.blockStartMs);
 }
+
+/**
+ * Normalises one validated price message into day blocks of its intervals as sent (how prices are stored,
+ * `price_issues`): one block per UTC day and interval length, each on its own interval grid (a validated
+ * message has its intervals aligned to their length and no overlaps), values in the base currency per MWh.
+ * Slots are made on read (`priceSlots`).
+ */
+export function normalizePriceIntervalDays(
+  msg: PriceMessageV1,
+  opts: NormalizePriceOptions,
+): NormalizedPriceDay[] {
+  const first = msg.points[0]?.intervalMinutes;
+  if (msg.points.every((p) => p.intervalMinutes === first))
+    return first === undefined ? [] : normalizePriceDays(msg, { ...opts, slotMinutes: first });
+  const lengths = [...new Set(msg.points.map((p) => p.intervalMinutes))].sort((a, b) => a - b);
+  return lengths
+    .flatMap((minutes) =>
+      normalizePriceDays(
+        { ...msg, points: msg.points.filter((p) => p.intervalMinutes === minutes) },
+        { ...opts, slotMinutes: minutes },
+      ),
+    )
+    .sort((a, b) => a.blockStartMs - b.blockStartMs || a.slotMinutes - b.slotMinutes);
+}

@@ -46,11 +46,11 @@ class JobCells {
 }
 
 /**
- * The state of one rounding candidate being laid out: whole GPUs used per cell (`used`, against the
- * cell's ⌊capacity⌋ `capGpus`, constraint (2) in whole GPUs), GPUs per (job, slot) (`slotGpus`, against
- * maxGpus, constraint (3)), and per job its cells with GPUs reserved and GPU-hours of work on them
- * (`jobCells`, work ≤ GPUs × Δt). Cells are flat indexes r·T + t. `Placer` mutates it; `toSchedule`
- * reads the result.
+ * The whole-GPU schedule being built, and the bookkeeping that keeps it valid: per cell the GPUs in use
+ * (`used` ≤ `capGpus`, the cell's whole GPUs after the power cap), per (job, slot) the job's GPUs
+ * (≤ maxGpus), and per job its cells with GPUs reserved and GPU-hours of work (work ≤ GPUs × Δt).
+ * Every mutation goes through `addGpus` / `addWork` (or `plan` + `apply`), which is what lets the
+ * rounding phases keep capacity, power cap and maxGpus by construction.
  */
 class Rounding {
   readonly T: number;
@@ -189,7 +189,6 @@ class Rounding {
   }
 }
 
-/** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
 /** Growable flat store of fractional pieces grouped per (job, slot). */
 class Groups {
   job: number[] = [];
@@ -355,11 +354,12 @@ class Placer {
 }
 
 /**
- * Lays one candidate schedule onto whole GPUs: `flows` (GPU-hours per job and cell, scaled by
- * `workRatio(j, t)` for interactive work) become GPUs in a fresh `Rounding` — floors of every job first,
- * then rounding up and settling the leftovers, interactive jobs before batch ones (interactive work
- * cannot move in time). Returns the state, the GPU-hours that found no whole GPU per job, and the
- * candidate's energy + carbon + penalty cost (which decides between candidates).
+ * Lays a fractional schedule (`flows`, GPU-hours per job and cell) onto whole GPUs, in this order:
+ * floors everywhere, then ⌈Σ fractions⌉ per (job, slot) for interactive jobs and settling their
+ * leftovers in the same slot, then the same for batch jobs (leftovers anywhere in the window). Work per
+ * reserved GPU-hour is `workRatio(j, t)` (1, or demanded / reserved for a whole-GPU re-solve's
+ * interactive flows). Returns the schedule, what could not be placed per job, and its energy + carbon +
+ * penalty cost, which decides between rounding candidates. Pure.
  */
 function lay(
   norm: NormalizedProblem,

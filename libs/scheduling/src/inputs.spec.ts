@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { forecastHourly, type HourlySeries } from '#gridshift/forecast';
+import { forecastCapacity } from './capacity-forecast.js';
+import { slotGrid } from './inputs.js';
 import {
   fillMissingZonePrices,
   firstUnpublishedSlot,
-  forecastCapacity,
   hourlyPriceHistory,
   resolveZonePrices,
-  slotGrid,
   type PriceCandidate,
-} from './inputs.js';
+} from './price-resolution.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -2,8 +2,12 @@ import pg from 'pg';
 import type { Logger } from '#gridshift/observability';
 import { listenToPlannerChannel } from '#gridshift/persistence';
 
-/** What changed: prices or cluster state stored, a plan request filed, outbox rows written. */
-export type PlannerNotification = 'prices' | 'load' | 'plan-request' | 'outbox';
+/**
+ * What changed: prices, cluster state or grid events stored, a plan request filed, outbox rows written, a data
+ * center refused (part of) an order, realized usage stored.
+ */
+export type PlannerNotification =
+  'prices' | 'load' | 'grid-events' | 'plan-request' | 'outbox' | 'rejection' | 'usage';
 
 export interface PlannerNotificationsOptions {
   connectionString: string;

@@ -31,7 +31,7 @@ export class MarketController {
   private readonly load: LoadRepository;
 
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AdminApiConfig,
   ) {
     this.prices = new PriceRepository(db);
@@ -40,33 +40,19 @@ export class MarketController {
 
   private async priceFreshness(zone?: string): Promise<z.infer<typeof PriceFreshnessSchema>[]> {
     const nowMs = Date.now();
-    // Slot length per zone and market is not in price_freshness; the latest slot's own length is.
-    const rows = await this.db.query<
-      {
-        zone: string;
-        market: string;
-        latest_interval_start: Date;
-        latest_issued_at: Date;
-        slot_minutes: number | null;
-      }[]
-    >(
-      `select f.zone, f.market, f.latest_interval_start, f.latest_issued_at,
-              (select i.slot_minutes from price_issues i where i.zone = f.zone and i.market = f.market
-                 and i.block_start = date_bin('1 day', f.latest_interval_start, timestamptz 'epoch')
-                 order by i.issued_at desc limit 1) as slot_minutes
-       from price_freshness f ${zone ? 'where f.zone = $1' : ''} order by f.zone, f.market`,
-      zone ? [zone] : [],
-    );
-    return rows.map((r) => {
-      const coveredUntil = new Date(r.latest_interval_start.getTime() + (r.slot_minutes ?? 60) * MINUTE_MS);
+    return (await this.prices.freshness(zone)).map((r) => {
+      // The latest interval's own length (60 minutes when it cannot be told).
+      const coveredUntil = new Date(
+        r.latestIntervalStart.getTime() + (r.latestIntervalMinutes ?? 60) * MINUTE_MS,
+      );
       return {
         zone: r.zone,
         market: r.market,
         // Clamped into years 0000–9999 so the output is RFC 3339 even for rows stored before FUTURE_INTERVAL.
-        latestIntervalStart: toRfc3339(r.latest_interval_start),
-        latestIssuedAt: toRfc3339(r.latest_issued_at),
+        latestIntervalStart: toRfc3339(r.latestIntervalStart),
+        latestIssuedAt: toRfc3339(r.latestIssuedAt),
         coveredUntil: toRfc3339(coveredUntil),
-        ageMinutes: minutesSince(r.latest_issued_at, nowMs),
+        ageMinutes: minutesSince(r.latestIssuedAt, nowMs),
         stale: nowMs - coveredUntil.getTime() > this.config.PRICE_STALE_AFTER_MINUTES * MINUTE_MS,
       };
     });
@@ -95,7 +81,7 @@ export class MarketController {
     const now = Date.now();
     const from = query.from ?? new Date(now - 24 * HOUR_MS);
     const to = query.to ?? new Date(now + 48 * HOUR_MS);
-    const points = (await this.prices.curve(query.zone, from, to)).filter(
+    const points = (await this.prices.curve(query.zone, from, to, query.slotMinutes)).filter(
       (p) => !query.market || p.market === query.market,
     );
     return {
@@ -130,36 +116,14 @@ export class MarketController {
     const now = Date.now();
     const from = query.from ?? new Date(now - 24 * HOUR_MS);
     const to = query.to ?? new Date(now);
-    const rows = await this.db.query<
-      {
-        observed_at: Date;
-        gpu_total: number;
-        gpu_busy: number;
-        gpu_schedulable: number;
-        power_kw: number;
-        power_cap_kw: number | null;
-        pue: number;
-      }[]
-    >(
-      `select observed_at, gpu_total, gpu_busy, gpu_schedulable, power_kw, power_cap_kw, pue from load_reports
-       where cluster_id = $1 and observed_at >= $2 and observed_at < $3 order by observed_at desc limit $4`,
-      [query.clusterId, from, to, query.limit + 1],
-    );
+    const rows = await this.load.reportsBetween(query.clusterId, from, to, query.limit + 1);
     const latest = (await this.load.latestStates()).find((s) => s.clusterId === query.clusterId);
     return {
       clusterId: query.clusterId,
       from: from.toISOString(),
       to: to.toISOString(),
       latest: latest ? this.stateView(latest, now) : null,
-      reports: rows.slice(0, query.limit).map((r) => ({
-        observedAt: r.observed_at.toISOString(),
-        gpuTotal: r.gpu_total,
-        gpuBusy: r.gpu_busy,
-        gpuSchedulable: r.gpu_schedulable,
-        powerKw: r.power_kw,
-        powerCapKw: r.power_cap_kw,
-        pue: r.pue,
-      })),
+      reports: rows.slice(0, query.limit).map((r) => ({ ...r, observedAt: r.observedAt.toISOString() })),
       truncated: rows.length > query.limit,
     };
   }

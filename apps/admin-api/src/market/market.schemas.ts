@@ -19,6 +19,10 @@ export const PriceQuery = z
     from: q.time().optional().describe('Slot starts ≥ from (default: 24 h ago).'),
     to: q.time().optional().describe('Slot starts < to (default: 48 h from now).'),
     market: z.enum(MARKETS).optional(),
+    slotMinutes: q
+      .int(5, 60, 60)
+      .refine((m) => m % 5 === 0 && 60 % m === 0, 'expected 5, 10, 15, 20, 30 or 60')
+      .describe('Slot length the stored intervals are aggregated to (default 60).'),
   })
   .refine(rangeOk, rangeIssue);
 
@@ -54,8 +58,9 @@ export const PricesSchema = z
         partnerId: z.string(),
         pricePerMwh: z.number(),
         carbonGPerKwh: z.number().nullable(),
-        issuedAt: z.string(),
-        coverageMinutes: z.number(),
+        issuedAt: z.string().describe('Newest issue the slot price is made of.'),
+        coverageMinutes: z.number().describe('Minutes of the slot covered by stored intervals.'),
+        complete: z.boolean().describe('The slot is fully covered; only such a slot counts as priced.'),
       }),
     ),
     freshness: z.array(PriceFreshnessSchema),
@@ -75,6 +80,7 @@ export const PricesSchema = z
           carbonGPerKwh: 312,
           issuedAt: '2024-02-29T11:00:00.000Z',
           coverageMinutes: 60,
+          complete: true,
         },
       ],
       freshness: [

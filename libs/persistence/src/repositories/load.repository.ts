@@ -104,4 +104,43 @@ export class LoadRepository {
       pue: r.pue,
     }));
   }
+
+  /** Load reports of `clusterId` observed in [from, to), newest first, at most `limit`. */
+  async reportsBetween(clusterId: string, from: Date, to: Date, limit: number): Promise<LoadReportRow[]> {
+    const rows = await this.db.query<
+      {
+        observed_at: Date;
+        gpu_total: number;
+        gpu_busy: number;
+        gpu_schedulable: number;
+        power_kw: number;
+        power_cap_kw: number | null;
+        pue: number;
+      }[]
+    >(
+      `select observed_at, gpu_total, gpu_busy, gpu_schedulable, power_kw, power_cap_kw, pue from load_reports
+       where cluster_id = $1 and observed_at >= $2 and observed_at < $3 order by observed_at desc limit $4`,
+      [clusterId, from, to, limit],
+    );
+    return rows.map((r) => ({
+      observedAt: r.observed_at,
+      gpuTotal: r.gpu_total,
+      gpuBusy: r.gpu_busy,
+      gpuSchedulable: r.gpu_schedulable,
+      powerKw: r.power_kw,
+      powerCapKw: r.power_cap_kw,
+      pue: r.pue,
+    }));
+  }
+}
+
+/** One stored load report as `LoadRepository.reportsBetween` reads it. */
+export interface LoadReportRow {
+  observedAt: Date;
+  gpuTotal: number;
+  gpuBusy: number;
+  gpuSchedulable: number;
+  powerKw: number;
+  powerCapKw: number | null;
+  pue: number;
 }

@@ -3,15 +3,16 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
+import { priceSlots, slotGridCovering, type PriceInterval } from '#gridshift/contracts';
 import { CopyWriter } from './copy-binary.js';
 
-/** One normalised price slot ready to store (base currency per MWh, UTC slot start). */
+/** One normalised price interval ready to store, as the partner sent it (base currency per MWh, UTC start). */
 export interface PriceRow {
   zone: string;
   market: string;
   partnerId: string;
   intervalStartUtc: string;
-  slotMinutes: number;
+  intervalMinutes: number;
   pricePerMwhBase: number;
   priceOriginal: number | null;
   currencyOriginal: string;
@@ -27,8 +28,11 @@ export interface PriceCurvePoint {
   partnerId: string;
   pricePerMwh: number;
   carbonGPerKwh: number | null;
+  /** Newest issue the slot's price is made of. */
   issuedAt: Date;
   coverageMinutes: number;
+  /** The slot is fully covered (only such a slot counts as priced). */
+  complete: boolean;
 }
 
 /** One zone's price in one market for one UTC hour, as known at a given time (`PriceRepository.hourlyHistory`). */
@@ -36,22 +40,23 @@ export interface HourlyPricePoint {
   zone: string;
   market: string;
   hourStart: Date;
-  /** Mean of the hour's slots (weighted by slot length), base currency per MWh. */
+  /** The hour's price by `priceSlots` (fully covered hours only), base currency per MWh. */
   pricePerMwh: number;
 }
 
 const DAY_MS = 86_400_000;
 
 /**
- * One issue of one UTC day of one (zone, market, partner) series: a `price_issues` row. Arrays are indexed by
- * slot of the day (0 = the slot at 00:00 UTC) and hold NaN where there is no value (stored as NULL).
+ * One issue of one UTC day of one (zone, market, partner) series at one interval length: a `price_issues`
+ * row. Arrays are indexed by interval of the day (0 = the interval at 00:00 UTC) and hold NaN where there is
+ * no value (stored as NULL).
  */
 export interface PriceIssueBlock {
   zone: string;
   market: string;
   partnerId: string;
   blockStartMs: number;
-  slotMinutes: number;
+  intervalMinutes: number;
   issuedMs: number;
   /** Currency the partner quoted this issue in (`priceOriginal` is in it). */
   currencyOriginal: string;
@@ -68,11 +73,11 @@ export interface PriceIssueBlock {
 
 type IssueKeyParts = Pick<
   PriceIssueBlock,
-  'zone' | 'market' | 'partnerId' | 'blockStartMs' | 'slotMinutes' | 'issuedMs' | 'currencyOriginal'
+  'zone' | 'market' | 'partnerId' | 'blockStartMs' | 'intervalMinutes' | 'issuedMs' | 'currencyOriginal'
 >;
 
 const ISSUE_KEY = (b: IssueKeyParts) =>
-  `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.slotMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
+  `${b.zone}\u0000${b.market}\u0000${b.partnerId}\u0000${b.blockStartMs}\u0000${b.intervalMinutes}\u0000${b.issuedMs}\u0000${b.currencyOriginal}`;
 
 const empty = (n: number): number[] => new Array<number>(n).fill(NaN);
 
@@ -89,10 +94,10 @@ function fillSlot(
   block.pricePerMwh[i] = price;
   block.priceOriginal[i] = original;
   if (!Number.isNaN(carbon)) (block.carbonGPerKwh ??= empty(n))[i] = carbon;
-  if (coverage !== block.slotMinutes && block.coverageMinutes === null) {
+  if (coverage !== block.intervalMinutes && block.coverageMinutes === null) {
     block.coverageMinutes = new Array<number>(n).fill(0);
     block.pricePerMwh.forEach((p, k) => {
-      if (!Number.isNaN(p) && k !== i) block.coverageMinutes![k] = block.slotMinutes;
+      if (!Number.isNaN(p) && k !== i) block.coverageMinutes![k] = block.intervalMinutes;
     });
   }
   if (block.coverageMinutes !== null) block.coverageMinutes[i] = coverage;
@@ -108,7 +113,7 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
   for (const row of rows) {
     const startMs = Date.parse(row.intervalStartUtc);
     const issuedMs = Date.parse(row.issuedAt);
-    const slotMs = row.slotMinutes * 60_000;
+    const slotMs = row.intervalMinutes * 60_000;
     if (
       !Number.isFinite(startMs) ||
       !Number.isFinite(issuedMs) ||
@@ -116,14 +121,14 @@ export function toIssueBlocks(rows: readonly PriceRow[]): PriceIssueBlock[] {
       DAY_MS % slotMs !== 0
     )
       throw new RangeError(
-        `price row ${row.zone}/${row.market}/${row.intervalStartUtc} is not on the ${row.slotMinutes}-minute grid`,
+        `price row ${row.zone}/${row.market}/${row.intervalStartUtc} is not on the ${row.intervalMinutes}-minute grid`,
       );
     const parts: IssueKeyParts = {
       zone: row.zone,
       market: row.market,
       partnerId: row.partnerId,
       blockStartMs: Math.floor(startMs / DAY_MS) * DAY_MS,
-      slotMinutes: row.slotMinutes,
+      intervalMinutes: row.intervalMinutes,
       issuedMs,
       currencyOriginal: row.currencyOriginal,
     };
@@ -184,7 +189,7 @@ export function mergeIssueBlocks(blocks: readonly PriceIssueBlock[]): PriceIssue
         block.pricePerMwh[i]!,
         block.priceOriginal[i]!,
         block.carbonGPerKwh?.[i] ?? NaN,
-        block.coverageMinutes?.[i] ?? merged.slotMinutes,
+        block.coverageMinutes?.[i] ?? merged.intervalMinutes,
       );
     }
     byKey.set(key, merged);
@@ -202,7 +207,7 @@ function encodeIssueRows(blocks: readonly PriceIssueBlock[]): Buffer {
       .text(b.market)
       .timestamptz(b.blockStartMs)
       .text(b.partnerId)
-      .int4(b.slotMinutes)
+      .int4(b.intervalMinutes)
       .timestamptz(b.issuedMs)
       .text(b.currencyOriginal)
       .float8Array(b.pricePerMwh)
@@ -218,13 +223,14 @@ function encodeIssueRows(blocks: readonly PriceIssueBlock[]): Buffer {
 const UNIQUE_VIOLATION = '23505';
 
 const ISSUE_COLUMNS =
-  'zone, market, block_start, partner_id, slot_minutes, issued_at, currency_original, price_per_mwh, ' +
+  'zone, market, block_start, partner_id, interval_minutes, issued_at, currency_original, price_per_mwh, ' +
   'price_original, carbon_g_per_kwh, coverage_minutes, points, message_id';
 
 /**
- * Price storage: each message's slots are written as issue rows (one per UTC day it touches); the `prices`
- * view and `prices_between` resolve the newest issue per slot, so a newer `issuedAt` supersedes, a late older
- * one never wins, and a duplicate is a no-op. Rows are streamed with binary COPY; when some are already stored
+ * Price storage: each message's intervals are written as sent, as issue rows (one per UTC day and interval
+ * length it touches). Reads return the newest issue per interval (`intervalsBetween`) and slots come from
+ * `priceSlots` (contracts), so a newer `issuedAt` supersedes only the minutes it covers, a late older one never
+ * wins, and a duplicate is a no-op. Rows are streamed with binary COPY; when some are already stored
  * (a replay, or a second message of the same issue) they go through a staging table and one insert that
  * merges them into the stored row (the first price of a slot stays) or skips them.
  */
@@ -316,7 +322,7 @@ export class PriceRepository {
         }
       }
       if (b.issuedMs > current.issuedMs) current.issuedMs = b.issuedMs;
-      const slotMs = b.slotMinutes * 60_000;
+      const slotMs = b.intervalMinutes * 60_000;
       if (b.blockStartMs + (b.pricePerMwh.length - 1) * slotMs <= current.startMs) continue;
       let last = b.pricePerMwh.length - 1;
       while (last > 0 && Number.isNaN(b.pricePerMwh[last])) last--;
@@ -340,87 +346,269 @@ export class PriceRepository {
     );
   }
 
-  /** Every stored price of `zone` with a slot start in [from, to), all markets and partners, oldest first. */
-  async curve(zone: string, from: Date, to: Date): Promise<PriceCurvePoint[]> {
-    const rows = await this.db.query<
-      {
-        interval_start: Date;
-        market: string;
-        partner_id: string;
-        price_per_mwh: number;
-        carbon_g_per_kwh: number | null;
-        issued_at: Date;
-        coverage_minutes: number;
-      }[]
-    >(
-      `select interval_start, market, partner_id, price_per_mwh, carbon_g_per_kwh, issued_at, coverage_minutes
-       from prices_between(array[$1::text], $2, $3)
-       order by interval_start, market, issued_at desc`,
-      [zone, from, to],
+  /**
+   * The newest issue of every stored interval of `zones` that overlaps [from, to) (all markets and partners;
+   * with `knownAt`, only issues with issuedAt ≤ knownAt), ordered by zone, market, partner, start. Overlaps
+   * between intervals of different lengths are left to `priceSlots`.
+   */
+  async intervalsBetween(
+    zones: readonly string[],
+    from: Date,
+    to: Date,
+    knownAt?: Date,
+  ): Promise<PriceIntervalRow[]> {
+    if (zones.length === 0 || to <= from) return [];
+    const rows = await this.db.query<IntervalRowDb[]>(
+      `select distinct on (i.zone, i.market, i.partner_id, t.interval_start, i.interval_minutes)
+              i.zone, i.market, i.partner_id, t.interval_start, i.interval_minutes,
+              i.price_per_mwh[s.n] as price_per_mwh, i.carbon_g_per_kwh[s.n] as carbon_g_per_kwh,
+              i.coverage_minutes[s.n] as coverage_minutes, i.issued_at
+       from price_issues i
+       cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
+       cross join lateral (select i.block_start + (s.n - 1) * make_interval(mins => i.interval_minutes)
+                           as interval_start) t
+       where i.zone = any($1::text[]) and i.block_start > $2::timestamptz - interval '1 day'
+         and i.block_start < $3 and ($4::timestamptz is null or i.issued_at <= $4)
+         and i.price_per_mwh[s.n] is not null
+         and t.interval_start < $3 and t.interval_start + make_interval(mins => i.interval_minutes) > $2
+       order by i.zone, i.market, i.partner_id, t.interval_start, i.interval_minutes,
+                i.issued_at desc, i.ingested_at, i.currency_original`,
+      [zones, from, to, knownAt ?? null],
     );
-    return rows.map((r) => ({
-      intervalStart: r.interval_start,
-      market: r.market,
-      partnerId: r.partner_id,
-      pricePerMwh: r.price_per_mwh,
-      carbonGPerKwh: r.carbon_g_per_kwh,
-      issuedAt: r.issued_at,
-      coverageMinutes: r.coverage_minutes,
-    }));
+    return rows.map(toIntervalRow);
+  }
+
+  /**
+   * Per zone, the newest issue of the latest stored interval starting before `before` (any market or
+   * partner): the price a planner carries forward when nothing newer is known. Zones without one are left out.
+   */
+  async lastIntervalsBefore(zones: readonly string[], before: Date): Promise<PriceIntervalRow[]> {
+    if (zones.length === 0) return [];
+    const rows = await this.db.query<IntervalRowDb[]>(
+      `select z.zone, p.market, p.partner_id, p.interval_start, p.interval_minutes, p.price_per_mwh,
+              p.carbon_g_per_kwh, p.coverage_minutes, p.issued_at
+       from unnest($1::text[]) as z(zone)
+       cross join lateral (
+         select i.market, i.partner_id,
+                i.block_start + (s.n - 1) * make_interval(mins => i.interval_minutes) as interval_start,
+                i.interval_minutes, i.price_per_mwh[s.n] as price_per_mwh, i.carbon_g_per_kwh[s.n] as carbon_g_per_kwh,
+                i.coverage_minutes[s.n] as coverage_minutes, i.issued_at
+         from price_issues i cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
+         where i.zone = z.zone and i.block_start < $2 and i.price_per_mwh[s.n] is not null
+           and i.block_start + (s.n - 1) * make_interval(mins => i.interval_minutes) < $2
+         -- newest day first (the primary key's order), so only the last days' issues are expanded
+         order by i.block_start desc, interval_start desc, i.issued_at desc limit 1) p`,
+      [zones, before],
+    );
+    return rows.map(toIntervalRow);
+  }
+
+  /**
+   * Slot prices of `zone` per market and partner for the slots starting in [from, to) (`priceSlots`, slots of
+   * `slotMinutes`, partly covered slots included with their coverage), ordered by slot, market, newest issue.
+   */
+  async curve(zone: string, from: Date, to: Date, slotMinutes = 60): Promise<PriceCurvePoint[]> {
+    const grid = slotGridCovering(from.getTime(), to.getTime(), slotMinutes);
+    const gridEnd = new Date(grid.startMs + grid.count * slotMinutes * 60_000);
+    const intervals = await this.intervalsBetween([zone], new Date(grid.startMs), gridEnd);
+    const points: PriceCurvePoint[] = [];
+    for (const [key, series] of groupBy(intervals, (r) => `${r.market}\u0000${r.partnerId}`)) {
+      const [market, partnerId] = key.split('\u0000') as [string, string];
+      for (const slot of priceSlots(series.map(toPriceInterval), grid)) {
+        if (slot === null || slot.startMs < from.getTime() || slot.startMs >= to.getTime()) continue;
+        points.push({
+          intervalStart: new Date(slot.startMs),
+          market,
+          partnerId,
+          pricePerMwh: slot.pricePerMwh,
+          carbonGPerKwh: slot.carbonGPerKwh,
+          issuedAt: new Date(slot.newestIssuedMs),
+          coverageMinutes: slot.coverageMinutes,
+          complete: slot.complete,
+        });
+      }
+    }
+    return points.sort(
+      (a, b) =>
+        a.intervalStart.getTime() - b.intervalStart.getTime() ||
+        (a.market < b.market ? -1 : a.market > b.market ? 1 : 0) ||
+        b.issuedAt.getTime() - a.issuedAt.getTime(),
+    );
   }
 
   /**
    * Hourly prices per zone and market for the `hours` hours before each zone's `beforeMs` (exclusive), from
-   * the issues stored with `issued_at <= knownAt` only: per slot the newest such issue wins (ties: lowest
-   * partner id), then slots are averaged per UTC hour. Nothing at or after `beforeMs` is read, and nothing
-   * issued after `knownAt` — what a planner at `knownAt` could have seen. Ordered by zone, market, hour.
+   * the issues stored with `issued_at <= knownAt` only, resolved across partners by `priceSlots` (a partner's
+   * tie goes to the lowest partner id); only fully covered hours. Nothing at or after `beforeMs` is read, and
+   * nothing issued after `knownAt` — what a planner at `knownAt` could have seen. Ordered by zone, market, hour.
    */
   async hourlyHistory(
     cutoffs: readonly { zone: string; beforeMs: number }[],
     hours: number,
     knownAt: Date,
   ): Promise<HourlyPricePoint[]> {
-    if (cutoffs.length === 0) return [];
+    const points: HourlyPricePoint[] = [];
+    for (const cut of [...cutoffs].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
+      const beforeMs = Math.floor(cut.beforeMs / HOUR_MS) * HOUR_MS;
+      const grid = { startMs: beforeMs - hours * HOUR_MS, slotMinutes: 60, count: hours };
+      const intervals = await this.intervalsBetween(
+        [cut.zone],
+        new Date(grid.startMs),
+        new Date(cut.beforeMs),
+        knownAt,
+      );
+      const byMarket = [...groupBy(intervals, (r) => r.market)].sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const [market, series] of byMarket) {
+        // Nothing at or after beforeMs counts: an interval reaching past it is cut there.
+        const known = series.filter((r) => r.intervalStart.getTime() < cut.beforeMs).map(toPriceInterval);
+        for (const slot of priceSlots(known, grid)) {
+          if (slot === null || !slot.complete) continue;
+          points.push({
+            zone: cut.zone,
+            market,
+            hourStart: new Date(slot.startMs),
+            pricePerMwh: slot.pricePerMwh,
+          });
+        }
+      }
+    }
+    return points;
+  }
+
+  /**
+   * Freshness per zone and market (`price_freshness`), with the length of the latest stored interval (null
+   * when unknown); one zone or all, ordered by zone and market.
+   */
+  async freshness(zone?: string): Promise<PriceFreshnessRow[]> {
     const rows = await this.db.query<
-      { zone: string; market: string; hour_start: Date; price_per_mwh: number }[]
+      {
+        zone: string;
+        market: string;
+        latest_interval_start: Date;
+        latest_issued_at: Date;
+        interval_minutes: number | null;
+      }[]
     >(
-      `with cut as (
-         select c.zone, c.before, c.before - make_interval(hours => $3::int) as since
-         from unnest($1::text[], $2::timestamptz[]) as c(zone, before)
-       ), slots as (
-         select distinct on (i.zone, i.market, t.interval_start)
-                i.zone, i.market, t.interval_start, i.slot_minutes, i.price_per_mwh[s.n] as price_per_mwh,
-                cut.before
-         from cut
-         join price_issues i on i.zone = cut.zone and i.block_start > cut.since - interval '1 day'
-                            and i.block_start < cut.before and i.issued_at <= $4
-         cross join lateral generate_series(1, cardinality(i.price_per_mwh)) as s(n)
-         cross join lateral (select i.block_start + (s.n - 1) * make_interval(mins => i.slot_minutes)
-                             as interval_start) t
-         where i.price_per_mwh[s.n] is not null and t.interval_start >= cut.since and t.interval_start < cut.before
-         order by i.zone, i.market, t.interval_start, i.issued_at desc, i.partner_id
-       )
-       select zone, market, h.hour_start,
-              -- weights in hours (1 for an hourly slot: its price comes back exactly)
-              sum(price_per_mwh * (least(slot_minutes, 60)::float8 / 60)) / sum(least(slot_minutes, 60)::float8 / 60)
-                as price_per_mwh
-       from slots
-       -- a slot longer than an hour counts for every hour it covers
-       cross join lateral generate_series(0, greatest(1, slot_minutes / 60) - 1) as k(n)
-       cross join lateral (select date_bin('1 hour', interval_start, timestamptz 'epoch') + k.n * interval '1 hour'
-                           as hour_start) h
-       where h.hour_start < before
-       group by zone, market, h.hour_start
-       order by zone, market, h.hour_start`,
-      [cutoffs.map((c) => c.zone), cutoffs.map((c) => new Date(c.beforeMs)), hours, knownAt],
+      `select f.zone, f.market, f.latest_interval_start, f.latest_issued_at,
+              (select max(i.interval_minutes) from price_issues i
+               cross join lateral (select extract(epoch from f.latest_interval_start - i.block_start)::bigint
+                                          as offset_s) o
+               where i.zone = f.zone and i.market = f.market
+                 and i.block_start = date_bin('1 day', f.latest_interval_start, timestamptz 'epoch')
+                 and o.offset_s % (i.interval_minutes * 60) = 0
+                 and i.price_per_mwh[(o.offset_s / (i.interval_minutes * 60))::int + 1] is not null) as interval_minutes
+       from price_freshness f ${zone === undefined ? '' : 'where f.zone = $1'} order by f.zone, f.market`,
+      zone === undefined ? [] : [zone],
     );
     return rows.map((r) => ({
       zone: r.zone,
       market: r.market,
-      hourStart: r.hour_start,
-      pricePerMwh: Number(r.price_per_mwh),
+      latestIntervalStart: r.latest_interval_start,
+      latestIssuedAt: r.latest_issued_at,
+      latestIntervalMinutes: r.interval_minutes,
     }));
   }
+
+  /** Newest day-ahead issue time per zone, for "a new day-ahead curve arrived". */
+  async latestDayAheadIssues(): Promise<{ zone: string; issuedAt: Date }[]> {
+    const rows = await this.db.query<{ zone: string; latest_issued_at: Date }[]>(
+      `select zone, latest_issued_at from price_freshness where market = 'day_ahead' order by zone`,
+    );
+    return rows.map((r) => ({ zone: r.zone, issuedAt: r.latest_issued_at }));
+  }
+
+  /**
+   * For every zone with a registered cluster: seconds since its newest day-ahead issue and from now to the start
+   * of its latest day-ahead interval (null when it never had one), by the database clock.
+   */
+  async dayAheadFreshnessOfClusterZones(): Promise<
+    { zone: string; issuedAgeSeconds: number | null; aheadSeconds: number | null }[]
+  > {
+    const rows = await this.db.query<{ zone: string; issued_age: number | null; ahead: number | null }[]>(
+      `select z.zone,
+              extract(epoch from now() - f.latest_issued_at)::float8 as issued_age,
+              extract(epoch from f.latest_interval_start - now())::float8 as ahead
+       from (select distinct zone from clusters) z
+       left join price_freshness f on f.zone = z.zone and f.market = 'day_ahead'
+       order by z.zone`,
+    );
+    return rows.map((r) => ({ zone: r.zone, issuedAgeSeconds: r.issued_age, aheadSeconds: r.ahead }));
+  }
+}
+
+/** One stored interval (its newest issue) as `PriceRepository` reads it: base currency per MWh, UTC start. */
+export interface PriceIntervalRow {
+  zone: string;
+  market: string;
+  partnerId: string;
+  intervalStart: Date;
+  intervalMinutes: number;
+  pricePerMwh: number;
+  carbonGPerKwh: number | null;
+  /** Minutes covered when less than the interval (slots aggregated before migration 21); else null. */
+  coverageMinutes: number | null;
+  issuedAt: Date;
+}
+
+/** `price_freshness` of one zone and market, with the length of its latest interval. */
+export interface PriceFreshnessRow {
+  zone: string;
+  market: string;
+  latestIntervalStart: Date;
+  latestIssuedAt: Date;
+  latestIntervalMinutes: number | null;
+}
+
+interface IntervalRowDb {
+  zone: string;
+  market: string;
+  partner_id: string;
+  interval_start: Date;
+  interval_minutes: number;
+  price_per_mwh: number;
+  carbon_g_per_kwh: number | null;
+  coverage_minutes: number | null;
+  issued_at: Date;
+}
+
+const HOUR_MS = 3_600_000;
+
+function toIntervalRow(r: IntervalRowDb): PriceIntervalRow {
+  return {
+    zone: r.zone,
+    market: r.market,
+    partnerId: r.partner_id,
+    intervalStart: r.interval_start,
+    intervalMinutes: r.interval_minutes,
+    pricePerMwh: r.price_per_mwh,
+    carbonGPerKwh: r.carbon_g_per_kwh,
+    coverageMinutes: r.coverage_minutes === r.interval_minutes ? null : r.coverage_minutes,
+    issuedAt: r.issued_at,
+  };
+}
+
+/** A stored interval as `priceSlots` reads it; the partner breaks ties between issues of the same time. */
+export function toPriceInterval(r: PriceIntervalRow): PriceInterval {
+  return {
+    startMs: r.intervalStart.getTime(),
+    minutes: r.intervalMinutes,
+    pricePerMwh: r.pricePerMwh,
+    carbonGPerKwh: r.carbonGPerKwh,
+    issuedMs: r.issuedAt.getTime(),
+    coverageMinutes: r.coverageMinutes,
+    tieBreak: r.partnerId,
+  };
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 /** A message refused because it contradicts a stored issue (or an earlier message of the same call). */
@@ -448,7 +636,7 @@ function slotValuesOf(block: PriceIssueBlock): SlotValues {
     original: (i) => block.priceOriginal[i]!,
     carbon: (i) => block.carbonGPerKwh?.[i] ?? null,
     coverage: (i) =>
-      Number.isNaN(block.pricePerMwh[i]) ? null : (block.coverageMinutes?.[i] ?? block.slotMinutes),
+      Number.isNaN(block.pricePerMwh[i]) ? null : (block.coverageMinutes?.[i] ?? block.intervalMinutes),
   };
 }
 
@@ -465,7 +653,7 @@ function firstDifference(block: PriceIssueBlock, held: SlotValues, heldBy: strin
     if (Number.isNaN(block.pricePerMwh[i]) || theirs === null || Number.isNaN(theirs)) continue;
     for (const [name, own, other] of checks) {
       if (sameNumber(own(i), other(i))) continue;
-      const slot = new Date(block.blockStartMs + i * block.slotMinutes * 60_000).toISOString();
+      const slot = new Date(block.blockStartMs + i * block.intervalMinutes * 60_000).toISOString();
       return (
         `slot ${slot} of issue ${new Date(block.issuedMs).toISOString()} (partner ${block.partnerId}, ` +
         `${block.market}, ${block.currencyOriginal}): ${name} ${String(other(i))} ${heldBy}, this message has ${String(own(i))}`
@@ -488,21 +676,21 @@ async function findConflicts(
     price_original: (number | null)[];
     carbon_g_per_kwh: (number | null)[] | null;
     coverage_minutes: (number | null)[] | null;
-    slot_minutes: number;
+    interval_minutes: number;
   }>(
-    `select k.n, i.price_per_mwh, i.price_original, i.carbon_g_per_kwh, i.coverage_minutes, i.slot_minutes
+    `select k.n, i.price_per_mwh, i.price_original, i.carbon_g_per_kwh, i.coverage_minutes, i.interval_minutes
      from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::text[])
-            with ordinality as k(zone, block_start, market, partner_id, slot_minutes, issued_at, currency_original, n)
+            with ordinality as k(zone, block_start, market, partner_id, interval_minutes, issued_at, currency_original, n)
      join price_issues i on i.zone = k.zone collate "C" and i.block_start = k.block_start
        and i.market = k.market collate "C" and i.partner_id = k.partner_id collate "C"
-       and i.slot_minutes = k.slot_minutes and i.issued_at = k.issued_at
+       and i.interval_minutes = k.interval_minutes and i.issued_at = k.issued_at
        and i.currency_original = k.currency_original collate "C"`,
     [
       candidates.map((c) => c.b.zone),
       candidates.map((c) => new Date(c.b.blockStartMs)),
       candidates.map((c) => c.b.market),
       candidates.map((c) => c.b.partnerId),
-      candidates.map((c) => c.b.slotMinutes),
+      candidates.map((c) => c.b.intervalMinutes),
       candidates.map((c) => new Date(c.b.issuedMs)),
       candidates.map((c) => c.b.currencyOriginal),
     ],
@@ -516,7 +704,7 @@ async function findConflicts(
       original: (i) => row.price_original[i] ?? null,
       carbon: (i) => row.carbon_g_per_kwh?.[i] ?? null,
       coverage: (i) =>
-        missing(row.price_per_mwh[i]) ? null : (row.coverage_minutes?.[i] ?? row.slot_minutes),
+        missing(row.price_per_mwh[i]) ? null : (row.coverage_minutes?.[i] ?? row.interval_minutes),
     };
     const detail = firstDifference(b, held, 'is stored');
     if (detail !== undefined) conflicts.set(m, detail);
@@ -555,20 +743,20 @@ async function copyInto(client: pg.PoolClient, table: string, rows: Buffer): Pro
 /** Inserts new issue rows, fills slots missing from stored ones, skips the rest; returns the slots written. */
 async function mergeThroughStaging(client: pg.PoolClient, rows: Buffer): Promise<number> {
   await client.query(
-    `create temp table if not exists price_issues_staging (
-       zone text, market text, block_start timestamptz, partner_id text, slot_minutes integer,
+    `create temp table if not exists price_intervals_staging (
+       zone text, market text, block_start timestamptz, partner_id text, interval_minutes integer,
        issued_at timestamptz, currency_original text, price_per_mwh float8[], price_original float8[],
        carbon_g_per_kwh float8[], coverage_minutes integer[], points integer, message_id text
      ) on commit delete rows`,
   );
-  await client.query('truncate pg_temp.price_issues_staging');
-  await copyInto(client, 'pg_temp.price_issues_staging', rows);
+  await client.query('truncate pg_temp.price_intervals_staging');
+  await copyInto(client, 'pg_temp.price_intervals_staging', rows);
   // Multi-argument unnest pads a NULL (or shorter) array with NULLs, so the "no carbon" and "fully covered"
   // NULL arrays merge like arrays of NULLs; the view reads a NULL coverage as the slot length.
   const result = await client.query<{ points: number }>(
     `insert into price_issues (${ISSUE_COLUMNS})
-     select ${ISSUE_COLUMNS} from pg_temp.price_issues_staging
-     on conflict (zone, block_start, market, partner_id, slot_minutes, issued_at, currency_original) do update set
+     select ${ISSUE_COLUMNS} from pg_temp.price_intervals_staging
+     on conflict (zone, block_start, market, partner_id, interval_minutes, issued_at, currency_original) do update set
        (price_per_mwh, price_original, carbon_g_per_kwh, coverage_minutes, points, ingested_at) = (
          select array_agg(case when o then np else op end order by k),
                 array_agg(case when o then no else oo end order by k),
@@ -577,7 +765,7 @@ async function mergeThroughStaging(client: pg.PoolClient, rows: Buffer): Promise
                 case when price_issues.coverage_minutes is null and excluded.coverage_minutes is null then null
                      else array_agg(coalesce(case when o then nv else ov end,
                                              case when (case when o then np else op end) is not null
-                                                  then price_issues.slot_minutes end) order by k) end,
+                                                  then price_issues.interval_minutes end) order by k) end,
                 count(*) filter (where op is not null or np is not null), now()
          from (select *, op is null and np is not null as o
                from unnest(price_issues.price_per_mwh, excluded.price_per_mwh,
