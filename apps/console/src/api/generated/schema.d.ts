@@ -555,6 +555,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/measured-savings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Measured savings: realized usage × prices paid against the home and greedy baselines on the same realized demand, and against the plan */
+        get: operations["MeasuredSavingsController_measuredSavings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-log": {
         parameters: {
             query?: never;
@@ -564,6 +581,26 @@ export interface paths {
         };
         /** The audit log: who did what, when, before and after (newest first) */
         get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/grid-events/{id}/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof of delivery of a demand-response event: counterfactual, home, planned (and realized) load
+         * @description Per event interval, the facility power of gridshift work in the targeted clusters: the plan in force before the event, the home baseline, the newest plan that honoured it; realized load is not reported in this version.
+         */
+        get: operations["GridEventsController_performance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -894,6 +931,57 @@ export interface components {
             currency: string;
             perBase: number;
             updatedAt: string;
+        };
+        /** GridEventPerformance */
+        GridEventPerformance: {
+            eventId: string;
+            programId: string;
+            modificationNumber: number;
+            /** @enum {string} */
+            compliance: "mandatory" | "voluntary";
+            cancelled: boolean;
+            zones: string[];
+            clusterIds: string[];
+            baselineScheduleId: string | null;
+            plannedSchedule: {
+                scheduleId: string;
+                version: number;
+                status: string;
+                honoured: boolean;
+            } | null;
+            intervals: {
+                startUtc: string;
+                endUtc: string;
+                /** @description Sum of the caps the planned schedule applied (mean over the slots), kW. */
+                capKw: number | null;
+                /** @description The plan in force when the event arrived, mean facility kW in the targets. */
+                counterfactualKw: number | null;
+                /** @description The home baseline on that plan’s problem (each job at home, price- and event-blind). */
+                homeKw: number | null;
+                /** @description The newest plan put in force that honoured the event. */
+                plannedKw: number | null;
+                /**
+                 * @description Metered usage; null: not reported in this version.
+                 * @enum {string|null}
+                 */
+                realizedKw: null;
+                reductionVsCounterfactualPct: number | null;
+                reductionVsHomePct: number | null;
+            }[];
+            totals: {
+                counterfactualKwh: number | null;
+                homeKwh: number | null;
+                plannedKwh: number | null;
+                reductionVsCounterfactualPct: number | null;
+            };
+            interactiveShortfallGpuHours: number;
+            realized: {
+                /** @enum {string} */
+                status: "not-reported";
+                note: string;
+            };
+            /** @description One line, e.g. "event X: −31 % in DE-LU 17:00–20:00 UTC, no interactive work lost". */
+            summary: string;
         };
         /**
          * @example {
@@ -1465,7 +1553,8 @@ export interface components {
          *           "pricePerMwh": 87.45,
          *           "carbonGPerKwh": 312,
          *           "issuedAt": "2024-02-29T11:00:00.000Z",
-         *           "coverageMinutes": 60
+         *           "coverageMinutes": 60,
+         *           "complete": true
          *         }
          *       ],
          *       "freshness": [
@@ -1493,8 +1582,12 @@ export interface components {
                 partnerId: string;
                 pricePerMwh: number;
                 carbonGPerKwh: number | null;
+                /** @description Newest issue the slot price is made of. */
                 issuedAt: string;
+                /** @description Minutes of the slot covered by stored intervals. */
                 coverageMinutes: number;
+                /** @description The slot is fully covered; only such a slot counts as priced. */
+                complete: boolean;
             }[];
             freshness: {
                 zone: string;
@@ -1894,6 +1987,134 @@ export interface components {
                     pct: number | null;
                 };
             }[];
+        };
+        /**
+         * @example {
+         *       "from": "2023-03-15T00:00:00.000Z",
+         *       "to": "2023-03-16T00:00:00.000Z",
+         *       "groupBy": "day",
+         *       "currency": "USD",
+         *       "method": "Measurement and verification …",
+         *       "rows": [],
+         *       "totals": {},
+         *       "comparable": {
+         *         "home": true,
+         *         "greedy": true
+         *       },
+         *       "energyKwhByMarket": {
+         *         "day_ahead": 33120.5
+         *       },
+         *       "pricesCarriedHours": 0,
+         *       "kwhPerGpuHourByCluster": {
+         *         "fra-1": 0.84
+         *       }
+         *     }
+         */
+        MeasuredSavingsReport: {
+            from: string;
+            to: string;
+            /** @enum {string} */
+            groupBy: "day" | "zone" | "cluster" | "job";
+            /** @description Base currency of stored prices (null when no plan says which). */
+            currency: string | null;
+            /** @description How every figure is computed. */
+            method: string;
+            rows: {
+                /** @description Day, zone, cluster or job. */
+                key: string;
+                /** @description What really ran: metered kWh × the price paid. */
+                realized: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                    /** @description Metered facility kWh. */
+                    energyKwh: number;
+                };
+                /** @description The schedule in force: planned GPU-hours × metered kWh per GPU-hour × day-ahead price. */
+                plan: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description The home baseline run on the realized demand and the prices paid. */
+                home: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description The greedy baseline run on the realized demand and the prices paid. */
+                greedy: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description home.cost − realized.cost; null when home cannot serve the realized work. */
+                vsHome: number | null;
+                /** @description greedy.cost − realized.cost; null when greedy cannot serve it. */
+                vsGreedy: number | null;
+                /** @description plan.cost − realized.cost (negative: reality cost more than planned). */
+                vsPlan: number;
+            }[];
+            /** @description The sums of the rows. */
+            totals: {
+                /** @description What really ran: metered kWh × the price paid. */
+                realized: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                    /** @description Metered facility kWh. */
+                    energyKwh: number;
+                };
+                /** @description The schedule in force: planned GPU-hours × metered kWh per GPU-hour × day-ahead price. */
+                plan: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description The home baseline run on the realized demand and the prices paid. */
+                home: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description The greedy baseline run on the realized demand and the prices paid. */
+                greedy: {
+                    /** @description GPU-hours on this side in the row. */
+                    gpuHours: number;
+                    /** @description Energy cost on this side in the row. */
+                    cost: number;
+                };
+                /** @description home.cost − realized.cost; null when home cannot serve the realized work. */
+                vsHome: number | null;
+                /** @description greedy.cost − realized.cost; null when greedy cannot serve it. */
+                vsGreedy: number | null;
+                /** @description plan.cost − realized.cost (negative: reality cost more than planned). */
+                vsPlan: number;
+                /** @description vsHome ÷ |home.cost| × 100. */
+                vsHomePct: number | null;
+                /** @description vsGreedy ÷ |greedy.cost| × 100. */
+                vsGreedyPct: number | null;
+            };
+            comparable: {
+                home: boolean;
+                greedy: boolean;
+            };
+            /** @description Realized kWh by the market that priced it (real_time, intraday, day_ahead, carried). */
+            energyKwhByMarket: {
+                [key: string]: number;
+            };
+            /** @description Zone-hours without a stored price (nearest price used). */
+            pricesCarriedHours: number;
+            kwhPerGpuHourByCluster: {
+                [key: string]: number;
+            };
         };
         /**
          * @example {
@@ -4130,6 +4351,8 @@ export interface operations {
                 /** @description Slot starts < to (default: 48 h from now). */
                 to?: string;
                 market?: "day_ahead" | "intraday" | "real_time" | "forecast";
+                /** @description Slot length the stored intervals are aggregated to (default 60). */
+                slotMinutes?: number;
             };
             header?: never;
             path?: never;
@@ -5104,6 +5327,69 @@ export interface operations {
             };
         };
     };
+    MeasuredSavingsController_measuredSavings: {
+        parameters: {
+            query: {
+                /** @description Usage intervals starting at or after (RFC 3339). */
+                from: string;
+                /** @description Usage intervals starting before; at most 92 days after from. */
+                to: string;
+                /** @description Rows per UTC day, price zone, cluster or job. */
+                groupBy?: "day" | "zone" | "cluster" | "job";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeasuredSavingsReport"];
+                };
+            };
+            /** @description Invalid or too long range, or unknown groupBy. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     AuditController_list: {
         parameters: {
             query?: {
@@ -5153,6 +5439,74 @@ export interface operations {
             };
             /** @description The key’s role is below the one this operation needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    GridEventsController_performance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The eventId of gridshift.grid-events.v1. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridEventPerformance"];
+                };
+            };
+            /** @description Malformed event id. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such event. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
