@@ -1,21 +1,20 @@
 import type { ScheduleKind, ScheduleStatus } from '../types.js';
 import type { Queryable } from './query.js';
+import type { ScheduleRow } from './schedule.repository.js';
 
 /** The columns of a schedule that change after it is stored (status and approval trail), timestamps as ISO text. */
-export interface ScheduleStateRow {
-  id: string;
-  version: number | null;
-  kind: ScheduleKind;
-  status: ScheduleStatus;
-  supersedesVersion: number | null;
-  approval: unknown;
-  approvedAt: string | null;
-  approvedBy: string | null;
-  publishedAt: string | null;
-  rejectedAt: string | null;
-  rejectedBy: string | null;
-  rejectedReason: string | null;
-}
+export type ScheduleStateRow = Pick<
+  ScheduleRow,
+  | 'id'
+  | 'version'
+  | 'kind'
+  | 'status'
+  | 'supersedesVersion'
+  | 'approval'
+  | 'approvedBy'
+  | 'rejectedBy'
+  | 'rejectedReason'
+> & { approvedAt: string | null; publishedAt: string | null; rejectedAt: string | null };
 
 /** A plan that was delivered (published, maybe superseded since), with its stored figures. */
 export interface DeliveredPlanRow {
@@ -42,9 +41,10 @@ export interface SnapshotPricingRow {
 const isoTextSql = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const STATE_COLUMNS = `id, version, kind, status, supersedes_version, approval,
-  ${isoTextSql('approved_at')} as approved_at, approved_by, ${isoTextSql('published_at')} as published_at,
-  ${isoTextSql('rejected_at')} as rejected_at, rejected_by, rejected_reason`;
+const STATE_COLUMNS = `id, version, kind, status, supersedes_version as "supersedesVersion", approval,
+  ${isoTextSql('approved_at')} as "approvedAt", approved_by as "approvedBy",
+  ${isoTextSql('published_at')} as "publishedAt", ${isoTextSql('rejected_at')} as "rejectedAt",
+  rejected_by as "rejectedBy", rejected_reason as "rejectedReason"`;
 
 /** One row of the schedule list: the summary as JSON text (built by PostgreSQL) and the keyset cursor. */
 export interface ScheduleSummaryJsonRow {
@@ -155,39 +155,12 @@ export class ScheduleViewRepository {
 
   /** The mutable state of one schedule (a primary-key read; `id` must be a UUID). */
   async state(id: string): Promise<ScheduleStateRow | undefined> {
-    const rows = await this.db.query<
-      {
-        id: string;
-        version: number | null;
-        kind: ScheduleKind;
-        status: ScheduleStatus;
-        supersedes_version: number | null;
-        approval: unknown;
-        approved_at: string | null;
-        approved_by: string | null;
-        published_at: string | null;
-        rejected_at: string | null;
-        rejected_by: string | null;
-        rejected_reason: string | null;
-      }[]
-    >(`select ${STATE_COLUMNS} from schedules where id = $1`, [id]);
-    const r = rows[0];
-    return (
-      r && {
-        id: r.id,
-        version: r.version,
-        kind: r.kind,
-        status: r.status,
-        supersedesVersion: r.supersedes_version,
-        approval: r.approval,
-        approvedAt: r.approved_at,
-        approvedBy: r.approved_by,
-        publishedAt: r.published_at,
-        rejectedAt: r.rejected_at,
-        rejectedBy: r.rejected_by,
-        rejectedReason: r.rejected_reason,
-      }
+    // Columns come back named as the row's fields: a primary-key read on the hot path, no mapping.
+    const rows = await this.db.query<ScheduleStateRow[]>(
+      `select ${STATE_COLUMNS} from schedules where id = $1`,
+      [id],
     );
+    return rows[0];
   }
 
   /** The pricing part of the snapshot's placement problem (only that part leaves the database). */
