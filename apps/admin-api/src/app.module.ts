@@ -14,7 +14,7 @@ import { ClustersController, ZonesController } from './fleet/fleet.controller.js
 import { FleetService } from './fleet/fleet.service.js';
 import { GridEventsController } from './grid-events/grid-events.controller.js';
 import { ControlCharacterPipe } from './http/control-chars.js';
-import { ProblemFilter } from './http/problem.js';
+import { ProblemFilter } from './http/problem-details.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ApiKeyCommands } from './keys/api-key.commands.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { counter, gauge, type Logger } from '#gridshift/observability';
-import { DeliveryRepository, UsageRepository } from '#gridshift/persistence';
+import { DeliveryRepository, PlannerLeaseRepository, UsageRepository } from '#gridshift/persistence';
 import { detectDrift, type DriftFinding, type DriftThresholds } from '#gridshift/scheduling';
 
 export interface DeliveryFeedbackOptions {
@@ -62,7 +62,7 @@ export class DeliveryFeedback {
     if (pending.count === 0 || maxResends === 0) return 0;
     const resent = await this.dataSource.transaction(async (manager) => {
       // The outbox is fenced: a deposed leader's resend is refused by the database.
-      await manager.query(`select set_config('gridshift.leader_epoch', $1, true)`, [String(epoch)]);
+      await new PlannerLeaseRepository(manager).declareWriterEpoch(epoch, { idleTimeout: false });
       return new DeliveryRepository(manager).resendUnacknowledged(ackTimeoutSeconds, maxResends, manager);
     });
     if (resent.length > 0) {

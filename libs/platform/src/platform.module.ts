@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { CommonConfig } from '#gridshift/config';
 import { createKafka, kafkaReachable } from '#gridshift/messaging';
 import { createMetricsRegistry, type Logger } from '#gridshift/observability';
-import { createDataSource, migrate } from '#gridshift/persistence';
+import { createDataSource, migrate, pingDatabase } from '#gridshift/persistence';
 import { ConsumerStatusBoard } from './consumers.js';
 import { HealthController, type ReadinessCheck } from './health.controller.js';
 import { TopicProvisioner, topicNames } from './topics.js';
@@ -72,7 +72,7 @@ export class PlatformModule {
           {
             name: 'postgres',
             check: async () => {
-              await dataSource.query('select 1');
+              await pingDatabase(dataSource);
               return true;
             },
           },

@@ -1,5 +1,5 @@
 import type { PlacementResult, ScheduleTotals, ShortfallReason } from '#gridshift/placement';
-import type { SchedulePlacement } from './round.js';
+import type { SchedulePlacement } from './checked-placements.js';
 import type { ApprovalPolicy } from './settings.js';
 
 /** A job that did not get all the GPU-hours it asked for, and why. */
@@ -96,7 +96,7 @@ function sig6(value: number): number {
 }
 
 /** Phase 5 — totals, baselines, savings, shortfalls, explanations and the comparison with the schedule in force (pure). */
-export function account(
+export function buildScheduleAccount(
   result: PlacementResult,
   placements: SchedulePlacement[],
   previous: PreviousSchedule | null,

@@ -2,19 +2,13 @@
  * Savings of delivered schedules over a time range (the admin API's savings report), from their stored
  * placements priced at their own snapshot prices (`repricing.ts`) and their stored baselines. Pure: no IO.
  */
+import type { DeliveredPlanRow } from '#gridshift/persistence';
 import { savingsAgainst } from '#gridshift/placement';
 import { finiteNumberOrNull } from './json-values.js';
 import { addCostFigures, zeroCostFigures, type CostedCell, type CostFigures } from './repricing.js';
 
 /** A delivered plan (published, possibly superseded since). */
-export interface DeliveredSchedule {
-  id: string;
-  version: number;
-  horizonStartMs: number;
-  horizonEndMs: number;
-  slotMinutes: number;
-  publishedAtMs: number;
-}
+export type DeliveredSchedule = Omit<DeliveredPlanRow, 'totals' | 'baselines'>;
 
 /**
  * The slots in [fromMs, toMs) in which each schedule was in force: a slot of schedule `s` counts for `s`

@@ -7,7 +7,7 @@
 import type { ChangedCellRow } from '#gridshift/persistence';
 import type { CostedCell, SchedulePricing } from './repricing.js';
 import { costPerGpuHour } from './repricing.js';
-import type { SchedulePlacement } from './round.js';
+import type { SchedulePlacement } from './checked-placements.js';
 
 /** The comparable part of a schedule for `diffSchedules`. */
 export interface DiffableSchedule {

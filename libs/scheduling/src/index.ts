@@ -2,15 +2,18 @@
  * @gridshift/scheduling — schedules from stored state, and their lifecycle. Plain functions and classes
  * over a TypeORM DataSource (no Nest), shared by apps/planner and apps/admin-api.
  *
- * Planning phases (each testable alone): loadInputs → buildProblem → solve → roundPlacements → account →
- * storeSchedule → (OutboxRelay publishes). `Planner` sequences them; `LeaderElection` keeps one planner
- * active; `ScheduleLifecycle` approves / rejects; `requestPlan`, `runWhatIf`, `loadSchedule`,
- * `diffSchedules` serve the admin API.
+ * Planning phases (each testable alone): loadInputs → buildProblem → solve → checkedPlacements (the solver's
+ * whole-GPU placements, verified against every rule) → buildScheduleAccount → storeSchedule → (OutboxRelay
+ * publishes). `Planner` sequences them; `LeaderElection` keeps one planner active; `ScheduleLifecycle` approves /
+ * rejects; `requestPlan`, `runWhatIf`, `loadSchedule` serve the admin API, with the pure figures of stored
+ * schedules: `repricing` (cells at snapshot prices), `diff` (how two schedules differ), `delivered-savings`.
+ * SQL lives in libs/persistence; this lib calls its repositories.
  */
 export * from './account.js';
 export * from './assumptions.js';
 export * from './capacity-forecast.js';
 export * from './changes.js';
+export * from './checked-placements.js';
 export * from './delivered-savings.js';
 export * from './diff.js';
 export * from './errors.js';
@@ -30,7 +33,7 @@ export * from './read.js';
 export * from './relay.js';
 export * from './repricing.js';
 export * from './requests.js';
-export * from './round.js';
+export * from './checked-placements.js';
 export * from './scenario.js';
 export * from './settings.js';
 export * from './snapshot.js';

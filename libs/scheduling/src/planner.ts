@@ -5,12 +5,17 @@ import type { Savings } from '#gridshift/placement';
 import { DeliveryRepository, ScheduleRepository } from '#gridshift/persistence';
 import type { Assumption } from './assumptions.js';
 import { applyRefusals } from './feedback.js';
-import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
+import {
+  buildScheduleAccount,
+  decideApproval,
+  type ApprovalDecision,
+  type PreviousSchedule,
+} from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
 import { withGridEvents } from './grid-events.js';
 import { buildProblem } from './problem.js';
 import { loadPlacements, loadScheduleInForceHead } from './read.js';
-import { roundPlacements, type VerifyLevel } from './round.js';
+import { checkedPlacements, type VerifyLevel } from './checked-placements.js';
 import type { ApprovalPolicy, PlanningSettings } from './settings.js';
 import { buildSnapshot, marketSignature, snapshotDocument, type MarketSignature } from './snapshot.js';
 import { solve, solveInWorker, type SolveFn } from './solve.js';
@@ -155,11 +160,11 @@ export class Planner {
     phaseMs.solve = ms(solveStartedAt);
 
     t = performance.now();
-    const rounded = roundPlacements(built.problem, result, { verify: this.options.verify });
+    const checked = checkedPlacements(built.problem, result, { verify: this.options.verify });
     phaseMs.round = ms(t);
 
     t = performance.now();
-    const figures = account(result, rounded.placements, previous, rounded.warnings);
+    const figures = buildScheduleAccount(result, checked.placements, previous, checked.warnings);
     const decision = decideApproval(this.options.approval, figures.comparison, result.status);
     phaseMs.account = ms(t);
 
@@ -193,7 +198,7 @@ export class Planner {
         ],
         approval: decision,
         phaseMs,
-        placements: rounded.placements,
+        placements: checked.placements,
       },
       {
         writerEpoch: context.epoch,
@@ -214,7 +219,7 @@ export class Planner {
         version: stored.version!,
         horizonStartUtc: inputs.horizonStartUtc,
         horizonEndUtc,
-        placements: rounded.placements,
+        placements: checked.placements,
         totals: figures.totals,
       };
     }
@@ -226,7 +231,7 @@ export class Planner {
       scheduleStatus: stored.status as 'draft' | 'approved' | 'published',
       inputHash,
       decision,
-      placements: rounded.placements.length,
+      placements: checked.placements.length,
       orders: stored.approval?.orders ?? 0,
       savingsVsHome: result.savings?.vsHome ?? null,
       fallback: figures.solver.fallback ?? null,

@@ -1,46 +1,27 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { PlacementCellRepository, ScheduleRepository, type ScheduleStatus } from '#gridshift/persistence';
+import { PlacementCellRepository, ScheduleRepository, type ScheduleRow } from '#gridshift/persistence';
 import type { PreviousSchedule } from './account.js';
 import { ScheduleNotFoundError } from './errors.js';
-import type { SchedulePlacement } from './round.js';
+import type { SchedulePlacement } from './checked-placements.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Db = DataSource | EntityManager;
 
-/** A stored schedule as the API shows it; `placements` only when asked for. */
-export interface ScheduleView {
-  id: string;
-  version: number | null;
-  kind: 'plan' | 'what-if';
-  status: ScheduleStatus;
-  trigger: string;
-  leaderEpoch: number;
+/** A stored schedule as the API shows it (timestamps as ISO text); `placements` only when asked for. */
+export type ScheduleView = Omit<
+  ScheduleRow,
+  'horizonStart' | 'horizonEnd' | 'approvedAt' | 'publishedAt' | 'rejectedAt' | 'createdAt' | 'totals'
+> & {
   horizonStartUtc: string;
   horizonEndUtc: string;
-  slotMinutes: number;
-  inputHash: string;
-  /** Only with `{ snapshot: true }` (it can be megabytes). */
-  inputSnapshot?: unknown;
-  solverStats: Record<string, unknown>;
   totals: Record<string, unknown> & { totalCost: number; energyCost: number; servedGpuHours: number };
-  baselines: Record<string, unknown>;
-  savings: Record<string, unknown>;
-  assumptions: unknown[];
-  shortfalls: unknown[];
-  explanations?: unknown[];
-  objective: number;
-  supersedesVersion: number | null;
-  approval: unknown;
   approvedAt: string | null;
-  approvedBy: string | null;
   publishedAt: string | null;
   rejectedAt: string | null;
-  rejectedBy: string | null;
-  rejectedReason: string | null;
   createdAt: string;
   placements?: SchedulePlacement[];
-}
+};
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 

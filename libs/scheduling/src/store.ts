@@ -17,7 +17,7 @@ import {
   previousOrdersBefore,
   type ApproveResult,
 } from './lifecycle.js';
-import type { SchedulePlacement } from './round.js';
+import type { SchedulePlacement } from './checked-placements.js';
 import type { InputSnapshot } from './snapshot.js';
 
 /** Everything stored for one schedule. */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ScheduleRepository } from '#gridshift/persistence';
-import { account } from './account.js';
+import { buildScheduleAccount } from './account.js';
 import { NothingToPlanError } from './errors.js';
 import { loadInputs, planningNow } from './inputs.js';
 import { dayAheadIssues } from './planner.js';
 import { buildProblem } from './problem.js';
 import { loadSchedule, loadScheduleInForce, type ScheduleView } from './read.js';
-import { roundPlacements } from './round.js';
+import { checkedPlacements } from './checked-placements.js';
 import { applyScenario, parseScenario } from './scenario.js';
 import { DEFAULT_PLANNING_SETTINGS, type PlanningSettings } from './settings.js';
 import { buildSnapshot, marketSignature, snapshotDocument } from './snapshot.js';
@@ -52,8 +52,8 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
   );
   const document = snapshotDocument(snapshot);
   const result = await solve(built.problem, settings.solveTimeLimitMs, request.solve ?? solveInWorker);
-  const rounded = roundPlacements(built.problem, result);
-  const figures = account(result, rounded.placements, previous, rounded.warnings);
+  const checked = checkedPlacements(built.problem, result);
+  const figures = buildScheduleAccount(result, checked.placements, previous, checked.warnings);
   const id = randomUUID();
   const slotMs = inputs.slotMinutes * 60_000;
   await storeSchedule(
@@ -75,7 +75,7 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
       assumptions: [...inputs.assumptions, ...built.assumptions],
       approval: null,
       phaseMs: {},
-      placements: rounded.placements,
+      placements: checked.placements,
     },
     {
       writerEpoch: null,

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ProblemSchema } from './problem.js';
+import { ProblemSchema } from './problem-details.js';
 import { jsonSchemaOf, registeredComponents } from './zod.js';
 
 const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics']);

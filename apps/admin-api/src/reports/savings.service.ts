@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { type CellTotalsRow, PlacementCellRepository, ScheduleRepository } from '#gridshift/persistence';
+import { type CellTotalsRow, PlacementCellRepository, ScheduleViewRepository } from '#gridshift/persistence';
 import {
   comparedFigures,
   costCells,
@@ -34,14 +34,14 @@ const figuresOf = (parts: readonly SavingsPart[]) => ({
 /** Savings over a time range, from delivered schedules' placements (see METHOD). */
 @Injectable()
 export class SavingsReporter {
-  private readonly schedules: ScheduleRepository;
+  private readonly schedules: ScheduleViewRepository;
   private readonly cells: PlacementCellRepository;
 
   constructor(
     db: DataSource,
     private readonly cache: ScheduleFactsCache,
   ) {
-    this.schedules = new ScheduleRepository(db);
+    this.schedules = new ScheduleViewRepository(db);
     this.cells = new PlacementCellRepository(db);
   }
 

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PlacementCellRepository, ScheduleRepository, type ScheduleRow } from '#gridshift/persistence';
+import {
+  PlacementCellRepository,
+  ScheduleRepository,
+  type ScheduleRow,
+  ScheduleViewRepository,
+} from '#gridshift/persistence';
 import { APP_CONFIG } from '#gridshift/platform';
 import {
   costCells,
@@ -11,6 +16,10 @@ import {
 } from '#gridshift/scheduling';
 import type { AdminApiConfig } from '../config.js';
 import { PromiseLru } from './lru.js';
+import type { DiffView } from './schedules.schemas.js';
+
+/** A diff of two schedules with every changed job (pages are cut from it per request). */
+export type FullDiff = Omit<DiffView, 'jobs' | 'page'> & { jobs: DiffView['jobs'] };
 
 /** Everything about a schedule that never changes, computed once and kept (placements are immutable). */
 export interface ScheduleFactsView {
@@ -27,25 +36,29 @@ export interface ScheduleFactsView {
 }
 
 /**
- * Caches of what never changes once the planner stored a schedule: its snapshot prices and its costed
- * placement cells. Bounded LRUs (SCHEDULE_CACHE_ENTRIES); concurrent misses share one read.
+ * Caches of what never changes once the planner stored a schedule: its snapshot prices, its costed placement
+ * cells and its diffs against other schedules. Bounded LRUs (facts: SCHEDULE_CACHE_ENTRIES); concurrent misses
+ * share one read.
  */
 @Injectable()
 export class ScheduleFactsCache {
   private readonly facts: PromiseLru<ScheduleFactsView | undefined>;
   private readonly prices = new PromiseLru<SchedulePricing | null>(4096);
+  private readonly diffs = new PromiseLru<FullDiff>(8);
   private readonly schedules: ScheduleRepository;
+  private readonly views: ScheduleViewRepository;
   private readonly cells: PlacementCellRepository;
 
   constructor(db: DataSource, @Inject(APP_CONFIG) config: Pick<AdminApiConfig, 'SCHEDULE_CACHE_ENTRIES'>) {
     this.facts = new PromiseLru(config.SCHEDULE_CACHE_ENTRIES);
     this.schedules = new ScheduleRepository(db);
+    this.views = new ScheduleViewRepository(db);
     this.cells = new PlacementCellRepository(db);
   }
 
   /** The snapshot prices of a schedule (cached; small). */
   pricing(id: string): Promise<SchedulePricing | null> {
-    return this.prices.get(id, async () => pricingFromProblem(await this.schedules.snapshotPricing(id)));
+    return this.prices.get(id, async () => pricingFromProblem(await this.views.snapshotPricing(id)));
   }
 
   /** The immutable view of a schedule, or undefined when it does not exist. */
@@ -70,5 +83,10 @@ export class ScheduleFactsCache {
     // An id that does not exist (yet) is not remembered: the planner may store it a moment later.
     if (!view) this.facts.delete(id);
     return view;
+  }
+
+  /** The diff of `id` against `againstId` (placements never change, so neither does the diff). */
+  diff(id: string, againstId: string | undefined, compute: () => Promise<FullDiff>): Promise<FullDiff> {
+    return this.diffs.get(`${id}:${againstId ?? '-'}`, compute);
   }
 }

@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import {
   PlacementCellRepository,
   ScheduleRepository,
-  ScheduleSummaryRepository,
   type ScheduleStateRow,
+  ScheduleViewRepository,
 } from '#gridshift/persistence';
 import {
   diffPrice,
@@ -15,14 +15,13 @@ import {
   type SchedulePricing,
 } from '#gridshift/scheduling';
 import { NotFoundError } from '../http/errors.js';
-import { PromiseLru } from './lru.js';
 import {
   decodePlacementCursor,
   decodeScheduleListCursor,
   encodePlacementCursor,
   encodeScheduleListCursor,
 } from './schedule-cursors.js';
-import { ScheduleFactsCache, type ScheduleFactsView } from './schedule-facts.cache.js';
+import { type FullDiff, ScheduleFactsCache, type ScheduleFactsView } from './schedule-facts.cache.js';
 import { immutableDetail, placementItem, type PlacementItem } from './schedule-presenter.js';
 import type { DiffView, ScheduleSummary } from './schedules.schemas.js';
 
@@ -34,19 +33,14 @@ const NO_SCHEDULE = '00000000-0000-0000-0000-000000000000';
  */
 @Injectable()
 export class ScheduleViews {
-  private readonly diffCache = new PromiseLru<Omit<DiffView, 'jobs' | 'page'> & { jobs: DiffView['jobs'] }>(
-    8,
-  );
-  private readonly schedules: ScheduleRepository;
-  private readonly summaries: ScheduleSummaryRepository;
+  private readonly schedules: ScheduleViewRepository;
   private readonly cells: PlacementCellRepository;
 
   constructor(
-    db: DataSource,
+    private readonly db: DataSource,
     private readonly cache: ScheduleFactsCache,
   ) {
-    this.schedules = new ScheduleRepository(db);
-    this.summaries = new ScheduleSummaryRepository(db);
+    this.schedules = new ScheduleViewRepository(db);
     this.cells = new PlacementCellRepository(db);
   }
 
@@ -60,7 +54,7 @@ export class ScheduleViews {
     limit: number;
     cursor?: string;
   }): Promise<string> {
-    const rows = await this.summaries.list({
+    const rows = await this.schedules.list({
       statuses: query.status,
       kind: query.kind,
       createdFrom: query.from,
@@ -91,7 +85,7 @@ export class ScheduleViews {
 
   /** The summary of one schedule (fresh status). */
   async summary(id: string): Promise<ScheduleSummary> {
-    const row = await this.summaries.summaryJson(id);
+    const row = await this.schedules.summaryJson(id);
     if (!row) throw new NotFoundError('schedule', id, { name: 'id', in: 'path' });
     return JSON.parse(row.summary) as ScheduleSummary;
   }
@@ -102,7 +96,7 @@ export class ScheduleViews {
    * once per schedule; per request only the summary (built by PostgreSQL) and the status fields are read.
    */
   async detailJson(id: string, shortfallLimit: number): Promise<string> {
-    const [row, view] = await Promise.all([this.summaries.summaryJson(id), this.cache.factsView(id)]);
+    const [row, view] = await Promise.all([this.schedules.summaryJson(id), this.cache.factsView(id)]);
     if (!row || !view) throw new NotFoundError('schedule', id, { name: 'id', in: 'path' });
     view.detailJson ??= JSON.stringify(immutableDetail(view)).slice(1, -1);
     const shortfalls = view.facts.shortfalls;
@@ -160,11 +154,9 @@ export class ScheduleViews {
       if (!(await this.schedules.state(againstId)))
         throw new NotFoundError('schedule', againstId, { name: 'against', in: 'query' });
     } else {
-      againstId = await this.schedules.publishedPlanId(id);
+      againstId = await new ScheduleRepository(this.db).publishedPlanId(id);
     }
-    const full = await this.diffCache.get(`${id}:${againstId ?? '-'}`, () =>
-      this.computeDiff(id, candidate, againstId),
-    );
+    const full = await this.cache.diff(id, againstId, () => this.computeDiff(id, candidate, againstId));
     // Placements never change, statuses do: read the base's status fresh.
     const againstState = againstId ? await this.schedules.state(againstId) : undefined;
     return {
@@ -175,7 +167,11 @@ export class ScheduleViews {
     };
   }
 
-  private async computeDiff(id: string, candidate: ScheduleFactsView, againstId: string | undefined) {
+  private async computeDiff(
+    id: string,
+    candidate: ScheduleFactsView,
+    againstId: string | undefined,
+  ): Promise<FullDiff> {
     const base = againstId ? await this.cache.factsView(againstId) : undefined;
     const baseState = againstId ? await this.schedules.state(againstId) : undefined;
     const span = (v: ScheduleFactsView) => ({

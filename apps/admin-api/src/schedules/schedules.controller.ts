@@ -51,7 +51,7 @@ export class SchedulesController {
   async list(
     @Query(new ZodPipe(ListSchedulesQuery)) query: z.output<typeof ListSchedulesQuery>,
   ): Promise<string> {
-    // JSON text of SchedulePageSchema, rows built by PostgreSQL (see ScheduleStore.list).
+    // JSON text of SchedulePageSchema, rows built by PostgreSQL (see ScheduleViewRepository.list).
     return this.views.listJson(query);
   }
 

@@ -1,3 +1,6 @@
+// The admin API's schedule response and query schemas in one file: the OpenAPI document and the console's
+// generated client name them together, and they share field descriptions; it is long because it is mostly prose.
+
 import { z } from 'zod';
 import { pageOf, q, Slug, Uuid } from '../http/query.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementProblem, PlacementResult } from '#gridshift/placement';
 import { BusyError } from '../http/errors.js';
-import { toProblem } from '../http/problem.js';
+import { toProblem } from '../http/problem-details.js';
 import { cappedSolve } from './scheduling.adapter.js';
 import type { SchedulingPort } from './scheduling.port.js';
 import { WhatIfRunner } from './what-if.runner.js';

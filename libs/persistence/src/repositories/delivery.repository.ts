@@ -1,14 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from './query.js';
 
 type Db = DataSource | EntityManager;
-
-/** Rows of a statement: TypeORM's postgres driver answers UPDATE … RETURNING with `[rows, rowCount]`. */
-async function rowsOf<T>(db: Db, sql: string, params: unknown[]): Promise<T[]> {
-  const raw: unknown = await db.query(sql, params);
-  if (Array.isArray(raw) && raw.length === 2 && Array.isArray(raw[0]) && typeof raw[1] === 'number')
-    return raw[0] as T[];
-  return raw as T[];
-}
 
 /** Where a placement order stands at its data center. */
 export type DeliveryStatus = 'sent' | 'accepted' | 'applied' | 'partially-applied' | 'rejected';
@@ -226,7 +219,7 @@ export class DeliveryRepository {
     }
     if (best.size === 0) return outcome;
     const moves = [...best.values()];
-    const advanced = await rowsOf<unknown>(
+    const advanced = await queryRows<unknown>(
       manager,
       `update deliveries d set status = x.status, status_at = x.at, reasons = x.reasons, applied = x.applied,
               acked_at = coalesce(d.acked_at, clock_timestamp()),
@@ -342,7 +335,7 @@ export class DeliveryRepository {
     maxResends: number,
     manager: Db = this.db,
   ): Promise<{ clusterId: string; version: number; resends: number }[]> {
-    return rowsOf<{ clusterId: string; version: number; resends: number }>(
+    return queryRows<{ clusterId: string; version: number; resends: number }>(
       manager,
       `with overdue as (
          select d.schedule_id, d.cluster_id from deliveries d
@@ -404,7 +397,7 @@ export class DeliveryRepository {
   /** Clears an active exclusion (an operator decided the job may go back); false when none was active. */
   async clearExclusion(id: string, actor: string): Promise<boolean> {
     if (!/^\d{1,18}$/.test(id)) return false;
-    const rows = await rowsOf<unknown>(
+    const rows = await queryRows<unknown>(
       this.db,
       `update delivery_exclusions set cleared_at = now(), cleared_by = $2
        where id = $1 and cleared_at is null returning 1`,

@@ -1,3 +1,4 @@
+import type { ClusterRow } from './planning-inputs.repository.js';
 import type { Queryable } from './query.js';
 import { queryRows } from './query.js';
 
@@ -38,17 +39,8 @@ export interface ExchangeRateRecord {
   updatedAt: Date;
 }
 
-interface ClusterDbRow {
-  id: string;
-  name: string;
-  region: string;
-  zone: string;
-  gpu_model: string;
-  gpu_total: number;
-  kw_per_gpu: number;
-  pue: number;
-  power_cap_kw: number | null;
-  latency_ms_by_origin: Record<string, number>;
+/** A whole `clusters` row: the fleet columns the planner reads too, plus the active flag and timestamps. */
+interface ClusterDbRow extends ClusterRow {
   active: boolean;
   created_at: Date;
   updated_at: Date;

@@ -13,7 +13,7 @@ export * from './placement-cell.repository.js';
 export * from './outbox.repository.js';
 export * from './planner-lease.repository.js';
 export * from './planner-channel.js';
-export * from './schedule-summary.repository.js';
+export * from './schedule-view.repository.js';
 export * from './fleet.repository.js';
 export * from './job.repository.js';
 export * from './delivery.repository.js';

@@ -1,4 +1,5 @@
 import type { JobKind, JobPins, JobStatus } from '../types.js';
+import type { JobRow } from './planning-inputs.repository.js';
 import { queryRows, type Queryable } from './query.js';
 
 /** A `jobs` row. */
@@ -45,24 +46,8 @@ export interface JobFields {
   homeClusterId: string | null;
 }
 
-interface JobDbRow {
-  id: string;
-  name: string;
-  model: string;
-  kind: JobKind;
-  tokens_per_second_per_gpu: Record<string, number>;
-  tokens_per_hour: number | null;
-  demand_profile: number[] | null;
-  total_tokens: number | null;
-  window_start: Date | null;
-  deadline: Date | null;
-  origin: string;
-  latency_sla_ms: number | null;
-  residency: string[];
-  tier: string;
-  max_gpus: number;
-  home_cluster_id: string | null;
-  pins: JobPins;
+/** A whole `jobs` row: the planning columns plus status and timestamps. */
+interface JobDbRow extends JobRow {
   status: JobStatus;
   created_at: Date;
   updated_at: Date;

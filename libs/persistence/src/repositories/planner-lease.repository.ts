@@ -54,9 +54,14 @@ export class PlannerLeaseRepository {
 
   /**
    * Declares the planner's leader epoch for the rest of the transaction (the fencing trigger of migration
-   * 1732380000006 rejects writes of a stale epoch with SQLSTATE GSE01) and bounds idle time in it to 10 s.
+   * 1732380000006 rejects writes of a stale epoch with SQLSTATE GSE01) and, unless told not to, bounds idle
+   * time in it to 10 s.
    */
-  async declareWriterEpoch(epoch: number): Promise<void> {
+  async declareWriterEpoch(epoch: number, options: { idleTimeout?: boolean } = {}): Promise<void> {
+    if (options.idleTimeout === false) {
+      await this.db.query(`select set_config('gridshift.leader_epoch', $1, true)`, [String(epoch)]);
+      return;
+    }
     await this.db.query(
       `select set_config('gridshift.leader_epoch', $1, true),
               set_config('idle_in_transaction_session_timeout', '10s', true)`,

@@ -20,3 +20,8 @@ export async function queryRows<T>(db: Queryable, sql: string, params: unknown[]
 export function isoOrNull(date: Date | null | undefined): string | null {
   return date ? date.toISOString() : null;
 }
+
+/** Resolves when PostgreSQL answers a trivial query (readiness checks); rejects with the driver's error. */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('select 1');
+}

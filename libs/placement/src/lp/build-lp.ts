@@ -10,6 +10,9 @@ import { addLpVariable, emptyLpModel, type LpModel } from './lp-model.js';
  *   (2) capacity     Σ_c x_crt ≤ cap_rt·Δt   (power cap folded in: cap = min(GPUs, kWcap / (kW/GPU·PUE)))
  *   (3) parallelism  Σ_r x_crt ≤ M_c·Δt      (batch classes whose ratio can make it bind)
  *   (4) stability    x_crt + y_crt ≥ prev_crt (y = GPU-hours moved away from the previous schedule)
+ *   (5) whole GPUs   not in the LP: the rounding step after it (round.ts) keeps (2) and (3) in whole GPUs
+ *
+ * The numbering is the model's everywhere (libs/placement/README.md, "Model").
  *
  * Provably safe pruning: no variable for a cell with zero capacity, or whose cost is ≥ the class
  * penalty when no stability term applies there (moving that flow to u_c never costs more).

@@ -2,7 +2,7 @@ import { BadRequestException, ForbiddenException, NotFoundException } from '@nes
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from './errors.js';
-import { toProblem } from './problem.js';
+import { toProblem } from './problem-details.js';
 import { fieldErrors, fieldName } from './zod.js';
 
 describe('fieldName', () => {

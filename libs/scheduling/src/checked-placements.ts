@@ -37,7 +37,7 @@ const EPS = 1e-6;
  * GPUs per job and slot within maxGpus, work ≤ GPUs × slot hours, only allowed clusters, inside the batch
  * window. Throws `ScheduleInvariantError` on a break; figure mismatches (level `full`) come back as `warnings`.
  */
-export function roundPlacements(
+export function checkedPlacements(
   problem: PlacementProblem,
   result: PlacementResult,
   opts: { verify?: VerifyLevel } = {},

@@ -1,6 +1,50 @@
 import type { ScheduleKind, ScheduleStatus } from '../types.js';
 import type { Queryable } from './query.js';
-import { isoTextSql } from './schedule.repository.js';
+import type { ScheduleRow } from './schedule.repository.js';
+
+/** The columns of a schedule that change after it is stored (status and approval trail), timestamps as ISO text. */
+export type ScheduleStateRow = Pick<
+  ScheduleRow,
+  | 'id'
+  | 'version'
+  | 'kind'
+  | 'status'
+  | 'supersedesVersion'
+  | 'approval'
+  | 'approvedBy'
+  | 'rejectedBy'
+  | 'rejectedReason'
+> & { approvedAt: string | null; publishedAt: string | null; rejectedAt: string | null };
+
+/** A plan that was delivered (published, maybe superseded since), with its stored figures. */
+export interface DeliveredPlanRow {
+  id: string;
+  version: number;
+  horizonStartMs: number;
+  horizonEndMs: number;
+  slotMinutes: number;
+  publishedAtMs: number;
+  totals: Record<string, unknown>;
+  baselines: Record<string, unknown>;
+}
+
+/** The pricing part of a schedule's snapshot problem, as stored (unvalidated JSON values). */
+export interface SnapshotPricingRow {
+  currency: unknown;
+  carbonPricePerTonne: unknown;
+  slotStartsUtc: unknown;
+  /** Per cluster: id, kwPerGpu, pue, pricePerMwh[], carbonGPerKwh[]. */
+  clusters: unknown;
+}
+
+/** A timestamptz column as ISO-8601 UTC text with milliseconds (what Date#toISOString gives), without Date objects. */
+const isoTextSql = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const STATE_COLUMNS = `id, version, kind, status, supersedes_version as "supersedesVersion", approval,
+  ${isoTextSql('approved_at')} as "approvedAt", approved_by as "approvedBy",
+  ${isoTextSql('published_at')} as "publishedAt", ${isoTextSql('rejected_at')} as "rejectedAt",
+  rejected_by as "rejectedBy", rejected_reason as "rejectedReason"`;
 
 /** One row of the schedule list: the summary as JSON text (built by PostgreSQL) and the keyset cursor. */
 export interface ScheduleSummaryJsonRow {
@@ -55,8 +99,12 @@ const SUMMARY_JSON = `json_build_object(
   'savings', json_build_object('vsHome', ${savingsEntry(`savings->'vsHome'`)}, 'vsGreedy', ${savingsEntry(`savings->'vsGreedy'`)}),
   'assumptionCount', jsonb_array_length(assumptions), 'shortfallCount', jsonb_array_length(shortfalls))::text`;
 
-/** Schedule summaries as JSON text for the admin API's list and detail (PostgreSQL builds the JSON). */
-export class ScheduleSummaryRepository {
+/**
+ * Schedules as the operators' views read them: summaries as JSON text built by PostgreSQL (list and detail),
+ * the mutable state, the snapshot's prices, one job's explanation, and the delivered plans of a time range.
+ * The planner's and the lifecycle's reads and writes are `ScheduleRepository`'s.
+ */
+export class ScheduleViewRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Summaries, newest first (created_at, id), keyset-paginated. */
@@ -103,5 +151,80 @@ export class ScheduleSummaryRepository {
     return r
       ? { summary: r.summary, supersedesVersion: r.supersedes_version, approval: r.approval }
       : undefined;
+  }
+
+  /** The mutable state of one schedule (a primary-key read; `id` must be a UUID). */
+  async state(id: string): Promise<ScheduleStateRow | undefined> {
+    // Columns come back named as the row's fields: a primary-key read on the hot path, no mapping.
+    const rows = await this.db.query<ScheduleStateRow[]>(
+      `select ${STATE_COLUMNS} from schedules where id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  /** The pricing part of the snapshot's placement problem (only that part leaves the database). */
+  async snapshotPricing(id: string): Promise<SnapshotPricingRow | undefined> {
+    const rows = await this.db.query<
+      { currency: unknown; carbon_price: unknown; slots: unknown; clusters: unknown }[]
+    >(
+      `select p->'currency' as currency, p->'carbonPricePerTonne' as carbon_price, p->'slotStartsUtc' as slots,
+              (select jsonb_agg(jsonb_build_object('id', c->'id', 'kwPerGpu', c->'kwPerGpu', 'pue', c->'pue',
+                        'pricePerMwh', c->'pricePerMwh', 'carbonGPerKwh', c->'carbonGPerKwh'))
+                 from jsonb_array_elements(case when jsonb_typeof(p->'clusters') = 'array' then p->'clusters'
+                                                else '[]'::jsonb end) c) as clusters
+       from (select coalesce(input_snapshot->'problem', input_snapshot)::jsonb as p from schedules where id = $1) s`,
+      [id],
+    );
+    const r = rows[0];
+    return (
+      r && {
+        currency: r.currency,
+        carbonPricePerTonne: r.carbon_price,
+        slotStartsUtc: r.slots,
+        clusters: r.clusters,
+      }
+    );
+  }
+
+  /** The explanation entry of one job, if the planner stored one (null otherwise). */
+  async jobExplanation(id: string, jobId: string): Promise<unknown> {
+    const rows = await this.db.query<{ e: unknown }[]>(
+      `select e from schedules s, json_array_elements(s.explanations) e where s.id = $1 and e->>'jobId' = $2 limit 1`,
+      [id, jobId],
+    );
+    return rows[0]?.e ?? null;
+  }
+
+  /** Plans that were delivered (published, maybe superseded since) and whose horizon overlaps [from, to). */
+  async deliveredPlans(from: Date, to: Date): Promise<DeliveredPlanRow[]> {
+    const rows = await this.db.query<
+      {
+        id: string;
+        version: number | null;
+        horizon_start: Date;
+        horizon_end: Date;
+        slot_minutes: number;
+        published_at: Date;
+        totals: Record<string, unknown>;
+        baselines: Record<string, unknown>;
+      }[]
+    >(
+      `select id, version, horizon_start, horizon_end, slot_minutes, published_at, totals, baselines from schedules
+       where kind = 'plan' and published_at is not null and status in ('published', 'superseded')
+         and horizon_start < $2 and horizon_end > $1
+       order by version`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      version: r.version ?? 0,
+      horizonStartMs: r.horizon_start.getTime(),
+      horizonEndMs: r.horizon_end.getTime(),
+      slotMinutes: r.slot_minutes,
+      publishedAtMs: r.published_at.getTime(),
+      totals: r.totals,
+      baselines: r.baselines,
+    }));
   }
 }

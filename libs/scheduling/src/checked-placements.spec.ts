@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementProblem } from '#gridshift/placement';
-import { verifyPlacements } from './round.js';
+import { verifyPlacements } from './checked-placements.js';
 
 const slots = ['2024-05-01T10:00:00.000Z', '2024-05-01T11:00:00.000Z'];
 const problem: PlacementProblem = {
