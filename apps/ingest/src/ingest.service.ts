@@ -187,7 +187,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const points = counter(
       this.registry,
       'gridshift_ingest_price_slots_total',
-      'Price slots in the issue rows written (new issues, or slots merged into a stored one); 0 for a replay',
+      'Price intervals in the issue rows written (new issues, or intervals merged into a stored one); 0 for a replay',
     );
     const reports = counter(this.registry, 'gridshift_ingest_load_reports_total', 'New load reports stored');
 

@@ -64,7 +64,7 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDead
   UNKNOWN_CLUSTER:
     'A load report for a cluster nobody registered in the admin API; replay it with `npm run dlq:replay` once registered.',
   CONFLICTING_REISSUE:
-    'A price re-sends a stored issue (same partner, zone, market, `issuedAt`, slot and currency) with a different price, carbon or coverage; the stored one stays. An identical re-send is a no-op.',
+    'A price re-sends a stored interval of an issue (same partner, zone, market, `issuedAt`, interval and currency) with a different price or carbon; the stored one stays. An identical re-send is a no-op; other intervals of the issue are welcome.',
   DECODE_FAILED:
     "The decoder itself failed on the record (a gridshift bug, never the partner's input alone); the message says how.",
   STORE_REJECTED:
