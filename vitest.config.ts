@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-// One config, three tiers. `npm run test:unit|integration|e2e` picks one; `npm test` runs all.
+// One config, four tiers. `npm run test:unit|integration|e2e` or `npm run chaos` picks one; `npm test` runs all.
 const shared = {
   resolve: {
     alias: [{ find: /^#gridshift\/([\w-]+)$/, replacement: `${root}libs/$1/src/index.ts` }],
@@ -28,7 +28,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: [
+            'libs/**/*.spec.ts',
+            'apps/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+            'tests/support/**/*.spec.ts',
+          ],
           testTimeout: 60_000,
         },
       },
@@ -54,6 +59,21 @@ export default defineConfig({
           globalSetup: ['tests/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          maxWorkers: 1,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          // Faults injected into a private 3-broker cluster and PostgreSQL (tests/support/chaos-global-setup.ts),
+          // one scenario at a time; `npm run chaos [-- --json FILE]`.
+          name: 'chaos',
+          sequence: { groupOrder: 3 },
+          include: ['tests/chaos/**/*.test.ts'],
+          globalSetup: ['tests/support/chaos-global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          fileParallelism: false,
           maxWorkers: 1,
         },
       },

@@ -24,4 +24,5 @@ fi
 source scripts/lib/node.sh
 gridshift_use_pinned_node "$PWD"
 node scripts/build.mjs >/dev/null
+bash scripts/console-build.sh
 exec node dist/scripts/demo.js "$@"

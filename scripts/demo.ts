@@ -35,7 +35,9 @@ const usage = `usage: npm run demo -- [--once] [options]
   --jobs FILE          job file                (default: data/scenarios/capacity-binds/jobs.yaml)
   --schema NAME        PostgreSQL schema of the demo, reset at start  (default: demo)
   --topic-prefix P     prefix of the demo's Kafka topics, reset      (default: demo.)
-  --port-base N        admin-api on N, ingest N+1, planner N+2        (default: 3100)`;
+  --port-base N        admin-api on N, ingest N+1, planner N+2        (default: 3100)
+  --approval MODE      the planner's approval mode, auto or manual (manual: re-plans wait as drafts for an
+                       operator; the demo approves its own first plan either way)  (default: auto)`;
 
 const HOUR_MS = 3_600_000;
 const started = Date.now();
@@ -188,6 +190,7 @@ async function main(): Promise<void> {
     schema: { type: 'string' },
     'topic-prefix': { type: 'string' },
     'port-base': { type: 'string' },
+    approval: { type: 'string' },
     help: { type: 'boolean' },
   });
   const dayMs = parseUtc('--date', args.date ?? '2023-03-15');
@@ -210,6 +213,8 @@ async function main(): Promise<void> {
     throw new UsageError('--schema must be a lower-case SQL identifier');
   const prefix = args['topic-prefix'] ?? 'demo.';
   const portBase = Number(args['port-base'] ?? 3100);
+  const approval = args.approval ?? 'auto';
+  if (approval !== 'auto' && approval !== 'manual') throw new UsageError('--approval must be auto or manual');
 
   say('bringing up Kafka and PostgreSQL');
   const { databaseUrl, brokers } = ensureServices({ quiet: true });
@@ -233,6 +238,9 @@ async function main(): Promise<void> {
     DATABASE_SCHEMA: schema,
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
+    // The ingest's consumer groups belong to the demo's topics: two demos (or a demo and a test) on one
+    // broker must not share a group that subscribes to different topics.
+    INGEST_GROUP_ID: `${prefix}gridshift-ingest`,
     LOG_LEVEL: 'warn',
   };
   const apps: RunningProcess[] = [];
@@ -259,6 +267,7 @@ async function main(): Promise<void> {
       PLANNER_CRON: '0 0 1 1 *',
       PLANNER_PRICE_MAX_AGE_HOURS: '48',
       PLANNER_LOAD_MAX_AGE_MINUTES: '120',
+      PLANNER_APPROVAL_MODE: approval,
     });
     apps.push(ingest, planner);
     for (const [name, app, port] of [
@@ -351,7 +360,8 @@ async function main(): Promise<void> {
       return;
     }
     process.stdout.write(
-      `\nThe stack keeps running. Explore it:\n  admin API  http://127.0.0.1:${portBase}/docs   (Swagger UI)\n  API key    ${adminKey}\n` +
+      `\nThe stack keeps running. Explore it:\n  console    http://127.0.0.1:${portBase}/console/   (operator console; sign in with the key)\n` +
+        `  admin API  http://127.0.0.1:${portBase}/docs   (Swagger UI)\n  API key    ${adminKey}\n` +
         `  e.g.       curl -H "authorization: Bearer ${adminKey}" http://127.0.0.1:${portBase}/schedules\nCtrl-C stops everything.\n`,
     );
     await new Promise<void>((resolve) => {

@@ -15,7 +15,7 @@ import {
   movedCopy,
   type ScheduleFixture,
 } from '../../apps/admin-api/test-support/schedule-fixtures.js';
-import { SavingsReportSchema } from '../../apps/admin-api/src/reports/savings.controller.js';
+import { SavingsReportSchema } from '../../apps/admin-api/src/reports/savings.schemas.js';
 import {
   DiffSchema,
   ScheduleDetailSchema,

@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import type { PlacementOrderV1 } from '#gridshift/contracts';
 import { ensureTopics } from '#gridshift/messaging';
 import { topicNames } from '#gridshift/platform';
-import { ScheduleLifecycle } from '#gridshift/scheduling';
 import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
 import { startNode, waitForHttp, type RunningProcess } from '../support/processes.js';
-import { currentHourMs, HOUR_MS } from '../integration/planner-fixtures.js';
+import { currentHourMs } from '../integration/planner-fixtures.js';
+import {
+  collectPlacements,
+  outboxMessageIds,
+  pendingOrders,
+  type ReceivedOrder,
+  seedApprovedSchedules,
+} from '../support/outbox-fixtures.js';
 
 // The outbox relay is SIGKILLed while it publishes 1,200 placement orders (60 versions × 20 clusters) and
 // restarted: every order arrives (count equal after dedupe by message-id), in version order per cluster.
@@ -24,7 +28,7 @@ const h0 = currentHourMs();
 let db: DataSource;
 let drop: () => Promise<void>;
 let consumer: Consumer;
-const received: { key: string; messageId: string; version: number }[] = [];
+let received: ReceivedOrder[] = [];
 const running: RunningProcess[] = [];
 
 function startPlanner(port: number): RunningProcess {
@@ -44,50 +48,16 @@ function startPlanner(port: number): RunningProcess {
   return app;
 }
 
-const pending = async () =>
-  (await db.query<{ n: number }[]>(`select count(*)::int as n from outbox where status = 'pending'`))[0]!.n;
+const pending = () => pendingOrders(db);
 
 beforeAll(async () => {
   ({ dataSource: db, drop } = await freshSchema(import.meta.filename));
   await ensureTopics(kafka, [{ topic: topics.placements, numPartitions: 3, replicationFactor: 1 }]);
-  // 60 draft versions, each placing 24 jobs × 24 hourly slots on every cluster, approved one after the
-  // other through the real lifecycle: 60 × 20 = 1,200 outbox rows.
-  const lifecycle = new ScheduleLifecycle(db);
-  for (let version = 1; version <= VERSIONS; version += 1) {
-    const id = randomUUID();
-    await db.query(
-      `insert into schedules (id, version, kind, status, trigger, leader_epoch, horizon_start, horizon_end, slot_minutes,
-                              input_snapshot, input_hash, solver_stats, totals, baselines, savings, objective)
-       values ($1, $2, 'plan', 'draft', 'manual', 0, $3, $4, 60, '{}', 'h', '{}', '{}', '{}', '{}', 0)`,
-      [id, version, new Date(h0), new Date(h0 + 24 * HOUR_MS)],
-    );
-    // Placements are stored per (cluster, slot) cell with the jobs in arrays (migration 1732380000020).
-    await db.query(
-      `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
-       select $1, 'c' || lpad(c::text, 2, '0'), $2::timestamptz + t * interval '1 hour',
-              array_agg('job-' || j order by j), array_agg(1 + (j + $3) % 7 order by j), array_agg(1::float8 order by j)
-       from generate_series(0, 23) j, generate_series(0, $4 - 1) c, generate_series(0, 23) t
-       group by c, t`,
-      [id, new Date(h0), version, CLUSTERS],
-    );
-    await lifecycle.approve(id, { actor: 'e2e' });
-  }
+  // 60 approved versions, each placing 24 jobs × 24 hourly slots on every cluster: 60 × 20 = 1,200 outbox rows.
+  await seedApprovedSchedules(db, { versions: VERSIONS, clusters: CLUSTERS, startMs: h0, jobsPerCell: 24 });
   expect(await pending()).toBe(VERSIONS * CLUSTERS);
 
-  consumer = kafka.consumer({ groupId: `t-prelay-${suffix}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.placements, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      const order = JSON.parse(String(message.value)) as PlacementOrderV1;
-      received.push({
-        key: String(message.key),
-        messageId: String(message.headers?.['message-id']),
-        version: order.scheduleVersion,
-      });
-      return Promise.resolve();
-    },
-  });
+  ({ received, consumer } = await collectPlacements(kafka, topics.placements));
 });
 
 afterAll(async () => {
@@ -111,7 +81,7 @@ describe('outbox relay crash', () => {
       throw new Error(`${String(error)}\n${second.output()}`);
     });
     await expect.poll(pending, { timeout: 120_000, interval: 250 }).toBe(0);
-    const ids = await db.query<{ message_id: string }[]>(`select message_id from outbox`);
+    const ids = (await outboxMessageIds(db)).map((message_id) => ({ message_id }));
     await expect
       .poll(() => new Set(received.map((r) => r.messageId)).size, { timeout: 60_000 })
       .toBe(ids.length);

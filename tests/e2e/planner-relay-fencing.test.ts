@@ -1,13 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { ensureTopics } from '#gridshift/messaging';
 import { topicNames } from '#gridshift/platform';
-import { ScheduleLifecycle } from '#gridshift/scheduling';
 import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
 import { startNode, waitForHttp, type RunningProcess } from '../support/processes.js';
-import { currentHourMs, HOUR_MS } from '../integration/planner-fixtures.js';
+import { currentHourMs } from '../integration/planner-fixtures.js';
+import {
+  collectPlacements,
+  outboxMessageIds,
+  pendingOrders,
+  type ReceivedOrder,
+  seedApprovedSchedules,
+} from '../support/outbox-fixtures.js';
 
 // A relay frozen (SIGSTOP) after it claimed a batch and passed its lease check, right before sending; another
 // planner takes over and publishes everything; the first is resumed (SIGCONT) and goes on to send its batch.
@@ -24,7 +29,7 @@ const h0 = currentHourMs();
 let db: DataSource;
 let drop: () => Promise<void>;
 let consumer: Consumer;
-const received: { messageId: string; at: number }[] = [];
+let received: ReceivedOrder[] = [];
 const running: RunningProcess[] = [];
 
 function startPlanner(port: number, env: Record<string, string> = {}): RunningProcess {
@@ -45,42 +50,17 @@ function startPlanner(port: number, env: Record<string, string> = {}): RunningPr
   return app;
 }
 
-const pending = async () =>
-  (await db.query<{ n: number }[]>(`select count(*)::int as n from outbox where status = 'pending'`))[0]!.n;
+const pending = () => pendingOrders(db);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   ({ dataSource: db, drop } = await freshSchema(import.meta.filename));
   await ensureTopics(kafka, [{ topic: topics.placements, numPartitions: 3, replicationFactor: 1 }]);
-  const lifecycle = new ScheduleLifecycle(db);
-  for (let version = 1; version <= VERSIONS; version += 1) {
-    const id = randomUUID();
-    await db.query(
-      `insert into schedules (id, version, kind, status, trigger, leader_epoch, horizon_start, horizon_end, slot_minutes,
-                              input_snapshot, input_hash, solver_stats, totals, baselines, savings, objective)
-       values ($1, $2, 'plan', 'draft', 'manual', 0, $3, $4, 60, '{}', 'h', '{}', '{}', '{}', '{}', 0)`,
-      [id, version, new Date(h0), new Date(h0 + 24 * HOUR_MS)],
-    );
-    await db.query(
-      `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
-       select $1, 'c' || c::text, $2::timestamptz + t * interval '1 hour', array['job-1'], array[1], array[1::float8]
-       from generate_series(0, $3 - 1) c, generate_series(0, 23) t`,
-      [id, new Date(h0), CLUSTERS],
-    );
-    await lifecycle.approve(id, { actor: 'e2e' });
-  }
+  await seedApprovedSchedules(db, { versions: VERSIONS, clusters: CLUSTERS, startMs: h0 });
   expect(await pending()).toBe(VERSIONS * CLUSTERS);
 
   // kafkajs consumers read committed (isolation.level=read_committed), as data centers must.
-  consumer = kafka.consumer({ groupId: `t-pfence-${suffix}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.placements, fromBeginning: true });
-  await consumer.run({
-    eachMessage: ({ message }) => {
-      received.push({ messageId: String(message.headers?.['message-id']), at: Date.now() });
-      return Promise.resolve();
-    },
-  });
+  ({ received, consumer } = await collectPlacements(kafka, topics.placements));
 });
 
 afterAll(async () => {
@@ -125,9 +105,7 @@ describe('relay fencing', () => {
 
     const perMessageId = new Map<string, number>();
     for (const r of received) perMessageId.set(r.messageId, (perMessageId.get(r.messageId) ?? 0) + 1);
-    const ids = (await db.query<{ message_id: string }[]>(`select message_id from outbox`)).map(
-      (r) => r.message_id,
-    );
+    const ids = await outboxMessageIds(db);
     expect(new Set(perMessageId.keys())).toEqual(new Set(ids));
     expect([...perMessageId.values()].every((n) => n === 1)).toBe(true);
     expect(received.filter((r) => r.at >= resumedAt)).toHaveLength(0);

@@ -9,10 +9,10 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminApiConfig } from '../../apps/admin-api/src/config.js';
-import { SavingsReporter, SavingsReportSchema } from '../../apps/admin-api/src/reports/savings.controller.js';
+import { SavingsReportSchema } from '../../apps/admin-api/src/reports/savings.schemas.js';
+import { SavingsReporter } from '../../apps/admin-api/src/reports/savings.service.js';
 import { ScheduleViews } from '../../apps/admin-api/src/schedules/schedule-views.js';
-import { ScheduleStore } from '../../apps/admin-api/src/schedules/schedule.store.js';
+import { ScheduleFactsCache } from '../../apps/admin-api/src/schedules/schedule-facts.cache.js';
 import {
   ScheduleDetailSchema,
   ScheduleSummarySchema,
@@ -86,9 +86,9 @@ beforeAll(async () => {
      where id = $1`,
     [L.id],
   );
-  const store = new ScheduleStore(db);
-  views = new ScheduleViews(store, { SCHEDULE_CACHE_ENTRIES: 16 } as AdminApiConfig);
-  reporter = new SavingsReporter(store, views);
+  const cache = new ScheduleFactsCache(db, { SCHEDULE_CACHE_ENTRIES: 16 });
+  views = new ScheduleViews(db, cache);
+  reporter = new SavingsReporter(db, cache);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { forecastHourly } from '#gridshift/forecast';
-import { LoadRepository, PriceRepository } from '#gridshift/persistence';
+import { LoadRepository, PriceRepository, queryRows } from '#gridshift/persistence';
 import {
   buildProblem,
   DEFAULT_APPROVAL_POLICY,
@@ -13,7 +13,6 @@ import {
   loadInputs,
   loadSchedule,
   Planner,
-  queryRows,
   solveInThread,
   type Assumption,
   type PlanOutcome,

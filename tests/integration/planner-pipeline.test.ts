@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { decodePlacementOrder, type PlacementOrderV1 } from '#gridshift/contracts';
 import { ensureTopics } from '#gridshift/messaging';
 import { createLogger } from '#gridshift/observability';
-import { LoadRepository, PriceRepository } from '#gridshift/persistence';
+import { LoadRepository, PriceRepository, queryRows } from '#gridshift/persistence';
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_PLANNING_SETTINGS,
@@ -14,7 +14,6 @@ import {
   loadSchedule,
   OutboxRelay,
   Planner,
-  queryRows,
   requestPlan,
   runWhatIf,
   ScheduleLifecycle,

@@ -6,12 +6,13 @@ import type { Logger } from '#gridshift/observability';
 import { APP_CONFIG, LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
 import { AuditController } from './audit/audit.controller.js';
 import { AccessGuard } from './auth/access.guard.js';
-import { ApiKeyStore } from './auth/api-key.store.js';
+import { ApiKeyRepository } from '#gridshift/persistence';
 import { Authenticator } from './auth/authenticator.js';
 import { KeyThrottlerGuard } from './auth/throttle.guard.js';
 import type { AdminApiConfig } from './config.js';
 import { ClustersController, ZonesController } from './fleet/fleet.controller.js';
 import { FleetService } from './fleet/fleet.service.js';
+import { GridEventsController } from './grid-events/grid-events.controller.js';
 import { ControlCharacterPipe } from './http/control-chars.js';
 import { ProblemFilter } from './http/problem.js';
 import { JobsController } from './jobs/jobs.controller.js';
@@ -19,9 +20,11 @@ import { JobsService } from './jobs/jobs.service.js';
 import { ApiKeyCommands } from './keys/api-key.commands.js';
 import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
-import { ReportsController, SavingsReporter } from './reports/savings.controller.js';
+import { ReportsController } from './reports/savings.controller.js';
+import { SavingsReporter } from './reports/savings.service.js';
+import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
-import { ScheduleStore } from './schedules/schedule.store.js';
+import { ScheduleFactsCache } from './schedules/schedule-facts.cache.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { SchedulingAdapter } from './schedules/scheduling.adapter.js';
@@ -48,6 +51,21 @@ class AdminApiBoot implements OnApplicationBootstrap {
   }
 }
 
+/** Every controller of the admin API (the health probes come from PlatformModule); the offline OpenAPI build reads it. */
+export const ADMIN_API_CONTROLLERS = [
+  KeysController,
+  ClustersController,
+  ZonesController,
+  JobsController,
+  MarketController,
+  SchedulesController,
+  PlansController,
+  ReportsController,
+  MeasuredSavingsController,
+  AuditController,
+  GridEventsController,
+];
+
 @Module({})
 export class AdminApiModule {
   static forRoot(config: AdminApiConfig, logger: Logger): DynamicModule {
@@ -60,20 +78,14 @@ export class AdminApiModule {
           errorMessage: `rate limit exceeded: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per key`,
         }),
       ],
-      controllers: [
-        KeysController,
-        ClustersController,
-        ZonesController,
-        JobsController,
-        MarketController,
-        SchedulesController,
-        PlansController,
-        ReportsController,
-        AuditController,
-      ],
+      controllers: ADMIN_API_CONTROLLERS,
       providers: [
         AdminApiBoot,
-        { provide: ApiKeyStore, inject: [DataSource], useFactory: (db: DataSource) => new ApiKeyStore(db) },
+        {
+          provide: ApiKeyRepository,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new ApiKeyRepository(db),
+        },
         {
           provide: SCHEDULING,
           inject: [DataSource],
@@ -82,9 +94,10 @@ export class AdminApiModule {
         Authenticator,
         FleetService,
         JobsService,
-        ScheduleStore,
+        ScheduleFactsCache,
         ScheduleViews,
         SavingsReporter,
+        MeasuredSavingsReporter,
         WhatIfRunner,
         // Order matters: authenticate and authorise first, then rate-limit per key.
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -8,8 +8,10 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import {
+  decodeGridEventMessage,
   decodeLoadMessage,
   decodePriceMessage,
+  normalizeGridEvent,
   normalizeLoadMessage,
   normalizePriceIntervalDays,
   HEADERS,
@@ -25,9 +27,11 @@ import {
 } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
 import {
+  GridEventRepository,
   LoadRepository,
   PriceRepository,
   RegistrationRepository,
+  type GridEventWrite,
   type LoadRow,
   type PriceIssueBlock,
 } from '#gridshift/persistence';
@@ -42,6 +46,7 @@ import {
 } from '#gridshift/platform';
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
+import { feedbackRunners } from './datacenter-feedback.js';
 import { RegisteredIds } from './registered-ids.js';
 
 /** Splits `records` into the registered ones and dead records with `code` for the others. */
@@ -149,6 +154,56 @@ export function decodeLoadRecord(
   };
 }
 
+/** Decodes and normalises one grid-event record into the revision to store (or a dead-letter code). */
+export function decodeGridEventRecord(
+  record: RawRecord,
+  fx: ExchangeRates,
+  config: Pick<IngestConfig, 'INGEST_MAX_MESSAGE_BYTES' | 'PRICE_MIN_PER_MWH' | 'PRICE_MAX_PER_MWH'>,
+): Decoded<GridEventWrite> {
+  const decoded = decodeGridEventMessage(record.key, record.value, {
+    fx,
+    maxBytes: config.INGEST_MAX_MESSAGE_BYTES,
+    priceLimits: { minPerMwhBase: config.PRICE_MIN_PER_MWH, maxPerMwhBase: config.PRICE_MAX_PER_MWH },
+  });
+  if (!decoded.ok) return decoded;
+  return {
+    ok: true,
+    value: { ...normalizeGridEvent(decoded.value, fx), messageId: record.headers[HEADERS.messageId] ?? null },
+  };
+}
+
+/** Screens grid events against the registered zones and clusters (every target must be registered). */
+async function screenGridEvents(
+  records: ConsumedRecord<GridEventWrite>[],
+  zones: RegisteredIds | undefined,
+  clusters: RegisteredIds | undefined,
+): Promise<{ kept: ConsumedRecord<GridEventWrite>[]; dead: DeadRecord[] }> {
+  const unknownZones = zones ? await zones.unregistered(records.flatMap((r) => r.decoded.zones)) : new Set();
+  const unknownClusters = clusters
+    ? await clusters.unregistered(records.flatMap((r) => r.decoded.clusterIds ?? []))
+    : new Set();
+  const kept: ConsumedRecord<GridEventWrite>[] = [];
+  const dead: DeadRecord[] = [];
+  for (const record of records) {
+    const zone = record.decoded.zones.find((z) => unknownZones.has(z));
+    const cluster = (record.decoded.clusterIds ?? []).find((c) => unknownClusters.has(c));
+    if (zone !== undefined)
+      dead.push({
+        record,
+        code: 'UNKNOWN_ZONE',
+        message: `targets.zones: zone ${JSON.stringify(zone)} is not registered`,
+      });
+    else if (cluster !== undefined)
+      dead.push({
+        record,
+        code: 'UNKNOWN_CLUSTER',
+        message: `targets.clusters: cluster ${JSON.stringify(cluster)} is not registered`,
+      });
+    else kept.push(record);
+  }
+  return { kept, dead };
+}
+
 /** Runs the price and load consumers: validated, normalised, stored idempotently, offsets after commit. */
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -179,7 +234,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const topics = this.topicProvisioner.names;
     // Topics that existed before keep their limit; say so when it is below what the ingest accepts. In the
     // background: boot (and /health) never waits for Kafka.
-    void topicMaxMessageBytes(this.kafka, [topics.prices, topics.clusterLoad])
+    void topicMaxMessageBytes(this.kafka, [topics.prices, topics.clusterLoad, topics.gridEvents])
       .catch(() => new Map<string, number>())
       .then((limits) => {
         for (const [topic, maxMessageBytes] of limits) {
@@ -205,6 +260,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       'Price intervals in the issue rows written (new issues, or intervals merged into a stored one); 0 for a replay',
     );
     const reports = counter(this.registry, 'gridshift_ingest_load_reports_total', 'New load reports stored');
+    const gridEvents = new GridEventRepository(this.dataSource);
+    const eventRevisions = counter(
+      this.registry,
+      'gridshift_ingest_grid_event_revisions_total',
+      'Grid-event revisions received, by outcome (inserted, updated, unchanged, older, conflict)',
+      ['outcome'],
+    );
 
     const priceRunner = new ConsumerRunner<PriceIssueBlock[]>({
       kafka: this.kafka,
@@ -258,13 +320,62 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         return dead;
       },
     });
-    this.runners.push(priceRunner as ConsumerRunner<unknown>, loadRunner as ConsumerRunner<unknown>);
+    const gridEventRunner = new ConsumerRunner<GridEventWrite>({
+      kafka: this.kafka,
+      groupId: `${this.config.INGEST_GROUP_ID}-grid-events`,
+      prepare: () => this.topicProvisioner.ensure(),
+      topics: [topics.gridEvents],
+      logger: this.logger,
+      registry: this.registry,
+      chunkSize: this.config.INGEST_CHUNK_SIZE,
+      partitionsConsumedConcurrently: this.config.INGEST_CONCURRENCY,
+      maxBytesPerPartition: this.config.INGEST_FETCH_PARTITION_BYTES,
+      decode: (record) => decodeGridEventRecord(record, this.fx!, this.config),
+      store: async (records: ConsumedRecord<GridEventWrite>[]) => {
+        const { kept, dead } = await screenGridEvents(records, zones, clusters);
+        if (kept.length === 0) return dead;
+        // One transaction: the planner is woken once per chunk, after every revision of it is stored (in order).
+        await this.dataSource.transaction(async (manager) => {
+          for (const record of kept) {
+            const outcome = await gridEvents.store(record.decoded, manager);
+            eventRevisions.inc({ outcome });
+            if (outcome === 'conflict')
+              dead.push({
+                record,
+                code: 'CONFLICTING_REISSUE',
+                message: `event ${record.decoded.eventId} modificationNumber ${record.decoded.modificationNumber} is stored with other content; send changes with a higher modificationNumber`,
+              });
+          }
+        });
+        return dead;
+      },
+    });
+    this.runners.push(
+      priceRunner as ConsumerRunner<unknown>,
+      loadRunner as ConsumerRunner<unknown>,
+      gridEventRunner as ConsumerRunner<unknown>,
+    );
+    this.runners.push(
+      ...feedbackRunners({
+        kafka: this.kafka,
+        dataSource: this.dataSource,
+        config: this.config,
+        logger: this.logger,
+        registry: this.registry,
+        topics,
+        prepare: () => this.topicProvisioner.ensure(),
+        clusters,
+      }),
+    );
     // Started in the background: the HTTP server answers /health while they connect (or while Kafka is away).
     for (const runner of this.runners) {
       this.consumers.register(runner);
       runner.start();
     }
-    this.logger.info({ topics: [topics.prices, topics.clusterLoad] }, 'ingest consumers starting');
+    this.logger.info(
+      { topics: [topics.prices, topics.clusterLoad, topics.gridEvents, topics.placementAcks, topics.usage] },
+      'ingest consumers starting',
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

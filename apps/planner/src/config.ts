@@ -2,6 +2,7 @@ import { commonShape, env, type ConfigOf, type VarSpec } from '#gridshift/config
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_CHANGE_THRESHOLDS,
+  DEFAULT_DRIFT_THRESHOLDS,
   DEFAULT_PLANNING_SETTINGS,
   type ApprovalPolicy,
   type ChangeThresholds,
@@ -87,6 +88,14 @@ export const plannerConfigShape = {
    * empty = `gridshift-outbox-relay.<KAFKA_TOPIC_PREFIX><database>.<DATABASE_SCHEMA>`.
    */
   PLANNER_RELAY_TRANSACTIONAL_ID: env.optionalString(),
+  /** An order not acknowledged this long after its (last) send is sent again with the same message-id. */
+  PLANNER_ACK_TIMEOUT_SECONDS: env.int(1, 86_400, 120),
+  /** Resends of one order at most; after them it stays unacknowledged (metric and alert). */
+  PLANNER_ACK_MAX_RESENDS: env.int(0, 1000, 5),
+  /** Drift: realized GPU-hours of a (cluster, slot) departing from the schedule in force by more than this %… */
+  PLANNER_DRIFT_PCT: env.number(0, 1e6, DEFAULT_DRIFT_THRESHOLDS.pct),
+  /** …and by more than this many GPU-hours triggers a `drift` re-plan. */
+  PLANNER_DRIFT_MIN_GPU_HOURS: env.number(0, 1e9, DEFAULT_DRIFT_THRESHOLDS.minGpuHours),
   /** Test only: sleep this long between the leadership check and the store transaction. */
   PLANNER_TEST_STORE_DELAY_MS: env.int(0, 600_000, 0),
   /** Test hook: the relay waits this long after claiming a batch, before sending it (0 = off). */

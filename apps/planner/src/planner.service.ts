@@ -21,6 +21,7 @@ import {
   Planner,
   PlannerNotifications,
   solveAdaptive,
+  type Assumption,
   type PlannerNotification,
   type PlanOutcome,
   type PlanTrigger,
@@ -33,11 +34,12 @@ import {
   type PlannerConfig,
 } from './config.js';
 import { Debouncer } from './debouncer.js';
+import { DeliveryFeedback } from './delivery-feedback.js';
 import { PriceFreshnessGauges } from './price-freshness.js';
 
 /** Work the planner does, highest priority first. */
-type Work = 'requests' | 'cron' | 'changes';
-const WORK_ORDER: Work[] = ['requests', 'cron', 'changes'];
+type Work = 'requests' | 'rejection' | 'cron' | 'changes' | 'drift';
+const WORK_ORDER: Work[] = ['requests', 'rejection', 'cron', 'changes', 'drift'];
 
 /**
  * The planner process: campaigns for leadership; while leading it answers plan requests, plans on the
@@ -54,6 +56,8 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   private readonly pending = new Set<Work>();
   private draining: Promise<void> | null = null;
   private readonly changes: Debouncer;
+  private readonly usageChanges: Debouncer;
+  private readonly feedback: DeliveryFeedback;
   private readonly metrics;
   private readonly priceFreshness: PriceFreshnessGauges;
 
@@ -76,6 +80,14 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
       this.kick('changes'),
     );
+    this.usageChanges = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
+      this.kick('drift'),
+    );
+    this.feedback = new DeliveryFeedback(dataSource, registry, logger, {
+      ackTimeoutSeconds: config.PLANNER_ACK_TIMEOUT_SECONDS,
+      maxResends: config.PLANNER_ACK_MAX_RESENDS,
+      drift: { pct: config.PLANNER_DRIFT_PCT, minGpuHours: config.PLANNER_DRIFT_MIN_GPU_HOURS },
+    });
     this.metrics = {
       plans: counter(registry, 'gridshift_planner_plans_total', 'Plans by trigger and outcome', [
         'trigger',
@@ -163,6 +175,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
 
   async beforeApplicationShutdown(): Promise<void> {
     this.changes.cancel();
+    this.usageChanges.cancel();
     await this.election?.stop();
     await this.draining;
     await this.notifications?.stop();
@@ -185,7 +198,15 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     if (this.relay && !this.relay.isRunning) await this.startRelay(epoch);
     this.kick('requests');
     this.kick('changes');
+    this.kick('drift');
     await this.relay?.backlog().catch(() => undefined);
+    // Unacknowledged orders: measured, and the newest per cluster sent again (same message-id) under our epoch.
+    const resent = await this.feedback.resendUnacknowledged(epoch).catch((error: unknown) => {
+      if (isStaleEpochError(error)) this.metrics.staleRejections.inc();
+      this.logger.warn({ err: error }, 'unacknowledged orders not checked');
+      return 0;
+    });
+    if (resent > 0) this.relay?.wake();
   }
 
   private onNotification(topic: PlannerNotification): void {
@@ -197,8 +218,19 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       case 'load':
         if (this.election?.isLeader) this.changes.signal();
         break;
+      case 'grid-events':
+        // Demand-response events are answered at once: no debounce.
+        this.changes.cancel();
+        this.kick('changes');
+        break;
       case 'outbox':
         this.relay?.wake();
+        break;
+      case 'rejection':
+        this.kick('rejection');
+        break;
+      case 'usage':
+        if (this.election?.isLeader) this.usageChanges.signal();
         break;
     }
   }
@@ -225,6 +257,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     this.metrics.leader.set(0);
     this.metrics.epoch.set(0);
     this.changes.cancel();
+    this.usageChanges.cancel();
     await this.relay?.stop();
   }
 
@@ -290,6 +323,22 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       case 'cron':
         await this.plan('cron', epoch, { skipIfUnchanged: true });
         return;
+      case 'rejection':
+        // The refusals are read by the plan itself; unchanged inputs (nothing new refused) store nothing.
+        await this.plan('rejection', epoch, { skipIfUnchanged: true });
+        return;
+      case 'drift': {
+        const head = await this.planner.scheduleInForce();
+        if (head === null) return;
+        const finding = await this.feedback.newDrift(head.id, head.version);
+        if (finding === null) return;
+        this.logger.info(
+          { version: head.version, reason: finding.assumption.message },
+          'usage drift detected',
+        );
+        await this.plan('drift', epoch, { assumptions: [finding.assumption] });
+        return;
+      }
       case 'changes': {
         const planned = await this.planner.plannedSignature();
         if (planned === null) {
@@ -309,7 +358,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   private async plan(
     trigger: PlanTrigger,
     epoch: number,
-    options: { requestIds?: string[]; skipIfUnchanged?: boolean },
+    options: { requestIds?: string[]; skipIfUnchanged?: boolean; assumptions?: Assumption[] },
   ): Promise<PlanOutcome> {
     const endTimer = this.metrics.planSeconds.startTimer({ trigger });
     const delayMs = this.config.PLANNER_TEST_STORE_DELAY_MS;

@@ -3,6 +3,9 @@ export const TOPICS = {
   prices: 'gridshift.prices.v1',
   clusterLoad: 'gridshift.cluster-load.v1',
   placements: 'gridshift.placements.v1',
+  placementAcks: 'gridshift.placement-acks.v1',
+  usage: 'gridshift.usage.v1',
+  gridEvents: 'gridshift.grid-events.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -65,3 +68,18 @@ export const DEFAULT_PRICE_LIMITS: PriceLimits = { minPerMwhBase: -10_000, maxPe
 
 /** Upper bound of a carbon intensity (gCO2eq/kWh); the dirtiest real grids are near 1,200. */
 export const MAX_CARBON_G_PER_KWH = 5_000;
+
+/** What a data center says it did with a placement order (`gridshift.placement-acks.v1`). */
+export const ACK_STATUSES = ['accepted', 'applied', 'partially-applied', 'rejected'] as const;
+export type AckStatus = (typeof ACK_STATUSES)[number];
+
+/**
+ * Why a data center did not apply (all of) an order. `policy`: a rule of its own refuses the job there (gridshift
+ * keeps that job out of that cluster until an operator clears it); `capacity`: GPUs are gone (the cluster reports
+ * what is left on `gridshift.cluster-load.v1`); `maintenance`, `invalid-order`, `other`: said, not acted on.
+ */
+export const ACK_REASON_CODES = ['policy', 'capacity', 'maintenance', 'invalid-order', 'other'] as const;
+export type AckReasonCode = (typeof ACK_REASON_CODES)[number];
+
+/** Most usage rows one `gridshift.usage.v1` message may carry (a cluster-hour of 5,000 jobs fits). */
+export const MAX_USAGE_ROWS = 20_000;

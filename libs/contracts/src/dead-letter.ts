@@ -19,6 +19,9 @@ export const DEAD_LETTER_CODES = [
   'FUTURE_INTERVAL',
   'GPU_BUSY_EXCEEDS_TOTAL',
   'GPU_SCHEDULABLE_EXCEEDS_TOTAL',
+  'MISSING_CURRENCY',
+  'MISSING_INCENTIVE',
+  'IMPLAUSIBLE_PAYLOAD',
 ] as const;
 
 /**
@@ -29,6 +32,7 @@ export const CONSUMER_DEAD_LETTER_CODES = [
   'UNKNOWN_ZONE',
   'UNKNOWN_CLUSTER',
   'CONFLICTING_REISSUE',
+  'UNKNOWN_ORDER',
   'DECODE_FAILED',
   'STORE_REJECTED',
 ] as const;
@@ -48,23 +52,32 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDead
     'An interval length is not 5, 15, 30 or 60 minutes, or its start is not a multiple of its length on the UTC grid.',
   SCHEMA_VIOLATION:
     'The JSON does not match the schema (missing/extra field, wrong type, out-of-range value); the message names the field path.',
-  KEY_MISMATCH: 'The key differs from the payload `zone` (prices) or `clusterId` (load, placements).',
+  KEY_MISMATCH:
+    'The key differs from the payload `zone` (prices) or `clusterId` (load, placements, acknowledgements, usage).',
   FUTURE_TIMESTAMP:
-    'A price `issuedAt` or a load `observedAt` is later than now plus the configured clock-skew tolerance (it would outrank every later correction).',
+    'A price `issuedAt`, a load or usage `observedAt` or an acknowledgement `at` is later than now plus the configured clock-skew tolerance (it would outrank every later correction).',
   UNKNOWN_CURRENCY: 'The `currency` is not in the configured exchange-rate table.',
   OVERLAPPING_INTERVALS: 'Two points (or placement slots) of one message overlap in time.',
   IMPLAUSIBLE_PRICE:
     'A price converted to the base currency per MWh is outside the configured limits (default −10,000..+100,000).',
   FUTURE_INTERVAL:
-    'A price interval starts more than the configured horizon (default 14 days) after the message `issuedAt`; no market publishes that far ahead.',
+    'A price interval starts more than the configured horizon (default 14 days) after the message `issuedAt` (no market publishes that far ahead), or a usage slot starts after the message `observedAt`.',
   GPU_BUSY_EXCEEDS_TOTAL: '`gpuBusy` is greater than `gpuTotal`.',
   GPU_SCHEDULABLE_EXCEEDS_TOTAL: '`gpuSchedulable` is greater than `gpuTotal`.',
+  MISSING_CURRENCY:
+    'A grid event carries a PRICE payload or an `incentivePerMwh` but no `currency` to convert it with.',
+  MISSING_INCENTIVE:
+    'A voluntary grid event with a capacity payload (IMPORT_CAPACITY_LIMIT or LOAD_REDUCTION) has no `incentivePerMwh`: following it could never pay.',
+  IMPLAUSIBLE_PAYLOAD:
+    'A grid-event payload value is out of range: a LOAD_REDUCTION above 100 %, or a PRICE adder outside the configured price limits.',
   UNKNOWN_ZONE:
     'A price for a zone nobody registered (neither a zone nor the zone of a cluster in the admin API); replay it with `npm run dlq:replay` once registered.',
   UNKNOWN_CLUSTER:
     'A load report for a cluster nobody registered in the admin API; replay it with `npm run dlq:replay` once registered.',
   CONFLICTING_REISSUE:
-    'A price re-sends a stored interval of an issue (same partner, zone, market, `issuedAt`, interval and currency) with a different price or carbon; the stored one stays. An identical re-send is a no-op; other intervals of the issue are welcome.',
+    'A price re-sends a stored interval of an issue (same partner, zone, market, `issuedAt`, interval and currency) with a different price or carbon, or a grid event re-sends a stored (eventId, modificationNumber) with different content; the stored one stays. An identical re-send is a no-op; other intervals of a price issue are welcome.',
+  UNKNOWN_ORDER:
+    'An acknowledgement names an order gridshift never sent to that cluster (scheduleId, version and clusterId do not match a sent placement order).',
   DECODE_FAILED:
     "The decoder itself failed on the record (a gridshift bug, never the partner's input alone); the message says how.",
   STORE_REJECTED:

@@ -8,15 +8,20 @@ import {
   type PriceLimits,
 } from './constants.js';
 import type { DeadLetterCode, DecodeResult } from './dead-letter.js';
+import type { GridEventMessageV1 } from './grid-events.js';
 import { acceptPriceMessage } from './fast-price.js';
 import { isKnownCurrency, toBasePerMwh, type ExchangeRates } from './fx.js';
 import {
   ClusterLoadMessageV1Schema,
+  PlacementAckV1Schema,
   PlacementOrderV1Schema,
   PriceMessageV1Schema,
+  UsageMessageV1Schema,
   type ClusterLoadMessageV1,
+  type PlacementAckV1,
   type PlacementOrderV1,
   type PriceMessageV1,
+  type UsageMessageV1,
 } from './schemas.js';
 import { isAlignedMs, isNaiveTimestamp, timestampToMs, MS_PER_MINUTE } from './time.js';
 
@@ -61,13 +66,15 @@ export interface PriceDecodeOptions extends DecodeOptions {
 /** A Kafka key or value as kafkajs hands it over (Buffer) or as a string. */
 export type RawBytes = string | Buffer | null | undefined;
 
-type Failure = { ok: false; code: DeadLetterCode; message: string };
+/** A failed decode (shared with the grid-event decoder). */
+export type Failure = { ok: false; code: DeadLetterCode; message: string };
 
 const MAX_MESSAGE_CHARS = 500;
 const COUNT_FIELDS = new Set<PropertyKey>(['gpuTotal', 'gpuBusy', 'gpuSchedulable', 'gpus']);
 const INTERVAL_FIELDS = new Set<PropertyKey>(['intervalMinutes', 'minutes']);
 
-function fail(code: DeadLetterCode, message: string): Failure {
+/** A failure whose message is cut to the header budget. */
+export function fail(code: DeadLetterCode, message: string): Failure {
   return {
     ok: false,
     code,
@@ -94,7 +101,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-function describeValue(value: unknown): string {
+/** A short JSON rendering of a value for error messages. */
+export function describeValue(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -127,7 +135,8 @@ function classifyIssue(issue: z.core.$ZodIssue, input: unknown): { code: DeadLet
   return { code: 'SCHEMA_VIOLATION', message: `${where}: ${issue.message}` };
 }
 
-function schemaFailure(error: z.ZodError, input: unknown): Failure {
+/** The dead-letter code and message of a zod error (its first issue decides). */
+export function schemaFailure(error: z.ZodError, input: unknown): Failure {
   const [first, ...rest] = error.issues;
   if (first === undefined) return fail('SCHEMA_VIOLATION', '(root): invalid');
   const { code, message } = classifyIssue(first, input);
@@ -141,7 +150,8 @@ function keyText(key: RawBytes): string | null {
   return typeof key === 'string' ? key : key.toString('utf8');
 }
 
-function preflight(
+/** Size, key and JSON checks every topic shares. */
+export function preflight(
   key: RawBytes,
   value: RawBytes,
   opts: DecodeOptions | undefined,
@@ -168,13 +178,15 @@ function fmt(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
-interface Span {
+/** An interval of a message, for overlap checks. */
+export interface Span {
   index: number;
   startMs: number;
   endMs: number;
 }
 
-function firstOverlap(spans: Span[]): [Span, Span] | null {
+/** The first two overlapping spans (in message order), or null. */
+export function firstOverlap(spans: Span[]): [Span, Span] | null {
   const sorted = [...spans].sort((a, b) => a.startMs - b.startMs || a.index - b.index);
   for (let i = 1; i < sorted.length; i++) {
     const previous = sorted[i - 1];
@@ -327,6 +339,106 @@ export function validatePlacementOrder(key: string, input: unknown): DecodeResul
   return { ok: true, value: order };
 }
 
+/**
+ * Validates an already-parsed placement acknowledgement against its key: schema, KEY_MISMATCH, FUTURE_TIMESTAMP
+ * (`at`), then: `rejected` / `partially-applied` need a reason; a (jobId, slotStart) in `applied` at most once.
+ */
+export function validatePlacementAck(
+  key: string,
+  input: unknown,
+  opts: Pick<DecodeOptions, 'notAfterMs'> = {},
+): DecodeResult<PlacementAckV1> {
+  const parsed = PlacementAckV1Schema.safeParse(input);
+  if (!parsed.success) return schemaFailure(parsed.error, input);
+  const ack = parsed.data;
+  if (key !== ack.clusterId) {
+    return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ clusterId ${describeValue(ack.clusterId)}`);
+  }
+  const future = futureFailure('at', ack.at, opts.notAfterMs);
+  if (future) return future;
+  if ((ack.status === 'rejected' || ack.status === 'partially-applied') && ack.reasons.length === 0) {
+    return fail('SCHEMA_VIOLATION', `reasons: a ${ack.status} acknowledgement needs at least one reason`);
+  }
+  const seen = new Set<string>();
+  for (const [index, a] of (ack.applied ?? []).entries()) {
+    const cell = `${a.jobId}@${timestampToMs(a.slotStart)}`;
+    if (seen.has(cell)) {
+      return fail(
+        'SCHEMA_VIOLATION',
+        `applied[${index}]: job ${a.jobId} in slot ${a.slotStart} appears twice`,
+      );
+    }
+    seen.add(cell);
+  }
+  return { ok: true, value: ack };
+}
+
+/**
+ * Validates an already-parsed usage report against its key: schema, KEY_MISMATCH, FUTURE_TIMESTAMP
+ * (`observedAt`), then per row MISALIGNED_INTERVAL (start off its grid), FUTURE_INTERVAL (an interval starting
+ * after `observedAt`: nothing can have been used yet), and a (jobId, slotStart) at most once.
+ */
+export function validateUsageMessage(
+  key: string,
+  input: unknown,
+  opts: Pick<DecodeOptions, 'notAfterMs'> = {},
+): DecodeResult<UsageMessageV1> {
+  const parsed = UsageMessageV1Schema.safeParse(input);
+  if (!parsed.success) return schemaFailure(parsed.error, input);
+  const msg = parsed.data;
+  if (key !== msg.clusterId) {
+    return fail('KEY_MISMATCH', `key ${describeValue(key)} ≠ clusterId ${describeValue(msg.clusterId)}`);
+  }
+  const future = futureFailure('observedAt', msg.observedAt, opts.notAfterMs);
+  if (future) return future;
+  const observedMs = timestampToMs(msg.observedAt);
+  const seen = new Set<string>();
+  for (const [index, row] of msg.rows.entries()) {
+    const startMs = timestampToMs(row.slotStart);
+    if (!isAlignedMs(startMs, row.minutes)) {
+      return fail(
+        'MISALIGNED_INTERVAL',
+        `rows[${index}].slotStart: ${row.slotStart} is not on the ${row.minutes}-minute UTC grid`,
+      );
+    }
+    if (startMs >= observedMs) {
+      return fail(
+        'FUTURE_INTERVAL',
+        `rows[${index}].slotStart: ${row.slotStart} is not before observedAt ${msg.observedAt}`,
+      );
+    }
+    const cell = `${row.jobId}@${startMs}`;
+    if (seen.has(cell)) {
+      return fail(
+        'SCHEMA_VIOLATION',
+        `rows[${index}]: job ${row.jobId} in slot ${row.slotStart} appears twice`,
+      );
+    }
+    seen.add(cell);
+  }
+  return { ok: true, value: msg };
+}
+
+/** Decodes a gridshift.placement-acks.v1 record (key = clusterId) into a validated ack or a dead-letter code. */
+export function decodePlacementAck(
+  key: RawBytes,
+  value: RawBytes,
+  opts?: DecodeOptions,
+): DecodeResult<PlacementAckV1> {
+  const pre = preflight(key, value, opts);
+  return pre.ok ? validatePlacementAck(pre.key, pre.json, opts) : pre;
+}
+
+/** Decodes a gridshift.usage.v1 record (key = clusterId) into a validated report or a dead-letter code. */
+export function decodeUsageMessage(
+  key: RawBytes,
+  value: RawBytes,
+  opts?: DecodeOptions,
+): DecodeResult<UsageMessageV1> {
+  const pre = preflight(key, value, opts);
+  return pre.ok ? validateUsageMessage(pre.key, pre.json, opts) : pre;
+}
+
 /** Decodes a gridshift.prices.v1 record (key = zone) into a validated message or a dead-letter code and reason. */
 export function decodePriceMessage(
   key: RawBytes,
@@ -358,6 +470,14 @@ export function decodePlacementOrder(
 }
 
 /** Serialises a message value as UTF-8 JSON (what producers put on the wire). */
-export function encodeMessage(message: PriceMessageV1 | ClusterLoadMessageV1 | PlacementOrderV1): Buffer {
+export function encodeMessage(
+  message:
+    | PriceMessageV1
+    | ClusterLoadMessageV1
+    | PlacementOrderV1
+    | PlacementAckV1
+    | UsageMessageV1
+    | GridEventMessageV1,
+): Buffer {
   return Buffer.from(JSON.stringify(message), 'utf8');
 }

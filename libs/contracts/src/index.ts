@@ -4,6 +4,7 @@ export * from './dead-letter.js';
 export * from './fx.js';
 export * from './time.js';
 export * from './decode.js';
+export * from './grid-events.js';
 export { acceptPriceMessage, acceptedTimestampMs } from './fast-price.js';
 export * from './normalize.js';
 export * from './price-slots.js';

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { INTERVAL_MINUTES, MARKETS, MAX_CARBON_G_PER_KWH, PRICE_UNITS } from './constants.js';
+import {
+  ACK_REASON_CODES,
+  ACK_STATUSES,
+  INTERVAL_MINUTES,
+  MARKETS,
+  MAX_CARBON_G_PER_KWH,
+  MAX_USAGE_ROWS,
+  PRICE_UNITS,
+} from './constants.js';
 
 // One source of truth: these zod schemas validate at runtime, give the TypeScript types (z.infer) and
 // generate the JSON Schema documents in docs/contracts. Objects are strict: an unknown field is a
@@ -185,3 +193,128 @@ export const PlacementOrderV1Schema = z
 export type PlacementAssignmentV1 = z.infer<typeof PlacementAssignmentV1Schema>;
 export type PlacementSlotV1 = z.infer<typeof PlacementSlotV1Schema>;
 export type PlacementOrderV1 = z.infer<typeof PlacementOrderV1Schema>;
+
+export const AckReasonV1Schema = z
+  .strictObject({
+    code: z
+      .enum(ACK_REASON_CODES)
+      .describe(
+        '`policy`: a rule of the data center refuses the job here (gridshift keeps the job out of this cluster until an operator clears it); `capacity`: GPUs are gone (report what is left on gridshift.cluster-load.v1); `maintenance`, `invalid-order`, `other`.',
+      ),
+    text: z.string().min(1).max(500).describe('One sentence for operators.'),
+    jobId: identifier('The job this reason is about (omit when it is about the whole order)').optional(),
+  })
+  .describe('Why (part of) the order was not applied.');
+
+export const AppliedAssignmentV1Schema = z
+  .strictObject({
+    jobId: identifier('Job'),
+    slotStart: TimestampSchema.describe('Start of the order slot.'),
+    gpus: gpuCount('GPUs the data center actually gave the job in that slot'),
+  })
+  .describe('A job and slot where the applied GPUs differ from the order.');
+
+export const PlacementAckV1Schema = z
+  .strictObject({
+    clusterId: identifier('Acknowledging cluster; also the message key'),
+    scheduleId: identifier('`scheduleId` of the order'),
+    version: z.int().min(1).describe('`scheduleVersion` of the order.'),
+    messageId: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe('The `message-id` header of the order acknowledged (a resend carries the same one).'),
+    status: z
+      .enum(ACK_STATUSES)
+      .describe(
+        '`accepted` (received, will apply), `applied`, `partially-applied` (list the differences in `applied`), `rejected`.',
+      ),
+    at: TimestampSchema.describe('When the data center reached this status.'),
+    reasons: z
+      .array(AckReasonV1Schema)
+      .max(1000)
+      .describe('Why not (all) applied; at least one for `rejected` and `partially-applied`.'),
+    applied: z
+      .array(AppliedAssignmentV1Schema)
+      .max(MAX_USAGE_ROWS)
+      .optional()
+      .describe(
+        'Per job and slot, the GPUs applied where they differ from the order (not listed = as ordered).',
+      ),
+  })
+  .meta({
+    title: 'PlacementAckV1',
+    description: 'Topic gridshift.placement-acks.v1 (data centers → gridshift). Key: clusterId.',
+    examples: [
+      {
+        clusterId: 'fra-1',
+        scheduleId: 'sch-2023-03-02-0001',
+        version: 42,
+        messageId: 'placement:sch-2023-03-02-0001:fra-1',
+        status: 'partially-applied',
+        at: '2023-03-01T12:00:03Z',
+        reasons: [{ code: 'policy', text: 'batch-embed-7 may not run on this site', jobId: 'batch-embed-7' }],
+        applied: [{ jobId: 'batch-embed-7', slotStart: '2023-03-02T00:00:00Z', gpus: 0 }],
+      },
+    ],
+  });
+
+export const UsageRowV1Schema = z
+  .strictObject({
+    jobId: identifier('Job'),
+    slotStart: TimestampSchema.describe('Start of the metered interval.'),
+    minutes: IntervalMinutesSchema.describe(
+      'Length of the metered interval (hourly or finer); slotStart is a multiple of it on the UTC grid.',
+    ),
+    gpuHours: z.number().min(0).describe('GPU-hours the job really used in the interval.'),
+    energyKwh: z
+      .number()
+      .min(0)
+      .describe('Metered facility energy of that work in kWh (IT × PUE), as billed.'),
+  })
+  .describe('Realized usage of one job in one interval.');
+
+export const UsageMessageV1Schema = z
+  .strictObject({
+    clusterId: identifier('Reporting cluster; also the message key'),
+    observedAt: TimestampSchema.describe(
+      'When the figures were read; for the same (cluster, job, interval) the later report wins.',
+    ),
+    rows: z
+      .array(UsageRowV1Schema)
+      .min(1)
+      .max(MAX_USAGE_ROWS)
+      .describe(`1..${MAX_USAGE_ROWS} rows; a (jobId, slotStart) at most once.`),
+  })
+  .meta({
+    title: 'UsageMessageV1',
+    description: 'Topic gridshift.usage.v1 (data centers → gridshift). Key: clusterId.',
+    examples: [
+      {
+        clusterId: 'fra-1',
+        observedAt: '2023-03-02T01:00:05Z',
+        rows: [
+          {
+            jobId: 'chat-eu',
+            slotStart: '2023-03-02T00:00:00Z',
+            minutes: 60,
+            gpuHours: 61.5,
+            energyKwh: 50.8,
+          },
+          {
+            jobId: 'batch-embed-7',
+            slotStart: '2023-03-02T00:00:00Z',
+            minutes: 60,
+            gpuHours: 128,
+            energyKwh: 105.7,
+          },
+        ],
+      },
+    ],
+  });
+
+export type AckReasonV1 = z.infer<typeof AckReasonV1Schema>;
+export type AppliedAssignmentV1 = z.infer<typeof AppliedAssignmentV1Schema>;
+export type PlacementAckV1 = z.infer<typeof PlacementAckV1Schema>;
+export type UsageRowV1 = z.infer<typeof UsageRowV1Schema>;
+export type UsageMessageV1 = z.infer<typeof UsageMessageV1Schema>;

@@ -31,6 +31,12 @@ export class IncompleteSendError extends Error {
  * SIGKILLed broker of a 3-node cluster). So each message gets its partition up front (the producer's own
  * DefaultPartitioner over the topic's partitions), and the partitions that come back without an acknowledgement
  * are sent again, to the same partitions, until all are acknowledged.
+ *
+ * Each kafkajs call carries one partition, so it talks to one broker. A call spanning brokers can write a batch
+ * twice: kafkajs 2.2.4 sends to every leader at once and, when one broker fails retriably (e.g.
+ * CONCURRENT_TRANSACTIONS right after the previous transaction's commit), retries at once, re-sending to each broker
+ * whose answer has not arrived yet — a request still in flight — with new sequence numbers, so the broker keeps both
+ * copies (in a transaction, both commit). Found by the chaos suite on a 3-broker cluster (tests/chaos).
  */
 export class CompleteSender {
   private readonly partitioner = Partitioners.DefaultPartitioner();
@@ -41,27 +47,37 @@ export class CompleteSender {
 
   /** Sends every message of the batch (acks as given; with acks=0 there is nothing to check); `producer` may be a transaction. */
   async sendBatch(producer: Pick<Producer, 'sendBatch'>, batch: ProducerBatch): Promise<RecordMetadata[]> {
-    let pending = await this.withPartitions(batch.topicMessages ?? []);
     const acknowledged: RecordMetadata[] = [];
-    for (let attempt = 0; ; attempt++) {
-      const records = await producer.sendBatch({ ...batch, topicMessages: pending });
-      if (batch.acks === 0) return records;
-      acknowledged.push(...records.filter((r) => r.errorCode === 0));
-      const acked = new Set(
-        records.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}:${r.partition}`),
-      );
-      pending = pending
-        .map(({ topic, messages }) => ({
-          topic,
-          messages: messages.filter((m) => !acked.has(`${topic}:${m.partition}`)),
-        }))
-        .filter((t) => t.messages.length > 0);
-      if (pending.length === 0) return acknowledged;
-      if (attempt >= RESEND_ATTEMPTS) {
-        throw new IncompleteSendError([
-          ...new Set(pending.flatMap((t) => t.messages.map((m) => `${t.topic}:${m.partition}`))),
-        ]);
+    for (const { topic, messages } of await this.withPartitions(batch.topicMessages ?? [])) {
+      const byPartition = new Map<number, Message[]>();
+      for (const message of messages) {
+        const partition = message.partition!;
+        byPartition.set(partition, [...(byPartition.get(partition) ?? []), message]);
       }
+      for (const [partition, partitionMessages] of [...byPartition].sort(([a], [b]) => a - b))
+        acknowledged.push(
+          ...(await this.sendPartition(producer, batch, topic, partition, partitionMessages)),
+        );
+    }
+    return acknowledged;
+  }
+
+  /** One partition's messages, sent again while the broker has not acknowledged them. */
+  private async sendPartition(
+    producer: Pick<Producer, 'sendBatch'>,
+    batch: ProducerBatch,
+    topic: string,
+    partition: number,
+    messages: Message[],
+  ): Promise<RecordMetadata[]> {
+    for (let attempt = 0; ; attempt++) {
+      const records = await producer.sendBatch({ ...batch, topicMessages: [{ topic, messages }] });
+      if (batch.acks === 0) return records;
+      const acked = records.filter(
+        (r) => r.errorCode === 0 && r.topicName === topic && r.partition === partition,
+      );
+      if (acked.length > 0) return acked;
+      if (attempt >= RESEND_ATTEMPTS) throw new IncompleteSendError([`${topic}:${partition}`]);
     }
   }
 

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { entities } from './entities/index.js';
 import { migrations } from './migrations/index.js';
 
 export interface DatabaseOptions {
@@ -11,14 +10,17 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
-/** Builds (does not connect) the gridshift DataSource: entities, ordered migrations, never `synchronize`. */
+/**
+ * Builds (does not connect) the gridshift DataSource: ordered migrations, never `synchronize`. No entities:
+ * the repositories of this lib read and write with SQL and return plain typed rows.
+ */
 export function createDataSource(options: DatabaseOptions): DataSource {
   const schema = options.schema ?? 'public';
   return new DataSource({
     type: 'postgres',
     url: options.url,
     schema,
-    entities,
+    entities: [],
     migrations,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

@@ -1,4 +1,4 @@
 export * from './data-source.js';
-export * from './entities/index.js';
+export * from './types.js';
 export { migrations } from './migrations/index.js';
 export * from './repositories/index.js';

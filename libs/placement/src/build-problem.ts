@@ -32,6 +32,8 @@ export interface FleetCluster {
   pue: number;
   /** Facility power cap for gridshift, kW: one value for every slot, one per slot, or null (no cap). */
   powerCapKw: number | readonly (number | null)[] | null;
+  /** True in slots whose power cap comes from a grid event (see ClusterInput.gridEventCap). */
+  gridEventCap?: readonly boolean[];
   latencyMsByOrigin: Record<string, number>;
   /** GPUs free for gridshift per slot. */
   schedulableGpus: readonly number[];
@@ -142,6 +144,7 @@ export function buildPlacementProblem(
       ...(cap === null
         ? {}
         : { powerCapKw: typeof cap === 'number' ? c.schedulableGpus.map(() => cap) : [...cap] }),
+      ...(c.gridEventCap?.some(Boolean) ? { gridEventCap: [...c.gridEventCap] } : {}),
       pricePerMwh: zone ? [...zone.pricePerMwh] : c.schedulableGpus.map(() => settings.missingPricePerMwh),
       ...(hasCarbon && zone ? { carbonGPerKwh: [...zone.carbonGPerKwh] } : {}),
       latencyMsByOrigin: { ...c.latencyMsByOrigin },

@@ -31,7 +31,7 @@ interface Context {
   norm: NormalizedProblem;
   flows: JobFlows;
   cellUsed: Float64Array;
-  /** 0 = room, 1 = full (GPUs), 2 = full (power cap). */
+  /** 0 = room, 1 = full (GPUs), 2 = full (power cap), 3 = full (a grid event's power cap). */
   cellFull: Uint8Array;
   cellsByCost: Int32Array;
   heuristic: boolean;
@@ -48,7 +48,7 @@ function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boole
     for (let t = 0; t < T; t++) {
       const cell = r * T + t;
       const cap = cluster.capGpuHours[t] ?? 0;
-      if ((cellUsed[cell] ?? 0) >= cap - relTol(cap)) cellFull[cell] = cluster.powerLimited[t] ? 2 : 1;
+      if ((cellUsed[cell] ?? 0) >= cap - relTol(cap)) cellFull[cell] = 1 + (cluster.powerLimited[t] ?? 0);
       order.push(cell);
     }
   });
@@ -62,17 +62,26 @@ function residualReason(ctx: Context, job: NormJob, slots: number[], slotUse: Fl
   const T = ctx.norm.slotCount;
   let roomAtPrice = false;
   let roomBeyondParallelism = false;
+  let gridEventFull = false;
   for (const t of slots) {
     const atMax = (slotUse[t] ?? 0) >= job.maxGpuHoursPerSlot - relTol(job.maxGpuHoursPerSlot);
     for (const r of job.allowed) {
       const cell = r * T + t;
       const cluster = ctx.norm.clusters[r];
+      if (
+        cluster?.powerLimited[t] === 2 &&
+        (ctx.cellFull[cell] === 3 || !((cluster.capGpuHours[t] ?? 0) > 0))
+      )
+        gridEventFull = true;
       if (!cluster || !((cluster.capGpuHours[t] ?? 0) > 0) || ctx.cellFull[cell]) continue;
       if (atMax) roomBeyondParallelism = true;
       else if ((cluster.costPerGpuHour[t] ?? 0) >= job.penaltyPerGpuHour) roomAtPrice = true;
     }
   }
-  return roomAtPrice ? 'price' : roomBeyondParallelism ? 'parallelism' : 'capacity';
+  if (roomAtPrice) return 'price';
+  if (roomBeyondParallelism) return 'parallelism';
+  // No room in any allowed cell, and a grid event's cap closed at least one of them.
+  return gridEventFull ? 'grid-event' : 'capacity';
 }
 
 function blockReason(
@@ -91,7 +100,7 @@ function blockReason(
   if (t >= job.windowEnd) return 'deadline';
   const full = ctx.cellFull[cell] ?? 0;
   const cap = ctx.norm.clusters[r]?.capGpuHours[t] ?? 0;
-  if (full === 2) return 'power-cap';
+  if (full >= 2) return 'power-cap';
   if (full === 1 || !(cap > 0)) return 'capacity';
   // maxGpus only blocks when no work of that slot sits in a dearer cell it could swap with.
   const cost = ctx.norm.clusters[r]?.costPerGpuHour[t] ?? 0;

@@ -35,6 +35,19 @@ export type { ProblemIssue, ProblemIssueCode } from './validate.js';
 export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
+export { measureSavings } from './measured.js';
+export type {
+  MeasuredCluster,
+  MeasuredGroupBy,
+  MeasuredInput,
+  MeasuredJob,
+  MeasuredReport,
+  MeasuredRow,
+  MeasuredSide,
+  MeasuredUsage,
+  PlannedUsage,
+  PricePaidInterval,
+} from './measured.js';
 export {
   buildPlacementProblem,
   jobThroughput,

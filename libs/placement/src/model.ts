@@ -22,6 +22,11 @@ export interface ClusterInput {
   pue: number;
   /** Facility power cap per slot in kW (IT × PUE), `null` = no cap in that slot. */
   powerCapKw?: (number | null)[];
+  /**
+   * True in slots whose `powerCapKw` comes from a grid (demand-response) event: work it leaves unserved is
+   * reported with the shortfall reason `grid-event` instead of `capacity`.
+   */
+  gridEventCap?: boolean[];
   /** Zone price per slot in the problem's base currency per MWh (may be negative). */
   pricePerMwh: number[];
   /** Grid carbon intensity per slot, gCO2/kWh; `null` = unknown (not priced, not counted). */

@@ -12,7 +12,7 @@ export const EXCLUSION_REASONS: readonly ExclusionReason[] = [
 
 /** Why GPU-hours of a job were not served. */
 export type ShortfallReason =
-  ExclusionReason | 'deadline' | 'parallelism' | 'capacity' | 'price' | 'rounding';
+  ExclusionReason | 'deadline' | 'parallelism' | 'capacity' | 'grid-event' | 'price' | 'rounding';
 
 /** A cluster with per-slot effective capacity and cost per GPU-hour. Internal. */
 export interface NormCluster {
@@ -24,7 +24,7 @@ export interface NormCluster {
   capGpuHours: Float64Array;
   /** Whole GPUs per slot for rounding (floor of the effective GPU count). */
   capGpus: Int32Array;
-  /** 1 where the power cap, not the GPU count, sets the capacity. */
+  /** 1 where the power cap, not the GPU count, sets the capacity; 2 when that cap is a grid event's. */
   powerLimited: Uint8Array;
   /** Objective cost of one GPU-hour: energy + priced carbon, base currency. */
   costPerGpuHour: Float64Array;
@@ -97,7 +97,7 @@ function normalizeClusters(problem: PlacementProblem, slotCount: number, slotHou
         const powerGpus = capKw / energyKwhPerGpuHour;
         if (powerGpus < gpus) {
           gpus = powerGpus;
-          powerLimited[t] = 1;
+          powerLimited[t] = cluster.gridEventCap?.[t] === true ? 2 : 1;
         }
       }
       capGpuHours[t] = gpus * slotHours;

@@ -45,6 +45,13 @@ class JobCells {
   }
 }
 
+/**
+ * The whole-GPU schedule being built, and the bookkeeping that keeps it valid: per cell the GPUs in use
+ * (`used` ≤ `capGpus`, the cell's whole GPUs after the power cap), per (job, slot) the job's GPUs
+ * (≤ maxGpus), and per job its cells with GPUs reserved and GPU-hours of work (work ≤ GPUs × Δt).
+ * Every mutation goes through `addGpus` / `addWork` (or `plan` + `apply`), which is what lets the
+ * rounding phases keep capacity, power cap and maxGpus by construction.
+ */
 class Rounding {
   readonly T: number;
   readonly slotHours: number;
@@ -182,7 +189,6 @@ class Rounding {
   }
 }
 
-/** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
 /** Growable flat store of fractional pieces grouped per (job, slot). */
 class Groups {
   job: number[] = [];
@@ -347,6 +353,14 @@ class Placer {
   }
 }
 
+/**
+ * Lays a fractional schedule (`flows`, GPU-hours per job and cell) onto whole GPUs, in this order:
+ * floors everywhere, then ⌈Σ fractions⌉ per (job, slot) for interactive jobs and settling their
+ * leftovers in the same slot, then the same for batch jobs (leftovers anywhere in the window). Work per
+ * reserved GPU-hour is `workRatio(j, t)` (1, or demanded / reserved for a whole-GPU re-solve's
+ * interactive flows). Returns the schedule, what could not be placed per job, and its energy + carbon +
+ * penalty cost, which decides between rounding candidates. Pure.
+ */
 function lay(
   norm: NormalizedProblem,
   flows: JobFlows,

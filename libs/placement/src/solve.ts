@@ -2,7 +2,7 @@ import { accountSchedule, savingsAgainst, type JobFlows } from './account.js';
 import { aggregateJobs, splitToJobs, type ClassFlows, type PlacementClass } from './aggregate.js';
 import { greedyBaseline, homeBaseline } from './baselines.js';
 import { describeJobs } from './explain.js';
-import { solveByFlow } from './flow.js';
+import { solveByFlow } from './flow/solve-by-flow.js';
 import { buildAggregatedLp, componentsOf, countLp, emptyFlows, flowsFromLp } from './lp/build-lp.js';
 import { denseTableauCells, javascriptLpSolver } from './lp/javascript-lp-solver.js';
 import type { PlacementProblem } from './model.js';

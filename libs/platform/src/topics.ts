@@ -6,8 +6,14 @@ export interface TopicNames {
   prices: string;
   clusterLoad: string;
   placements: string;
+  placementAcks: string;
+  usage: string;
   pricesDlq: string;
   clusterLoadDlq: string;
+  placementAcksDlq: string;
+  usageDlq: string;
+  gridEvents: string;
+  gridEventsDlq: string;
 }
 
 /** The topic names this deployment uses; an optional prefix isolates test runs on a shared broker. */
@@ -16,8 +22,14 @@ export function topicNames(prefix = ''): TopicNames {
     prices: `${prefix}${TOPICS.prices}`,
     clusterLoad: `${prefix}${TOPICS.clusterLoad}`,
     placements: `${prefix}${TOPICS.placements}`,
+    placementAcks: `${prefix}${TOPICS.placementAcks}`,
+    usage: `${prefix}${TOPICS.usage}`,
     pricesDlq: dlqTopic(`${prefix}${TOPICS.prices}`),
     clusterLoadDlq: dlqTopic(`${prefix}${TOPICS.clusterLoad}`),
+    placementAcksDlq: dlqTopic(`${prefix}${TOPICS.placementAcks}`),
+    usageDlq: dlqTopic(`${prefix}${TOPICS.usage}`),
+    gridEvents: `${prefix}${TOPICS.gridEvents}`,
+    gridEventsDlq: dlqTopic(`${prefix}${TOPICS.gridEvents}`),
   };
 }
 
@@ -50,6 +62,12 @@ export function topicSpecs(
     { topic: names.placements, numPartitions, ...rf },
     { topic: names.pricesDlq, numPartitions, ...rf, configEntries: limited },
     { topic: names.clusterLoadDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.placementAcks, numPartitions, ...rf, configEntries: limited },
+    { topic: names.usage, numPartitions, ...rf, configEntries: limited },
+    { topic: names.placementAcksDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.usageDlq, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEvents, numPartitions, ...rf, configEntries: limited },
+    { topic: names.gridEventsDlq, numPartitions, ...rf, configEntries: limited },
   ];
 }
 

@@ -25,7 +25,13 @@ export type AssumptionCode =
   /** Active jobs without a token demand (no tokensPerHour / totalTokens) were left out. */
   | 'demand-missing'
   /** A what-if scenario changed the inputs. */
-  | 'scenario';
+  | 'scenario'
+  /** A demand-response event of an energy partner: what it capped or priced, and whether it was followed. */
+  | 'grid-event'
+  /** Data centers refused jobs by their own rules: those jobs are kept out of those clusters. */
+  | 'delivery-refused'
+  /** Realized usage departed from the schedule in force beyond the drift threshold. */
+  | 'usage-drift';
 
 export interface Assumption {
   code: AssumptionCode;

@@ -19,7 +19,7 @@ export const DEFAULT_CHANGE_THRESHOLDS: ChangeThresholds = {
   capacityAbsGpus: 8,
 };
 
-export type ChangeTrigger = 'day-ahead' | 'price-change' | 'capacity-change';
+export type ChangeTrigger = 'grid-event' | 'day-ahead' | 'price-change' | 'capacity-change';
 
 export interface SignificantChange {
   trigger: ChangeTrigger;
@@ -31,7 +31,8 @@ export interface SignificantChange {
  * Compares the market the last plan saw with the current one over their common slots (pure). A newer
  * day-ahead issue for any zone is always significant; a price or capacity move is significant when it
  * exceeds both the relative and the absolute threshold; a zone or cluster appearing or disappearing is
- * significant. Returns null when nothing significant changed.
+ * significant; a grid event appearing, changing (new modificationNumber) or going (cancelled, over) always is.
+ * Returns null when nothing significant changed.
  */
 export function detectSignificantChange(
   planned: MarketSignature,
@@ -39,10 +40,22 @@ export function detectSignificantChange(
   thresholds: ChangeThresholds,
 ): SignificantChange | null {
   const found: Record<ChangeTrigger, string[]> = {
+    'grid-event': [],
     'day-ahead': [],
     'price-change': [],
     'capacity-change': [],
   };
+  const eventsBefore = planned.gridEventRevisions ?? {};
+  const eventsNow = current.gridEventRevisions ?? {};
+  for (const [eventId, revision] of Object.entries(eventsNow)) {
+    const before = eventsBefore[eventId];
+    if (before === undefined) found['grid-event'].push(`grid event ${eventId}: new (revision ${revision})`);
+    else if (before !== revision)
+      found['grid-event'].push(`grid event ${eventId}: revision ${before} → ${revision}`);
+  }
+  for (const eventId of Object.keys(eventsBefore)) {
+    if (!(eventId in eventsNow)) found['grid-event'].push(`grid event ${eventId}: cancelled or over`);
+  }
   for (const [zone, issued] of Object.entries(current.dayAheadIssuedAtByZone)) {
     const before = planned.dayAheadIssuedAtByZone[zone];
     if (before === undefined || Date.parse(issued) > Date.parse(before)) {
@@ -95,7 +108,7 @@ export function detectSignificantChange(
     if (!(clusterId in current.schedulableGpusByCluster))
       found['capacity-change'].push(`${clusterId}: cluster is gone`);
   }
-  const order: ChangeTrigger[] = ['day-ahead', 'price-change', 'capacity-change'];
+  const order: ChangeTrigger[] = ['grid-event', 'day-ahead', 'price-change', 'capacity-change'];
   const trigger = order.find((t) => found[t].length > 0);
   if (!trigger) return null;
   return { trigger, reasons: order.flatMap((t) => found[t]).slice(0, 10) };

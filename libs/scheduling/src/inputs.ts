@@ -37,7 +37,10 @@ export interface PlanningCluster {
   gpuTotal: number;
   kwPerGpu: number;
   pue: number;
-  powerCapKw: number | null;
+  /** Facility power cap, kW: one value for every slot, or one per slot once grid events apply (`grid-events.ts`). */
+  powerCapKw: number | (number | null)[] | null;
+  /** True in slots whose power cap comes from a grid event. */
+  gridEventCap?: readonly boolean[];
   latencyMsByOrigin: Record<string, number>;
   state: ClusterStateSnapshot | null;
   /** Forecast schedulable GPUs per slot. */

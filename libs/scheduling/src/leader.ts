@@ -1,8 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '#gridshift/observability';
-
-/** Name of the lease row in planner_leases. */
-export const PLANNER_LEASE = 'planner';
+import { PlannerLeaseRepository } from '#gridshift/persistence';
 
 export interface LeaderElectionOptions {
   connectionString: string;
@@ -101,20 +99,8 @@ export class LeaderElection {
 
   private async campaign(): Promise<void> {
     const client = await this.connect();
-    const key = `gridshift-planner:${this.options.schema}`;
-    const locked = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext($1)) as ok`, [
-      key,
-    ]);
-    if (!locked.rows[0]?.ok) return;
-    const bumped = await client.query<{ epoch: string }>(
-      `insert into planner_leases (name, holder, epoch, lease_until, updated_at)
-       values ($1, $2, 1, now() + $3 * interval '1 millisecond', now())
-       on conflict (name) do update set holder = excluded.holder, epoch = planner_leases.epoch + 1,
-         lease_until = excluded.lease_until, updated_at = now()
-       returning epoch::text as epoch`,
-      [PLANNER_LEASE, this.options.holderId, this.options.leaseMs],
-    );
-    const epoch = Number(bumped.rows[0]!.epoch);
+    if (!(await PlannerLeaseRepository.tryLock(client, this.options.schema))) return;
+    const epoch = await PlannerLeaseRepository.bumpEpoch(client, this.options.holderId, this.options.leaseMs);
     this.epochValue = epoch;
     this.lastRenewedAt = Date.now();
     this.options.logger.info({ epoch, holder: this.options.holderId }, 'elected planner leader');
@@ -123,12 +109,13 @@ export class LeaderElection {
 
   private async renew(): Promise<void> {
     const client = await this.connect();
-    const renewed = await client.query(
-      `update planner_leases set lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
-       where name = $1 and holder = $2 and epoch = $4`,
-      [PLANNER_LEASE, this.options.holderId, this.options.leaseMs, this.epochValue],
+    const renewed = await PlannerLeaseRepository.renew(
+      client,
+      this.options.holderId,
+      this.epochValue!,
+      this.options.leaseMs,
     );
-    if (renewed.rowCount === 0) {
+    if (!renewed) {
       await this.demote('the lease row names another leader');
       return;
     }

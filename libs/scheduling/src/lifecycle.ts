@@ -1,6 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { TOPICS, type PlacementOrderV1 } from '#gridshift/contracts';
-import { AuditRepository, type ScheduleStatus } from '#gridshift/persistence';
+import {
+  AuditRepository,
+  OutboxRepository,
+  PlacementCellRepository,
+  PlannerLeaseRepository,
+  ScheduleRepository,
+  type LockedScheduleRow,
+} from '#gridshift/persistence';
 import { InvalidScheduleTransitionError, ScheduleNotFoundError } from './errors.js';
 import {
   buildPlacementOrders,
@@ -8,14 +15,8 @@ import {
   type BuildOrdersInput,
   type PreviousOrder,
 } from './orders.js';
-import { queryRows } from './sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The LISTEN/NOTIFY channel of a deployment schema (see migration 1732380000007). */
-export function plannerChannel(schema: string): string {
-  return `gridshift_${schema}`;
-}
 
 /** Who approves or rejects, and why (goes to the audit log). */
 export interface LifecycleActor {
@@ -65,7 +66,7 @@ export interface PreparedOrders {
 
 /** Serialises approvals of a deployment for the rest of the transaction (re-entrant). */
 export async function lockApprovals(manager: EntityManager): Promise<void> {
-  await manager.query(`select pg_advisory_xact_lock(hashtext('gridshift-approve:' || current_schema()))`);
+  await new ScheduleRepository(manager).lockApprovals();
 }
 
 /** Per cluster, the latest order written before `version` (call after `lockApprovals`). */
@@ -73,17 +74,8 @@ export async function previousOrdersBefore(
   manager: EntityManager,
   version: number,
 ): Promise<Map<string, PreviousOrder>> {
-  // Only those payloads are read (they can be hundreds of kB each).
-  const rows = await manager.query<{ cluster_id: string; version: number; had: boolean }[]>(
-    `select c.cluster_id, o.schedule_version as version, json_array_length(o.payload->'slots') > 0 as had
-     from (select distinct cluster_id from outbox where schedule_version < $1) c
-     cross join lateral (
-       select schedule_version, payload from outbox
-       where outbox.cluster_id = c.cluster_id and schedule_version < $1
-       order by schedule_version desc limit 1) o`,
-    [version],
-  );
-  return new Map(rows.map((r) => [r.cluster_id, { version: r.version, hadAssignments: r.had }]));
+  const rows = await new OutboxRepository(manager).latestOrdersBefore(version);
+  return new Map(rows.map((r) => [r.clusterId, { version: r.version, hadAssignments: r.hadAssignments }]));
 }
 
 /** The orders of `version` (pure but for the payloads' serialisation), see `buildPlacementOrders`. */
@@ -95,21 +87,9 @@ export function prepareOrders(input: BuildOrdersInput & { now: Date }): Prepared
   };
 }
 
-interface LockedSchedule {
-  id: string;
-  kind: 'plan' | 'what-if';
-  status: ScheduleStatus;
-  version: number | null;
-  slot_minutes: number;
-}
-
-async function lockSchedule(manager: EntityManager, scheduleId: string): Promise<LockedSchedule> {
+async function lockSchedule(manager: EntityManager, scheduleId: string): Promise<LockedScheduleRow> {
   if (!UUID.test(scheduleId)) throw new ScheduleNotFoundError(scheduleId);
-  const rows = await manager.query<LockedSchedule[]>(
-    `select id, kind, status, version, slot_minutes from schedules where id = $1 for update`,
-    [scheduleId],
-  );
-  const row = rows[0];
+  const row = await new ScheduleRepository(manager).lockForTransition(scheduleId);
   if (!row) throw new ScheduleNotFoundError(scheduleId);
   return row;
 }
@@ -137,42 +117,25 @@ export async function approveInTransaction(
     );
   }
   const version = schedule.version;
-  const newer = await manager.query<{ version: number; status: ScheduleStatus }[]>(
-    `select version, status from schedules
-     where kind = 'plan' and version > $1 and status in ('approved','published') order by version desc limit 1`,
-    [version],
-  );
-  if (newer[0]) {
+  const schedules = new ScheduleRepository(manager);
+  const newer = await schedules.newerApprovedPlan(version);
+  if (newer) {
     throw new InvalidScheduleTransitionError(
       scheduleId,
       'draft',
       'approved',
-      `version ${newer[0].version} is already ${newer[0].status}`,
+      `version ${newer.version} is already ${newer.status}`,
     );
   }
-  const inForce = await manager.query<{ version: number }[]>(
-    `select version from schedules where kind = 'plan' and status in ('approved','published') and version < $1
-     order by version desc limit 1`,
-    [version],
-  );
-  const supersedesVersion = inForce[0]?.version ?? null;
+  const supersedesVersion = await schedules.versionInForceBelow(version);
   if (options.prepared && options.prepared.version !== version) {
     throw new Error(
       `orders prepared for version ${options.prepared.version}, schedule is version ${version}`,
     );
   }
   const now = options.prepared?.now ?? options.now ?? new Date();
-  await manager.query(
-    `update schedules set status = 'approved', approved_at = $2, approved_by = $3, supersedes_version = $4
-     where id = $1`,
-    [scheduleId, now, options.actor, supersedesVersion],
-  );
-  const superseded = await queryRows<{ version: number }>(
-    manager,
-    `update schedules set status = 'superseded'
-     where kind = 'plan' and version < $1 and status in ('draft','approved') returning version`,
-    [version],
-  );
+  await schedules.markApproved(scheduleId, now, options.actor, supersedesVersion);
+  const supersededVersions = await schedules.supersedeUnpublishedBelow(version);
 
   const prepared =
     options.prepared ??
@@ -181,20 +144,17 @@ export async function approveInTransaction(
       version,
       now,
       issuedAtUtc: now.toISOString(),
-      slotMinutes: schedule.slot_minutes,
+      slotMinutes: schedule.slotMinutes,
       placements:
         options.placements ??
-        (
-          await manager.query<{ job_id: string; cluster_id: string; slot_start: Date; gpus: number }[]>(
-            `select job_id, cluster_id, slot_start, gpus from placements where schedule_id = $1 and gpus > 0`,
-            [scheduleId],
-          )
-        ).map((r) => ({
-          jobId: r.job_id,
-          clusterId: r.cluster_id,
-          slotStartUtc: r.slot_start.toISOString(),
-          gpus: r.gpus,
-        })),
+        (await new PlacementCellRepository(manager).ofSchedule(scheduleId, { withGpusOnly: true })).map(
+          (r) => ({
+            jobId: r.jobId,
+            clusterId: r.clusterId,
+            slotStartUtc: r.slotStart.toISOString(),
+            gpus: r.gpus,
+          }),
+        ),
       previousOrders: await previousOrdersBefore(manager, version),
     });
   const orders = prepared.orders;
@@ -218,20 +178,20 @@ export async function approveInTransaction(
         version,
         supersedesVersion,
         orders: orders.length,
-        supersededVersions: superseded.map((s) => s.version),
+        supersededVersions,
       },
       reason: options.reason ?? null,
     },
     manager,
   );
-  await manager.query(`select pg_notify('gridshift_' || current_schema(), 'outbox')`);
+  await new OutboxRepository(manager).notifyRelay();
   return {
     scheduleId,
     version,
     status,
     supersedesVersion,
     orders: orders.length,
-    supersededVersions: superseded.map((s) => s.version),
+    supersededVersions,
   };
 }
 
@@ -242,63 +202,27 @@ async function enqueueOrders(
   writerEpoch: number | null,
 ): Promise<void> {
   if (orders.length === 0) return;
-  const epoch =
-    writerEpoch ??
-    Number(
-      (
-        await manager.query<{ epoch: string }[]>(
-          `select coalesce((select epoch from planner_leases where name = 'planner'), 0)::text as epoch`,
-        )
-      )[0]!.epoch,
-    );
-  // One VALUES row per order with its own parameters: a text[] of payloads (hundreds of kB of JSON each)
-  // would be escaped by the driver and parsed twice by the server.
-  for (let i = 0; i < orders.length; i += ORDERS_PER_STATEMENT) {
-    const params: unknown[] = [TOPICS.placements, epoch];
-    const values = orders.slice(i, i + ORDERS_PER_STATEMENT).map(({ order: o, payload }) => {
-      params.push(
-        placementMessageId(o.scheduleId, o.clusterId),
-        o.clusterId,
-        payload,
-        o.scheduleId,
-        o.scheduleVersion,
-      );
-      const n = params.length;
-      return `($${n - 4}, $1, $${n - 3}, $${n - 2}::json, '{}'::jsonb, $${n - 1}::uuid, $${n}::int, $${n - 3}, $2::bigint)`;
-    });
-    await manager.query(
-      `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,
-                           cluster_id, leader_epoch)
-       values ${values.join(', ')}
-       on conflict (message_id) do nothing`,
-      params,
-    );
-  }
+  const epoch = writerEpoch ?? (await new PlannerLeaseRepository(manager).currentEpoch());
+  await new OutboxRepository(manager).enqueue(
+    TOPICS.placements,
+    epoch,
+    orders.map(({ order: o, payload }) => ({
+      messageId: placementMessageId(o.scheduleId, o.clusterId),
+      clusterId: o.clusterId,
+      scheduleId: o.scheduleId,
+      scheduleVersion: o.scheduleVersion,
+      payload,
+    })),
+  );
 }
 
-const ORDERS_PER_STATEMENT = 5_000;
-
 /** Marks approved schedules published and every older published version superseded. */
-export async function markPublished(
+export function markPublished(
   manager: EntityManager | DataSource,
   scheduleIds: string[],
   now = new Date(),
 ): Promise<number[]> {
-  const published = await queryRows<{ version: number }>(
-    manager,
-    `update schedules set status = 'published', published_at = $2
-     where id = any($1::uuid[]) and status = 'approved' returning version`,
-    [scheduleIds, now],
-  );
-  if (published.length > 0) {
-    const newest = Math.max(...published.map((p) => p.version));
-    await manager.query(
-      `update schedules set status = 'superseded'
-       where kind = 'plan' and status = 'published' and version < $1`,
-      [newest],
-    );
-  }
-  return published.map((p) => p.version);
+  return new ScheduleRepository(manager).markPublished(scheduleIds, now);
 }
 
 /**
@@ -323,11 +247,7 @@ export class ScheduleLifecycle {
       if (schedule.kind !== 'plan' || schedule.status !== 'draft') {
         throw new InvalidScheduleTransitionError(scheduleId, schedule.status, 'rejected');
       }
-      await manager.query(
-        `update schedules set status = 'rejected', rejected_at = now(), rejected_by = $2, rejected_reason = $3
-         where id = $1`,
-        [scheduleId, by.actor, by.reason],
-      );
+      await new ScheduleRepository(manager).markRejected(scheduleId, by.actor, by.reason);
       await new AuditRepository(manager).record(
         {
           actor: by.actor,

@@ -1,9 +1,13 @@
 import pg from 'pg';
 import type { Logger } from '#gridshift/observability';
-import { plannerChannel } from './lifecycle.js';
+import { listenToPlannerChannel } from '#gridshift/persistence';
 
-/** What changed: prices or cluster state stored, a plan request filed, outbox rows written. */
-export type PlannerNotification = 'prices' | 'load' | 'plan-request' | 'outbox';
+/**
+ * What changed: prices, cluster state or grid events stored, a plan request filed, outbox rows written, a data
+ * center refused (part of) an order, realized usage stored.
+ */
+export type PlannerNotification =
+  'prices' | 'load' | 'grid-events' | 'plan-request' | 'outbox' | 'rejection' | 'usage';
 
 export interface PlannerNotificationsOptions {
   connectionString: string;
@@ -57,7 +61,7 @@ export class PlannerNotifications {
     client.on('end', () => this.reconnectLater(client));
     try {
       await client.connect();
-      await client.query(`listen "${plannerChannel(this.options.schema).replace(/"/g, '""')}"`);
+      await listenToPlannerChannel(client, this.options.schema);
       this.client = client;
       if (this.attempt > 0) this.options.onReconnect?.();
       this.attempt = 0;

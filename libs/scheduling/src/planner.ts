@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PriceRepository } from '#gridshift/persistence';
 import type { Savings } from '#gridshift/placement';
+import { DeliveryRepository, ScheduleRepository } from '#gridshift/persistence';
+import type { Assumption } from './assumptions.js';
+import { applyRefusals } from './feedback.js';
 import { account, decideApproval, type ApprovalDecision, type PreviousSchedule } from './account.js';
 import { loadInputs, planningNow, type PlanningInputs } from './inputs.js';
+import { withGridEvents } from './grid-events.js';
 import { buildProblem } from './problem.js';
 import { loadPlacements, loadScheduleInForceHead } from './read.js';
 import { roundPlacements, type VerifyLevel } from './round.js';
@@ -14,7 +18,18 @@ import { storeSchedule } from './store.js';
 
 /** Why a plan was made. */
 export type PlanTrigger =
-  'cron' | 'day-ahead' | 'price-change' | 'capacity-change' | 'manual' | 'override' | 'startup';
+  | 'cron'
+  | 'day-ahead'
+  | 'price-change'
+  | 'capacity-change'
+  | 'grid-event'
+  | 'manual'
+  | 'override'
+  | 'startup'
+  /** A data center refused (part of) an order. */
+  | 'rejection'
+  /** Realized usage departed from the schedule in force. */
+  | 'drift';
 
 export interface PlannerOptions {
   settings: PlanningSettings;
@@ -36,6 +51,8 @@ export interface PlanContext {
   skipIfUnchanged?: boolean;
   /** Runs right before the store transaction (tests pause a leader here). */
   beforeStore?: () => Promise<void>;
+  /** What the trigger found that the plan should state (e.g. the drift that caused it). */
+  assumptions?: Assumption[];
 }
 
 export type PlanOutcome =
@@ -90,15 +107,29 @@ export class Planner {
     const { settings } = this.options;
     let t = performance.now();
     const now = await this.now();
-    const [inputs, previous, dayAhead] = await Promise.all([
+    const [loaded, previous, dayAhead, refusals] = await Promise.all([
       loadInputs(this.dataSource, { settings, now }),
       this.scheduleInForce(),
       dayAheadIssues(this.dataSource),
+      new DeliveryRepository(this.dataSource).activeExclusions(),
     ]);
+    // Jobs the data centers refused stay out of those clusters (until an operator clears the refusal).
+    const refused = applyRefusals(loaded, refusals);
     phaseMs.loadInputs = ms(t);
-    if (inputs.clusters.length === 0 || (inputs.jobs.length === 0 && previous === null)) {
+    if (loaded.clusters.length === 0 || (loaded.jobs.length === 0 && previous === null)) {
       return { status: 'skipped', trigger, reason: 'nothing-to-plan' };
     }
+    // Demand-response events: caps, price adders, carbon; voluntary ones decided by solving with and without.
+    t = performance.now();
+    const events = await withGridEvents(this.dataSource, refused.inputs, (candidate) =>
+      solve(
+        buildProblem(candidate, { previous: previous?.placements }).problem,
+        settings.solveTimeLimitMs,
+        this.options.solve ?? solveInWorker,
+      ),
+    );
+    const inputs = events.inputs;
+    phaseMs.gridEvents = ms(t);
 
     t = performance.now();
     const built = buildProblem(inputs, { previous: previous?.placements });
@@ -108,15 +139,13 @@ export class Planner {
     const solveStartedAt = performance.now();
     const solving = solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
     t = performance.now();
-    const market = marketSignature(inputs, dayAhead);
+    const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
     const { hash: inputHash, json: snapshotJson } = snapshotDocument(snapshot);
     phaseMs.snapshot = ms(t);
     if (context.skipIfUnchanged) {
-      const latest = await this.dataSource.query<{ input_hash: string }[]>(
-        `select input_hash from schedules where kind = 'plan' order by version desc limit 1`,
-      );
-      if (latest[0]?.input_hash === inputHash) {
+      const latest = await new ScheduleRepository(this.dataSource).newestPlan();
+      if (latest?.inputHash === inputHash) {
         // Same inputs as the newest plan: the solve's result is not needed.
         solving.catch(() => undefined);
         return { status: 'skipped', trigger, reason: 'unchanged', inputHash };
@@ -155,7 +184,13 @@ export class Planner {
         snapshotJson,
         inputHash,
         account: figures,
-        assumptions: [...inputs.assumptions, ...built.assumptions],
+        assumptions: [
+          ...inputs.assumptions,
+          ...events.assumptions,
+          ...built.assumptions,
+          ...refused.assumptions,
+          ...(context.assumptions ?? []),
+        ],
         approval: decision,
         phaseMs,
         placements: rounded.placements,
@@ -204,29 +239,24 @@ export class Planner {
    * id: reading it out of the stored snapshot (megabytes of json) costs tens of ms per change notification.
    */
   async plannedSignature(): Promise<MarketSignature | null> {
-    const newest = await this.dataSource.query<{ id: string }[]>(
-      `select id from schedules where kind = 'plan' order by version desc limit 1`,
-    );
-    const id = newest[0]?.id;
+    const schedules = new ScheduleRepository(this.dataSource);
+    const id = (await schedules.newestPlan())?.id;
     if (id === undefined) return null;
     if (this.planned?.id !== id) {
-      const rows = await this.dataSource.query<{ market: MarketSignature | null }[]>(
-        `select input_snapshot->'market' as market from schedules where id = $1`,
-        [id],
-      );
-      this.planned = { id, market: rows[0]?.market ?? null };
+      this.planned = { id, market: await schedules.snapshotEntry<MarketSignature>(id, 'market') };
     }
     return this.planned.market;
   }
 
-  /** The market as it is now (prices and capacity only), for change detection. */
+  /** The market as it is now (prices, capacity and grid events), for change detection. */
   async currentSignature(): Promise<{ signature: MarketSignature; inputs: PlanningInputs }> {
     const now = await this.now();
-    const [inputs, dayAhead] = await Promise.all([
+    const [loaded, dayAhead] = await Promise.all([
       loadInputs(this.dataSource, { settings: this.options.settings, now, withJobs: false }),
       dayAheadIssues(this.dataSource),
     ]);
-    return { signature: marketSignature(inputs, dayAhead), inputs };
+    const { inputs, revisions } = await withGridEvents(this.dataSource, loaded);
+    return { signature: marketSignature(inputs, dayAhead, revisions), inputs };
   }
 
   /** The schedule in force, cached; re-read when an operator approved another one meanwhile. */

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CONTENT_TYPE_JSON, HEADERS } from '#gridshift/contracts';
 import { backoffMs, CompleteSender } from '#gridshift/messaging';
 import { counter, gauge, histogram, type Logger } from '#gridshift/observability';
-import { PLANNER_LEASE } from './leader.js';
+import { OutboxRepository, PlannerLeaseRepository, type PendingOutboxRow } from '#gridshift/persistence';
 import { markPublished } from './lifecycle.js';
 
 export interface OutboxRelayOptions {
@@ -40,21 +40,6 @@ export class RelayLeaseLostError extends Error {
     super(message);
     this.name = 'RelayLeaseLostError';
   }
-}
-
-interface OutboxRow {
-  id: string;
-  message_id: string;
-  topic: string;
-  message_key: string;
-  payload: string;
-  headers: Record<string, string>;
-  schedule_id: string;
-  schedule_version: number;
-  cluster_id: string;
-  attempts: number;
-  next_attempt_at: Date;
-  created_at: Date;
 }
 
 /**
@@ -174,12 +159,7 @@ export class OutboxRelay {
 
   /** Pending rows and the age of the oldest one. */
   async backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
-    const rows = await this.options.dataSource.query<{ pending: number; age: number | null }[]>(
-      `select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as age
-       from outbox where status = 'pending'`,
-    );
-    const pending = rows[0]?.pending ?? 0;
-    const oldestAgeSeconds = rows[0]?.age ?? 0;
+    const { pending, oldestAgeSeconds } = await new OutboxRepository(this.options.dataSource).backlog();
     this.metrics?.backlog.set(pending);
     this.metrics?.oldestAge.set(oldestAgeSeconds);
     return { pending, oldestAgeSeconds };
@@ -242,23 +222,15 @@ export class OutboxRelay {
     m: EntityManager,
   ): Promise<{ sent: number; failed: number; nextAttemptInMs: number | null }> {
     // `for share`: a takeover bumps the epoch with an update of this row, so it waits for this transaction.
-    const lease = await m.query<{ epoch: string }[]>(
-      `select epoch::text as epoch from planner_leases where name = $1 for share`,
-      [PLANNER_LEASE],
-    );
-    if (lease[0] === undefined || Number(lease[0].epoch) !== this.epoch)
+    const leaseEpoch = await new PlannerLeaseRepository(m).epochForShare();
+    if (leaseEpoch !== this.epoch)
       throw new RelayLeaseLostError(
-        `lease epoch is ${lease[0]?.epoch ?? 'missing'}, this relay's is ${this.epoch}`,
+        `lease epoch is ${leaseEpoch ?? 'missing'}, this relay's is ${this.epoch}`,
       );
-    // `for update`, not `skip locked`: skipping a locked row could let a newer order of its cluster overtake it.
-    const rows = await m.query<OutboxRow[]>(
-      `select id::text as id, message_id, topic, message_key, payload::text as payload, headers, schedule_id,
-              schedule_version, cluster_id, attempts, next_attempt_at, created_at
-       from outbox where status = 'pending' order by outbox.id limit $1 for update`,
-      [this.batchSize],
-    );
+    const outbox = new OutboxRepository(m);
+    const rows = await outbox.claimPending(this.batchSize);
     const oldest = rows[0];
-    this.metrics?.oldestAge.set(oldest ? (Date.now() - oldest.created_at.getTime()) / 1000 : 0);
+    this.metrics?.oldestAge.set(oldest ? (Date.now() - oldest.createdAt.getTime()) / 1000 : 0);
     if (rows.length === 0) {
       this.metrics?.backlog.set(0);
       return { sent: 0, failed: 0, nextAttemptInMs: null };
@@ -266,13 +238,13 @@ export class OutboxRelay {
     // Per cluster, stop at the first row that is still backing off: nothing newer may overtake it.
     const now = Date.now();
     const blocked = new Set<string>();
-    const sendable: OutboxRow[] = [];
+    const sendable: PendingOutboxRow[] = [];
     let nextAttemptInMs: number | null = null;
     for (const row of rows) {
-      if (blocked.has(row.cluster_id)) continue;
-      const wait = row.next_attempt_at.getTime() - now;
+      if (blocked.has(row.clusterId)) continue;
+      const wait = row.nextAttemptAt.getTime() - now;
       if (wait > 0) {
-        blocked.add(row.cluster_id);
+        blocked.add(row.clusterId);
         nextAttemptInMs = nextAttemptInMs === null ? wait : Math.min(nextAttemptInMs, wait);
         continue;
       }
@@ -285,11 +257,11 @@ export class OutboxRelay {
       const topic = `${this.options.topicPrefix ?? ''}${row.topic}`;
       const messages = byTopic.get(topic) ?? [];
       messages.push({
-        key: row.message_key,
+        key: row.messageKey,
         value: row.payload,
         headers: {
           ...row.headers,
-          [HEADERS.messageId]: row.message_id,
+          [HEADERS.messageId]: row.messageId,
           [HEADERS.contentType]: CONTENT_TYPE_JSON,
         },
       });
@@ -316,33 +288,14 @@ export class OutboxRelay {
         { err: error, rows: ids.length, attempts, delayMs: delay },
         'outbox send failed; backing off',
       );
-      await m.query(
-        `update outbox set attempts = attempts + 1, last_error = $2,
-                next_attempt_at = now() + $3 * interval '1 millisecond'
-         where id = any($1::bigint[]) and status = 'pending'`,
-        [ids, message.slice(0, 2000), delay],
-      );
+      await outbox.markAttemptFailed(ids, message, delay);
       return { sent: 0, failed: sendable.length, nextAttemptInMs: delay };
     }
     timer?.();
-    const scheduleIds = [...new Set(sendable.map((r) => r.schedule_id))];
-    await m.query(
-      `update outbox set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null
-       where id = any($1::bigint[]) and status = 'pending'`,
-      [ids],
-    );
-    const complete = await m.query<{ id: string }[]>(
-      `select s.id from schedules s where s.id = any($1::uuid[]) and s.status = 'approved'
-         and not exists (select 1 from outbox o where o.schedule_id = s.id and o.status = 'pending')`,
-      [scheduleIds],
-    );
-    const published =
-      complete.length > 0
-        ? await markPublished(
-            m,
-            complete.map((c) => c.id),
-          )
-        : [];
+    const scheduleIds = [...new Set(sendable.map((r) => r.scheduleId))];
+    await outbox.markSent(ids);
+    const complete = await outbox.fullySentApprovedSchedules(scheduleIds);
+    const published = complete.length > 0 ? await markPublished(m, complete) : [];
     this.metrics?.published.inc(sendable.length);
     if (published.length > 0) this.options.logger.info({ versions: published }, 'schedule published');
     return { sent: sendable.length, failed: 0, nextAttemptInMs };
@@ -372,11 +325,7 @@ export class OutboxRelay {
 
   private inEpoch<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.options.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `select set_config('gridshift.leader_epoch', $1, true),
-                set_config('idle_in_transaction_session_timeout', '10s', true)`,
-        [String(this.epoch)],
-      );
+      await new PlannerLeaseRepository(manager).declareWriterEpoch(this.epoch);
       return work(manager);
     });
   }

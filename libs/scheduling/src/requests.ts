@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PlanRequestStatus, PlanRequestTrigger } from '#gridshift/persistence';
+import {
+  PlanRequestRepository,
+  type PlanRequestStatus,
+  type PlanRequestTrigger,
+} from '#gridshift/persistence';
 import { PlanRequestNotFoundError } from './errors.js';
-import { queryRows } from './sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,46 +35,23 @@ export interface PlanRequestView {
  * (e.g. a pin). Returns the request id.
  */
 export async function requestPlan(db: DataSource | EntityManager, input: PlanRequestInput): Promise<string> {
-  const id = randomUUID();
-  await db.query(`insert into plan_requests (id, trigger, requested_by, reason) values ($1, $2, $3, $4)`, [
-    id,
-    input.trigger,
-    input.requestedBy,
-    input.reason ?? null,
-  ]);
-  return id;
+  return new PlanRequestRepository(db).file({
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
+    reason: input.reason ?? null,
+  });
 }
 
 /** Status of a plan request and the schedule that answered it; throws PlanRequestNotFoundError. */
 export async function getPlanRequest(db: DataSource | EntityManager, id: string): Promise<PlanRequestView> {
   if (!UUID.test(id)) throw new PlanRequestNotFoundError(id);
-  const rows = await db.query<
-    {
-      id: string;
-      trigger: PlanRequestTrigger;
-      requested_by: string;
-      reason: string | null;
-      status: PlanRequestStatus;
-      schedule_id: string | null;
-      error: string | null;
-      created_at: Date;
-      started_at: Date | null;
-      finished_at: Date | null;
-    }[]
-  >(`select * from plan_requests where id = $1`, [id]);
-  const r = rows[0];
+  const r = await new PlanRequestRepository(db).find(id);
   if (!r) throw new PlanRequestNotFoundError(id);
   return {
-    id: r.id,
-    trigger: r.trigger,
-    requestedBy: r.requested_by,
-    reason: r.reason,
-    status: r.status,
-    scheduleId: r.schedule_id,
-    error: r.error,
-    createdAt: r.created_at.toISOString(),
-    startedAt: r.started_at?.toISOString() ?? null,
-    finishedAt: r.finished_at?.toISOString() ?? null,
+    ...r,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
   };
 }
 
@@ -80,20 +59,11 @@ export async function getPlanRequest(db: DataSource | EntityManager, id: string)
  * Claims every open request for the leader with `epoch`: pending ones, and running ones claimed under an
  * older epoch (their planner died). One plan answers them all. Returns the claimed ids and triggers.
  */
-export async function claimPlanRequests(
+export function claimPlanRequests(
   db: DataSource,
   epoch: number,
 ): Promise<{ id: string; trigger: PlanRequestTrigger }[]> {
-  return queryRows<{ id: string; trigger: PlanRequestTrigger }>(
-    db,
-    `update plan_requests set status = 'running', claimed_epoch = $1, started_at = now()
-     where id in (
-       select id from plan_requests
-       where status = 'pending' or (status = 'running' and claimed_epoch < $1)
-       order by created_at for update skip locked)
-     returning id, trigger`,
-    [epoch],
-  );
+  return new PlanRequestRepository(db).claimOpen(epoch);
 }
 
 /** Marks claimed requests failed (the plan could not be made), unless a newer leader re-claimed them. */
@@ -104,9 +74,5 @@ export async function failPlanRequests(
   error: string,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db.query(
-    `update plan_requests set status = 'failed', error = $3, finished_at = now()
-     where id = any($1::uuid[]) and status = 'running' and claimed_epoch = $2`,
-    [ids, epoch, error.slice(0, 2000)],
-  );
+  await new PlanRequestRepository(db).markFailed(ids, epoch, error);
 }

@@ -12,6 +12,8 @@ export interface MarketSignature {
   schedulableGpusByCluster: Record<string, number[]>;
   /** Newest day-ahead issue per zone (from price_freshness) when the plan was made. */
   dayAheadIssuedAtByZone: Record<string, string>;
+  /** Active grid events (event id → modificationNumber); absent when none was active. */
+  gridEventRevisions?: Record<string, number>;
 }
 
 /** The input snapshot stored with every schedule: exactly what the solver saw, and where it came from. */
@@ -44,8 +46,10 @@ export interface InputSnapshot {
 export function marketSignature(
   inputs: Pick<PlanningInputs, 'horizonStartUtc' | 'slotStartsUtc' | 'zones' | 'clusters'>,
   dayAheadIssuedAtByZone: Record<string, string>,
+  gridEventRevisions: Record<string, number> = {},
 ): MarketSignature {
   return {
+    ...(Object.keys(gridEventRevisions).length > 0 ? { gridEventRevisions: { ...gridEventRevisions } } : {}),
     horizonStartUtc: inputs.horizonStartUtc,
     slotStartsUtc: [...inputs.slotStartsUtc],
     pricePerMwhByZone: Object.fromEntries(inputs.zones.map((z) => [z.zone, [...z.pricePerMwh]])),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { ScheduleRepository } from '#gridshift/persistence';
 import { account } from './account.js';
 import { NothingToPlanError } from './errors.js';
 import { loadInputs, planningNow } from './inputs.js';
@@ -93,9 +94,8 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
 
 /** The planning settings stored with the newest plan, or null before the first plan. */
 export async function latestPlanSettings(dataSource: DataSource): Promise<PlanningSettings | null> {
-  const rows = await dataSource.query<{ settings: PlanningSettings | null }[]>(
-    `select input_snapshot->'settings' as settings from schedules where kind = 'plan' order by version desc limit 1`,
-  );
-  const stored = rows[0]?.settings;
+  const schedules = new ScheduleRepository(dataSource);
+  const newest = await schedules.newestPlan();
+  const stored = newest && (await schedules.snapshotEntry<PlanningSettings>(newest.id, 'settings'));
   return stored ? { ...DEFAULT_PLANNING_SETTINGS, ...stored } : null;
 }

@@ -4,7 +4,7 @@ import { APP_CONFIG, LOGGER } from '#gridshift/platform';
 import type { AdminApiConfig } from '../config.js';
 import { TooManyAttemptsError } from '../http/errors.js';
 import { hashKey } from './api-keys.js';
-import { ApiKeyStore } from './api-key.store.js';
+import { ApiKeyRepository } from '#gridshift/persistence';
 import type { Principal } from './roles.js';
 
 const TOUCH_EVERY_MS = 60_000;
@@ -18,7 +18,7 @@ export class Authenticator {
   private readonly failures = new Map<string, { windowStartMs: number; count: number }>();
 
   constructor(
-    private readonly store: ApiKeyStore,
+    private readonly store: ApiKeyRepository,
     @Inject(APP_CONFIG) private readonly config: AdminApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditRepository } from '#gridshift/persistence';
-import type { ClusterRow } from '#gridshift/scheduling';
-import { returning } from '../db.js';
+import {
+  AuditRepository,
+  type ClusterRecord,
+  type ExchangeRateRecord,
+  FleetRepository,
+  type ZoneRecord,
+} from '#gridshift/persistence';
 import { ConflictError, NotFoundError } from '../http/errors.js';
 import type {
   ClusterView,
@@ -13,43 +17,22 @@ import type {
   ZoneView,
 } from './fleet.schemas.js';
 
-/** A whole `clusters` row: the fleet columns plus the active flag and timestamps. */
-interface ClusterRaw extends ClusterRow {
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-const clusterView = (r: ClusterRaw): ClusterView => ({
-  id: r.id,
-  name: r.name,
-  region: r.region,
-  zone: r.zone,
-  gpuModel: r.gpu_model,
-  gpuTotal: r.gpu_total,
-  kwPerGpu: r.kw_per_gpu,
-  pue: r.pue,
-  powerCapKw: r.power_cap_kw,
-  latencyMsByOrigin: r.latency_ms_by_origin,
-  active: r.active,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
+const clusterView = (r: ClusterRecord): ClusterView => ({
+  ...r,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
 });
 
-interface ZoneRaw {
-  id: string;
-  name: string;
-  currency: string;
-  time_zone: string;
-  created_at: Date;
-  updated_at: Date;
-}
-const zoneView = (r: ZoneRaw): ZoneView => ({
-  id: r.id,
-  name: r.name,
+const zoneView = (r: ZoneRecord): ZoneView => ({
+  ...r,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+const rateView = (r: ExchangeRateRecord): ExchangeRateView => ({
   currency: r.currency,
-  timeZone: r.time_zone,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
+  perBase: r.perBase,
+  updatedAt: r.updatedAt.toISOString(),
 });
 
 const stripTimes = <T extends { createdAt: string; updatedAt: string }>({
@@ -63,14 +46,16 @@ const stripTimes = <T extends { createdAt: string; updatedAt: string }>({
 export class FleetService {
   private readonly audit: AuditRepository;
 
+  private readonly fleet: FleetRepository;
+
   constructor(private readonly db: DataSource) {
     this.audit = new AuditRepository(db);
+    this.fleet = new FleetRepository(db);
   }
 
   /** Every registered cluster, by id. */
   async listClusters(): Promise<ClusterView[]> {
-    const rows = await this.db.query<ClusterRaw[]>(`select * from clusters order by id`);
-    return rows.map(clusterView);
+    return (await this.fleet.clusters()).map(clusterView);
   }
 
   /** One cluster; NotFoundError when unknown. */
@@ -79,48 +64,39 @@ export class FleetService {
     manager: DataSource | EntityManager = this.db,
     lock = false,
   ): Promise<ClusterView> {
-    const rows = await manager.query<ClusterRaw[]>(
-      `select * from clusters where id = $1 ${lock ? 'for update' : ''}`,
-      [id],
-    );
-    if (!rows[0]) throw new NotFoundError('cluster', id, { name: 'id', in: 'path' });
-    return clusterView(rows[0]);
+    const row = await new FleetRepository(manager).cluster(id, { lock });
+    if (!row) throw new NotFoundError('cluster', id, { name: 'id', in: 'path' });
+    return clusterView(row);
   }
 
   private async requireZone(zone: string, manager: EntityManager): Promise<void> {
-    const rows = await manager.query<unknown[]>(`select 1 from zones where id = $1`, [zone]);
-    if (rows.length === 0) throw new NotFoundError('zone', zone, { name: 'zone', in: 'body' });
+    if (!(await new FleetRepository(manager).zoneExists(zone)))
+      throw new NotFoundError('zone', zone, { name: 'zone', in: 'body' });
   }
 
   /** Registers a cluster; ConflictError when the id is taken, NotFoundError for an unknown zone. */
   async createCluster(actor: string, body: CreateClusterBody): Promise<ClusterView> {
     return this.db.transaction(async (m) => {
       await this.requireZone(body.zone, m);
-      const rows = await m.query<ClusterRaw[]>(
-        `insert into clusters (id, name, region, zone, gpu_model, gpu_total, kw_per_gpu, pue, power_cap_kw,
-                               latency_ms_by_origin, active)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
-         on conflict (id) do nothing returning *`,
-        [
-          body.id,
-          body.name,
-          body.region,
-          body.zone,
-          body.gpuModel,
-          body.gpuTotal,
-          body.kwPerGpu,
-          body.pue,
-          body.powerCapKw,
-          JSON.stringify(body.latencyMsByOrigin),
-          body.active,
-        ],
-      );
-      if (!rows[0])
+      const row = await new FleetRepository(m).insertCluster({
+        id: body.id,
+        name: body.name,
+        region: body.region,
+        zone: body.zone,
+        gpuModel: body.gpuModel,
+        gpuTotal: body.gpuTotal,
+        kwPerGpu: body.kwPerGpu,
+        pue: body.pue,
+        powerCapKw: body.powerCapKw,
+        latencyMsByOrigin: body.latencyMsByOrigin,
+        active: body.active,
+      });
+      if (!row)
         throw new ConflictError(`cluster ${JSON.stringify(body.id)} already exists`, {
           name: 'id',
           in: 'body',
         });
-      const view = clusterView(rows[0]);
+      const view = clusterView(row);
       await this.audit.record(
         {
           actor,
@@ -144,26 +120,20 @@ export class FleetService {
         ...before,
         ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
       };
-      const rows = await returning<ClusterRaw>(
-        m,
-        `update clusters set name = $2, region = $3, zone = $4, gpu_model = $5, gpu_total = $6, kw_per_gpu = $7,
-           pue = $8, power_cap_kw = $9, latency_ms_by_origin = $10::jsonb, active = $11, updated_at = now()
-         where id = $1 returning *`,
-        [
-          id,
-          next.name,
-          next.region,
-          next.zone,
-          next.gpuModel,
-          next.gpuTotal,
-          next.kwPerGpu,
-          next.pue,
-          next.powerCapKw,
-          JSON.stringify(next.latencyMsByOrigin),
-          next.active,
-        ],
-      );
-      const after = clusterView(rows[0]!);
+      const updated = await new FleetRepository(m).updateCluster({
+        id,
+        name: next.name,
+        region: next.region,
+        zone: next.zone,
+        gpuModel: next.gpuModel,
+        gpuTotal: next.gpuTotal,
+        kwPerGpu: next.kwPerGpu,
+        pue: next.pue,
+        powerCapKw: next.powerCapKw,
+        latencyMsByOrigin: next.latencyMsByOrigin,
+        active: next.active,
+      });
+      const after = clusterView(updated!);
       await this.audit.record(
         {
           actor,
@@ -181,53 +151,42 @@ export class FleetService {
 
   /** Every zone, by id. */
   async listZones(): Promise<ZoneView[]> {
-    return (await this.db.query<ZoneRaw[]>(`select * from zones order by id`)).map(zoneView);
+    return (await this.fleet.zones()).map(zoneView);
   }
 
   /** One zone; NotFoundError when unknown. */
   async getZone(id: string): Promise<ZoneView> {
-    const rows = await this.db.query<ZoneRaw[]>(`select * from zones where id = $1`, [id]);
-    if (!rows[0]) throw new NotFoundError('zone', id, { name: 'id', in: 'path' });
-    return zoneView(rows[0]);
+    const row = await this.fleet.zone(id);
+    if (!row) throw new NotFoundError('zone', id, { name: 'id', in: 'path' });
+    return zoneView(row);
   }
 
   /** Creates or replaces a zone; `created` tells which. */
   async putZone(actor: string, id: string, body: PutZoneBody): Promise<{ zone: ZoneView; created: boolean }> {
     return this.db.transaction(async (m) => {
-      const before = await m.query<ZoneRaw[]>(`select * from zones where id = $1 for update`, [id]);
-      const rows = await m.query<ZoneRaw[]>(
-        `insert into zones (id, name, currency, time_zone) values ($1, $2, $3, $4)
-         on conflict (id) do update set name = excluded.name, currency = excluded.currency,
-           time_zone = excluded.time_zone, updated_at = now()
-         returning *`,
-        [id, body.name, body.currency, body.timeZone],
+      const fleet = new FleetRepository(m);
+      const before = await fleet.zone(id, { lock: true });
+      const zone = zoneView(
+        await fleet.upsertZone({ id, name: body.name, currency: body.currency, timeZone: body.timeZone }),
       );
-      const zone = zoneView(rows[0]!);
       await this.audit.record(
         {
           actor,
-          action: before[0] ? 'zone.update' : 'zone.create',
+          action: before ? 'zone.update' : 'zone.create',
           targetType: 'zone',
           targetId: id,
-          before: before[0] ? stripTimes(zoneView(before[0])) : undefined,
+          before: before ? stripTimes(zoneView(before)) : undefined,
           after: stripTimes(zone),
         },
         m,
       );
-      return { zone, created: !before[0] };
+      return { zone, created: !before };
     });
   }
 
   /** Operator-managed exchange rates (they override the ingest's FX file). */
   async listRates(): Promise<ExchangeRateView[]> {
-    const rows = await this.db.query<{ currency: string; per_base: number; updated_at: Date }[]>(
-      `select currency, per_base, updated_at from exchange_rates order by currency`,
-    );
-    return rows.map((r) => ({
-      currency: r.currency,
-      perBase: r.per_base,
-      updatedAt: r.updated_at.toISOString(),
-    }));
+    return (await this.fleet.exchangeRates()).map(rateView);
   }
 
   /** Sets one rate; `created` tells whether the currency was new. */
@@ -237,31 +196,23 @@ export class FleetService {
     perBase: number,
   ): Promise<{ rate: ExchangeRateView; created: boolean }> {
     return this.db.transaction(async (m) => {
-      const before = await m.query<{ per_base: number }[]>(
-        `select per_base from exchange_rates where currency = $1 for update`,
-        [currency],
-      );
-      const rows = await m.query<{ currency: string; per_base: number; updated_at: Date }[]>(
-        `insert into exchange_rates (currency, per_base) values ($1, $2)
-         on conflict (currency) do update set per_base = excluded.per_base, updated_at = now()
-         returning currency, per_base, updated_at`,
-        [currency, perBase],
-      );
-      const row = rows[0]!;
+      const fleet = new FleetRepository(m);
+      const before = await fleet.lockExchangeRate(currency);
+      const row = await fleet.upsertExchangeRate(currency, perBase);
       await this.audit.record(
         {
           actor,
           action: 'exchange-rate.set',
           targetType: 'exchange-rate',
           targetId: currency,
-          before: before[0] ? { perBase: before[0].per_base } : undefined,
-          after: { perBase: row.per_base },
+          before: before ? { perBase: before.perBase } : undefined,
+          after: { perBase: row.perBase },
         },
         m,
       );
       return {
-        rate: { currency: row.currency, perBase: row.per_base, updatedAt: row.updated_at.toISOString() },
-        created: !before[0],
+        rate: rateView(row),
+        created: !before,
       };
     });
   }
@@ -269,19 +220,15 @@ export class FleetService {
   /** Removes an override (the FX file's rate applies again). */
   async deleteRate(actor: string, currency: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      const rows = await returning<{ per_base: number }>(
-        m,
-        `delete from exchange_rates where currency = $1 returning per_base`,
-        [currency],
-      );
-      if (!rows[0]) throw new NotFoundError('exchange rate', currency, { name: 'currency', in: 'path' });
+      const deleted = await new FleetRepository(m).deleteExchangeRate(currency);
+      if (!deleted) throw new NotFoundError('exchange rate', currency, { name: 'currency', in: 'path' });
       await this.audit.record(
         {
           actor,
           action: 'exchange-rate.delete',
           targetType: 'exchange-rate',
           targetId: currency,
-          before: { perBase: rows[0].per_base },
+          before: { perBase: deleted.perBase },
         },
         m,
       );

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
@@ -7,6 +11,9 @@ import { setupDocs } from './openapi.js';
 
 /** Where Swagger UI is served (its HTML, scripts and styles); `/docs-json` is plain JSON like the API. */
 const DOCS_UI = /^\/docs(\/|$)/;
+
+/** Where the operator console (apps/console, static files) is served. */
+const CONSOLE_UI = /^\/console(\/|$)/;
 
 /** Headers common to both policies: nosniff, no framing, no referrer, same-origin resources (helmet's defaults). */
 const common = { frameguard: { action: 'deny' as const }, xPoweredBy: false as const };
@@ -49,9 +56,82 @@ const docsHeaders = helmet({
   },
 });
 
-/** Security headers of every response: the strict JSON policy, or the docs policy under /docs. */
+/**
+ * The operator console (apps/console, built by Vite): scripts, styles and fonts from /console only — no
+ * inline script or style (React and ECharts set styles through the CSSOM, which CSP allows) —, data: images
+ * (ECharts' "save as image"), and API calls to this origin.
+ */
+const consoleHeaders = helmet({
+  ...common,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+    },
+  },
+});
+
+/** Security headers of every response: the strict JSON policy, or the docs / console policy under theirs. */
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
-  (DOCS_UI.test(req.path) ? docsHeaders : apiHeaders)(req, res, next);
+  const policy = DOCS_UI.test(req.path)
+    ? docsHeaders
+    : CONSOLE_UI.test(req.path)
+      ? consoleHeaders
+      : apiHeaders;
+  policy(req, res, next);
+}
+
+/** apps/console/dist of this checkout, whether the API runs from sources or from dist/. */
+export function defaultConsoleDir(): string {
+  const root = fileURLToPath(new URL('../../../..', import.meta.url)).replace(/\/dist\/?$/, '/');
+  return join(root, 'apps', 'console', 'dist');
+}
+
+/**
+ * Serves the built console at /console (public static files, like /docs: every API call it makes needs a
+ * key). index.html is never cached (it names the hashed assets); the hashed assets are immutable. When the
+ * console is not built, /console answers a 404 problem saying how to build it.
+ */
+function serveConsole(app: NestExpressApplication, dir: string): void {
+  const index = join(dir, 'index.html');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (!CONSOLE_UI.test(req.path)) return next();
+    if (existsSync(index)) return next();
+    res
+      .status(404)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: 'the console is not built: run `npm run console:build`',
+          instance: req.path,
+        }),
+      );
+  });
+  app.useStaticAssets(join(dir, 'assets'), {
+    prefix: '/console/assets/',
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+    fallthrough: false,
+  });
+  app.useStaticAssets(dir, {
+    prefix: '/console/',
+    index: 'index.html',
+    redirect: true,
+    setHeaders: (res: ServerResponse) => res.setHeader('cache-control', 'no-cache'),
+  });
 }
 
 /**
@@ -60,7 +140,8 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
  */
 export function configureHttp(
   app: INestApplication,
-  config: Pick<AdminApiConfig, 'BODY_LIMIT_KB' | 'TRUST_PROXY'>,
+  config: Pick<AdminApiConfig, 'BODY_LIMIT_KB' | 'TRUST_PROXY'> &
+    Partial<Pick<AdminApiConfig, 'CONSOLE_DIR'>>,
 ): void {
   const express = app as NestExpressApplication;
   express.set('trust proxy', config.TRUST_PROXY);
@@ -69,4 +150,5 @@ export function configureHttp(
   express.useBodyParser('json', { limit: `${config.BODY_LIMIT_KB}kb` });
   express.disable('x-powered-by');
   setupDocs(app);
+  serveConsole(express, config.CONSOLE_DIR ?? defaultConsoleDir());
 }

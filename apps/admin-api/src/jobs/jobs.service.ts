@@ -1,42 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditRepository } from '#gridshift/persistence';
-import type { JobRow } from '#gridshift/scheduling';
-import { returning } from '../db.js';
+import { AuditRepository, FleetRepository, type JobRecord, JobRepository } from '#gridshift/persistence';
 import { ConflictError, NotFoundError, ValidationError } from '../http/errors.js';
 import { parseInput } from '../http/zod.js';
 import { SCHEDULING, type SchedulingPort } from '../schedules/scheduling.port.js';
 import { CreateJobBody, type JobView, type PinBody, type UpdateJobBody } from './jobs.schemas.js';
 
-/** A whole `jobs` row: the planning columns plus status and timestamps. */
-interface JobRaw extends JobRow {
-  status: 'active' | 'paused';
-  created_at: Date;
-  updated_at: Date;
-}
-
-const jobView = (r: JobRaw): JobView => ({
-  id: r.id,
-  name: r.name,
-  model: r.model,
-  kind: r.kind,
-  tokensPerSecondPerGpu: r.tokens_per_second_per_gpu,
-  tokensPerHour: r.tokens_per_hour,
-  demandProfile: r.demand_profile,
-  totalTokens: r.total_tokens,
-  windowStart: r.window_start?.toISOString() ?? null,
+const jobView = (r: JobRecord): JobView => ({
+  ...r,
+  windowStart: r.windowStart?.toISOString() ?? null,
   deadline: r.deadline?.toISOString() ?? null,
-  origin: r.origin,
-  latencySlaMs: r.latency_sla_ms,
-  residency: r.residency,
-  tier: r.tier,
-  maxGpus: r.max_gpus,
-  homeClusterId: r.home_cluster_id,
-  pins: r.pins,
-  status: r.status,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
 });
 
 const auditable = ({ createdAt: _c, updatedAt: _u, ...rest }: JobView) => rest;
@@ -50,12 +26,14 @@ const KIND_FIELDS = {
 @Injectable()
 export class JobsService {
   private readonly audit: AuditRepository;
+  private readonly jobs: JobRepository;
 
   constructor(
     private readonly db: DataSource,
     @Inject(SCHEDULING) private readonly scheduling: SchedulingPort,
   ) {
     this.audit = new AuditRepository(db);
+    this.jobs = new JobRepository(db);
   }
 
   /** A page of jobs ordered by id (keyset cursor = last id). */
@@ -66,39 +44,27 @@ export class JobsService {
     limit: number;
     cursor?: string;
   }): Promise<{ items: JobView[]; nextCursor: string | null }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.kind) add('kind = ?', filter.kind);
-    if (filter.tier) add('tier = ?', filter.tier);
-    if (filter.cursor) add('id > ?', filter.cursor);
-    params.push(filter.limit + 1);
-    const rows = await this.db.query<JobRaw[]>(
-      `select * from jobs ${where.length ? `where ${where.join(' and ')}` : ''} order by id limit $${params.length}`,
-      params,
-    );
+    const rows = await this.jobs.page({
+      status: filter.status,
+      kind: filter.kind,
+      tier: filter.tier,
+      afterId: filter.cursor,
+      limit: filter.limit + 1,
+    });
     const items = rows.slice(0, filter.limit).map(jobView);
     return { items, nextCursor: rows.length > filter.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   /** One job; NotFoundError when unknown. */
   async get(id: string, manager: DataSource | EntityManager = this.db, lock = false): Promise<JobView> {
-    const rows = await manager.query<JobRaw[]>(
-      `select * from jobs where id = $1 ${lock ? 'for update' : ''}`,
-      [id],
-    );
-    if (!rows[0]) throw new NotFoundError('job', id, { name: 'id', in: 'path' });
-    return jobView(rows[0]);
+    const row = await new JobRepository(manager).find(id, { lock });
+    if (!row) throw new NotFoundError('job', id, { name: 'id', in: 'path' });
+    return jobView(row);
   }
 
   private async write(m: EntityManager, id: string, job: CreateJobBody, insert: boolean): Promise<JobView> {
     if (job.homeClusterId) {
-      const found = await m.query<unknown[]>(`select 1 from clusters where id = $1`, [job.homeClusterId]);
-      if (found.length === 0)
+      if (!(await new FleetRepository(m).clusterExists(job.homeClusterId)))
         throw new ValidationError([
           {
             field: 'homeClusterId',
@@ -108,45 +74,28 @@ export class JobsService {
         ]);
     }
     const interactive = job.kind === 'interactive';
-    const values = [
-      id,
-      job.name,
-      job.model,
-      job.kind,
-      JSON.stringify(job.tokensPerSecondPerGpu),
-      interactive ? job.tokensPerHour : null,
-      interactive && job.demandProfile ? JSON.stringify(job.demandProfile) : null,
-      interactive ? null : job.totalTokens,
-      interactive ? null : job.windowStart,
-      interactive ? null : job.deadline,
-      job.origin,
-      job.latencySlaMs,
-      JSON.stringify(job.residency),
-      job.tier,
-      job.maxGpus,
-      JSON.stringify(job.pins),
-      job.homeClusterId,
-    ];
-    const rows = insert
-      ? await m.query<JobRaw[]>(
-          `insert into jobs (id, name, model, kind, tokens_per_second_per_gpu, tokens_per_hour, demand_profile,
-             total_tokens, window_start, deadline, origin, latency_sla_ms, residency, tier, max_gpus, pins, home_cluster_id)
-           values ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16::jsonb, $17)
-           on conflict (id) do nothing returning *`,
-          values,
-        )
-      : await returning<JobRaw>(
-          m,
-          `update jobs set name = $2, model = $3, kind = $4, tokens_per_second_per_gpu = $5::jsonb,
-             tokens_per_hour = $6, demand_profile = $7::jsonb, total_tokens = $8, window_start = $9, deadline = $10,
-             origin = $11, latency_sla_ms = $12, residency = $13::jsonb, tier = $14, max_gpus = $15,
-             pins = $16::jsonb, home_cluster_id = $17, updated_at = now()
-           where id = $1 returning *`,
-          values,
-        );
-    if (!rows[0])
-      throw new ConflictError(`job ${JSON.stringify(id)} already exists`, { name: 'id', in: 'body' });
-    return jobView(rows[0]);
+    const fields = {
+      name: job.name,
+      model: job.model,
+      kind: job.kind,
+      tokensPerSecondPerGpu: job.tokensPerSecondPerGpu,
+      tokensPerHour: interactive ? job.tokensPerHour : null,
+      demandProfile: interactive && job.demandProfile ? job.demandProfile : null,
+      totalTokens: interactive ? null : job.totalTokens,
+      windowStart: interactive ? null : job.windowStart,
+      deadline: interactive ? null : job.deadline,
+      origin: job.origin,
+      latencySlaMs: job.latencySlaMs,
+      residency: job.residency,
+      tier: job.tier,
+      maxGpus: job.maxGpus,
+      pins: job.pins,
+      homeClusterId: job.homeClusterId,
+    };
+    const jobs = new JobRepository(m);
+    const row = insert ? await jobs.insert(id, fields) : await jobs.update(id, fields);
+    if (!row) throw new ConflictError(`job ${JSON.stringify(id)} already exists`, { name: 'id', in: 'body' });
+    return jobView(row);
   }
 
   /** Creates a job (id generated when not given). */
@@ -204,12 +153,7 @@ export class JobsService {
     return this.db.transaction(async (m) => {
       const before = await this.get(id, m, true);
       if (before.status === status) return before;
-      const rows = await returning<JobRaw>(
-        m,
-        `update jobs set status = $2, updated_at = now() where id = $1 returning *`,
-        [id, status],
-      );
-      const after = jobView(rows[0]!);
+      const after = jobView(await new JobRepository(m).setStatus(id, status));
       await this.audit.record(
         {
           actor,
@@ -230,7 +174,7 @@ export class JobsService {
   async remove(actor: string, id: string): Promise<void> {
     await this.db.transaction(async (m) => {
       const before = await this.get(id, m, true);
-      await m.query(`delete from jobs where id = $1`, [id]);
+      await new JobRepository(m).delete(id);
       await this.audit.record(
         { actor, action: 'job.delete', targetType: 'job', targetId: id, before: auditable(before) },
         m,
@@ -249,8 +193,7 @@ export class JobsService {
   ): Promise<{ job: JobView; planRequest: { id: string } | null }> {
     return this.db.transaction(async (m) => {
       const before = await this.get(id, m, true);
-      const cluster = await m.query<unknown[]>(`select 1 from clusters where id = $1`, [body.clusterId]);
-      if (cluster.length === 0)
+      if (!(await new FleetRepository(m).clusterExists(body.clusterId)))
         throw new NotFoundError('cluster', body.clusterId, { name: 'clusterId', in: 'body' });
       const mustRunIn = new Set(before.pins.mustRunIn ?? []);
       const mustNotRunIn = new Set(before.pins.mustNotRunIn ?? []);
@@ -272,11 +215,7 @@ export class JobsService {
         ...(mustRunIn.size ? { mustRunIn: [...mustRunIn].sort() } : {}),
         ...(mustNotRunIn.size ? { mustNotRunIn: [...mustNotRunIn].sort() } : {}),
       };
-      const rows = await returning<JobRaw>(
-        m,
-        `update jobs set pins = $2::jsonb, updated_at = now() where id = $1 returning *`,
-        [id, JSON.stringify(pins)],
-      );
+      const pinned = await new JobRepository(m).setPins(id, pins);
       await this.audit.record(
         {
           actor,
@@ -289,7 +228,7 @@ export class JobsService {
         },
         m,
       );
-      const job = jobView(rows[0]!);
+      const job = jobView(pinned);
       if (!body.replan) return { job, planRequest: null };
       const planRequestId = await this.scheduling.requestPlan(
         {

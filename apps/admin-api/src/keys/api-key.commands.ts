@@ -1,10 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { AuditRepository } from '#gridshift/persistence';
+import { type ApiKeyRow, ApiKeyRepository, AuditRepository, isoOrNull } from '#gridshift/persistence';
 import { ConflictError, NotFoundError } from '../http/errors.js';
 import { externalKeyPrefix, generateKey, hashKey } from '../auth/api-keys.js';
-import { type ApiKeyRow, ApiKeyStore } from '../auth/api-key.store.js';
 import type { Role } from '../auth/roles.js';
-import { iso } from '../db.js';
 import type { ApiKeyView } from './keys.schemas.js';
 
 /** API-key row → response shape. */
@@ -16,8 +14,8 @@ export function keyView(row: ApiKeyRow): ApiKeyView {
     keyPrefix: row.keyPrefix,
     createdAt: row.createdAt.toISOString(),
     createdBy: row.createdBy,
-    revokedAt: iso(row.revokedAt),
-    lastUsedAt: iso(row.lastUsedAt),
+    revokedAt: isoOrNull(row.revokedAt),
+    lastUsedAt: isoOrNull(row.lastUsedAt),
   };
 }
 
@@ -25,16 +23,16 @@ const auditView = (row: ApiKeyRow) => ({
   name: row.name,
   role: row.role,
   keyPrefix: row.keyPrefix,
-  revokedAt: iso(row.revokedAt),
+  revokedAt: isoOrNull(row.revokedAt),
 });
 
 /** Key changes, each in one transaction with its audit row. Used by the HTTP API and the CLI. */
 export class ApiKeyCommands {
-  private readonly store: ApiKeyStore;
+  private readonly store: ApiKeyRepository;
   private readonly audit: AuditRepository;
 
   constructor(private readonly db: DataSource) {
-    this.store = new ApiKeyStore(db);
+    this.store = new ApiKeyRepository(db);
     this.audit = new AuditRepository(db);
   }
 

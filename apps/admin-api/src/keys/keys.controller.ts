@@ -11,6 +11,7 @@ import { ApiKeyCommands } from './api-key.commands.js';
 import {
   ApiKeySchema,
   CreateKeyBody,
+  CallerSchema,
   CreatedKeySchema,
   KeyListSchema,
   ListKeysQuery,
@@ -54,6 +55,16 @@ export class KeysController {
     @Query(new ZodPipe(ListKeysQuery)) query: z.output<typeof ListKeysQuery>,
   ): Promise<z.infer<typeof KeyListSchema>> {
     return { items: await this.commands.list(query.includeRevoked) };
+  }
+
+  @Get('me')
+  @Requires('viewer')
+  @ApiOperation({
+    summary: 'The key this request was made with: its name and role (the console shows what the role may do)',
+  })
+  @ApiZodResponse(200, 'Caller', CallerSchema, 'The caller.')
+  me(@Caller() caller: Principal): z.infer<typeof CallerSchema> {
+    return { name: caller.name, role: caller.role, keyPrefix: caller.keyPrefix, actor: actorOf(caller) };
   }
 
   @Post(':id/revoke')

@@ -61,3 +61,20 @@ export const CreatedKeySchema = ApiKeySchema.extend({
 });
 
 export const KeyListSchema = listOf(ApiKeySchema);
+
+/** The caller's own key: who the console signed in as and what it may do (never the secret). */
+export const CallerSchema = z
+  .object({
+    name: z.string(),
+    role: z.enum(ROLES),
+    keyPrefix: z.string().describe('Non-secret head of the key.'),
+    actor: z.string().describe('How the caller shows up in the audit log.'),
+  })
+  .meta({
+    example: {
+      name: 'ops-alice',
+      role: 'operator',
+      keyPrefix: 'gsk_3fa2b1c0',
+      actor: 'ops-alice [gsk_3fa2b1c0]',
+    },
+  });

@@ -14,6 +14,10 @@ import { StoreLargeScheduleDocumentsAsJson1732380000017 } from './1732380000017-
 import { StorePlacementsPerCell1732380000020 } from './1732380000020-store-placements-per-cell.js';
 import { StorePricesAsIssuedDayBlocks1732380000018 } from './1732380000018-store-prices-as-issued-day-blocks.js';
 import { StorePricesPerIntervalAsSent1732380000021 } from './1732380000021-store-prices-per-interval-as-sent.js';
+import { TrackPlacementDelivery1732380000025 } from './1732380000025-track-placement-delivery.js';
+import { StoreRealizedUsage1732380000026 } from './1732380000026-store-realized-usage.js';
+import { RecordUsageDrift1732380000027 } from './1732380000027-record-usage-drift.js';
+import { StoreGridEvents1732380000028 } from './1732380000028-store-grid-events.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -33,4 +37,8 @@ export const migrations = [
   StorePricesAsIssuedDayBlocks1732380000018,
   StorePlacementsPerCell1732380000020,
   StorePricesPerIntervalAsSent1732380000021,
+  TrackPlacementDelivery1732380000025,
+  StoreRealizedUsage1732380000026,
+  RecordUsageDrift1732380000027,
+  StoreGridEvents1732380000028,
 ];

@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PlacementCellRepository, ScheduleRepository, type ScheduleRow } from '#gridshift/persistence';
+import { APP_CONFIG } from '#gridshift/platform';
+import {
+  costCells,
+  pricingFromProblem,
+  type CostedCell,
+  type CostFigures,
+  type SchedulePricing,
+} from '#gridshift/scheduling';
+import type { AdminApiConfig } from '../config.js';
+import { PromiseLru } from './lru.js';
+
+/** Everything about a schedule that never changes, computed once and kept (placements are immutable). */
+export interface ScheduleFactsView {
+  /** The stored row; only its immutable columns are read from here (status comes fresh from `state`). */
+  facts: ScheduleRow;
+  pricing: SchedulePricing | null;
+  cells: CostedCell[];
+  byCluster: Map<string, CostFigures>;
+  totals: CostFigures;
+  unpricedCells: number;
+  currency: string | null;
+  /** The immutable part of the detail response, serialised once (without braces). */
+  detailJson?: string;
+}
+
+/**
+ * Caches of what never changes once the planner stored a schedule: its snapshot prices and its costed
+ * placement cells. Bounded LRUs (SCHEDULE_CACHE_ENTRIES); concurrent misses share one read.
+ */
+@Injectable()
+export class ScheduleFactsCache {
+  private readonly facts: PromiseLru<ScheduleFactsView | undefined>;
+  private readonly prices = new PromiseLru<SchedulePricing | null>(4096);
+  private readonly schedules: ScheduleRepository;
+  private readonly cells: PlacementCellRepository;
+
+  constructor(db: DataSource, @Inject(APP_CONFIG) config: Pick<AdminApiConfig, 'SCHEDULE_CACHE_ENTRIES'>) {
+    this.facts = new PromiseLru(config.SCHEDULE_CACHE_ENTRIES);
+    this.schedules = new ScheduleRepository(db);
+    this.cells = new PlacementCellRepository(db);
+  }
+
+  /** The snapshot prices of a schedule (cached; small). */
+  pricing(id: string): Promise<SchedulePricing | null> {
+    return this.prices.get(id, async () => pricingFromProblem(await this.schedules.snapshotPricing(id)));
+  }
+
+  /** The immutable view of a schedule, or undefined when it does not exist. */
+  async factsView(id: string): Promise<ScheduleFactsView | undefined> {
+    const view = await this.facts.get(id, async () => {
+      const facts = await this.schedules.find(id);
+      if (!facts) return undefined;
+      const [pricing, cells] = await Promise.all([this.pricing(id), this.cells.totals(id)]);
+      const costed = costCells(cells, pricing);
+      const currency =
+        typeof facts.totals.currency === 'string' ? facts.totals.currency : (pricing?.currency ?? null);
+      return {
+        facts,
+        pricing,
+        cells: costed.cells,
+        byCluster: costed.byCluster,
+        totals: costed.totals,
+        unpricedCells: costed.unpricedCells,
+        currency,
+      };
+    });
+    // An id that does not exist (yet) is not remembered: the planner may store it a moment later.
+    if (!view) this.facts.delete(id);
+    return view;
+  }
+}

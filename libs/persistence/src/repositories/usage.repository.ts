@@ -1,0 +1,376 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+type Db = DataSource | EntityManager;
+
+/** One validated usage row (UTC ISO instants). */
+export interface UsageRow {
+  clusterId: string;
+  jobId: string;
+  slotStart: string;
+  minutes: number;
+  gpuHours: number;
+  energyKwh: number;
+  observedAt: string;
+  messageId: string | null;
+}
+
+/** Realized usage of one job in one cluster and interval, as stored. */
+export interface RealizedUsageRow {
+  clusterId: string;
+  jobId: string;
+  slotStartMs: number;
+  minutes: number;
+  gpuHours: number;
+  energyKwh: number;
+}
+
+/** One stored price interval (newest issue per zone, market and interval across partners). */
+export interface PricePaidCandidate {
+  zone: string;
+  market: string;
+  intervalStartMs: number;
+  minutes: number;
+  pricePerMwh: number;
+}
+
+/** Planned GPU-hours of the schedule in force for a slot (the newest one published before the slot ended). */
+export interface PlannedUsageRow {
+  clusterId: string;
+  jobId: string;
+  slotStartMs: number;
+  minutes: number;
+  gpuHours: number;
+}
+
+/** Planned against realized GPU-hours of one (cluster, slot) of a schedule. */
+export interface UsageComparisonCell {
+  clusterId: string;
+  slotStartUtc: string;
+  plannedGpuHours: number;
+  realizedGpuHours: number;
+}
+
+/** What the measured-savings report reads about the fleet. */
+export interface MeasuredFleetRows {
+  clusters: {
+    id: string;
+    zone: string;
+    region: string;
+    gpuTotal: number;
+    kwPerGpu: number;
+    pue: number;
+    latencyMsByOrigin: Record<string, number>;
+  }[];
+  jobs: {
+    id: string;
+    kind: 'interactive' | 'batch';
+    maxGpus: number;
+    origin: string;
+    latencySlaMs: number | null;
+    residency: string[];
+    tier: string;
+    pins: { mustRunIn?: string[]; mustNotRunIn?: string[] };
+    homeClusterId: string | null;
+  }[];
+  /** Lowest schedulable GPUs reported per cluster and UTC hour. */
+  capacity: { clusterId: string; hourStartMs: number; gpuSchedulable: number }[];
+}
+
+/** Realized usage from the data centers (`usage_reports`) and what reports built on it read. */
+export class UsageRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Upserts usage rows per (cluster, job, interval start): a row with a later `observedAt` replaces the stored one,
+   * an older or equal one changes nothing (replays are no-ops). Returns the rows written.
+   */
+  async store(rows: UsageRow[], manager: Db = this.db): Promise<number> {
+    let written = 0;
+    for (let i = 0; i < rows.length; i += 20_000) {
+      // One row per key per statement (ON CONFLICT cannot touch a row twice): the latest observation wins.
+      const latest = new Map<string, UsageRow>();
+      for (const r of rows.slice(i, i + 20_000)) {
+        const key = `${r.clusterId}\u0000${r.jobId}\u0000${r.slotStart}`;
+        const prev = latest.get(key);
+        if (prev === undefined || Date.parse(r.observedAt) > Date.parse(prev.observedAt)) latest.set(key, r);
+      }
+      const part = [...latest.values()];
+      const result = await manager.query<unknown[]>(
+        `insert into usage_reports as u (cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh,
+                                         observed_at, message_id)
+         select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::float8[], $6::float8[],
+                              $7::timestamptz[], $8::text[])
+         on conflict (cluster_id, job_id, slot_start) do update
+           set minutes = excluded.minutes, gpu_hours = excluded.gpu_hours, energy_kwh = excluded.energy_kwh,
+               observed_at = excluded.observed_at, message_id = excluded.message_id
+           where u.observed_at < excluded.observed_at
+         returning 1`,
+        [
+          part.map((r) => r.clusterId),
+          part.map((r) => r.jobId),
+          part.map((r) => r.slotStart),
+          part.map((r) => r.minutes),
+          part.map((r) => r.gpuHours),
+          part.map((r) => r.energyKwh),
+          part.map((r) => r.observedAt),
+          part.map((r) => r.messageId),
+        ],
+      );
+      written += result.length;
+    }
+    return written;
+  }
+
+  /** Realized usage with an interval start in [from, to), ordered by interval, cluster, job. */
+  async realized(from: Date, to: Date): Promise<RealizedUsageRow[]> {
+    const rows = await this.db.query<
+      {
+        cluster_id: string;
+        job_id: string;
+        ms: number;
+        minutes: number;
+        gpu_hours: number;
+        energy_kwh: number;
+      }[]
+    >(
+      `select cluster_id, job_id, (extract(epoch from slot_start) * 1000)::float8 as ms, minutes, gpu_hours,
+              energy_kwh
+       from usage_reports where slot_start >= $1 and slot_start < $2
+       order by slot_start, cluster_id, job_id`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      clusterId: r.cluster_id,
+      jobId: r.job_id,
+      slotStartMs: r.ms,
+      minutes: r.minutes,
+      gpuHours: r.gpu_hours,
+      energyKwh: r.energy_kwh,
+    }));
+  }
+
+  /** Stored prices of `zones` in [from, to), newest issue per (zone, market, interval); forecasts left out. */
+  async pricesPaid(zones: string[], from: Date, to: Date): Promise<PricePaidCandidate[]> {
+    if (zones.length === 0) return [];
+    const rows = await this.db.query<
+      { zone: string; market: string; ms: number; slot_minutes: number; price_per_mwh: number }[]
+    >(
+      `select distinct on (zone, market, interval_start)
+              zone, market, (extract(epoch from interval_start) * 1000)::float8 as ms, slot_minutes, price_per_mwh
+       from prices_between($1, $2, $3)
+       where market <> 'forecast'
+       order by zone, market, interval_start, issued_at desc, partner_id`,
+      [zones, from, to],
+    );
+    return rows.map((r) => ({
+      zone: r.zone,
+      market: r.market,
+      intervalStartMs: r.ms,
+      minutes: r.slot_minutes,
+      pricePerMwh: r.price_per_mwh,
+    }));
+  }
+
+  /**
+   * Planned GPU-hours per (cluster, job, slot) in [from, to) of the schedule in force for each slot: the newest
+   * plan published before the slot ended whose horizon covers it.
+   */
+  async plannedInForce(from: Date, to: Date): Promise<PlannedUsageRow[]> {
+    const rows = await this.db.query<
+      { cluster_id: string; job_id: string; ms: number; minutes: number; gpu_hours: number }[]
+    >(
+      `with candidates as (
+         select id, version, horizon_start, horizon_end, slot_minutes, published_at from schedules
+         where kind = 'plan' and published_at is not null and horizon_end > $1 and horizon_start < $2),
+       slots as (
+         select distinct on (g.slot_start) g.slot_start, s.id, s.slot_minutes
+         from candidates s
+         cross join lateral generate_series(greatest(s.horizon_start, date_bin(make_interval(mins => s.slot_minutes),
+                                            $1::timestamptz, s.horizon_start)),
+                                            least(s.horizon_end, $2::timestamptz) - interval '1 microsecond',
+                                            make_interval(mins => s.slot_minutes)) as g(slot_start)
+         where g.slot_start >= $1 and g.slot_start < $2
+           and s.published_at < g.slot_start + make_interval(mins => s.slot_minutes)
+         order by g.slot_start, s.version desc)
+       select c.cluster_id, u.job_id, (extract(epoch from c.slot_start) * 1000)::float8 as ms,
+              slots.slot_minutes as minutes, u.gpu_hours
+       from slots
+       join placement_cells c on c.schedule_id = slots.id and c.slot_start = slots.slot_start
+       cross join lateral unnest(c.job_ids, c.gpu_hours) as u(job_id, gpu_hours)`,
+      [from, to],
+    );
+    return rows.map((r) => ({
+      clusterId: r.cluster_id,
+      jobId: r.job_id,
+      slotStartMs: r.ms,
+      minutes: r.minutes,
+      gpuHours: r.gpu_hours,
+    }));
+  }
+
+  /** The currency of the newest plan's figures (stored prices are in it), or null before the first plan. */
+  async planCurrency(): Promise<string | null> {
+    const rows = await this.db.query<{ currency: string | null }[]>(
+      `select totals->>'currency' as currency from schedules where kind = 'plan' order by version desc limit 1`,
+    );
+    return rows[0]?.currency ?? null;
+  }
+
+  /** Clusters, jobs and hourly reported capacity the counterfactual baselines are built from. */
+  async fleetForMeasurement(from: Date, to: Date): Promise<MeasuredFleetRows> {
+    const [clusters, jobs, capacity] = await Promise.all([
+      this.db.query<
+        {
+          id: string;
+          zone: string;
+          region: string;
+          gpu_total: number;
+          kw_per_gpu: number;
+          pue: number;
+          latency_ms_by_origin: Record<string, number> | null;
+        }[]
+      >(
+        `select id, zone, region, gpu_total, kw_per_gpu, pue, latency_ms_by_origin from clusters order by id`,
+      ),
+      this.db.query<
+        {
+          id: string;
+          kind: 'interactive' | 'batch';
+          max_gpus: number;
+          origin: string;
+          latency_sla_ms: number | null;
+          residency: string[] | null;
+          tier: string;
+          pins: { mustRunIn?: string[]; mustNotRunIn?: string[] } | null;
+          home_cluster_id: string | null;
+        }[]
+      >(
+        `select id, kind, max_gpus, origin, latency_sla_ms, residency, tier, pins, home_cluster_id
+         from jobs where id in (select distinct job_id from usage_reports where slot_start >= $1 and slot_start < $2)
+         order by id`,
+        [from, to],
+      ),
+      this.db.query<{ cluster_id: string; ms: number; gpus: number }[]>(
+        `select cluster_id, (extract(epoch from date_bin('1 hour', observed_at, timestamptz 'epoch')) * 1000)::float8 as ms,
+                min(gpu_schedulable)::int as gpus
+         from load_reports where observed_at >= $1 and observed_at < $2 group by 1, 2`,
+        [from, to],
+      ),
+    ]);
+    return {
+      clusters: clusters.map((c) => ({
+        id: c.id,
+        zone: c.zone,
+        region: c.region,
+        gpuTotal: c.gpu_total,
+        kwPerGpu: c.kw_per_gpu,
+        pue: c.pue,
+        latencyMsByOrigin: c.latency_ms_by_origin ?? {},
+      })),
+      jobs: jobs.map((j) => ({
+        id: j.id,
+        kind: j.kind,
+        maxGpus: j.max_gpus,
+        origin: j.origin,
+        latencySlaMs: j.latency_sla_ms,
+        residency: j.residency ?? [],
+        tier: j.tier,
+        pins: j.pins ?? {},
+        homeClusterId: j.home_cluster_id,
+      })),
+      capacity: capacity.map((c) => ({ clusterId: c.cluster_id, hourStartMs: c.ms, gpuSchedulable: c.gpus })),
+    };
+  }
+
+  /**
+   * Planned against realized GPU-hours per (cluster, slot) of schedule `scheduleId`, over the slots before `before`
+   * in which the cluster reported usage of complete intervals (usage finer than the schedule's slots is summed into
+   * them).
+   */
+  async compareWithSchedule(scheduleId: string, before: Date): Promise<UsageComparisonCell[]> {
+    const rows = await this.db.query<
+      { cluster_id: string; slot_start: Date; planned: number; realized: number }[]
+    >(
+      `with s as (select id, horizon_start, horizon_end, slot_minutes, published_at from schedules where id = $1),
+       realized as (
+         select u.cluster_id, date_bin(make_interval(mins => s.slot_minutes), u.slot_start, s.horizon_start) as slot_start,
+                sum(u.gpu_hours) as gpu_hours
+         from s join usage_reports u on u.slot_start >= s.horizon_start and u.slot_start < least(s.horizon_end, $2)
+           -- only complete intervals (a slot in progress would look like drift)
+           and u.slot_start + make_interval(mins => u.minutes) <= u.observed_at
+         group by 1, 2),
+       planned as (
+         select c.cluster_id, c.slot_start, (select sum(x) from unnest(c.gpu_hours) x) as gpu_hours
+         from s join placement_cells c on c.schedule_id = s.id)
+       select r.cluster_id, r.slot_start, coalesce(p.gpu_hours, 0)::float8 as planned, r.gpu_hours::float8 as realized
+       from realized r left join planned p on p.cluster_id = r.cluster_id and p.slot_start = r.slot_start
+       order by r.slot_start, r.cluster_id`,
+      [scheduleId, before],
+    );
+    return rows.map((r) => ({
+      clusterId: r.cluster_id,
+      slotStartUtc: r.slot_start.toISOString(),
+      plannedGpuHours: r.planned,
+      realizedGpuHours: r.realized,
+    }));
+  }
+
+  /**
+   * Records the drift finding of a schedule; false when this schedule's drift, or drift on the same realized usage
+   * (`evidence`: a digest of the compared cells' realized GPU-hours), was recorded before — it was acted on then.
+   */
+  async recordDrift(
+    finding: {
+      scheduleId: string;
+      version: number;
+      plannedGpuHours: number;
+      realizedGpuHours: number;
+      cells: UsageComparisonCell[];
+      evidence: string;
+    },
+    manager: Db = this.db,
+  ): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `insert into usage_drift (schedule_id, schedule_version, planned_gpu_hours, realized_gpu_hours, cells, evidence)
+       values ($1, $2, $3, $4, $5::jsonb, $6) on conflict do nothing returning 1`,
+      [
+        finding.scheduleId,
+        finding.version,
+        finding.plannedGpuHours,
+        finding.realizedGpuHours,
+        JSON.stringify(finding.cells),
+        finding.evidence,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /** The drift recorded against a schedule, if any. */
+  async driftOf(scheduleId: string): Promise<{
+    version: number;
+    plannedGpuHours: number;
+    realizedGpuHours: number;
+    cells: UsageComparisonCell[];
+  } | null> {
+    const rows = await this.db.query<
+      {
+        schedule_version: number;
+        planned_gpu_hours: number;
+        realized_gpu_hours: number;
+        cells: UsageComparisonCell[];
+      }[]
+    >(
+      `select schedule_version, planned_gpu_hours, realized_gpu_hours, cells from usage_drift where schedule_id = $1`,
+      [scheduleId],
+    );
+    const r = rows[0];
+    return r === undefined
+      ? null
+      : {
+          version: r.schedule_version,
+          plannedGpuHours: r.planned_gpu_hours,
+          realizedGpuHours: r.realized_gpu_hours,
+          cells: r.cells,
+        };
+  }
+}

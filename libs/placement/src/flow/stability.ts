@@ -1,0 +1,187 @@
+import { blockingFlow, LevelGraph, searchLevels, type Admissibility } from './blocking-flow.js';
+import type { SinkEdges } from './greedy.js';
+import { MinHeap } from './heap.js';
+import type { ResidualGraph } from './network.js';
+
+/** A job's previous cell as an arc job-hour → cell (capacity = previous GPU-hours, cost −σ). */
+export interface KeptArc {
+  arc: number;
+  cls: number;
+  cell: number;
+  gpuHours: number;
+}
+
+export interface StabilityNetwork {
+  graph: ResidualGraph;
+  /** Cost per arc (the kept arcs' −σ, the sink arcs' cell and penalty costs, 0 elsewhere). */
+  cost: Float64Array;
+  /** The explicit sink T and, per node, its arc into T (−1: none). */
+  sinkNode: number;
+  sinkArc: number[];
+  keptArcs: KeptArc[];
+  eps: number;
+}
+
+/**
+ * Second step with stability (see `solveByFlow`): from the greedy's optimum without kept arcs, saturate
+ * the kept arcs with negative reduced cost and re-balance by primal–dual min-cost flow. Reads and
+ * updates the greedy's sink edges (`sinks.left`, `sinks.flow`) and `graph.res` in place; returns the
+ * number of primal–dual phases.
+ */
+export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): number {
+  const { graph, cost, sinkArc, keptArcs, eps } = net;
+  const { n, head, res, adjStart, adj } = graph;
+  // Sink edges become real arcs carrying the greedy's flow.
+  for (let v = 0; v < sinkArc.length; v++) {
+    const a = sinkArc[v] ?? -1;
+    if (a < 0) continue;
+    res[a] = sinks.left[v] ?? 0;
+    res[a ^ 1] = sinks.flow[v] ?? 0;
+  }
+  let maxCost = 1;
+  for (let a = 0; a < cost.length; a++) maxCost = Math.max(maxCost, Math.abs(cost[a] ?? 0));
+  const phi = potentialsFromSinkEdges(net, maxCost);
+  const admissible: Admissibility = { cost, phi, tolerance: maxCost * 1e-12 };
+  const reduced = (a: number, tail: number): number =>
+    (cost[a] ?? 0) + (phi[head[a] ?? 0] ?? 0) - (phi[tail] ?? 0);
+
+  // Saturate kept arcs whose reduced cost is negative; the rest stay open at zero flow.
+  const excess = new Float64Array(n);
+  for (const k of keptArcs) {
+    const tail = head[k.arc ^ 1] ?? 0;
+    if (reduced(k.arc, tail) < -admissible.tolerance) {
+      res[k.arc] = 0;
+      res[k.arc ^ 1] = k.gpuHours;
+      excess[head[k.arc] ?? 0] = (excess[head[k.arc] ?? 0] ?? 0) + k.gpuHours;
+      excess[tail] = (excess[tail] ?? 0) - k.gpuHours;
+    } else {
+      res[k.arc] = k.gpuHours;
+      res[k.arc ^ 1] = 0;
+    }
+  }
+  const supply = Float64Array.from(excess, (e) => Math.max(0, e));
+  const room = Float64Array.from(excess, (e) => Math.max(0, -e));
+
+  const dist = new Float64Array(n);
+  const settled = new Uint8Array(n);
+  const heap = new MinHeap();
+  const lg = new LevelGraph(n);
+  let phases = 0;
+  for (;;) {
+    const sources: number[] = [];
+    for (let v = 0; v < n; v++) if ((supply[v] ?? 0) > eps) sources.push(v);
+    if (sources.length === 0) break;
+    phases++;
+    // Multi-source Dijkstra on reduced costs up to the first deficit distance D*.
+    dist.fill(Infinity);
+    settled.fill(0);
+    heap.size = 0;
+    for (const s of sources) {
+      dist[s] = 0;
+      heap.push(0, s);
+    }
+    let reach = Infinity;
+    while (heap.size > 0) {
+      const v = heap.pop();
+      const d = heap.lastKey;
+      if (settled[v] || d > (dist[v] ?? Infinity)) continue;
+      if (d > reach) break;
+      settled[v] = 1;
+      if ((room[v] ?? 0) > eps && reach === Infinity) reach = d;
+      const phiV = phi[v] ?? 0;
+      const end = adjStart[v + 1] ?? 0;
+      for (let k = adjStart[v] ?? 0; k < end; k++) {
+        const a = adj[k] ?? 0;
+        if (!((res[a] ?? 0) > eps)) continue;
+        const u = head[a] ?? 0;
+        if (settled[u]) continue;
+        const rc = (cost[a] ?? 0) + (phi[u] ?? 0) - phiV;
+        const nd = rc > 0 ? d + rc : d;
+        if (nd < (dist[u] ?? Infinity)) {
+          dist[u] = nd;
+          heap.push(nd, u);
+        }
+      }
+    }
+    if (reach === Infinity) throw new Error('stability step: an excess cannot reach any deficit');
+    for (let v = 0; v < n; v++) phi[v] = (phi[v] ?? 0) - Math.min(settled[v] ? (dist[v] ?? 0) : reach, reach);
+    // Blocking flows from excesses to deficits on zero-reduced-cost arcs, until none is left.
+    let pushed = 0;
+    for (;;) {
+      const starts = sources.filter((s) => (supply[s] ?? 0) > eps);
+      const found = searchLevels(graph, lg, {
+        direction: 'from-sources',
+        starts,
+        goal: room,
+        excluded: null,
+        admissible,
+        eps,
+      });
+      if (found.goals.length === 0) break;
+      const round = blockingFlow(graph, lg, {
+        sources: starts,
+        sinkLevel: found.depth,
+        supply,
+        room,
+        absorbed: null,
+        admissible,
+        eps,
+      });
+      pushed += round.pushed;
+      if (!(round.pushed > eps)) break;
+    }
+    if (!(pushed > eps)) throw new Error('stability step: no progress');
+  }
+  // Sink flows back into the node attributes the decoder reads.
+  for (let v = 0; v < sinkArc.length; v++) {
+    const a = sinkArc[v] ?? -1;
+    if (a < 0) continue;
+    sinks.flow[v] = res[a ^ 1] ?? 0;
+    sinks.left[v] = res[a] ?? 0;
+  }
+  return phases;
+}
+
+/**
+ * Potentials φ(v) = cost of the cheapest open sink edge reachable from v by residual arcs (internal arcs
+ * cost 0): exact residual distances to T after the greedy, hence reduced costs c + φ(head) − φ(tail) ≥ 0
+ * on every residual arc — optimal duals of the greedy's flow. Unreachable nodes get a value above all
+ * (the largest potential + `maxCost`, the largest |arc cost|).
+ */
+function potentialsFromSinkEdges(net: StabilityNetwork, maxCost: number): Float64Array {
+  const { graph, cost, sinkNode, sinkArc, eps } = net;
+  const { n, head, res, adjStart, adj } = graph;
+  const phi = new Float64Array(n).fill(Infinity);
+  phi[sinkNode] = 0;
+  const open: number[] = [];
+  for (let v = 0; v < sinkArc.length; v++) {
+    const a = sinkArc[v] ?? -1;
+    if (a >= 0 && (res[a] ?? 0) > eps) open.push(v);
+  }
+  open.sort((x, y) => (cost[sinkArc[x] ?? 0] ?? 0) - (cost[sinkArc[y] ?? 0] ?? 0));
+  const queue = new Int32Array(n);
+  for (const w of open) {
+    if (Number.isFinite(phi[w] ?? Infinity)) continue;
+    const value = cost[sinkArc[w] ?? 0] ?? 0;
+    let qHead = 0;
+    let qTail = 0;
+    phi[w] = value;
+    queue[qTail++] = w;
+    while (qHead < qTail) {
+      const v = queue[qHead++] ?? 0;
+      for (let k = adjStart[v] ?? 0; k < (adjStart[v + 1] ?? 0); k++) {
+        const a = adj[k] ?? 0;
+        const u = head[a] ?? 0;
+        // u → v residual (the twin of v → u), internal arcs only.
+        if (u === sinkNode || Number.isFinite(phi[u] ?? Infinity) || !((res[a ^ 1] ?? 0) > eps)) continue;
+        phi[u] = value;
+        queue[qTail++] = u;
+      }
+    }
+  }
+  let maxPhi = 0;
+  for (let v = 0; v < n; v++)
+    if (Number.isFinite(phi[v] ?? Infinity)) maxPhi = Math.max(maxPhi, Math.abs(phi[v] ?? 0));
+  for (let v = 0; v < n; v++) if (!Number.isFinite(phi[v] ?? Infinity)) phi[v] = maxPhi + maxCost;
+  return phi;
+}

@@ -1,0 +1,426 @@
+import type { JobInput, PlacementProblem } from './model.js';
+import { solveBaseline, type BaselineKind } from './solve.js';
+
+// Measurement and verification (M&V, after IPMVP option C's "measured consumption against an adjusted
+// baseline"): what the work that really ran cost at the prices really paid, against what the home and greedy
+// baselines would have paid for the same realized work at the same prices, and against the plan. Pure.
+
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_DAY = 86_400_000;
+
+/** Realized usage of one job in one cluster and interval (from the data centers). */
+export interface MeasuredUsage {
+  clusterId: string;
+  jobId: string;
+  slotStartMs: number;
+  minutes: number;
+  gpuHours: number;
+  /** Metered facility energy, kWh. */
+  energyKwh: number;
+}
+
+/** A stored price interval of a zone (base currency per MWh). */
+export interface PricePaidInterval {
+  zone: string;
+  market: string;
+  intervalStartMs: number;
+  minutes: number;
+  pricePerMwh: number;
+}
+
+/** Planned GPU-hours of the schedule in force for a slot. */
+export interface PlannedUsage {
+  clusterId: string;
+  jobId: string;
+  slotStartMs: number;
+  minutes: number;
+  gpuHours: number;
+}
+
+export interface MeasuredCluster {
+  id: string;
+  zone: string;
+  region: string;
+  gpuTotal: number;
+  kwPerGpu: number;
+  pue: number;
+  latencyMsByOrigin: Record<string, number>;
+  /** Schedulable GPUs reported per UTC hour start (ms); hours without a report use the latest earlier one. */
+  capacityByHour: ReadonlyMap<number, number>;
+}
+
+export interface MeasuredJob {
+  id: string;
+  kind: 'interactive' | 'batch';
+  maxGpus: number;
+  origin?: string;
+  latencySlaMs?: number | null;
+  /** Allowed zones (empty = any). */
+  residencyZones: string[];
+  pins?: { mustRunIn?: string[]; mustNotRunIn?: string[] };
+  homeClusterId?: string | null;
+}
+
+export type MeasuredGroupBy = 'day' | 'zone' | 'cluster' | 'job';
+
+export interface MeasuredInput {
+  fromMs: number;
+  toMs: number;
+  groupBy: MeasuredGroupBy;
+  usage: readonly MeasuredUsage[];
+  prices: readonly PricePaidInterval[];
+  planned: readonly PlannedUsage[];
+  clusters: readonly MeasuredCluster[];
+  /** Jobs as registered; a job with usage but no registration is treated as interactive and unrestricted. */
+  jobs: readonly MeasuredJob[];
+}
+
+/** GPU-hours and cost of one side of the comparison in a row. */
+export interface MeasuredSide {
+  gpuHours: number;
+  cost: number;
+}
+
+export interface MeasuredRow {
+  key: string;
+  realized: MeasuredSide & { energyKwh: number };
+  plan: MeasuredSide;
+  home: MeasuredSide;
+  greedy: MeasuredSide;
+  /** home.cost − realized.cost; null when home does not serve the same work overall (see `comparable`). */
+  vsHome: number | null;
+  vsGreedy: number | null;
+  /** plan.cost − realized.cost. */
+  vsPlan: number;
+}
+
+export interface MeasuredReport {
+  rows: MeasuredRow[];
+  totals: Omit<MeasuredRow, 'key'> & { vsHomePct: number | null; vsGreedyPct: number | null };
+  /** False when that baseline serves more than 0.1 % less of the realized work than really ran (no saving then). */
+  comparable: { home: boolean; greedy: boolean };
+  /** Which market priced the realized energy, kWh per market. */
+  energyKwhByMarket: Record<string, number>;
+  /** Zone-hours without any stored price: the zone's nearest known price was used. */
+  pricesCarriedHours: number;
+  /** kWh per GPU-hour used per cluster (metered ÷ realized; registered kW per GPU × PUE without usage). */
+  kwhPerGpuHourByCluster: Record<string, number>;
+}
+
+/** Share of realized GPU-hours a baseline may serve less and still be compared (as in `savingsAgainst`). */
+const SAME_WORK_TOLERANCE = 1e-3;
+/** Markets that say what was paid, best first (forecasts never do). */
+const PAID_MARKETS = ['real_time', 'intraday', 'day_ahead'] as const;
+
+/** Time-weighted price of `zone` over [startMs, endMs) from the first market in `markets` that covers any of it. */
+function priceOver(
+  byZone: ReadonlyMap<string, PricePaidInterval[]>,
+  zone: string,
+  startMs: number,
+  endMs: number,
+  markets: readonly string[],
+): { price: number; market: string } | null {
+  const list = byZone.get(zone);
+  if (list === undefined) return null;
+  for (const market of markets) {
+    let weight = 0;
+    let sum = 0;
+    for (const p of list) {
+      if (p.market !== market) continue;
+      const overlap =
+        Math.min(endMs, p.intervalStartMs + p.minutes * MS_PER_MINUTE) - Math.max(startMs, p.intervalStartMs);
+      if (overlap <= 0) continue;
+      weight += overlap;
+      sum += overlap * p.pricePerMwh;
+    }
+    if (weight > 0) return { price: sum / weight, market };
+  }
+  return null;
+}
+
+/**
+ * Measured savings over [fromMs, toMs): realized cost = metered kWh × the price paid (real-time, else intraday, else
+ * day-ahead, time-weighted over the usage interval). The baselines run per UTC day on the realized demand
+ * (interactive jobs: realized GPU-hours per hour; batch jobs: their day's realized GPU-hours anywhere in the day),
+ * the same clusters (capacity: the reported schedulable GPUs, at least what really ran), the same paid hourly prices
+ * and each cluster's metered kWh per GPU-hour; plan cost = planned GPU-hours × that kWh per GPU-hour × the
+ * day-ahead price. Rows group by day, zone, cluster or job (each side's cost where it is incurred); totals are the
+ * sums of the rows.
+ */
+export function measureSavings(input: MeasuredInput): MeasuredReport {
+  const clusterById = new Map(input.clusters.map((c) => [c.id, c]));
+  const pricesByZone = new Map<string, PricePaidInterval[]>();
+  for (const p of input.prices) {
+    const list = pricesByZone.get(p.zone) ?? [];
+    list.push(p);
+    pricesByZone.set(p.zone, list);
+  }
+  const usage = input.usage.filter(
+    (u) => u.slotStartMs >= input.fromMs && u.slotStartMs < input.toMs && clusterById.has(u.clusterId),
+  );
+
+  // Metered kWh per GPU-hour per cluster over the period.
+  const energy = new Map<string, { kwh: number; gpuHours: number }>();
+  for (const u of usage) {
+    const e = energy.get(u.clusterId) ?? { kwh: 0, gpuHours: 0 };
+    e.kwh += u.energyKwh;
+    e.gpuHours += u.gpuHours;
+    energy.set(u.clusterId, e);
+  }
+  const kwhPerGpuHour = new Map(
+    input.clusters.map((c) => {
+      const e = energy.get(c.id);
+      return [c.id, e && e.gpuHours > 0 && e.kwh > 0 ? e.kwh / e.gpuHours : c.kwPerGpu * c.pue];
+    }),
+  );
+
+  // Hourly paid price per zone (carried from the nearest known hour where none is stored).
+  const hourCount = Math.ceil((input.toMs - input.fromMs) / MS_PER_HOUR);
+  const firstHourMs = Math.floor(input.fromMs / MS_PER_HOUR) * MS_PER_HOUR;
+  const zones = [...new Set(input.clusters.map((c) => c.zone))];
+  let pricesCarriedHours = 0;
+  const hourly = new Map<string, number[]>();
+  for (const zone of zones) {
+    const known: (number | null)[] = Array.from(
+      { length: hourCount },
+      (_, h) =>
+        priceOver(
+          pricesByZone,
+          zone,
+          firstHourMs + h * MS_PER_HOUR,
+          firstHourMs + (h + 1) * MS_PER_HOUR,
+          PAID_MARKETS,
+        )?.price ?? null,
+    );
+    const usedZone = usage.some((u) => clusterById.get(u.clusterId)!.zone === zone);
+    const filled = fillNearest(known);
+    if (usedZone) pricesCarriedHours += known.filter((k) => k === null).length;
+    hourly.set(zone, filled ?? known.map(() => 0));
+  }
+  const hourIndex = (ms: number) => Math.floor((ms - firstHourMs) / MS_PER_HOUR);
+  const hourPrice = (zone: string, ms: number) => hourly.get(zone)![Math.max(0, hourIndex(ms))] ?? 0;
+
+  const keyOf = (clusterId: string, jobId: string, ms: number): string => {
+    switch (input.groupBy) {
+      case 'day':
+        return new Date(Math.floor(ms / MS_PER_DAY) * MS_PER_DAY).toISOString().slice(0, 10);
+      case 'zone':
+        return clusterById.get(clusterId)!.zone;
+      case 'cluster':
+        return clusterId;
+      case 'job':
+        return jobId;
+    }
+  };
+  const rows = new Map<string, MeasuredRow>();
+  const row = (key: string): MeasuredRow => {
+    let r = rows.get(key);
+    if (r === undefined) {
+      r = {
+        key,
+        realized: { gpuHours: 0, cost: 0, energyKwh: 0 },
+        plan: { gpuHours: 0, cost: 0 },
+        home: { gpuHours: 0, cost: 0 },
+        greedy: { gpuHours: 0, cost: 0 },
+        vsHome: null,
+        vsGreedy: null,
+        vsPlan: 0,
+      };
+      rows.set(key, r);
+    }
+    return r;
+  };
+
+  // Realized: metered energy × the price paid over the usage interval.
+  const energyKwhByMarket: Record<string, number> = {};
+  for (const u of usage) {
+    const zone = clusterById.get(u.clusterId)!.zone;
+    const endMs = u.slotStartMs + u.minutes * MS_PER_MINUTE;
+    const paid = priceOver(pricesByZone, zone, u.slotStartMs, endMs, PAID_MARKETS);
+    const price = paid?.price ?? hourPrice(zone, u.slotStartMs);
+    const market = paid?.market ?? 'carried';
+    energyKwhByMarket[market] = (energyKwhByMarket[market] ?? 0) + u.energyKwh;
+    const r = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
+    r.realized.gpuHours += u.gpuHours;
+    r.realized.energyKwh += u.energyKwh;
+    r.realized.cost += (u.energyKwh * price) / 1000;
+  }
+
+  // Plan: planned GPU-hours × metered kWh per GPU-hour × the day-ahead price (what the plan was priced with).
+  for (const p of input.planned) {
+    const cluster = clusterById.get(p.clusterId);
+    if (cluster === undefined || p.slotStartMs < input.fromMs || p.slotStartMs >= input.toMs) continue;
+    const endMs = p.slotStartMs + p.minutes * MS_PER_MINUTE;
+    const price =
+      priceOver(pricesByZone, cluster.zone, p.slotStartMs, endMs, ['day_ahead'])?.price ??
+      hourPrice(cluster.zone, p.slotStartMs);
+    const r = row(keyOf(p.clusterId, p.jobId, p.slotStartMs));
+    r.plan.gpuHours += p.gpuHours;
+    r.plan.cost += (p.gpuHours * kwhPerGpuHour.get(p.clusterId)! * price) / 1000;
+  }
+
+  // Baselines: per UTC day, on the realized demand.
+  const byDay = new Map<number, MeasuredUsage[]>();
+  for (const u of usage) {
+    const day = Math.floor(u.slotStartMs / MS_PER_DAY) * MS_PER_DAY;
+    const list = byDay.get(day) ?? [];
+    list.push(u);
+    byDay.set(day, list);
+  }
+  const jobById = new Map(input.jobs.map((j) => [j.id, j]));
+  for (const [dayMs, dayUsage] of [...byDay].sort((a, b) => a[0] - b[0])) {
+    const startMs = Math.max(dayMs, firstHourMs);
+    const endMs = Math.min(dayMs + MS_PER_DAY, firstHourMs + hourCount * MS_PER_HOUR);
+    const problem = baselineProblem(
+      dayUsage,
+      startMs,
+      endMs,
+      input.clusters,
+      jobById,
+      kwhPerGpuHour,
+      (z, ms) => hourPrice(z, ms),
+    );
+    for (const kind of ['home', 'greedy'] as BaselineKind[]) {
+      const { placements } = solveBaseline(problem, kind);
+      for (const p of placements) {
+        const cluster = clusterById.get(p.clusterId)!;
+        const slotMs = startMs + p.slotIndex * MS_PER_HOUR;
+        const r = row(keyOf(p.clusterId, p.jobId, slotMs));
+        const side = kind === 'home' ? r.home : r.greedy;
+        side.gpuHours += p.gpuHours;
+        side.cost += (p.gpuHours * kwhPerGpuHour.get(p.clusterId)! * hourPrice(cluster.zone, slotMs)) / 1000;
+      }
+    }
+  }
+
+  const sorted = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sum = (pick: (r: MeasuredRow) => number) => sorted.reduce((s, r) => s + pick(r), 0);
+  const realizedGpuHours = sum((r) => r.realized.gpuHours);
+  const comparable = {
+    home: sum((r) => r.home.gpuHours) >= realizedGpuHours * (1 - SAME_WORK_TOLERANCE),
+    greedy: sum((r) => r.greedy.gpuHours) >= realizedGpuHours * (1 - SAME_WORK_TOLERANCE),
+  };
+  for (const r of sorted) {
+    r.vsHome = comparable.home ? r.home.cost - r.realized.cost : null;
+    r.vsGreedy = comparable.greedy ? r.greedy.cost - r.realized.cost : null;
+    r.vsPlan = r.plan.cost - r.realized.cost;
+  }
+  const homeCost = sum((r) => r.home.cost);
+  const greedyCost = sum((r) => r.greedy.cost);
+  const vsHome = comparable.home ? sum((r) => r.vsHome ?? 0) : null;
+  const vsGreedy = comparable.greedy ? sum((r) => r.vsGreedy ?? 0) : null;
+  return {
+    rows: sorted,
+    totals: {
+      realized: {
+        gpuHours: realizedGpuHours,
+        cost: sum((r) => r.realized.cost),
+        energyKwh: sum((r) => r.realized.energyKwh),
+      },
+      plan: { gpuHours: sum((r) => r.plan.gpuHours), cost: sum((r) => r.plan.cost) },
+      home: { gpuHours: sum((r) => r.home.gpuHours), cost: homeCost },
+      greedy: { gpuHours: sum((r) => r.greedy.gpuHours), cost: greedyCost },
+      vsHome,
+      vsGreedy,
+      vsPlan: sum((r) => r.vsPlan),
+      vsHomePct: vsHome === null || homeCost === 0 ? null : (vsHome / Math.abs(homeCost)) * 100,
+      vsGreedyPct: vsGreedy === null || greedyCost === 0 ? null : (vsGreedy / Math.abs(greedyCost)) * 100,
+    },
+    comparable,
+    energyKwhByMarket,
+    pricesCarriedHours,
+    kwhPerGpuHourByCluster: Object.fromEntries(kwhPerGpuHour),
+  };
+}
+
+/** Nearest known value for each null (earlier first); null when nothing is known. */
+function fillNearest(values: readonly (number | null)[]): number[] | null {
+  if (values.every((v) => v === null)) return null;
+  const out: number[] = [];
+  let last: number | null = null;
+  for (const v of values) {
+    if (v !== null) last = v;
+    out.push(last ?? Number.NaN);
+  }
+  const firstKnown = values.find((v) => v !== null)!;
+  return out.map((v) => (Number.isNaN(v) ? firstKnown : v));
+}
+
+/** The day's counterfactual problem: realized demand, reported capacity (≥ what ran), paid prices, metered kWh. */
+function baselineProblem(
+  dayUsage: readonly MeasuredUsage[],
+  startMs: number,
+  endMs: number,
+  clusters: readonly MeasuredCluster[],
+  jobById: ReadonlyMap<string, MeasuredJob>,
+  kwhPerGpuHour: ReadonlyMap<string, number>,
+  hourPrice: (zone: string, ms: number) => number,
+): PlacementProblem {
+  const slots = Math.max(1, Math.round((endMs - startMs) / MS_PER_HOUR));
+  const slotStarts = Array.from({ length: slots }, (_, t) => startMs + t * MS_PER_HOUR);
+  const slotOf = (ms: number) => Math.min(slots - 1, Math.max(0, Math.floor((ms - startMs) / MS_PER_HOUR)));
+  const ranGpus = new Map<string, number[]>(); // cluster → GPU-hours per slot that really ran
+  const demand = new Map<string, number[]>(); // job → realized GPU-hours per slot
+  const ranWhere = new Map<string, Map<string, number>>(); // job → cluster → GPU-hours
+  for (const u of dayUsage) {
+    const t = slotOf(u.slotStartMs);
+    const cells = ranGpus.get(u.clusterId) ?? new Array<number>(slots).fill(0);
+    cells[t]! += u.gpuHours;
+    ranGpus.set(u.clusterId, cells);
+    const d = demand.get(u.jobId) ?? new Array<number>(slots).fill(0);
+    d[t]! += u.gpuHours;
+    demand.set(u.jobId, d);
+    const where = ranWhere.get(u.jobId) ?? new Map<string, number>();
+    where.set(u.clusterId, (where.get(u.clusterId) ?? 0) + u.gpuHours);
+    ranWhere.set(u.jobId, where);
+  }
+  const clusterInputs = clusters.map((c) => {
+    // The latest report at or before each slot (reports before the day count), else the installed GPUs.
+    let latest: number | null = null;
+    for (const [hourMs, gpus] of [...c.capacityByHour].sort((a, b) => a[0] - b[0]))
+      if (hourMs < startMs) latest = gpus;
+    const ran = ranGpus.get(c.id);
+    const schedulableGpus = slotStarts.map((ms, t) => {
+      latest = c.capacityByHour.get(ms) ?? latest;
+      // What really ran there was possible, whatever the reports said.
+      return Math.max(latest ?? c.gpuTotal, Math.ceil(ran?.[t] ?? 0));
+    });
+    return {
+      id: c.id,
+      zone: c.zone,
+      region: c.region,
+      schedulableGpus,
+      kwPerGpu: kwhPerGpuHour.get(c.id)!,
+      pue: 1,
+      pricePerMwh: slotStarts.map((ms) => hourPrice(c.zone, ms)),
+      latencyMsByOrigin: c.latencyMsByOrigin,
+    };
+  });
+  const clusterIds = new Set(clusters.map((c) => c.id));
+  const jobs: JobInput[] = [...demand].map(([jobId, perSlot]) => {
+    const job = jobById.get(jobId);
+    const where = [...ranWhere.get(jobId)!].sort((a, b) => b[1] - a[1]);
+    const peak = Math.ceil(Math.max(...perSlot));
+    const home = job?.homeClusterId && clusterIds.has(job.homeClusterId) ? job.homeClusterId : where[0]![0];
+    const base = {
+      id: jobId,
+      maxGpus: Math.max(job?.maxGpus ?? 0, peak, 1),
+      ...(job && job.residencyZones.length > 0 ? { residencyZones: job.residencyZones } : {}),
+      ...(job?.origin && job.latencySlaMs ? { origin: job.origin, latencySlaMs: job.latencySlaMs } : {}),
+      ...(job?.pins ? { pins: job.pins } : {}),
+      homeClusterId: home,
+      penaltyPerGpuHour: 1e6,
+    };
+    return job?.kind === 'batch'
+      ? { ...base, kind: 'batch' as const, totalGpuHours: perSlot.reduce((s, g) => s + g, 0) }
+      : { ...base, kind: 'interactive' as const, demandGpuHours: perSlot };
+  });
+  return {
+    slotStartsUtc: slotStarts.map((ms) => new Date(ms).toISOString()),
+    slotMinutes: 60,
+    currency: 'base',
+    clusters: clusterInputs,
+    jobs,
+  };
+}

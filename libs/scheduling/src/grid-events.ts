@@ -1,0 +1,426 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PlacementResult } from '#gridshift/placement';
+import { GridEventRepository, type GridEventRow } from '#gridshift/persistence';
+import type { Assumption } from './assumptions.js';
+import type { PlanningCluster, PlanningInputs } from './inputs.js';
+
+// Demand-response events → planning inputs. Rules (docs: apps/planner/README.md#grid-events):
+//  - An event applies to the clusters of its target zones (narrowed to `clusterIds` when set), in every slot one
+//    of its intervals overlaps (a cap on part of a slot caps the whole slot: conservative).
+//  - IMPORT_CAPACITY_LIMIT (kW) caps the targets' facility power together; the zone-level cap is spread over the
+//    targeted clusters in proportion to their schedulable facility power in the slot (schedulable GPUs × kW per
+//    GPU × PUE), so each cluster keeps the same share of its room.
+//  - LOAD_REDUCTION is measured against the plan in force when the event was first received (the baseline):
+//    PERCENT caps each cluster at (1 − p/100) × its baseline power; KW caps the targets at Σ baseline − kW,
+//    spread in proportion to the baseline power. Without a baseline plan covering the slot it does not apply
+//    (reported).
+//  - Overlapping events and the cluster's own cap: the lowest cap wins.
+//  - PRICE adds to the zone price, weighted by the share of the slot the interval covers; several add up.
+//  - GHG replaces the zone's carbon intensity for the covered share of the slot.
+//  - Mandatory caps are hard caps. A voluntary event's caps apply only when following it pays (chooseVoluntary).
+
+const MS_PER_MINUTE = 60_000;
+const KWH_PER_MWH = 1000;
+
+type Db = DataSource | EntityManager;
+
+/** GPUs per (cluster, slot start ms) of the plan in force when an event arrived. */
+export interface GridEventBaseline {
+  scheduleId: string;
+  horizonEndMs: number;
+  gpusByCell: Map<string, number>;
+}
+
+/** An active event with its baseline plan (null when none was in force). */
+export interface ActiveGridEvent {
+  event: GridEventRow;
+  baseline: GridEventBaseline | null;
+}
+
+/** One cluster-slot cap an event asked for. */
+export interface GridEventCap {
+  clusterId: string;
+  slotStartUtc: string;
+  capKw: number;
+  /** The baseline plan's facility power there, kW (null without a baseline). */
+  baselineKw: number | null;
+}
+
+/** Whether a voluntary event was followed, and the arithmetic behind it. */
+export interface VoluntaryDecision {
+  followed: boolean;
+  /** Objective of the plan that ignores the event / follows it (base currency). */
+  costIfIgnored: number;
+  costIfFollowed: number;
+  /** Energy the ignoring plan draws above the requested level, MWh. */
+  excessMwhIfIgnored: number;
+  incentivePerMwh: number;
+  /** incentivePerMwh × excessMwhIfIgnored: what ignoring the event forgoes. */
+  forgoneIncentive: number;
+}
+
+/** What one event did to a plan's inputs. */
+export interface AppliedGridEvent {
+  eventId: string;
+  programId: string;
+  modificationNumber: number;
+  priority: number;
+  compliance: 'mandatory' | 'voluntary';
+  /** Caps that went into the problem (empty for an ignored voluntary event). */
+  caps: GridEventCap[];
+  priceAdders: { zone: string; slotStartUtc: string; perMwh: number }[];
+  carbon: { zone: string; slotStartUtc: string; gPerKwh: number }[];
+  decision: VoluntaryDecision | null;
+  notes: string[];
+}
+
+function cellKey(clusterId: string, slotMs: number): string {
+  return `${clusterId}|${slotMs}`;
+}
+
+/** Active events overlapping the horizon, with the baseline plan of each (reads only). */
+export async function loadActiveGridEvents(
+  db: Db,
+  inputs: Pick<PlanningInputs, 'horizonStartUtc' | 'slotStartsUtc' | 'slotMinutes' | 'clusters'>,
+): Promise<ActiveGridEvent[]> {
+  const repo = new GridEventRepository(db);
+  const fromMs = Date.parse(inputs.horizonStartUtc);
+  const toMs = fromMs + inputs.slotStartsUtc.length * inputs.slotMinutes * MS_PER_MINUTE;
+  const events = await repo.activeBetween(new Date(fromMs), new Date(toMs));
+  const baselines = new Map<string, GridEventBaseline | null>();
+  const clusterIds = inputs.clusters.map((c) => c.id);
+  for (const { baselineScheduleId: id } of events) {
+    if (id === null || baselines.has(id)) continue;
+    const horizon = await repo.scheduleHorizon(id);
+    if (horizon === null) {
+      baselines.set(id, null);
+      continue;
+    }
+    const cells = await repo.clusterSlotLoad(id, clusterIds, new Date(fromMs), new Date(toMs));
+    baselines.set(id, {
+      scheduleId: id,
+      horizonEndMs: Date.parse(horizon.horizonEndUtc),
+      gpusByCell: new Map(cells.map((c) => [cellKey(c.clusterId, Date.parse(c.slotStartUtc)), c.gpus])),
+    });
+  }
+  return events.map((event) => ({
+    event,
+    baseline: event.baselineScheduleId === null ? null : (baselines.get(event.baselineScheduleId) ?? null),
+  }));
+}
+
+/** Event id → modificationNumber of the active events: what change detection compares. */
+export function gridEventRevisions(events: readonly ActiveGridEvent[]): Record<string, number> {
+  return Object.fromEntries(events.map((e) => [e.event.eventId, e.event.modificationNumber]));
+}
+
+function kwPerGpuAtMeter(cluster: Pick<PlanningCluster, 'kwPerGpu' | 'pue'>): number {
+  return cluster.kwPerGpu * cluster.pue;
+}
+
+function targetsOf(event: GridEventRow, clusters: readonly PlanningCluster[]): number[] {
+  const zones = new Set(event.zones);
+  const named = event.clusterIds === null ? null : new Set(event.clusterIds);
+  const out: number[] = [];
+  clusters.forEach((c, r) => {
+    if (zones.has(c.zone) && (named === null || named.has(c.id))) out.push(r);
+  });
+  return out;
+}
+
+/** The caps an event asks for (cluster index → slot → kW), with the notes of what could not apply. Pure. */
+export function eventCaps(
+  inputs: Pick<PlanningInputs, 'slotStartsUtc' | 'slotMinutes' | 'clusters'>,
+  active: ActiveGridEvent,
+): { caps: GridEventCap[]; byCell: Map<number, Map<number, number>>; notes: string[] } {
+  const { event, baseline } = active;
+  const slotMs = inputs.slotMinutes * MS_PER_MINUTE;
+  const targets = targetsOf(event, inputs.clusters);
+  const byCell = new Map<number, Map<number, number>>();
+  const caps: GridEventCap[] = [];
+  const notes: string[] = [];
+  const setCap = (r: number, t: number, kw: number) => {
+    let slots = byCell.get(r);
+    if (!slots) byCell.set(r, (slots = new Map<number, number>()));
+    const capKw = Math.max(0, Math.min(kw, slots.get(t) ?? Number.POSITIVE_INFINITY));
+    slots.set(t, capKw);
+  };
+  const baselineKwOf = (r: number, startMs: number): number | null => {
+    if (baseline === null || startMs >= baseline.horizonEndMs) return null;
+    const cluster = inputs.clusters[r]!;
+    return (baseline.gpusByCell.get(cellKey(cluster.id, startMs)) ?? 0) * kwPerGpuAtMeter(cluster);
+  };
+  let missingBaseline = 0;
+  inputs.slotStartsUtc.forEach((startUtc, t) => {
+    const startMs = Date.parse(startUtc);
+    for (const interval of event.intervals) {
+      const overlap =
+        Math.min(startMs + slotMs, Date.parse(interval.endUtc)) -
+        Math.max(startMs, Date.parse(interval.startUtc));
+      if (overlap <= 0) continue;
+      if (interval.capKw !== null) {
+        const room = targets.map((r) => {
+          const c = inputs.clusters[r]!;
+          return (c.schedulableGpus[t] ?? 0) * kwPerGpuAtMeter(c);
+        });
+        const total = room.reduce((a, b) => a + b, 0);
+        targets.forEach((r, i) => setCap(r, t, total > 0 ? (interval.capKw! * room[i]!) / total : 0));
+      }
+      if (interval.reductionPct !== null || interval.reductionKw !== null) {
+        const base = targets.map((r) => baselineKwOf(r, startMs));
+        if (base.some((b) => b === null)) {
+          missingBaseline += 1;
+          continue;
+        }
+        const kw = base as number[];
+        if (interval.reductionPct !== null) {
+          targets.forEach((r, i) => setCap(r, t, kw[i]! * (1 - interval.reductionPct! / 100)));
+        }
+        if (interval.reductionKw !== null) {
+          const total = kw.reduce((a, b) => a + b, 0);
+          const allowed = Math.max(0, total - interval.reductionKw);
+          targets.forEach((r, i) => setCap(r, t, total > 0 ? (allowed * kw[i]!) / total : 0));
+        }
+      }
+    }
+  });
+  for (const [r, slots] of byCell) {
+    const cluster = inputs.clusters[r]!;
+    for (const [t, capKw] of [...slots].sort((a, b) => a[0] - b[0])) {
+      const startUtc = inputs.slotStartsUtc[t]!;
+      caps.push({
+        clusterId: cluster.id,
+        slotStartUtc: startUtc,
+        capKw,
+        baselineKw: baselineKwOf(r, Date.parse(startUtc)),
+      });
+    }
+  }
+  if (targets.length === 0) notes.push('no active cluster in the targets');
+  if (missingBaseline > 0)
+    notes.push(
+      `LOAD_REDUCTION not applied in ${missingBaseline} interval-slot(s): no plan was in force when the event arrived, or it did not cover the slot`,
+    );
+  return { caps, byCell, notes };
+}
+
+/**
+ * Applies the events to the inputs (pure; returns new inputs, the given ones are not changed): the caps of
+ * mandatory events and of the voluntary ones in `follow`, every event's PRICE adders and GHG values. The cap per
+ * cluster and slot is the lowest of its own and every applied event's.
+ */
+export function applyGridEvents(
+  inputs: PlanningInputs,
+  events: readonly ActiveGridEvent[],
+  follow: ReadonlySet<string>,
+  decisions: ReadonlyMap<string, VoluntaryDecision> = new Map(),
+): { inputs: PlanningInputs; applied: AppliedGridEvent[] } {
+  const n = inputs.slotStartsUtc.length;
+  const slotMs = inputs.slotMinutes * MS_PER_MINUTE;
+  const eventCapByCluster = inputs.clusters.map(() => new Array<number>(n).fill(Number.POSITIVE_INFINITY));
+  const zones = inputs.zones.map((z) => ({
+    ...z,
+    pricePerMwh: [...z.pricePerMwh],
+    carbonGPerKwh: [...z.carbonGPerKwh],
+  }));
+  const applied: AppliedGridEvent[] = [];
+  for (const active of events) {
+    const { event } = active;
+    const capsApply = event.compliance === 'mandatory' || follow.has(event.eventId);
+    const { caps, byCell, notes } = eventCaps(inputs, active);
+    if (capsApply) {
+      for (const [r, slots] of byCell)
+        for (const [t, kw] of slots) eventCapByCluster[r]![t] = Math.min(eventCapByCluster[r]![t]!, kw);
+    }
+    const priceAdders: AppliedGridEvent['priceAdders'] = [];
+    const carbon: AppliedGridEvent['carbon'] = [];
+    for (const zone of zones) {
+      if (!event.zones.includes(zone.zone)) continue;
+      inputs.slotStartsUtc.forEach((startUtc, t) => {
+        const startMs = Date.parse(startUtc);
+        let adder = 0;
+        for (const interval of event.intervals) {
+          const overlap =
+            Math.min(startMs + slotMs, Date.parse(interval.endUtc)) -
+            Math.max(startMs, Date.parse(interval.startUtc));
+          if (overlap <= 0) continue;
+          const share = overlap / slotMs;
+          if (interval.priceAdderPerMwh !== null) adder += interval.priceAdderPerMwh * share;
+          if (interval.carbonGPerKwh !== null) {
+            const before = zone.carbonGPerKwh[t] ?? null;
+            const value =
+              before === null
+                ? interval.carbonGPerKwh
+                : before * (1 - share) + interval.carbonGPerKwh * share;
+            zone.carbonGPerKwh[t] = value;
+            carbon.push({ zone: zone.zone, slotStartUtc: startUtc, gPerKwh: value });
+          }
+        }
+        if (adder !== 0) {
+          zone.pricePerMwh[t] = zone.pricePerMwh[t]! + adder;
+          priceAdders.push({ zone: zone.zone, slotStartUtc: startUtc, perMwh: adder });
+        }
+      });
+    }
+    applied.push({
+      eventId: event.eventId,
+      programId: event.programId,
+      modificationNumber: event.modificationNumber,
+      priority: event.priority,
+      compliance: event.compliance,
+      caps: capsApply ? caps : [],
+      priceAdders,
+      carbon,
+      decision: decisions.get(event.eventId) ?? null,
+      notes,
+    });
+  }
+  const clusters = inputs.clusters.map((cluster, r) => {
+    const eventCaps = eventCapByCluster[r]!;
+    if (eventCaps.every((kw) => kw === Number.POSITIVE_INFINITY)) return cluster;
+    const own = cluster.powerCapKw;
+    const ownAt = (t: number): number | null =>
+      own === null ? null : typeof own === 'number' ? own : (own[t] ?? null);
+    const gridEventCap = eventCaps.map((kw, t) => {
+      const o = ownAt(t);
+      return kw !== Number.POSITIVE_INFINITY && (o === null || kw < o);
+    });
+    return {
+      ...cluster,
+      powerCapKw: eventCaps.map((kw, t) => (gridEventCap[t] ? kw : ownAt(t))),
+      gridEventCap,
+    };
+  });
+  return { inputs: { ...inputs, clusters, zones }, applied };
+}
+
+/** Facility energy (kWh) a result draws above the event's caps in the capped cells. */
+function excessKwh(result: PlacementResult, inputs: PlanningInputs, caps: readonly GridEventCap[]): number {
+  const slotHours = inputs.slotMinutes / 60;
+  const meter = new Map(inputs.clusters.map((c) => [c.id, kwPerGpuAtMeter(c)]));
+  const gpus = new Map<string, number>();
+  for (const p of result.placements) {
+    const key = `${p.clusterId}|${p.slotStartUtc}`;
+    gpus.set(key, (gpus.get(key) ?? 0) + p.gpus);
+  }
+  let kwh = 0;
+  for (const cap of caps) {
+    const kw = (gpus.get(`${cap.clusterId}|${cap.slotStartUtc}`) ?? 0) * (meter.get(cap.clusterId) ?? 0);
+    kwh += Math.max(0, kw - cap.capKw) * slotHours;
+  }
+  return kwh;
+}
+
+/** Solves the inputs as they would be planned (build + solve + round); injected by the planner. */
+export type EvaluatePlan = (inputs: PlanningInputs) => Promise<PlacementResult>;
+
+/**
+ * Decides each voluntary event with caps by two plans on the same inputs: one ignoring it (A), one following it
+ * (B). Ignoring it forgoes incentive × the energy A draws above the requested level; it is followed exactly when
+ * cost(B) ≤ cost(A) + that forgone incentive, i.e. when following pays. Each event is decided against the plan
+ * with only the mandatory events (independently of the other voluntary ones).
+ */
+export async function chooseVoluntary(
+  inputs: PlanningInputs,
+  events: readonly ActiveGridEvent[],
+  evaluate: EvaluatePlan,
+): Promise<{ follow: Set<string>; decisions: Map<string, VoluntaryDecision> }> {
+  const follow = new Set<string>();
+  const decisions = new Map<string, VoluntaryDecision>();
+  const voluntary = events.filter(
+    (e) => e.event.compliance === 'voluntary' && eventCaps(inputs, e).caps.length > 0,
+  );
+  if (voluntary.length === 0) return { follow, decisions };
+  const ignoring = applyGridEvents(inputs, events, new Set()).inputs;
+  const a = await evaluate(ignoring);
+  for (const active of voluntary) {
+    const { caps } = eventCaps(inputs, active);
+    const b = await evaluate(applyGridEvents(inputs, events, new Set([active.event.eventId])).inputs);
+    const excessMwh = excessKwh(a, ignoring, caps) / KWH_PER_MWH;
+    const incentive = active.event.incentivePerMwh ?? 0;
+    const forgone = incentive * excessMwh;
+    const costIfIgnored = a.totals.totalCost;
+    const costIfFollowed = b.totals.totalCost;
+    const followed = costIfFollowed <= costIfIgnored + forgone + 1e-9 * Math.max(1, Math.abs(costIfIgnored));
+    if (followed) follow.add(active.event.eventId);
+    decisions.set(active.event.eventId, {
+      followed,
+      costIfIgnored,
+      costIfFollowed,
+      excessMwhIfIgnored: excessMwh,
+      incentivePerMwh: incentive,
+      forgoneIncentive: forgone,
+    });
+  }
+  return { follow, decisions };
+}
+
+function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** The `grid-event` assumption of each applied event: what the schedule honoured (or declined) and why. */
+export function gridEventAssumptions(applied: readonly AppliedGridEvent[]): Assumption[] {
+  return applied.map((a) => {
+    const slots = [...new Set([...a.caps, ...a.priceAdders, ...a.carbon].map((x) => x.slotStartUtc))].sort();
+    const what: string[] = [];
+    if (a.caps.length > 0) {
+      const lowest = Math.min(...a.caps.map((c) => c.capKw));
+      const clusters = [...new Set(a.caps.map((c) => c.clusterId))];
+      what.push(`caps ${clusters.join(', ')} (lowest ${round(lowest, 1)} kW)`);
+    }
+    if (a.priceAdders.length > 0) what.push(`adds a price in ${a.priceAdders.length} zone-slot(s)`);
+    if (a.carbon.length > 0) what.push(`sets carbon intensity in ${a.carbon.length} zone-slot(s)`);
+    const d = a.decision;
+    const verdict =
+      d === null
+        ? ''
+        : d.followed
+          ? `; followed: costs ${round(d.costIfFollowed - d.costIfIgnored)} more, forgoes ${round(d.forgoneIncentive)} of incentive if ignored`
+          : `; not followed: would cost ${round(d.costIfFollowed - d.costIfIgnored)} more than the ${round(d.forgoneIncentive)} incentive it earns`;
+    return {
+      code: 'grid-event' as const,
+      message: `grid event ${a.eventId} (${a.compliance}, program ${a.programId}, revision ${a.modificationNumber}): ${
+        what.length > 0 ? what.join('; ') : 'nothing to apply in this horizon'
+      }${verdict}${a.notes.length > 0 ? `; ${a.notes.join('; ')}` : ''}`,
+      slotStartsUtc: slots,
+      details: {
+        eventId: a.eventId,
+        programId: a.programId,
+        modificationNumber: a.modificationNumber,
+        priority: a.priority,
+        compliance: a.compliance,
+        honoured: a.compliance === 'mandatory' || d === null || d.followed,
+        caps: a.caps,
+        priceAdders: a.priceAdders,
+        carbon: a.carbon,
+        ...(d === null ? {} : { decision: d }),
+        notes: a.notes,
+      },
+    };
+  });
+}
+
+/**
+ * Loads the active events and applies them to freshly loaded inputs (deciding voluntary ones with `evaluate`
+ * when given; without it voluntary caps are not applied). Returns the inputs to plan with, the `grid-event`
+ * assumptions and the event revisions for change detection.
+ */
+export async function withGridEvents(
+  db: Db,
+  inputs: PlanningInputs,
+  evaluate?: EvaluatePlan,
+): Promise<{ inputs: PlanningInputs; assumptions: Assumption[]; revisions: Record<string, number> }> {
+  const events = await loadActiveGridEvents(db, inputs);
+  if (events.length === 0) return { inputs, assumptions: [], revisions: {} };
+  const { follow, decisions } = evaluate
+    ? await chooseVoluntary(inputs, events, evaluate)
+    : { follow: new Set<string>(), decisions: new Map<string, VoluntaryDecision>() };
+  const { inputs: planned, applied } = applyGridEvents(inputs, events, follow, decisions);
+  return {
+    inputs: planned,
+    assumptions: gridEventAssumptions(applied),
+    revisions: gridEventRevisions(events),
+  };
+}

@@ -1,0 +1,378 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import {
+  DataCenterAgent,
+  MemoryStateStore,
+  type AgentEvent,
+  type ClusterBehaviour,
+} from '#gridshift/datacenter-agent';
+import { JsonProducer } from '#gridshift/messaging';
+import { topicNames } from '#gridshift/platform';
+import { requestPlan } from '#gridshift/scheduling';
+import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
+import { readTopic } from '../support/ingest-fixtures.js';
+import { startNode, waitForHttp, type RunningProcess } from '../support/processes.js';
+import {
+  currentHourMs,
+  HOUR_MS,
+  loadMessage,
+  priceMessage,
+  seedClusters,
+  seedJobs,
+  type ClusterSeed,
+} from '../integration/planner-fixtures.js';
+
+// The closed loop with the data centers, real Kafka and PostgreSQL, apps as processes, one reference agent per
+// cluster: orders are acknowledged and stored; a refusal keeps the job out of that cluster in the next plan;
+// realized usage far below the plan triggers a `drift` re-plan; unknown and superseded acks are handled as the
+// contract says; an order a data center drops is sent again with the same message-id and then applied.
+
+const suffix = uniqueSuffix();
+const prefix = `t-loop-${suffix}.`;
+const topics = topicNames(prefix);
+const kafka = testKafka();
+const h0 = currentHourMs();
+// The planning clock is 3 hours back, so the first 3 slots of the horizon have ended and usage can be reported.
+const planStartMs = h0 - 3 * HOUR_MS;
+
+const clusters: ClusterSeed[] = [
+  { id: 'fra-1', zone: 'DE-LU', region: 'eu', gpuModel: 'H100', gpuTotal: 200, kwPerGpu: 0.7, pue: 1.2 },
+  { id: 'par-1', zone: 'FR', region: 'eu', gpuModel: 'H100', gpuTotal: 60, kwPerGpu: 0.7, pue: 1.15 },
+  { id: 'ams-1', zone: 'NL', region: 'eu', gpuModel: 'H100', gpuTotal: 100, kwPerGpu: 0.7, pue: 1.3 },
+].map((c) => ({ ...c, latencyMsByOrigin: { 'eu-users': 15 } }));
+
+// par-1 refuses chat-eu by its own rules; every cluster realizes half of what it is told (drift).
+const behaviours: Record<string, ClusterBehaviour> = {
+  'fra-1': { realizationFactor: 0.5 },
+  'par-1': { realizationFactor: 0.5, refuseJobs: ['chat-eu'] },
+  'ams-1': { realizationFactor: 0.5 },
+};
+
+let db: DataSource;
+let drop: () => Promise<void>;
+let ingest: RunningProcess;
+let planner: RunningProcess;
+const agents: DataCenterAgent[] = [];
+const events: AgentEvent[] = [];
+
+beforeAll(async () => {
+  ({ dataSource: db, drop } = await freshSchema(import.meta.filename));
+  const { databaseUrl, kafkaBrokers } = services();
+  await seedClusters(db, clusters);
+  await seedJobs(db, [
+    // 7.2 M tokens per GPU-hour; 288 M tokens/h = 40 GPUs every hour.
+    {
+      id: 'chat-eu',
+      kind: 'interactive',
+      tokensPerSecondPerGpu: { H100: 2000 },
+      tokensPerHour: 288_000_000,
+      maxGpus: 64,
+      latencySlaMs: 50,
+    },
+    // 20 GPU-hours of batch work due in 12 h, only in Germany or France.
+    {
+      id: 'embed-eu',
+      kind: 'batch',
+      tokensPerSecondPerGpu: { H100: 2000 },
+      totalTokens: 144_000_000,
+      windowStart: new Date(planStartMs).toISOString(),
+      deadline: new Date(planStartMs + 12 * HOUR_MS).toISOString(),
+      residency: ['DE-LU', 'FR'],
+      maxGpus: 8,
+    },
+  ]);
+  const common = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: (db.options as { schema: string }).schema,
+    KAFKA_BROKERS: kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+  };
+  ingest = startNode('dist/apps/ingest/src/main.js', {
+    ...common,
+    PORT: '23151',
+    INGEST_GROUP_ID: `t-loop-${suffix}`,
+  });
+  planner = startNode('dist/apps/planner/src/main.js', {
+    ...common,
+    PORT: '23152',
+    PLANNER_CRON: '0 0 1 1 *',
+    PLANNER_NOW: new Date(planStartMs).toISOString(),
+    PLANNER_LEASE_MS: '3000',
+    PLANNER_DEBOUNCE_MS: '200',
+    PLANNER_POLL_MS: '500',
+    PLANNER_ACK_TIMEOUT_SECONDS: '2',
+    PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
+    PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000',
+  });
+  for (const [app, port] of [
+    [ingest, 23151],
+    [planner, 23152],
+  ] as const) {
+    await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${app.output()}`);
+    });
+  }
+  const store = new MemoryStateStore();
+  for (const c of clusters) {
+    const agent = new DataCenterAgent({
+      kafka,
+      clusterId: c.id,
+      topics,
+      store,
+      behaviour: behaviours[c.id],
+      groupId: `t-loop-agent-${suffix}-${c.id}`,
+      usageIntervalMs: 500,
+      onEvent: (e) => events.push(e),
+    });
+    await agent.start();
+    agents.push(agent);
+  }
+  const producer = new JsonProducer(kafka);
+  try {
+    // France is cheapest but small, then the Netherlands, then Germany (USD/MWh, every hour the same).
+    await producer.send(
+      topics.clusterLoad,
+      clusters.map((c) => ({ key: c.id, value: loadMessage(c, c.gpuTotal / 2) })),
+    );
+    await producer.send(topics.prices, [
+      { key: 'DE-LU', value: priceMessage('DE-LU', planStartMs, 27, () => 120) },
+      { key: 'FR', value: priceMessage('FR', planStartMs, 27, () => 30) },
+      { key: 'NL', value: priceMessage('NL', planStartMs, 27, () => 60) },
+    ]);
+  } finally {
+    await producer.disconnect();
+  }
+}, 240_000);
+
+afterAll(async () => {
+  for (const agent of agents) await agent.stop();
+  const codes = await Promise.all([planner?.stop(), ingest?.stop()]);
+  await drop();
+  for (const code of codes) expect([0, 'SIGTERM']).toContain(code);
+});
+
+interface Delivery {
+  schedule_id: string;
+  schedule_version: number;
+  cluster_id: string;
+  message_id: string;
+  status: string;
+  sends: number;
+  resends: number;
+}
+
+async function deliveries(): Promise<Delivery[]> {
+  return db.query<Delivery[]>(
+    `select schedule_id::text, schedule_version, cluster_id, message_id, status, sends, resends from deliveries
+     order by schedule_version, cluster_id`,
+  );
+}
+
+describe('closed loop with the data centers', () => {
+  it('stores acknowledgements: orders go sent → applied', async () => {
+    await expect
+      .poll(async () => (await deliveries()).some((d) => d.status === 'applied'), { timeout: 90_000 })
+      .toBe(true);
+    const acks = await db.query<{ n: number }[]>(`select count(*)::int as n from delivery_acks`);
+    expect(acks[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('a refusal keeps the job out of that cluster in the next plan (trigger rejection)', async () => {
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query<unknown[]>(
+              `select 1 from delivery_exclusions where job_id = 'chat-eu' and cluster_id = 'par-1' and cleared_at is null`,
+            )
+          ).length,
+        { timeout: 60_000 },
+      )
+      .toBe(1);
+    let replan: { id: string; assumptions: { code: string }[] } | undefined;
+    await expect
+      .poll(
+        async () => {
+          replan = (
+            await db.query<{ id: string; assumptions: { code: string }[] }[]>(
+              `select id, assumptions from schedules where kind = 'plan' and trigger = 'rejection'
+               order by version desc limit 1`,
+            )
+          )[0];
+          return replan !== undefined;
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    expect(replan!.assumptions.map((a) => a.code)).toContain('delivery-refused');
+    const inPar = await db.query<unknown[]>(
+      `select 1 from placements where schedule_id = $1 and job_id = 'chat-eu' and cluster_id = 'par-1' and gpus > 0`,
+      [replan!.id],
+    );
+    expect(inPar).toHaveLength(0);
+    // Every later plan keeps it out too.
+    const later = await db.query<unknown[]>(
+      `select 1 from placements p join schedules s on s.id = p.schedule_id
+       where s.version > (select version from schedules where id = $1) and p.job_id = 'chat-eu'
+         and p.cluster_id = 'par-1' and p.gpus > 0`,
+      [replan!.id],
+    );
+    expect(later).toHaveLength(0);
+  });
+
+  it('realized usage far below the schedule in force triggers a drift re-plan that states it', async () => {
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query<{ assumptions: { code: string }[] }[]>(
+              `select assumptions from schedules where kind = 'plan' and trigger = 'drift' order by version desc limit 1`,
+            )
+          )[0]?.assumptions.map((a) => a.code) ?? [],
+        { timeout: 90_000 },
+      )
+      .toContain('usage-drift');
+    const drift = await db.query<{ planned: number; realized: number }[]>(
+      `select planned_gpu_hours as planned, realized_gpu_hours as realized from usage_drift`,
+    );
+    expect(drift.length).toBeGreaterThan(0);
+    // The agents used half of what their orders said; plans may have moved work since, so: well below plan.
+    expect(drift[0]!.realized / drift[0]!.planned).toBeLessThan(0.75);
+  });
+
+  it('dead-letters acks of unknown orders (UNKNOWN_ORDER) and flags acks of superseded versions', async () => {
+    const all = await deliveries();
+    const byCluster = new Map<string, Delivery[]>();
+    for (const d of all) byCluster.set(d.cluster_id, [...(byCluster.get(d.cluster_id) ?? []), d]);
+    const cluster = [...byCluster].find(([, list]) => list.length >= 2);
+    expect(cluster, 'a cluster with two orders').toBeDefined();
+    const old = cluster![1][0]!;
+    const producer = new JsonProducer(kafka);
+    const ack = (over: Record<string, unknown>) => ({
+      clusterId: old.cluster_id,
+      scheduleId: old.schedule_id,
+      version: old.schedule_version,
+      messageId: old.message_id,
+      status: 'applied',
+      at: new Date().toISOString(),
+      reasons: [],
+      ...over,
+    });
+    try {
+      await producer.send(topics.placementAcks, [
+        { key: old.cluster_id, value: ack({}), messageId: `late-ack-${suffix}` },
+        { key: old.cluster_id, value: ack({ version: 999 }), messageId: `unknown-ack-${suffix}` },
+      ]);
+    } finally {
+      await producer.disconnect();
+    }
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query<{ superseded: boolean }[]>(
+              `select superseded from delivery_acks where ack_message_id = $1`,
+              [`late-ack-${suffix}`],
+            )
+          )[0]?.superseded,
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    const dead = await readTopic(kafka, topics.placementAcksDlq, 1, 30_000);
+    expect(dead[0]!.headers['error-code']).toBe('UNKNOWN_ORDER');
+    expect(dead[0]!.headers['message-id']).toBe(`unknown-ack-${suffix}`);
+  });
+
+  it('usage: a later observation wins, an older one changes nothing', async () => {
+    const slot = new Date(planStartMs).toISOString();
+    const usage = (observedAt: number, gpuHours: number) => ({
+      clusterId: 'fra-1',
+      observedAt: new Date(observedAt).toISOString(),
+      rows: [{ jobId: 'replay-job', slotStart: slot, minutes: 60, gpuHours, energyKwh: gpuHours * 0.84 }],
+    });
+    const producer = new JsonProducer(kafka);
+    try {
+      await producer.send(topics.usage, [{ key: 'fra-1', value: usage(h0 - HOUR_MS, 10) }]);
+      await producer.send(topics.usage, [{ key: 'fra-1', value: usage(h0 - 2 * HOUR_MS, 99) }]);
+      await producer.send(topics.usage, [{ key: 'fra-1', value: usage(h0 - HOUR_MS + 1000, 12) }]);
+    } finally {
+      await producer.disconnect();
+    }
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.query<{ gpu_hours: number }[]>(
+              `select gpu_hours from usage_reports where job_id = 'replay-job'`,
+            )
+          )[0]?.gpu_hours,
+        { timeout: 30_000 },
+      )
+      .toBe(12);
+  });
+
+  it('resends an order that was not acknowledged, with the same message-id, and it is then settled', async () => {
+    // Quiet first: no new plan for 4 s (the re-plans above are done), so nothing supersedes the dropped order.
+    let lastVersion = -1;
+    let quietSince = Date.now();
+    await expect
+      .poll(
+        async () => {
+          const v = (
+            await db.query<{ v: number }[]>(`select coalesce(max(version), 0) as v from schedules`)
+          )[0]!.v;
+          if (v !== lastVersion) [lastVersion, quietSince] = [v, Date.now()];
+          return Date.now() - quietSince > 4000;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(true);
+    // par-1 drops its next delivery; an operator's plan request makes a new version for every busy cluster.
+    const par = agents.find((a) => a.snapshot.clusterId === 'par-1')!;
+    const before = par.snapshot.appliedVersion;
+    par.dropNextDeliveries(1);
+    await requestPlan(db, { trigger: 'manual', requestedBy: 'closed-loop-test', reason: 'resend test' });
+    let delivery: Delivery | undefined;
+    await expect
+      .poll(
+        async () => {
+          delivery = (await deliveries()).filter((d) => d.cluster_id === 'par-1').at(-1);
+          return (
+            delivery !== undefined &&
+            delivery.schedule_version > before &&
+            delivery.resends >= 1 &&
+            delivery.status !== 'sent'
+          );
+        },
+        { timeout: 60_000 },
+      )
+      .toBe(true)
+      .catch(async (error: unknown) => {
+        const plans = await db.query<unknown[]>(
+          `select version, trigger, status from schedules order by version`,
+        );
+        const out = planner
+          .output()
+          .split('\n')
+          .filter((l) => /unacknowledged|resend|plan request|stored|error/i.test(l));
+        throw new Error(
+          `${String(error)}\n${JSON.stringify(await deliveries())}\n${JSON.stringify(plans)}\n${JSON.stringify(events.filter((e) => e.kind !== 'usage').map((e) => [e.kind, e.clusterId, 'version' in e ? e.version : 'order' in e ? e.order.scheduleVersion : 0]))}\n${out.slice(-15).join('\n')}`,
+        );
+      });
+    expect(delivery!.sends).toBeGreaterThanOrEqual(2);
+    // The agent saw the same message-id twice: dropped, then handled.
+    expect(
+      events.some(
+        (e) => e.kind === 'dropped' && e.clusterId === 'par-1' && e.messageId === delivery!.message_id,
+      ),
+    ).toBe(true);
+    expect(
+      events.some(
+        (e) => e.kind === 'applied' && e.clusterId === 'par-1' && e.ack.messageId === delivery!.message_id,
+      ),
+    ).toBe(true);
+    const metrics = await (await fetch('http://127.0.0.1:23152/metrics')).text();
+    expect(metrics).toMatch(/gridshift_delivery_resends_total\{[^}]*\} [1-9]/);
+  });
+});
