@@ -143,6 +143,8 @@ test('the schedule page: heatmap with one cell per cluster and hour, prices, pla
   if (process.env.CONSOLE_SCREENSHOT) {
     await page.getByRole('button', { name: 'Show as table' }).click();
     await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('heading', { level: 1 }).scrollIntoViewIfNeeded();
+    await page.getByRole('heading', { name: 'Where work goes, hour by hour' }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT, fullPage: false });
   }
 });

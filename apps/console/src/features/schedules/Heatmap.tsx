@@ -30,7 +30,7 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
           return `${data.clusters[r] ?? ''} ${hourOf(data.slotStarts[t] ?? '')}: ${label}`;
         },
       },
-      grid: { left: 90, right: 20, top: 10, bottom: 60 },
+      grid: { left: 90, right: 20, top: 10, bottom: 90 },
       xAxis: { type: 'category', data: data.slotStarts.map(hourOf), splitArea: { show: true } },
       yAxis: { type: 'category', data: data.clusters, splitArea: { show: true } },
       visualMap: {
@@ -71,7 +71,7 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
         <Chart
           option={option}
           label={`Heatmap of ${metric === 'gpus' ? 'GPUs placed' : 'energy cost'} per cluster and hour`}
-          height={Math.max(220, 28 * data.clusters.length + 80)}
+          height={Math.max(250, 28 * data.clusters.length + 110)}
           onRendered={(ms) => {
             setRenderMs(ms);
             onDrawn?.();
