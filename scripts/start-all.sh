@@ -11,6 +11,7 @@ bash infra/kafka/start.sh
 DATABASE_URL="${DATABASE_URL:-$(node infra/postgres/url.mjs)}"
 export DATABASE_URL
 node scripts/build.mjs
+bash scripts/console-build.sh
 pids=()
 stop() {
   trap - INT TERM
@@ -24,6 +25,6 @@ for app in ingest planner admin-api; do
   node "dist/apps/$app/src/main.js" &
   pids+=($!)
 done
-echo "stack up: admin-api http://127.0.0.1:${ADMIN_API_PORT:-3100}, ingest :3101, planner :3102 (Ctrl-C stops)"
+echo "stack up: admin-api http://127.0.0.1:${ADMIN_API_PORT:-3100} (console at /console/, Swagger UI at /docs), ingest :3101, planner :3102 (Ctrl-C stops)"
 wait -n "${pids[@]}" || true
 stop

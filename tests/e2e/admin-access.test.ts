@@ -126,6 +126,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/docs', role: 'public', ok: 200 },
   // api keys
   { method: 'GET', path: '/api-keys', role: 'admin', ok: 200 },
+  { method: 'GET', path: '/api-keys/me', role: 'viewer', ok: 200 },
   {
     method: 'POST',
     path: '/api-keys',

@@ -1,26 +1,8 @@
-import { HeatmapChart, LineChart } from 'echarts/charts';
-import {
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  VisualMapComponent,
-} from 'echarts/components';
-import { type EChartsCoreOption, init, use as registerCharts } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
+import type { EChartsCoreOption, EChartsType } from 'echarts/core';
+import { useEffect, useRef, useState } from 'react';
 
-// Only what the console draws (heatmaps and lines on a canvas): keeps ECharts' share of the bundle small.
-registerCharts([
-  HeatmapChart,
-  LineChart,
-  AriaComponent,
-  GridComponent,
-  LegendComponent,
-  TooltipComponent,
-  VisualMapComponent,
-  CanvasRenderer,
-]);
+/** ECharts, loaded once as a separate chunk (main.tsx starts the download at boot). */
+export const loadEcharts = () => import('./echarts');
 
 export interface ChartProps {
   option: EChartsCoreOption;
@@ -35,37 +17,44 @@ export interface ChartProps {
 /** An Apache ECharts chart on a canvas, resized with its container, disposed when it leaves the page. */
 export function Chart({ option, label, height, onRendered, testId }: ChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const chart = useRef<ReturnType<typeof init> | null>(null);
+  const [chart, setChart] = useState<EChartsType | null>(null);
   const rendered = useRef(onRendered);
-  rendered.current = onRendered;
+  useEffect(() => {
+    rendered.current = onRendered;
+  }, [onRendered]);
 
   useEffect(() => {
-    if (!ref.current) return;
-    const instance = init(ref.current, undefined, { renderer: 'canvas' });
-    chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(ref.current);
+    let instance: EChartsType | null = null;
+    let observer: ResizeObserver | null = null;
+    let gone = false;
+    void loadEcharts().then(({ init }) => {
+      if (gone || !ref.current) return;
+      const created = init(ref.current, undefined, { renderer: 'canvas' });
+      instance = created;
+      observer = new ResizeObserver(() => created.resize());
+      observer.observe(ref.current);
+      setChart(created);
+    });
     return () => {
-      observer.disconnect();
-      instance.dispose();
-      chart.current = null;
+      gone = true;
+      observer?.disconnect();
+      instance?.dispose();
     };
   }, []);
 
   useEffect(() => {
-    const instance = chart.current;
-    if (!instance) return;
+    if (!chart) return;
     const started = performance.now();
     const onFinished = () => {
-      instance.off('finished', onFinished);
+      chart.off('finished', onFinished);
       rendered.current?.(performance.now() - started);
     };
-    instance.on('finished', onFinished);
-    instance.setOption(option, { notMerge: true });
+    chart.on('finished', onFinished);
+    chart.setOption(option, { notMerge: true });
     return () => {
-      instance.off('finished', onFinished);
+      chart.off('finished', onFinished);
     };
-  }, [option]);
+  }, [chart, option]);
 
   return (
     <div ref={ref} className="chart" style={{ height }} role="img" aria-label={label} data-testid={testId} />

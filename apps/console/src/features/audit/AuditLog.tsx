@@ -34,10 +34,12 @@ export function AuditLog() {
     setCursors([]);
     setFilters({ action: inputs.action.trim(), targetId: inputs.targetId.trim() });
   };
-  const change = (value: unknown) =>
-    scalars(value)
+  const change = (value: unknown) => {
+    const all = scalars(value)
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ');
+    return all.length > 200 ? `${all.slice(0, 200)}…` : all;
+  };
   return (
     <article>
       <h1>Audit log</h1>

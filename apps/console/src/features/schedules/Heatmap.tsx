@@ -6,10 +6,15 @@ import { type HeatmapMetric, heatmapCells } from './heatmap-data';
 import { ScrollRegion } from '../../shared/ScrollRegion';
 
 /** Clusters × hours heatmap of a schedule: GPUs placed or energy cost per cell (ECharts, canvas). */
-export function Heatmap({ detail }: { detail: ScheduleDetailView }) {
+export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDrawn?: () => void }) {
   const [metric, setMetric] = useState<HeatmapMetric>('gpus');
   const [renderMs, setRenderMs] = useState<number | null>(null);
   const [asTable, setAsTable] = useState(false);
+  const choose = (next: HeatmapMetric) => {
+    if (next === metric) return;
+    setRenderMs(null); // until the redraw finishes
+    setMetric(next);
+  };
   const data = useMemo(() => heatmapCells(detail.grid, metric), [detail.grid, metric]);
   const currency = detail.currency ?? detail.costs.currency;
   const option = useMemo(
@@ -25,7 +30,7 @@ export function Heatmap({ detail }: { detail: ScheduleDetailView }) {
           return `${data.clusters[r] ?? ''} ${hourOf(data.slotStarts[t] ?? '')}: ${label}`;
         },
       },
-      grid: { left: 90, right: 20, top: 10, bottom: 60 },
+      grid: { left: 90, right: 20, top: 10, bottom: 90 },
       xAxis: { type: 'category', data: data.slotStarts.map(hourOf), splitArea: { show: true } },
       yAxis: { type: 'category', data: data.clusters, splitArea: { show: true } },
       visualMap: {
@@ -48,10 +53,10 @@ export function Heatmap({ detail }: { detail: ScheduleDetailView }) {
     <section aria-labelledby="heatmap-title">
       <h2 id="heatmap-title">Where work goes, hour by hour</h2>
       <div className="toolbar" role="group" aria-label="heatmap metric">
-        <button type="button" aria-pressed={metric === 'gpus'} onClick={() => setMetric('gpus')}>
+        <button type="button" aria-pressed={metric === 'gpus'} onClick={() => choose('gpus')}>
           GPUs
         </button>
-        <button type="button" aria-pressed={metric === 'cost'} onClick={() => setMetric('cost')}>
+        <button type="button" aria-pressed={metric === 'cost'} onClick={() => choose('cost')}>
           Cost ({currency ?? '—'})
         </button>
         <button type="button" aria-pressed={asTable} onClick={() => setAsTable((v) => !v)}>
@@ -66,8 +71,11 @@ export function Heatmap({ detail }: { detail: ScheduleDetailView }) {
         <Chart
           option={option}
           label={`Heatmap of ${metric === 'gpus' ? 'GPUs placed' : 'energy cost'} per cluster and hour`}
-          height={Math.max(220, 28 * data.clusters.length + 80)}
-          onRendered={setRenderMs}
+          height={Math.max(250, 28 * data.clusters.length + 110)}
+          onRendered={(ms) => {
+            setRenderMs(ms);
+            onDrawn?.();
+          }}
         />
       </div>
       {asTable && (

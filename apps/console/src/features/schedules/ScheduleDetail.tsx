@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import { money, utc } from '../../shared/format';
 import { href } from '../../shared/route';
 import { useSession } from '../../shared/session';
@@ -14,6 +15,13 @@ import { PriceCurves } from './PriceCurves';
 export function ScheduleDetail({ id }: { id: string }) {
   const { api } = useSession();
   const { loaded, reload } = useApi((signal) => scheduleDetail(api, id, signal), [api, id]);
+  // The heatmap first: prices and placements (two more requests, a second chart, a table) mount once it is
+  // drawn, or after a second at the latest, so they do not compete with it for the main thread.
+  const [belowFold, setBelowFold] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setBelowFold(true), 1000);
+    return () => clearTimeout(timer);
+  }, [id]);
   if (loaded.state === 'loading') return <p role="status">Loading schedule…</p>;
   if (loaded.state === 'error') return <p role="alert">{loaded.message}</p>;
   const d = loaded.data;
@@ -43,9 +51,9 @@ export function ScheduleDetail({ id }: { id: string }) {
           compare the same work against the home and greedy baselines solved on this schedule’s own problem.
         </p>
       </section>
-      <Heatmap detail={d} />
-      <PriceCurves detail={d} />
-      <Placements scheduleId={d.id} currency={d.currency} />
+      <Heatmap detail={d} onDrawn={() => setBelowFold(true)} />
+      {belowFold && <PriceCurves detail={d} />}
+      {belowFold && <Placements scheduleId={d.id} currency={d.currency} />}
       <PlanNotes detail={d} />
     </article>
   );
