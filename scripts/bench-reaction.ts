@@ -1,9 +1,9 @@
-// bench:reaction — time from publishing a price change on Kafka to the matching placement orders arriving
-// on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
-//   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--json FILE]
+// bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
+// placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
+//   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event] [--json FILE]
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { PlacementOrderV1 } from '#gridshift/contracts';
+import type { GridEventMessageV1, PlacementOrderV1 } from '#gridshift/contracts';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
 import { createDataSource, migrate } from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
@@ -21,13 +21,19 @@ import {
   zonePrice,
 } from '../tests/integration/planner-fixtures.js';
 
-const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 20] [--samples 20] [--json FILE]
+const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price] [--json FILE]
   --jobs N[,N…]   fleet sizes in jobs (70 % interactive, 30 % batch)      (default: 1000,5000)
   --clusters N    clusters, spread over 8 real price zones                (default: 20)
-  --samples N     price changes measured per size (after one warm-up)     (default: 20)
-  --json FILE     also write the rows {jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
+  --samples N     changes measured per size (after one warm-up)           (default: 20)
+  --trigger T     price: a new day-ahead curve for one zone;              (default: price)
+                  grid-event: a new revision of a mandatory demand-response event in one zone
+                  (a 20/30/40 % load reduction for the next 4 hours, rotating zones)
+  --json FILE     also write the rows {trigger, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
+
+type Trigger = 'price' | 'grid-event';
 
 interface Row {
+  trigger: Trigger;
   jobs: number;
   clusters: number;
   slots: number;
@@ -51,7 +57,27 @@ function median(values: number[]): number {
   );
 }
 
+/** Revision `revision` of a mandatory event in `zone`: a load reduction of 20, 30 or 40 % in hours 1–4. */
+function gridEvent(zone: string, revision: number, h0: number): GridEventMessageV1 {
+  return {
+    eventId: `bench-${zone}`,
+    programId: 'bench-program',
+    modificationNumber: revision,
+    priority: 1,
+    targets: { zones: [zone] },
+    intervals: [
+      {
+        start: new Date(h0 + 3_600_000).toISOString(),
+        durationMinutes: 240,
+        payloads: [{ type: 'LOAD_REDUCTION', value: 20 + (revision % 3) * 10, unit: 'PERCENT' }],
+      },
+    ],
+    compliance: 'mandatory',
+  };
+}
+
 async function measure(
+  trigger: Trigger,
   jobsCount: number,
   clustersCount: number,
   samples: number,
@@ -64,13 +90,19 @@ async function measure(
   const kafka = createKafka({ brokers: services.brokers, clientId: 'bench-reaction' });
   await ensureTopics(
     kafka,
-    [topics.prices, topics.pricesDlq, topics.clusterLoad, topics.clusterLoadDlq, topics.placements].map(
-      (topic) => ({
-        topic,
-        numPartitions: 3,
-        replicationFactor: 1,
-      }),
-    ),
+    [
+      topics.prices,
+      topics.pricesDlq,
+      topics.clusterLoad,
+      topics.clusterLoadDlq,
+      topics.gridEvents,
+      topics.gridEventsDlq,
+      topics.placements,
+    ].map((topic) => ({
+      topic,
+      numPartitions: 3,
+      replicationFactor: 1,
+    })),
   );
   const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
   await ds.initialize();
@@ -176,18 +208,26 @@ async function measure(
 
     const latencies: number[] = [];
     for (let i = 0; i < samples; i += 1) {
-      // A new day-ahead curve for one zone: ×1.6 or ×0.5 of its usual shape, alternating.
       const zone = zones[i % zones.length]!;
-      const factor = i % 2 === 0 ? 1.6 : 0.5;
-      const message = priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h) * factor, {
-        issuedAtMs: Date.now(),
-      });
-      const sentAt = performance.now();
-      await producer.send(topics.prices, [{ key: zone, value: message }]);
+      let sentAt: number;
+      if (trigger === 'grid-event') {
+        // A new revision of the zone's event (each zone's first one is new): 20 → 30 → 40 % → 20 % ….
+        const message = gridEvent(zone, Math.floor(i / zones.length), h0);
+        sentAt = performance.now();
+        await producer.send(topics.gridEvents, [{ key: zone, value: message }]);
+      } else {
+        // A new day-ahead curve for one zone: ×1.6 or ×0.5 of its usual shape, alternating.
+        const factor = i % 2 === 0 ? 1.6 : 0.5;
+        const message = priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h) * factor, {
+          issuedAtMs: Date.now(),
+        });
+        sentAt = performance.now();
+        await producer.send(topics.prices, [{ key: zone, value: message }]);
+      }
       last = await publishedAfter(last.version, sentAt + 60_000);
       latencies.push(last.doneAt - sentAt);
       process.stdout.write(
-        `  ${jobsCount} jobs · sample ${i + 1}/${samples}: ${Math.round(last.doneAt - sentAt)} ms (v${last.version})\n`,
+        `  ${trigger} · ${jobsCount} jobs · sample ${i + 1}/${samples}: ${Math.round(last.doneAt - sentAt)} ms (v${last.version})\n`,
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
@@ -196,7 +236,7 @@ async function measure(
        where kind = 'plan' and version > 2`,
     );
     const phases: Record<string, number> = {};
-    for (const key of ['loadInputs', 'buildProblem', 'solve', 'round', 'account']) {
+    for (const key of ['loadInputs', 'gridEvents', 'buildProblem', 'solve', 'round', 'account']) {
       phases[key] = Math.round(median(stats.map((s) => s.phase_ms[key] ?? 0)));
     }
     // The store transaction, from the planner's "schedule stored" log lines of the measured versions.
@@ -222,7 +262,7 @@ async function measure(
     );
     phases.rest = Math.round(
       p50 -
-        ['loadInputs', 'buildProblem', 'solve', 'round', 'account', 'snapshot', 'store'].reduce(
+        ['loadInputs', 'gridEvents', 'buildProblem', 'solve', 'round', 'account', 'snapshot', 'store'].reduce(
           (sum, k) => sum + (Number.isNaN(phases[k]!) ? 0 : phases[k]!),
           0,
         ),
@@ -230,6 +270,7 @@ async function measure(
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       row: {
+        trigger,
         jobs: jobsCount,
         clusters: clustersCount,
         slots: SLOTS,
@@ -254,8 +295,12 @@ async function main(): Promise<void> {
     clusters: { type: 'string' },
     samples: { type: 'string' },
     json: { type: 'string' },
+    trigger: { type: 'string' },
     help: { type: 'boolean' },
   });
+  const trigger = (args.trigger ?? 'price') as Trigger;
+  if (trigger !== 'price' && trigger !== 'grid-event')
+    throw new UsageError('--trigger must be price or grid-event');
   const sizes = (args.jobs ?? '1000,5000').split(',').map(Number);
   const clusters = Number(args.clusters ?? 20);
   const samples = Number(args.samples ?? 20);
@@ -268,22 +313,22 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const breakdown: Record<string, number>[] = [];
   for (const jobs of sizes) {
-    const { row, phases } = await measure(jobs, clusters, samples, services);
+    const { row, phases } = await measure(trigger, jobs, clusters, samples, services);
     rows.push(row);
     breakdown.push(phases);
   }
   process.stdout.write(
-    '\n| jobs | clusters | slots | samples | p50 ms | p99 ms | median ms: load · build · solve (library, its rounding) · check · account · snapshot · store · rest* |\n',
+    '\n| trigger | jobs | clusters | slots | samples | p50 ms | p99 ms | median ms: load · events · build · solve (library, its rounding) · check · account · snapshot · store · rest* |\n',
   );
-  process.stdout.write('|---:|---:|---:|---:|---:|---:|---|\n');
+  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---|\n');
   rows.forEach((r, i) => {
     const p = breakdown[i]!;
     process.stdout.write(
-      `| ${r.jobs} | ${r.clusters} | ${r.slots} | ${r.samples} | ${r.p50Ms} | ${r.p99Ms} | ${p.loadInputs} · ${p.buildProblem} · ${p.solve} (${p.libraryTotal}, ${p.libraryRound}) · ${p.round} · ${p.account} · ${p.snapshot} · ${p.store} · ${p.rest} |\n`,
+      `| ${r.trigger} | ${r.jobs} | ${r.clusters} | ${r.slots} | ${r.samples} | ${r.p50Ms} | ${r.p99Ms} | ${p.loadInputs} · ${p.gridEvents} · ${p.buildProblem} · ${p.solve} (${p.libraryTotal}, ${p.libraryRound}) · ${p.round} · ${p.account} · ${p.snapshot} · ${p.store} · ${p.rest} |\n`,
     );
   });
   process.stdout.write(
-    '*rest = p50 − the phases: Kafka → ingest → notify, debounce, change detection, relay → Kafka → consumer.\n',
+    '*rest = p50 − the phases: Kafka → ingest → notify, debounce (none for grid events), change detection, relay → Kafka → consumer.\n',
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
 }

@@ -7,7 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { decodePlacementOrder, TOPICS, type PlacementOrderV1 } from '#gridshift/contracts';
+import {
+  decodePlacementOrder,
+  TOPICS,
+  type GridEventMessageV1,
+  type PlacementOrderV1,
+} from '#gridshift/contracts';
 import { findDataDir, SHIPPED_DATA, zoneRule } from '#gridshift/datasets';
 import {
   interactiveTokensPerHour,
@@ -354,6 +359,7 @@ async function main(): Promise<void> {
     });
     say(`schedule v${version} published; ${clustersWithOrders.length} data centers received their orders`);
     await printSummary(admin, schedule, jobs, specIdOf, fleet, clustersWithOrders, orders.stats());
+    await eveningEvent(admin, kafka, prefix, dayMs, zones, version, orders);
 
     if (args.once) {
       say('--once: stopping');
@@ -373,6 +379,79 @@ async function main(): Promise<void> {
     abort.abort();
     await stopAll();
   }
+}
+
+/**
+ * An energy partner asks one zone (DE-LU when the fleet has it) to cut gridshift's load by 30 % from 17:00 to
+ * 20:00 UTC: a mandatory grid event on Kafka. The planner re-plans at once (trigger grid-event); the demo waits
+ * for the new orders and prints the event's delivery report (GET /grid-events/{id}/performance).
+ */
+async function eveningEvent(
+  admin: Api,
+  kafka: ReturnType<typeof createKafka>,
+  prefix: string,
+  dayMs: number,
+  zones: string[],
+  afterVersion: number,
+  orders: { latest: Map<string, PlacementOrderV1> },
+): Promise<void> {
+  const zone = zones.includes('DE-LU') ? 'DE-LU' : zones[0]!;
+  const event: GridEventMessageV1 = {
+    eventId: `demo-evening-${zone}`,
+    programId: 'demo-demand-response',
+    modificationNumber: 0,
+    priority: 0,
+    targets: { zones: [zone] },
+    intervals: [
+      {
+        start: new Date(dayMs + 17 * HOUR_MS).toISOString(),
+        durationMinutes: 180,
+        payloads: [{ type: 'LOAD_REDUCTION', value: 30, unit: 'PERCENT' }],
+      },
+    ],
+    compliance: 'mandatory',
+  };
+  const producer = new JsonProducer(kafka);
+  const sentAt = Date.now();
+  await producer.send(`${prefix}${TOPICS.gridEvents}`, [{ key: zone, value: event }]);
+  await producer.disconnect();
+  say(`grid event ${event.eventId}: −30 % in ${zone} 17:00–20:00 UTC sent to Kafka (mandatory)`);
+  const replan = await until('the grid-event re-plan', async () => {
+    const page = await admin.call<{
+      items: { id: string; version: number | null; status: string; trigger: string }[];
+    }>('GET', '/schedules?limit=10');
+    return page.items.find((s) => s.trigger === 'grid-event' && (s.version ?? 0) > afterVersion);
+  });
+  if (replan.status === 'draft') {
+    say(`schedule v${replan.version} is a draft (the approval policy held it); approving it as the operator`);
+    await admin.call('POST', `/schedules/${replan.id}/approve`, { reason: 'demo: honour the grid event' });
+  }
+  await until('the re-plan orders on Kafka', () =>
+    Promise.resolve(
+      [...orders.latest.values()].some((o) => o.scheduleVersion === replan.version) ? true : undefined,
+    ),
+  );
+  say(
+    `schedule v${replan.version} (trigger grid-event) published ${((Date.now() - sentAt) / 1000).toFixed(1)} s after the event was sent`,
+  );
+  const report = await admin.call<{
+    summary: string;
+    intervals: {
+      counterfactualKw: number | null;
+      homeKw: number | null;
+      plannedKw: number | null;
+      capKw: number | null;
+    }[];
+    totals: { counterfactualKwh: number | null; plannedKwh: number | null };
+  }>('GET', `/grid-events/${event.eventId}/performance`);
+  const kw = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v).toLocaleString('en-US')} kW`);
+  const i = report.intervals[0];
+  process.stdout.write(
+    `\n${report.summary}\n` +
+      (i
+        ? `  before the event ${kw(i.counterfactualKw)}, home ${kw(i.homeKw)}, planned ${kw(i.plannedKw)} (cap ${kw(i.capKw)}); realized: not reported\n`
+        : ''),
+  );
 }
 
 interface ScheduleView {

@@ -8,6 +8,7 @@ import {
   formatPath,
   type PriceDecodeOptions,
 } from './decode.js';
+import { decodeGridEventMessage } from './grid-events.js';
 import { parseExchangeRates } from './fx.js';
 import { toRfc3339 } from './time.js';
 import type { ClusterLoadMessageV1, PlacementOrderV1, PriceMessageV1 } from './schemas.js';
@@ -529,6 +530,28 @@ describe('every dead-letter code is produced by some input', () => {
     note(decodePriceMessage('DE-LU', withPoint({ intervalStart: '9999-12-31T23:00:00Z' }), opts));
     note(decodeLoadMessage('fra-1', withLoad({ gpuBusy: 5000 })));
     note(decodeLoadMessage('fra-1', withLoad({ gpuSchedulable: 5000 })));
+    // Grid events (the other codes they share are covered in grid-events.spec.ts).
+    const gridEvent = (interval: object, extra: object = {}) =>
+      json({
+        eventId: 'e',
+        programId: 'p',
+        modificationNumber: 0,
+        priority: 0,
+        targets: { zones: ['DE-LU'] },
+        intervals: [{ start: '2023-03-02T17:00:00Z', durationMinutes: 60, ...interval }],
+        compliance: 'mandatory',
+        ...extra,
+      });
+    const cap = { payloads: [{ type: 'IMPORT_CAPACITY_LIMIT', value: 1 }] };
+    note(decodeGridEventMessage('DE-LU', gridEvent({ payloads: [{ type: 'PRICE', value: 1 }] }), opts));
+    note(decodeGridEventMessage('DE-LU', gridEvent(cap, { compliance: 'voluntary' }), opts));
+    note(
+      decodeGridEventMessage(
+        'DE-LU',
+        gridEvent({ payloads: [{ type: 'LOAD_REDUCTION', value: 101, unit: 'PERCENT' }] }),
+        opts,
+      ),
+    );
     expect([...seen].sort()).toEqual([...DEAD_LETTER_CODES].sort());
   });
 });

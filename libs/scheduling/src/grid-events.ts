@@ -78,35 +78,43 @@ function cellKey(clusterId: string, slotMs: number): string {
   return `${clusterId}|${slotMs}`;
 }
 
-/** Active events overlapping the horizon, with the baseline plan of each (reads only). */
+/**
+ * Active events overlapping the horizon, with the baseline plan of each (reads only). Baselines are read only for
+ * events with a LOAD_REDUCTION payload, only for their targeted clusters and their own time span (a few cells).
+ */
 export async function loadActiveGridEvents(
   db: Db,
   inputs: Pick<PlanningInputs, 'horizonStartUtc' | 'slotStartsUtc' | 'slotMinutes' | 'clusters'>,
+  options: { baselines?: boolean } = {},
 ): Promise<ActiveGridEvent[]> {
   const repo = new GridEventRepository(db);
+  const slotMs = inputs.slotMinutes * MS_PER_MINUTE;
   const fromMs = Date.parse(inputs.horizonStartUtc);
-  const toMs = fromMs + inputs.slotStartsUtc.length * inputs.slotMinutes * MS_PER_MINUTE;
+  const toMs = fromMs + inputs.slotStartsUtc.length * slotMs;
   const events = await repo.activeBetween(new Date(fromMs), new Date(toMs));
-  const baselines = new Map<string, GridEventBaseline | null>();
-  const clusterIds = inputs.clusters.map((c) => c.id);
-  for (const { baselineScheduleId: id } of events) {
-    if (id === null || baselines.has(id)) continue;
-    const horizon = await repo.scheduleHorizon(id);
-    if (horizon === null) {
-      baselines.set(id, null);
-      continue;
-    }
-    const cells = await repo.clusterSlotLoad(id, clusterIds, new Date(fromMs), new Date(toMs));
-    baselines.set(id, {
-      scheduleId: id,
-      horizonEndMs: Date.parse(horizon.horizonEndUtc),
-      gpusByCell: new Map(cells.map((c) => [cellKey(c.clusterId, Date.parse(c.slotStartUtc)), c.gpus])),
-    });
-  }
-  return events.map((event) => ({
-    event,
-    baseline: event.baselineScheduleId === null ? null : (baselines.get(event.baselineScheduleId) ?? null),
-  }));
+  return Promise.all(
+    events.map(async (event): Promise<ActiveGridEvent> => {
+      const id = event.baselineScheduleId;
+      const needed = event.intervals.some((i) => i.reductionKw !== null || i.reductionPct !== null);
+      if (options.baselines === false || id === null || !needed) return { event, baseline: null };
+      const clusterIds = targetsOf(event, inputs.clusters).map((r) => inputs.clusters[r]!.id);
+      const spanFromMs = Math.max(fromMs, Math.floor(Date.parse(event.startsAtUtc) / slotMs) * slotMs);
+      const spanToMs = Math.min(toMs, Date.parse(event.endsAtUtc));
+      const [horizon, cells] = await Promise.all([
+        repo.scheduleHorizon(id),
+        repo.clusterSlotLoad(id, clusterIds, new Date(spanFromMs), new Date(spanToMs)),
+      ]);
+      if (horizon === null) return { event, baseline: null };
+      return {
+        event,
+        baseline: {
+          scheduleId: id,
+          horizonEndMs: Date.parse(horizon.horizonEndUtc),
+          gpusByCell: new Map(cells.map((c) => [cellKey(c.clusterId, Date.parse(c.slotStartUtc)), c.gpus])),
+        },
+      };
+    }),
+  );
 }
 
 /** Event id → modificationNumber of the active events: what change detection compares. */
@@ -404,15 +412,17 @@ export function gridEventAssumptions(applied: readonly AppliedGridEvent[]): Assu
 
 /**
  * Loads the active events and applies them to freshly loaded inputs (deciding voluntary ones with `evaluate`
- * when given; without it voluntary caps are not applied). Returns the inputs to plan with, the `grid-event`
+ * when given; without it voluntary caps are not applied; `baselines: false` skips LOAD_REDUCTION caps — change
+ * detection only needs revisions and prices). Returns the inputs to plan with, the `grid-event`
  * assumptions and the event revisions for change detection.
  */
 export async function withGridEvents(
   db: Db,
   inputs: PlanningInputs,
   evaluate?: EvaluatePlan,
+  options: { baselines?: boolean } = {},
 ): Promise<{ inputs: PlanningInputs; assumptions: Assumption[]; revisions: Record<string, number> }> {
-  const events = await loadActiveGridEvents(db, inputs);
+  const events = await loadActiveGridEvents(db, inputs, options);
   if (events.length === 0) return { inputs, assumptions: [], revisions: {} };
   const { follow, decisions } = evaluate
     ? await chooseVoluntary(inputs, events, evaluate)

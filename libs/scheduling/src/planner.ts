@@ -260,7 +260,9 @@ export class Planner {
       loadInputs(this.dataSource, { settings: this.options.settings, now, withJobs: false }),
       dayAheadIssues(this.dataSource),
     ]);
-    const { inputs, revisions } = await withGridEvents(this.dataSource, loaded);
+    const { inputs, revisions } = await withGridEvents(this.dataSource, loaded, undefined, {
+      baselines: false,
+    });
     return { signature: marketSignature(inputs, dayAhead, revisions), inputs };
   }
 
