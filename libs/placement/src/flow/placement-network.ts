@@ -97,14 +97,15 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
   const classSinkNodes: { cls: number; slot: number; node: number }[] = [];
   const sigma = norm.stabilityCostPerGpuHour;
   const withKept = sigma > 0 && classes.some((c) => c.previous !== null);
-  /** Per class with a previous schedule: the node its flow in slot t leaves from. */
-  const fromNodes = new Map<number, Map<number, number>>();
+  /** Per class with a previous schedule, per slot: the node its flow leaves from and its link. */
+  type SlotLink = { from: number; arc: number; setHour: number };
+  const fromNodes = new Map<number, Map<number, SlotLink>>();
   const link = (cls: PlacementClass, t: number, from: number, target: { node: number; cell: number }) => {
     const arc = net.addArc(from, target.node, Infinity);
     if (withKept && cls.previous) {
       let bySlot = fromNodes.get(cls.index);
-      if (!bySlot) fromNodes.set(cls.index, (bySlot = new Map<number, number>()));
-      bySlot.set(t, from);
+      if (!bySlot) fromNodes.set(cls.index, (bySlot = new Map<number, SlotLink>()));
+      bySlot.set(t, { from, arc, setHour: target.cell < 0 ? target.node : -1 });
     }
     links.push({
       cls: cls.index,
@@ -152,11 +153,20 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
       for (const [cell, gpuHours] of cls.previous) {
         keptOffset += sigma * gpuHours;
         const t = cell % T;
-        const from = bySlot?.get(t);
+        const entry = bySlot?.get(t);
         const to = cellNode[cell] ?? -1;
-        if (from === undefined || to < 0 || !cls.allowed.includes(Math.floor(cell / T))) continue;
+        if (entry === undefined || to < 0 || !cls.allowed.includes(Math.floor(cell / T))) continue;
         if (t < cls.windowStart || t >= cls.windowEnd) continue;
-        keptArcs.push({ arc: net.addArc(from, to, gpuHours, -sigma), cls: cls.index, cell, gpuHours });
+        const outArc =
+          entry.setHour < 0 ? -1 : (setHourOut.get(entry.setHour)?.find((o) => o.cell === cell)?.arc ?? -1);
+        const ordinaryPath = entry.setHour < 0 ? [entry.arc] : outArc < 0 ? [] : [entry.arc, outArc];
+        keptArcs.push({
+          arc: net.addArc(entry.from, to, gpuHours, -sigma),
+          cls: cls.index,
+          cell,
+          gpuHours,
+          ordinaryPath,
+        });
       }
     }
     sinkNode = newNode(0, 0, 0);

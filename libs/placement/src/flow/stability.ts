@@ -9,6 +9,8 @@ export interface KeptArc {
   cls: number;
   cell: number;
   gpuHours: number;
+  /** The class's ordinary arcs from the same node to the same cell (link, then set-hour → cell if any). */
+  ordinaryPath: number[];
 }
 
 export interface StabilityNetwork {
@@ -52,8 +54,20 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
     if (reduced(k.arc, tail) < -admissible.tolerance) {
       res[k.arc] = 0;
       res[k.arc ^ 1] = k.gpuHours;
-      excess[head[k.arc] ?? 0] = (excess[head[k.arc] ?? 0] ?? 0) + k.gpuHours;
-      excess[tail] = (excess[tail] ?? 0) - k.gpuHours;
+      // What the greedy already sends along the ordinary path to the same cell moves onto the kept arc
+      // instead: the path's arcs carry flow, so both directions are residual and have reduced cost 0, and
+      // cancelling along them keeps every reduced cost ≥ 0. Only the rest becomes excess and deficit.
+      let moved = k.gpuHours;
+      for (const a of k.ordinaryPath) moved = Math.min(moved, res[a ^ 1] ?? 0);
+      if (!(moved > eps) || k.ordinaryPath.length === 0) moved = 0;
+      for (const a of k.ordinaryPath) {
+        if (moved === 0) break;
+        res[a] = (res[a] ?? 0) + moved;
+        res[a ^ 1] = (res[a ^ 1] ?? 0) - moved;
+      }
+      const rest = k.gpuHours - moved;
+      excess[head[k.arc] ?? 0] = (excess[head[k.arc] ?? 0] ?? 0) + rest;
+      excess[tail] = (excess[tail] ?? 0) - rest;
     } else {
       res[k.arc] = k.gpuHours;
       res[k.arc ^ 1] = 0;
