@@ -437,8 +437,8 @@ function printMipTable(rows: MipRow[]): void {
     if (r.referenceNote) console.log(`note ${r.jobs}×${r.clusters}×${r.slots}: ${r.referenceNote}`);
 }
 
-/** One child process per row, so that peak RSS belongs to that row alone. */
-function runChild(self: string, childArgs: string[], label: string): AnyRow {
+/** One child process per row, so that peak RSS belongs to that row alone; null (reported) if it failed. */
+function runChild(self: string, childArgs: string[], label: string): AnyRow | null {
   console.error(`bench ${label} …`);
   const child = spawnSync(process.execPath, [...process.execArgv, self, ...childArgs], {
     encoding: 'utf8',
@@ -447,7 +447,9 @@ function runChild(self: string, childArgs: string[], label: string): AnyRow {
   });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !line.startsWith('{')) {
-    throw new Error(`benchmark child for ${label} failed (exit ${child.status ?? child.signal})`);
+    console.error(`benchmark child for ${label} failed (exit ${child.status ?? child.signal}); row left out`);
+    process.exitCode = 1;
+    return null;
   }
   return JSON.parse(line) as AnyRow;
 }
@@ -483,13 +485,16 @@ async function main(): Promise<void> {
   const common = ['--repeat', String(repeats), '--reference-max-jobs', String(referenceMaxJobs)];
   const rows: AnyRow[] = [];
   const label = (size: Size) => `${size.jobs}x${size.clusters}x${size.slots}`;
-  for (const size of sizes) rows.push(runChild(self, ['--child', label(size), ...common], label(size)));
+  // Rows are written as they complete: a failed or interrupted long run keeps what it measured.
+  const keep = (row: AnyRow | null) => {
+    if (row) rows.push(row);
+    if (jsonFile) writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
+  };
+  for (const size of sizes) keep(runChild(self, ['--child', label(size), ...common], label(size)));
   for (const size of replanSizes)
-    rows.push(
-      runChild(self, ['--child', label(size), '--kind', 'replan', ...common], `re-plan ${label(size)}`),
-    );
+    keep(runChild(self, ['--child', label(size), '--kind', 'replan', ...common], `re-plan ${label(size)}`));
   for (const size of mipSizes)
-    rows.push(
+    keep(
       runChild(
         self,
         ['--child', label(size), '--kind', 'mip', '--mip-time-limit', String(mipTimeLimitS)],
@@ -499,10 +504,7 @@ async function main(): Promise<void> {
   const lpRows = rows.filter((r): r is Row => r.kind !== 'mip');
   if (lpRows.length > 0) printTable(lpRows);
   printMipTable(rows.filter((r): r is MipRow => r.kind === 'mip'));
-  if (jsonFile) {
-    writeFileSync(jsonFile, JSON.stringify(rows, null, 2) + '\n');
-    console.error(`wrote ${rows.length} rows to ${jsonFile}`);
-  }
+  if (jsonFile) console.error(`wrote ${rows.length} rows to ${jsonFile}`);
 }
 
 main().catch((error: unknown) => {
