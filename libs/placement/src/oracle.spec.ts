@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { generateProblem } from './bench-fixtures/generate.js';
 import type { PlacementProblem } from './model.js';
 import { solvePlacement } from './solve.js';
-import { expectValid, highsSolver, oracleObjective, relGap } from './test-support.js';
+import { toLpFormat } from './lp/lp-model.js';
+import { toJobLevelLp } from './reference-lp.js';
+import { expectValid, highsSolver, loadHighs, oracleObjective, relGap } from './test-support.js';
 
 // Seeded random fleets checked against an independent oracle: HiGHS on the unaggregated job-level LP
 // built straight from the raw input (reference-lp.ts). Objective within 1e-6 relative, and the
@@ -128,5 +130,25 @@ describe('class aggregation', () => {
       relGap(aggregated.lpBound?.totalCost ?? NaN, perJob.lpBound?.totalCost ?? NaN),
     ).toBeLessThanOrEqual(1e-9);
     expectValid(p, aggregated);
+  });
+});
+
+describe('whole-GPU MIP (the benchmark reference for rounding)', () => {
+  // HiGHS's MIP optimum is a whole-GPU schedule of the same model, so it lies between the LP bound and
+  // our rounded schedule (which is one feasible point of the MIP); a MIP that forbade valid schedules
+  // would land above ours, one that allowed fractional GPUs would match the LP bound.
+  it.each([1, 2])('lies between the LP bound and the rounded schedule (seed %i)', async (seed) => {
+    const p = generateProblem({ jobs: 20, clusters: 3, slots: 4, seed, load: 0.9 });
+    const result = solvePlacement(p);
+    const mip = toJobLevelLp(p, { wholeGpus: true });
+    expect(mip.integerVars?.length).toBeGreaterThan(0);
+    const solution = (await loadHighs()).solve(toLpFormat(mip));
+    expect(solution.Status).toBe('Optimal');
+    const best = solution.ObjectiveValue + mip.objectiveOffset;
+    const lpBound = result.lpBound?.totalCost ?? NaN;
+    expect(best).toBeGreaterThanOrEqual(lpBound - 1e-6 * Math.abs(lpBound));
+    expect(best).toBeLessThanOrEqual(result.totals.totalCost + 1e-6 * Math.abs(lpBound));
+    // Whole GPUs cost something on these fleets: the MIP is not the LP relaxation.
+    expect(best).toBeGreaterThan(lpBound + 1e-9 * Math.abs(lpBound));
   });
 });

@@ -13,9 +13,16 @@ import type { PlacementProblem } from './model.js';
  * The unaggregated job-level LP of DESIGN.md, built straight from the raw input (no classes, no
  * pruning, its own reading of the rules). Used as the oracle in tests and the benchmark: its optimum
  * must equal `solvePlacement(...).lpBound.totalCost`. Feed `toLpFormat(model)` to any LP solver.
+ *
+ * With `wholeGpus`, the whole-GPU MIP of constraint (4) (README "Model"): integer GPUs g_jrt per cell
+ * with x_jrt ≤ g_jrt·Δt, Σ_j g_jrt ≤ ⌊usable GPUs_rt⌋ and Σ_r g_jrt ≤ maxGpus_j — the model the rounded
+ * schedule (`totals.totalCost`) solves heuristically; a MIP solver's best solution and bound judge it.
  */
-export function toJobLevelLp(problem: PlacementProblem): LpModel {
+export function toJobLevelLp(problem: PlacementProblem, opts: { wholeGpus?: boolean } = {}): LpModel {
   const model = emptyLpModel();
+  const wholeGpus = opts.wholeGpus ?? false;
+  if (wholeGpus) model.integerVars = [];
+  const gpuRows = new Map<string, { vars: number[]; coefs: number[]; rhs: number }>();
   const T = problem.slotStartsUtc.length;
   const hours = problem.slotMinutes / 60;
   const sigma = problem.stability?.costPerGpuHourMoved ?? 0;
@@ -27,6 +34,7 @@ export function toJobLevelLp(problem: PlacementProblem): LpModel {
     const penalty = jobPenalty(problem, job);
     const xByCell = new Map<string, number>();
     const xBySlot = new Map<number, number[]>();
+    const gBySlot = new Map<number, number[]>();
     problem.clusters.forEach((cluster, r) => {
       if (!clusterAllowed(job, cluster)) return;
       for (let t = from; t < to; t++) {
@@ -41,6 +49,26 @@ export function toJobLevelLp(problem: PlacementProblem): LpModel {
         if (!row) capacity.set(key, (row = { vars: [], coefs: [], rhs: usableGpus(cluster, t) * hours }));
         row.vars.push(x);
         row.coefs.push(1);
+        if (wholeGpus) {
+          const g = addLpVariable(model, `v_g_${j}_${r}_${t}`, 0);
+          model.integerVars?.push(g);
+          model.rows.push({
+            name: `c_w_${j}_${r}_${t}`,
+            kind: 'le',
+            rhs: 0,
+            vars: [x, g],
+            coefs: [1, -hours],
+          });
+          let whole = gpuRows.get(key);
+          if (!whole)
+            gpuRows.set(
+              key,
+              (whole = { vars: [], coefs: [], rhs: Math.floor(usableGpus(cluster, t) + 1e-9) }),
+            );
+          whole.vars.push(g);
+          whole.coefs.push(1);
+          gBySlot.set(t, [...(gBySlot.get(t) ?? []), g]);
+        }
       }
     });
     // served + unserved = demand
@@ -73,6 +101,15 @@ export function toJobLevelLp(problem: PlacementProblem): LpModel {
         coefs: vars.map(() => 1),
       });
     }
+    for (const [t, vars] of gBySlot) {
+      model.rows.push({
+        name: `c_g_${j}_${t}`,
+        kind: 'le',
+        rhs: job.maxGpus,
+        vars,
+        coefs: vars.map(() => 1),
+      });
+    }
     // moved GPU-hours ≥ previous − now
     for (const [key, prev] of previous.get(job.id) ?? []) {
       const x = xByCell.get(key);
@@ -86,6 +123,9 @@ export function toJobLevelLp(problem: PlacementProblem): LpModel {
   });
   for (const [key, row] of capacity) {
     model.rows.push({ name: `c_k_${key}`, kind: 'le', rhs: row.rhs, vars: row.vars, coefs: row.coefs });
+  }
+  for (const [key, row] of gpuRows) {
+    model.rows.push({ name: `c_wk_${key}`, kind: 'le', rhs: row.rhs, vars: row.vars, coefs: row.coefs });
   }
   return model;
 }

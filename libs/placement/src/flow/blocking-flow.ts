@@ -60,7 +60,7 @@ export function searchLevels(
   lg: LevelGraph,
   search: LevelSearch,
 ): { goals: number[]; depth: number } {
-  const { head, res, adjStart, adj } = g;
+  const { head, res, twin, adjStart } = g;
   const { level, visited } = lg;
   const { goal, excluded, admissible, eps } = search;
   const backward = search.direction === 'from-sinks';
@@ -85,12 +85,11 @@ export function searchLevels(
     }
     if (d === depth) continue;
     const end = adjStart[v + 1]!;
-    for (let k = adjStart[v]!; k < end; k++) {
-      const a = adj[k]!;
+    for (let a = adjStart[v]!; a < end; a++) {
       const u = head[a]!;
       if (level[u] !== -1 || (excluded !== null && excluded[u] === 1)) continue;
       // The arc flow would take: u → v (the twin of a) searching backwards, v → u forwards.
-      const along = backward ? a ^ 1 : a;
+      const along = backward ? twin[a]! : a;
       if (!(res[along]! > eps)) continue;
       if (admissible !== null) {
         const { cost, phi, tolerance } = admissible;
@@ -140,7 +139,7 @@ export function blockingFlow(
   lg: LevelGraph,
   input: BlockingFlowInput,
 ): { augmentations: number; pushed: number } {
-  const { head, res, adjStart, adj } = g;
+  const { head, res, twin, adjStart } = g;
   const { level, current } = lg;
   const { sinkLevel, supply, room, absorbed, admissible, eps } = input;
   const push = (u: number, limit: number): number => {
@@ -152,8 +151,7 @@ export function blockingFlow(
       return x;
     }
     const end = adjStart[u + 1]!;
-    for (let k = current[u]!; k < end; k++) {
-      const a = adj[k]!;
+    for (let a = current[u]!; a < end; a++) {
       const v = head[a]!;
       const r = res[a]!;
       if (!(r > eps) || level[v] !== lu + 1) continue;
@@ -164,8 +162,8 @@ export function blockingFlow(
       const got = push(v, Math.min(limit, r));
       if (got > eps) {
         res[a] = r - got;
-        res[a ^ 1] = res[a ^ 1]! + got;
-        current[u] = k;
+        res[twin[a]!] = res[twin[a]!]! + got;
+        current[u] = a;
         return got;
       }
     }

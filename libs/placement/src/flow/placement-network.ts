@@ -1,7 +1,7 @@
 import type { ClassFlows, PlacementClass } from '../aggregate.js';
 import { emptyFlows } from '../lp/build-lp.js';
 import type { NormalizedProblem } from '../normalize.js';
-import { NetworkBuilder } from './network.js';
+import { NetworkBuilder, type ResidualGraph } from './network.js';
 import type { KeptArc } from './stability.js';
 
 /** Where a class's flow in one slot enters the network: its arc into a set-hour or straight into a cell. */
@@ -97,14 +97,15 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
   const classSinkNodes: { cls: number; slot: number; node: number }[] = [];
   const sigma = norm.stabilityCostPerGpuHour;
   const withKept = sigma > 0 && classes.some((c) => c.previous !== null);
-  /** Per class with a previous schedule: the node its flow in slot t leaves from. */
-  const fromNodes = new Map<number, Map<number, number>>();
+  /** Per class with a previous schedule, per slot: the node its flow leaves from and its link. */
+  type SlotLink = { from: number; arc: number; setHour: number };
+  const fromNodes = new Map<number, Map<number, SlotLink>>();
   const link = (cls: PlacementClass, t: number, from: number, target: { node: number; cell: number }) => {
     const arc = net.addArc(from, target.node, Infinity);
     if (withKept && cls.previous) {
       let bySlot = fromNodes.get(cls.index);
-      if (!bySlot) fromNodes.set(cls.index, (bySlot = new Map<number, number>()));
-      bySlot.set(t, from);
+      if (!bySlot) fromNodes.set(cls.index, (bySlot = new Map<number, SlotLink>()));
+      bySlot.set(t, { from, arc, setHour: target.cell < 0 ? target.node : -1 });
     }
     links.push({
       cls: cls.index,
@@ -152,11 +153,20 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
       for (const [cell, gpuHours] of cls.previous) {
         keptOffset += sigma * gpuHours;
         const t = cell % T;
-        const from = bySlot?.get(t);
+        const entry = bySlot?.get(t);
         const to = cellNode[cell] ?? -1;
-        if (from === undefined || to < 0 || !cls.allowed.includes(Math.floor(cell / T))) continue;
+        if (entry === undefined || to < 0 || !cls.allowed.includes(Math.floor(cell / T))) continue;
         if (t < cls.windowStart || t >= cls.windowEnd) continue;
-        keptArcs.push({ arc: net.addArc(from, to, gpuHours, -sigma), cls: cls.index, cell, gpuHours });
+        const outArc =
+          entry.setHour < 0 ? -1 : (setHourOut.get(entry.setHour)?.find((o) => o.cell === cell)?.arc ?? -1);
+        const ordinaryPath = entry.setHour < 0 ? [entry.arc] : outArc < 0 ? [] : [entry.arc, outArc];
+        keptArcs.push({
+          arc: net.addArc(entry.from, to, gpuHours, -sigma),
+          cls: cls.index,
+          cell,
+          gpuHours,
+          ordinaryPath,
+        });
       }
     }
     sinkNode = newNode(0, 0, 0);
@@ -189,13 +199,14 @@ export function decodeClassFlows(
   norm: NormalizedProblem,
   classes: PlacementClass[],
   pn: PlacementNetwork,
-  solved: { res: Float64Array; sinkFlow: Float64Array; eps: number },
+  solved: { graph: ResidualGraph; sinkFlow: Float64Array; eps: number },
 ): { flows: ClassFlows; objective: number } {
-  const { res, sinkFlow, eps } = solved;
+  const { sinkFlow, eps } = solved;
+  const { res, twin } = solved.graph;
   const flows = emptyFlows(classes, norm.slotCount);
   const linksBySetHour = new Map<number, ClassLink[]>();
   for (const link of pn.links) {
-    const f = res[link.arc ^ 1] ?? 0;
+    const f = res[twin[link.arc] ?? 0] ?? 0;
     if (!(f > eps)) continue;
     if (link.setHour < 0) {
       flows.cells[link.cls]?.push(link.cell);
@@ -207,15 +218,15 @@ export function decodeClassFlows(
     list.push(link);
   }
   for (const [setHour, inbound] of linksBySetHour) {
-    const outs = (pn.setHourOut.get(setHour) ?? []).filter((o) => (res[o.arc ^ 1] ?? 0) > eps);
+    const outs = (pn.setHourOut.get(setHour) ?? []).filter((o) => (res[twin[o.arc] ?? 0] ?? 0) > eps);
     let o = 0;
-    let outLeft = outs.length > 0 ? (res[(outs[0]?.arc ?? 0) ^ 1] ?? 0) : 0;
+    let outLeft = outs.length > 0 ? (res[twin[outs[0]?.arc ?? 0] ?? 0] ?? 0) : 0;
     for (const link of inbound) {
-      let need = res[link.arc ^ 1] ?? 0;
+      let need = res[twin[link.arc] ?? 0] ?? 0;
       while (need > eps && o < outs.length) {
         if (outLeft <= eps && o < outs.length - 1) {
           o++;
-          outLeft = res[(outs[o]?.arc ?? 0) ^ 1] ?? 0;
+          outLeft = res[twin[outs[o]?.arc ?? 0] ?? 0] ?? 0;
           continue;
         }
         const take = o === outs.length - 1 ? need : Math.min(need, outLeft);
@@ -231,7 +242,7 @@ export function decodeClassFlows(
   for (let v = 0; v < sinkFlow.length; v++)
     if ((sinkFlow[v] ?? 0) > 0) objective += (sinkFlow[v] ?? 0) * (pn.sinkCost[v] ?? 0);
   for (const k of pn.keptArcs) {
-    const kept = res[k.arc ^ 1] ?? 0;
+    const kept = res[twin[k.arc] ?? 0] ?? 0;
     if (!(kept > eps)) continue;
     objective -= sigma * kept;
     flows.cells[k.cls]?.push(k.cell);
@@ -245,4 +256,16 @@ export function decodeClassFlows(
     } else flows.unserved[cls] = u;
   }
   return { flows, objective };
+}
+
+/** Rewrites every arc id `pn` holds from the builder's numbering to `graph`'s positions. */
+export function toPositions(pn: PlacementNetwork, graph: ResidualGraph): void {
+  const at = (a: number) => (a < 0 ? a : (graph.position[a] ?? a));
+  for (const link of pn.links) link.arc = at(link.arc);
+  for (const outs of pn.setHourOut.values()) for (const o of outs) o.arc = at(o.arc);
+  for (const k of pn.keptArcs) {
+    k.arc = at(k.arc);
+    k.ordinaryPath = k.ordinaryPath.map(at);
+  }
+  pn.sinkArc = pn.sinkArc.map(at);
 }

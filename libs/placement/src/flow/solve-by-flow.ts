@@ -1,8 +1,8 @@
 import type { ClassFlows, PlacementClass } from '../aggregate.js';
 import type { NormalizedProblem } from '../normalize.js';
 import { runGreedyPhases } from './greedy.js';
-import { freezeNetwork } from './network.js';
-import { buildPlacementNetwork, decodeClassFlows } from './placement-network.js';
+import { byPosition, freezeNetwork } from './network.js';
+import { buildPlacementNetwork, decodeClassFlows, toPositions } from './placement-network.js';
 import { restoreWithKeptArcs } from './stability.js';
 
 /**
@@ -47,6 +47,7 @@ export function solveByFlow(
   const buildStart = performance.now();
   const pn = buildPlacementNetwork(norm, classes);
   const graph = freezeNetwork(pn.net);
+  toPositions(pn, graph);
   // The greedy runs without kept arcs and without T as a node: both closed.
   for (const k of pn.keptArcs) graph.res[k.arc] = 0;
   for (const a of pn.sinkArc) if (a >= 0) graph.res[a] = 0;
@@ -77,7 +78,7 @@ export function solveByFlow(
     stats.stabilityPhases = restoreWithKeptArcs(
       {
         graph,
-        cost: Float64Array.from(pn.net.costs),
+        cost: byPosition(graph, pn.net.costs),
         sinkNode: pn.sinkNode,
         sinkArc: pn.sinkArc,
         keptArcs: pn.keptArcs,
@@ -87,7 +88,7 @@ export function solveByFlow(
     );
     stats.stabilityMs = performance.now() - stabilityStart;
   }
-  const decoded = decodeClassFlows(norm, classes, pn, { res: graph.res, sinkFlow: sinks.flow, eps });
+  const decoded = decodeClassFlows(norm, classes, pn, { graph, sinkFlow: sinks.flow, eps });
   stats.solveMs = performance.now() - solveStart;
   return { ...decoded, stats };
 }

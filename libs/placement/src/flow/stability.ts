@@ -9,6 +9,8 @@ export interface KeptArc {
   cls: number;
   cell: number;
   gpuHours: number;
+  /** The class's ordinary arcs from the same node to the same cell (link, then set-hour → cell if any). */
+  ordinaryPath: number[];
 }
 
 export interface StabilityNetwork {
@@ -30,13 +32,13 @@ export interface StabilityNetwork {
  */
 export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): number {
   const { graph, cost, sinkArc, keptArcs, eps } = net;
-  const { n, head, res, adjStart, adj } = graph;
+  const { n, head, res, twin, adjStart } = graph;
   // Sink edges become real arcs carrying the greedy's flow.
   for (let v = 0; v < sinkArc.length; v++) {
     const a = sinkArc[v] ?? -1;
     if (a < 0) continue;
     res[a] = sinks.left[v] ?? 0;
-    res[a ^ 1] = sinks.flow[v] ?? 0;
+    res[twin[a] ?? 0] = sinks.flow[v] ?? 0;
   }
   let maxCost = 1;
   for (let a = 0; a < cost.length; a++) maxCost = Math.max(maxCost, Math.abs(cost[a] ?? 0));
@@ -48,15 +50,28 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
   // Saturate kept arcs whose reduced cost is negative; the rest stay open at zero flow.
   const excess = new Float64Array(n);
   for (const k of keptArcs) {
-    const tail = head[k.arc ^ 1] ?? 0;
+    const back = twin[k.arc] ?? 0;
+    const tail = head[back] ?? 0;
     if (reduced(k.arc, tail) < -admissible.tolerance) {
       res[k.arc] = 0;
-      res[k.arc ^ 1] = k.gpuHours;
-      excess[head[k.arc] ?? 0] = (excess[head[k.arc] ?? 0] ?? 0) + k.gpuHours;
-      excess[tail] = (excess[tail] ?? 0) - k.gpuHours;
+      res[back] = k.gpuHours;
+      // What the greedy already sends along the ordinary path to the same cell moves onto the kept arc
+      // instead: the path's arcs carry flow, so both directions are residual and have reduced cost 0, and
+      // cancelling along them keeps every reduced cost ≥ 0. Only the rest becomes excess and deficit.
+      let moved = k.gpuHours;
+      for (const a of k.ordinaryPath) moved = Math.min(moved, res[twin[a] ?? 0] ?? 0);
+      if (!(moved > eps) || k.ordinaryPath.length === 0) moved = 0;
+      for (const a of k.ordinaryPath) {
+        if (moved === 0) break;
+        res[a] = (res[a] ?? 0) + moved;
+        res[twin[a] ?? 0] = (res[twin[a] ?? 0] ?? 0) - moved;
+      }
+      const rest = k.gpuHours - moved;
+      excess[head[k.arc] ?? 0] = (excess[head[k.arc] ?? 0] ?? 0) + rest;
+      excess[tail] = (excess[tail] ?? 0) - rest;
     } else {
       res[k.arc] = k.gpuHours;
-      res[k.arc ^ 1] = 0;
+      res[back] = 0;
     }
   }
   const supply = Float64Array.from(excess, (e) => Math.max(0, e));
@@ -90,8 +105,7 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
       if ((room[v] ?? 0) > eps && reach === Infinity) reach = d;
       const phiV = phi[v] ?? 0;
       const end = adjStart[v + 1] ?? 0;
-      for (let k = adjStart[v] ?? 0; k < end; k++) {
-        const a = adj[k] ?? 0;
+      for (let a = adjStart[v] ?? 0; a < end; a++) {
         if (!((res[a] ?? 0) > eps)) continue;
         const u = head[a] ?? 0;
         if (settled[u]) continue;
@@ -136,7 +150,7 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
   for (let v = 0; v < sinkArc.length; v++) {
     const a = sinkArc[v] ?? -1;
     if (a < 0) continue;
-    sinks.flow[v] = res[a ^ 1] ?? 0;
+    sinks.flow[v] = res[twin[a] ?? 0] ?? 0;
     sinks.left[v] = res[a] ?? 0;
   }
   return phases;
@@ -150,7 +164,7 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
  */
 function potentialsFromSinkEdges(net: StabilityNetwork, maxCost: number): Float64Array {
   const { graph, cost, sinkNode, sinkArc, eps } = net;
-  const { n, head, res, adjStart, adj } = graph;
+  const { n, head, res, twin, adjStart } = graph;
   const phi = new Float64Array(n).fill(Infinity);
   phi[sinkNode] = 0;
   const open: number[] = [];
@@ -169,11 +183,11 @@ function potentialsFromSinkEdges(net: StabilityNetwork, maxCost: number): Float6
     queue[qTail++] = w;
     while (qHead < qTail) {
       const v = queue[qHead++] ?? 0;
-      for (let k = adjStart[v] ?? 0; k < (adjStart[v + 1] ?? 0); k++) {
-        const a = adj[k] ?? 0;
+      for (let a = adjStart[v] ?? 0; a < (adjStart[v + 1] ?? 0); a++) {
         const u = head[a] ?? 0;
         // u → v residual (the twin of v → u), internal arcs only.
-        if (u === sinkNode || Number.isFinite(phi[u] ?? Infinity) || !((res[a ^ 1] ?? 0) > eps)) continue;
+        if (u === sinkNode || Number.isFinite(phi[u] ?? Infinity) || !((res[twin[a] ?? 0] ?? 0) > eps))
+          continue;
         phi[u] = value;
         queue[qTail++] = u;
       }

@@ -22,6 +22,8 @@ export interface LpModel {
   rows: LpRow[];
   /** Constant added to the objective (e.g. stability cost of cells that cannot be kept). */
   objectiveOffset: number;
+  /** Variables that must take whole values (a MIP; written as `General`). Absent: an LP. */
+  integerVars?: number[];
 }
 
 /** How a backend finished. `optimal` is the only status whose values may be used. */
@@ -113,6 +115,10 @@ export function toLpFormat(model: LpModel): string {
   // All variables are >= 0 by default in LP format; declare them so unused ones still exist.
   out.push('Bounds');
   for (const name of model.varNames) out.push(` ${name} >= 0`);
+  if (model.integerVars && model.integerVars.length > 0) {
+    out.push('General');
+    for (const v of model.integerVars) out.push(` ${model.varNames[v] ?? ''}`);
+  }
   out.push('End', '');
   return out.join('\n');
 }
