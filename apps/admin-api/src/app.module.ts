@@ -21,6 +21,7 @@ import { KeysController } from './keys/keys.controller.js';
 import { MarketController } from './market/market.controller.js';
 import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
 import { ReportsController, SavingsReporter } from './reports/savings.controller.js';
+import { DeliveryController } from './schedules/delivery.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
 import { ScheduleStore } from './schedules/schedule.store.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
@@ -71,6 +72,7 @@ export class AdminApiModule {
         PlansController,
         ReportsController,
         MeasuredSavingsController,
+        DeliveryController,
         AuditController,
       ],
       providers: [
