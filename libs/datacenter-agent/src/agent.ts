@@ -41,6 +41,12 @@ export interface DataCenterAgentOptions {
   dropFirstDeliveries?: number;
   /** How often usage of slots that ended is reported (default 60 s). */
   usageIntervalMs?: number;
+  /**
+   * Report usage by itself (after each apply and every `usageIntervalMs`; default true). A replay of past days turns
+   * it off and calls `reportUsage()` once the final orders are in, so re-plans of slots already over are not
+   * reported as if several orders had run in them.
+   */
+  autoReportUsage?: boolean;
   /** Seed of the usage noise. */
   seed?: number;
   /** The clock (default Date.now). */
@@ -102,8 +108,10 @@ export class DataCenterAgent {
         await this.handle(message.key, message.value, messageId, message.headers);
       },
     });
-    this.usageTimer = setInterval(() => this.reportUsageSoon(), this.options.usageIntervalMs ?? 60_000);
-    this.usageTimer.unref();
+    if (this.options.autoReportUsage !== false) {
+      this.usageTimer = setInterval(() => this.reportUsageSoon(), this.options.usageIntervalMs ?? 60_000);
+      this.usageTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
@@ -211,7 +219,7 @@ export class DataCenterAgent {
     this.options.store.save(this.state);
     await this.sendAck(ack, ackMessageId);
     this.emit({ kind: 'applied', clusterId, order, ack });
-    this.reportUsageSoon();
+    if (this.options.autoReportUsage !== false) this.reportUsageSoon();
   }
 
   private async sendAck(ack: PlacementAckV1, ackMessageId: string): Promise<void> {
