@@ -35,6 +35,11 @@ export interface DataCenterAgentOptions {
   topics: AgentTopics;
   store: StateStore;
   behaviour?: ClusterBehaviour;
+  /**
+   * Largest order accepted, bytes (default 64 MiB): gridshift compresses orders on the wire, but one order of 5,000
+   * jobs × 24 slots is ~0.3 MB of JSON — more than the 256 KiB the ingest allows for inbound messages.
+   */
+  maxOrderBytes?: number;
   /** Consumer group (default `gridshift-datacenter-agent.<clusterId>`). */
   groupId?: string;
   /** Ignore this many first deliveries without acknowledging them (to exercise gridshift's resend). */
@@ -99,6 +104,14 @@ export class DataCenterAgent {
       heartbeatInterval: 1000,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.emit({
+        kind: 'invalid',
+        clusterId: this.options.clusterId,
+        code: 'CONSUMER_CRASH',
+        message: `${String(event.payload.error)} (restart: ${String(event.payload.restart)})`,
+      });
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topics.placements, fromBeginning: true });
     await consumer.run({
@@ -133,7 +146,9 @@ export class DataCenterAgent {
     headers: Record<string, unknown> | undefined,
   ): Promise<void> {
     const { clusterId, topics } = this.options;
-    const decoded = decodePlacementOrder(key, value);
+    const decoded = decodePlacementOrder(key, value, {
+      maxBytes: this.options.maxOrderBytes ?? 64 * 1024 * 1024,
+    });
     if (!decoded.ok) {
       this.emit({ kind: 'invalid', clusterId, code: decoded.code, message: decoded.message });
       const original: Record<string, string> = {};
