@@ -25,6 +25,8 @@ import {
 } from '#gridshift/fleet';
 import { createKafka, JsonProducer } from '#gridshift/messaging';
 import { createDataSource } from '#gridshift/persistence';
+import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
+import { savingsAgainst } from '#gridshift/placement';
 import { loadReportMessages, replay } from '#gridshift/simulation';
 import { parseCli, parseUtc, runCli, UsageError } from './lib/cli.js';
 import { batchReleases } from './lib/demo-jobs.js';
@@ -42,7 +44,9 @@ const usage = `usage: npm run demo -- [--once] [options]
   --topic-prefix P     prefix of the demo's Kafka topics, reset      (default: demo.)
   --port-base N        admin-api on N, ingest N+1, planner N+2        (default: 3100)
   --approval MODE      the planner's approval mode, auto or manual (manual: re-plans wait as drafts for an
-                       operator; the demo approves its own first plan either way)  (default: auto)`;
+                       operator; the demo approves its own first plan either way)  (default: auto)
+  --refuse C:JOB,...   data-center site rules: cluster C refuses JOB   (default: ams-1:code-uk)
+  --noise SHARE        ± noise of the agents' realized GPU-hours       (default: 0.03)`;
 
 const HOUR_MS = 3_600_000;
 const started = Date.now();
@@ -196,8 +200,18 @@ async function main(): Promise<void> {
     'topic-prefix': { type: 'string' },
     'port-base': { type: 'string' },
     approval: { type: 'string' },
+    refuse: { type: 'string' },
+    noise: { type: 'string' },
     help: { type: 'boolean' },
   });
+  const refusals = new Map<string, string[]>();
+  for (const rule of (args.refuse ?? 'ams-1:code-uk').split(',').filter(Boolean)) {
+    const [clusterId, jobId] = rule.split(':');
+    if (!clusterId || !jobId) throw new UsageError(`--refuse takes CLUSTER:JOB pairs, got ${rule}`);
+    refusals.set(clusterId, [...(refusals.get(clusterId) ?? []), jobId]);
+  }
+  const noise = Number(args.noise ?? 0.03);
+  if (!Number.isFinite(noise) || noise < 0 || noise > 1) throw new UsageError('--noise must be in [0, 1]');
   const dayMs = parseUtc('--date', args.date ?? '2023-03-15');
   if (dayMs % (24 * HOUR_MS) !== 0) throw new UsageError('--date must be a UTC day, like 2023-03-15');
   const dataDir = findDataDir(repoRoot);
@@ -292,6 +306,14 @@ async function main(): Promise<void> {
     say(`${specIdOf.size} jobs registered (a batch job released every few hours is one job per release)`);
 
     const orders = await consumeOrders(brokers, `${prefix}${TOPICS.placements}`, abort.signal);
+    // One reference agent per cluster (libs/datacenter-agent): applies orders, acknowledges them, reports usage.
+    // A refused job (a site rule) is a rejection gridshift re-plans around. The day is in the past, so usage is
+    // reported once the final orders are in (see autoReportUsage).
+    const agents = startAgents(kafka, fleet, prefix, refusals, noise);
+    await Promise.all(agents.map((a) => a.start()));
+    say(
+      `${agents.length} data-center agents running${refusals.size ? ` (site rules: ${args.refuse ?? 'ams-1:code-uk'})` : ''}`,
+    );
 
     const producer = new JsonProducer(kafka);
     const zones = [...new Set(fleet.clusters.map((c) => c.zone))];
@@ -360,6 +382,7 @@ async function main(): Promise<void> {
     say(`schedule v${version} published; ${clustersWithOrders.length} data centers received their orders`);
     await printSummary(admin, schedule, jobs, specIdOf, fleet, clustersWithOrders, orders.stats());
     await eveningEvent(admin, kafka, prefix, dayMs, zones, version, orders);
+    await closeTheLoop(admin, agents, dayMs, schedule, fleet.currency);
 
     if (args.once) {
       say('--once: stopping');
@@ -377,6 +400,7 @@ async function main(): Promise<void> {
     say('stopping');
   } finally {
     abort.abort();
+    await Promise.all(agentsToStop.map((a) => a.stop()));
     await stopAll();
   }
 }
@@ -454,6 +478,186 @@ async function eveningEvent(
   );
 }
 
+const agentsToStop: DataCenterAgent[] = [];
+
+function startAgents(
+  kafka: ReturnType<typeof createKafka>,
+  fleet: FleetFile,
+  prefix: string,
+  refusals: ReadonlyMap<string, string[]>,
+  noise: number,
+): DataCenterAgent[] {
+  const store = new MemoryStateStore();
+  const agents = fleet.clusters.map(
+    (c, i) =>
+      new DataCenterAgent({
+        kafka,
+        clusterId: c.id,
+        store,
+        groupId: `demo-agent-${c.id}-${randomBytes(4).toString('hex')}`,
+        topics: {
+          placements: `${prefix}${TOPICS.placements}`,
+          placementAcks: `${prefix}${TOPICS.placementAcks}`,
+          usage: `${prefix}${TOPICS.usage}`,
+        },
+        behaviour: {
+          refuseJobs: refusals.get(c.id) ?? [],
+          usageNoise: noise,
+          kwhPerGpuHour: c.kwPerGpu * c.pue,
+        },
+        autoReportUsage: false,
+        seed: 100 + i,
+      }),
+  );
+  agentsToStop.push(...agents);
+  return agents;
+}
+
+interface DeliveryView {
+  counts: Record<string, number>;
+  clusters: { clusterId: string; status: string; reasons: { code: string; text: string }[] }[];
+}
+
+interface MeasuredView {
+  currency: string | null;
+  rows: {
+    key: string;
+    realized: { gpuHours: number; cost: number };
+    plan: { gpuHours: number; cost: number };
+    home: { gpuHours: number; cost: number };
+    greedy: { gpuHours: number; cost: number };
+  }[];
+  totals: {
+    realized: { gpuHours: number; cost: number; energyKwh: number };
+    plan: { gpuHours: number; cost: number };
+    home: { gpuHours: number; cost: number };
+    greedy: { gpuHours: number; cost: number };
+    vsHome: number | null;
+    vsGreedy: number | null;
+    vsPlan: number;
+    vsHomePct: number | null;
+    vsGreedyPct: number | null;
+  };
+  comparable: { home: boolean; greedy: boolean };
+  energyKwhByMarket: Record<string, number>;
+}
+
+/**
+ * Waits until the planner is quiet (re-plans after refusals done) and the newest published schedule's orders are
+ * settled, has the agents report the day's realized usage, and prints delivery and measured savings.
+ */
+async function closeTheLoop(
+  admin: Api,
+  agents: DataCenterAgent[],
+  dayMs: number,
+  planned: ScheduleView,
+  fallbackCurrency: string,
+): Promise<void> {
+  let newest = '';
+  let quietPolls = 0;
+  const final = await until(
+    'the data centers to acknowledge the newest schedule',
+    async () => {
+      const page = await admin.call<{ items: { id: string; version: number | null; status: string }[] }>(
+        'GET',
+        '/schedules?kind=plan&status=published&limit=1',
+      );
+      const top = page.items[0];
+      if (!top) return undefined;
+      quietPolls = top.id === newest ? quietPolls + 1 : 0;
+      newest = top.id;
+      const delivery = await admin.call<DeliveryView>('GET', `/schedules/${top.id}/delivery`);
+      const settled = delivery.clusters.length > 0 && delivery.clusters.every((c) => c.status !== 'sent');
+      return settled && quietPolls >= 12 ? { ...top, delivery } : undefined;
+    },
+    180_000,
+  );
+  const d = final.delivery;
+  const total = d.clusters.length;
+  const acked = d.clusters.filter((c) => c.status !== 'sent').length;
+  const notApplied = d.clusters.filter((c) => c.status === 'rejected' || c.status === 'partially-applied');
+  const firstDelivery = await admin.call<DeliveryView>('GET', `/schedules/${planned.id}/delivery`);
+  const refusedFirst = firstDelivery.clusters.filter((c) => c.status !== 'applied');
+  const out: string[] = ['', `=== closed loop: what the data centers did ===`, ''];
+  const line = (v: number | null, view: DeliveryView) =>
+    `v${v}: orders acknowledged ${view.clusters.filter((c) => c.status !== 'sent').length}/${view.clusters.length}, ` +
+    `applied ${view.counts.applied ?? 0}, partially applied ${view.counts['partially-applied'] ?? 0}, rejected ${view.counts.rejected ?? 0}`;
+  if (planned.id !== final.id) {
+    out.push(
+      `${line(planned.version, firstDelivery)}${refusedFirst.length ? `: ${refusedFirst.map((c) => `${c.clusterId} ${c.reasons.map((r) => `${r.code}: ${r.text}`).join('; ')}`).join(' | ')}` : ''}`,
+    );
+    out.push(`  → re-planned around the refusal (trigger rejection): v${final.version}`);
+  }
+  out.push(
+    `${line(final.version, d)}${notApplied.length ? `: ${notApplied.map((c) => `${c.clusterId} ${c.reasons.map((r) => `${r.code}: ${r.text}`).join('; ')}`).join(' | ')}` : ''}`,
+  );
+  if (acked < total) out.push(`  ${total - acked} order(s) not acknowledged yet`);
+
+  // The day is over (a replay): each agent reports what really ran under its final order.
+  const rows = (await Promise.all(agents.map((a) => a.reportUsage()))).reduce((s, n) => s + n, 0);
+  const from = new Date(dayMs).toISOString();
+  const to = new Date(dayMs + 24 * HOUR_MS).toISOString();
+  const measured = await until('the usage to be stored', async () => {
+    const r = await admin.call<MeasuredView>(
+      'GET',
+      `/reports/measured-savings?from=${from}&to=${to}&groupBy=cluster`,
+    );
+    const stored = r.totals.realized.gpuHours;
+    // Stored once every agent's rows arrived (the report reads what the ingest stored).
+    return stored > 0 && (await stable(stored)) ? r : undefined;
+  });
+  const currency = measured.currency ?? fallbackCurrency;
+  const t = measured.totals;
+  const pct = (v: number | null) => (v === null ? '' : ` (${v.toFixed(1)} %)`);
+  out.push(
+    '',
+    `measured savings for ${from.slice(0, 10)} (realized usage × prices paid; ${rows} usage rows from ${agents.length} agents):`,
+    '',
+    '| | realized | plan | home | greedy |',
+    '|---|---:|---:|---:|---:|',
+    `| GPU-h | ${fmt(t.realized.gpuHours)} | ${fmt(t.plan.gpuHours)} | ${fmt(t.home.gpuHours)} | ${fmt(t.greedy.gpuHours)} |`,
+    `| energy cost | ${money(t.realized.cost, currency)} | ${money(t.plan.cost, currency)} | ${money(t.home.cost, currency)} | ${money(t.greedy.cost, currency)} |`,
+    '',
+    `measured vs home:   ${t.vsHome === null ? 'home cannot serve the realized work; no saving shown' : `${money(t.vsHome, currency)}${pct(t.vsHomePct)}`}` +
+      `   (planned: ${plannedSaving(planned, 'home', currency)})`,
+    `measured vs greedy: ${t.vsGreedy === null ? 'greedy cannot serve the realized work; no saving shown' : `${money(t.vsGreedy, currency)}${pct(t.vsGreedyPct)}`}` +
+      `   (planned: ${plannedSaving(planned, 'greedy', currency)})`,
+    `realized vs plan:   ${money(t.realized.cost - t.plan.cost, currency)} (${fmt(t.realized.gpuHours - t.plan.gpuHours)} GPU-h) — usage noise and refusals`,
+    `energy priced by market (kWh): ${Object.entries(measured.energyKwhByMarket)
+      .map(([m, k]) => `${m} ${fmt(k)}`)
+      .join(', ')}`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+let lastStored = -1;
+/** True when the stored total did not move since the previous call (the ingest has caught up). */
+async function stable(stored: number): Promise<boolean> {
+  const same = Math.abs(stored - lastStored) < 1e-9;
+  lastStored = stored;
+  if (!same) await new Promise((resolve) => setTimeout(resolve, 500));
+  return same;
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** The planned saving of the schedule the summary showed, against one baseline (`savingsAgainst`, as the planner). */
+function plannedSaving(schedule: ScheduleView, baseline: 'home' | 'greedy', currency: string): string {
+  const base = schedule.baselines?.[baseline];
+  const own = schedule.totals;
+  if (!base || !own) return 'not stored';
+  const figures = (x: TotalsFigures) => ({
+    energyCost: x.energyCost ?? 0,
+    carbonCost: x.carbonCost ?? 0,
+    penaltyCost: x.penaltyCost ?? 0,
+    servedGpuHours: x.servedGpuHours ?? 0,
+  });
+  const saving = savingsAgainst(figures(base), figures(own));
+  if (saving.amount === null) return 'baseline serves less work; no saving';
+  return `${money(saving.amount, currency)}${saving.pct === null ? '' : ` (${saving.pct.toFixed(1)} %)`}`;
+}
 interface ScheduleView {
   id: string;
   status: string;

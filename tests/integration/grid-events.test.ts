@@ -6,14 +6,13 @@ import {
   type ExchangeRates,
   type GridEventMessageV1,
 } from '#gridshift/contracts';
-import { GridEventRepository, LoadRepository, PriceRepository } from '#gridshift/persistence';
+import { GridEventRepository, LoadRepository, PriceRepository, queryRows } from '#gridshift/persistence';
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_PLANNING_SETTINGS,
   gridEventPerformance,
   loadSchedule,
   Planner,
-  queryRows,
   solveInThread,
   type PlanOutcome,
 } from '#gridshift/scheduling';
@@ -148,7 +147,7 @@ beforeAll(async () => {
         market: 'day_ahead',
         partnerId: 'p1',
         intervalStartUtc: at(t),
-        slotMinutes: 60,
+        intervalMinutes: 60,
         pricePerMwhBase: PRICE[zone]!,
         priceOriginal: PRICE[zone]!,
         currencyOriginal: 'USD',

@@ -23,6 +23,7 @@ import { MarketController } from './market/market.controller.js';
 import { ReportsController } from './reports/savings.controller.js';
 import { SavingsReporter } from './reports/savings.service.js';
 import { MeasuredSavingsController, MeasuredSavingsReporter } from './reports/measured-savings.controller.js';
+import { DeliveryController } from './schedules/delivery.controller.js';
 import { PlansController } from './schedules/plans.controller.js';
 import { ScheduleFactsCache } from './schedules/schedule-facts.cache.js';
 import { ScheduleViews } from './schedules/schedule-views.js';
@@ -62,6 +63,7 @@ export const ADMIN_API_CONTROLLERS = [
   PlansController,
   ReportsController,
   MeasuredSavingsController,
+  DeliveryController,
   AuditController,
   GridEventsController,
 ];

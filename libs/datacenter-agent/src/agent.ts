@@ -35,12 +35,23 @@ export interface DataCenterAgentOptions {
   topics: AgentTopics;
   store: StateStore;
   behaviour?: ClusterBehaviour;
+  /**
+   * Largest order accepted, bytes (default 64 MiB): gridshift compresses orders on the wire, but one order of 5,000
+   * jobs × 24 slots is ~0.3 MB of JSON — more than the 256 KiB the ingest allows for inbound messages.
+   */
+  maxOrderBytes?: number;
   /** Consumer group (default `gridshift-datacenter-agent.<clusterId>`). */
   groupId?: string;
   /** Ignore this many first deliveries without acknowledging them (to exercise gridshift's resend). */
   dropFirstDeliveries?: number;
   /** How often usage of slots that ended is reported (default 60 s). */
   usageIntervalMs?: number;
+  /**
+   * Report usage by itself (after each apply and every `usageIntervalMs`; default true). A replay of past days turns
+   * it off and calls `reportUsage()` once the final orders are in, so re-plans of slots already over are not
+   * reported as if several orders had run in them.
+   */
+  autoReportUsage?: boolean;
   /** Seed of the usage noise. */
   seed?: number;
   /** The clock (default Date.now). */
@@ -93,6 +104,14 @@ export class DataCenterAgent {
       heartbeatInterval: 1000,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.emit({
+        kind: 'invalid',
+        clusterId: this.options.clusterId,
+        code: 'CONSUMER_CRASH',
+        message: `${String(event.payload.error)} (restart: ${String(event.payload.restart)})`,
+      });
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topics.placements, fromBeginning: true });
     await consumer.run({
@@ -102,8 +121,10 @@ export class DataCenterAgent {
         await this.handle(message.key, message.value, messageId, message.headers);
       },
     });
-    this.usageTimer = setInterval(() => this.reportUsageSoon(), this.options.usageIntervalMs ?? 60_000);
-    this.usageTimer.unref();
+    if (this.options.autoReportUsage !== false) {
+      this.usageTimer = setInterval(() => this.reportUsageSoon(), this.options.usageIntervalMs ?? 60_000);
+      this.usageTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
@@ -125,7 +146,9 @@ export class DataCenterAgent {
     headers: Record<string, unknown> | undefined,
   ): Promise<void> {
     const { clusterId, topics } = this.options;
-    const decoded = decodePlacementOrder(key, value);
+    const decoded = decodePlacementOrder(key, value, {
+      maxBytes: this.options.maxOrderBytes ?? 64 * 1024 * 1024,
+    });
     if (!decoded.ok) {
       this.emit({ kind: 'invalid', clusterId, code: decoded.code, message: decoded.message });
       const original: Record<string, string> = {};
@@ -211,7 +234,7 @@ export class DataCenterAgent {
     this.options.store.save(this.state);
     await this.sendAck(ack, ackMessageId);
     this.emit({ kind: 'applied', clusterId, order, ack });
-    this.reportUsageSoon();
+    if (this.options.autoReportUsage !== false) this.reportUsageSoon();
   }
 
   private async sendAck(ack: PlacementAckV1, ackMessageId: string): Promise<void> {

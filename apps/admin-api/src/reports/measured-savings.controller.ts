@@ -96,7 +96,7 @@ export const MEASURED_METHOD =
   'GPU-hours anywhere in the day — with the same clusters and job rules, capacity = the schedulable GPUs reported (at ' +
   'least what really ran), the same hourly prices paid and each cluster’s metered kWh per GPU-hour, so both sides pay ' +
   'for the same work at the same prices. Plan: the schedule in force for each slot (newest plan published before the slot ' +
-  'ended) × metered kWh per GPU-hour × the day-ahead price. Energy cost only (carbon and penalties are left out). Rows ' +
+  'ended; for a slot planned only afterwards, as in a replay of past days, the newest plan covering it) × metered kWh per GPU-hour × the day-ahead price. Energy cost only (carbon and penalties are left out). Rows ' +
   'show each side’s cost where it is incurred (a baseline’s work in the cluster where the baseline ran it); totals are the ' +
   'sums of the rows. A baseline that serves more than 0.1 % less GPU-hours than really ran is not comparable: its ' +
   'savings are null.';

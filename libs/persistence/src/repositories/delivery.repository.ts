@@ -394,19 +394,40 @@ export class DeliveryRepository {
     }));
   }
 
-  /** Clears an active exclusion (an operator decided the job may go back); false when none was active. */
-  async clearExclusion(id: string, actor: string): Promise<boolean> {
-    if (!/^\d{1,18}$/.test(id)) return false;
-    const rows = await queryRows<unknown>(
-      this.db,
+  /** Clears an active exclusion (an operator decided the job may go back); the cleared row, or null if none was active. */
+  async clearExclusion(id: string, actor: string, manager: Db = this.db): Promise<ExclusionRow | null> {
+    if (!/^\d{1,18}$/.test(id)) return null;
+    const rows = await queryRows<{
+      id: string;
+      job_id: string;
+      cluster_id: string;
+      reason: string;
+      schedule_id: string;
+      schedule_version: number;
+      created_at: Date;
+    }>(
+      manager,
       `update delivery_exclusions set cleared_at = now(), cleared_by = $2
-       where id = $1 and cleared_at is null returning 1`,
+       where id = $1 and cleared_at is null
+       returning id::text as id, job_id, cluster_id, reason, schedule_id::text as schedule_id, schedule_version,
+                 created_at`,
       [id, actor],
     );
-    return rows.length > 0;
+    const r = rows[0];
+    return r === undefined
+      ? null
+      : {
+          id: r.id,
+          jobId: r.job_id,
+          clusterId: r.cluster_id,
+          reason: r.reason,
+          scheduleId: r.schedule_id,
+          version: r.schedule_version,
+          createdAt: r.created_at,
+        };
   }
 
-  /** Delivery counts of the newest order per cluster, and latencies from first send to settlement (seconds). */
+  /** Seconds from the first send to the settling ack, of every settled order of these schedules. */
   async settlementSeconds(scheduleIds: string[]): Promise<number[]> {
     const rows = await this.db.query<{ s: number }[]>(
       `select extract(epoch from settled_at - first_sent_at)::float8 as s from deliveries

@@ -173,7 +173,8 @@ export class UsageRepository {
 
   /**
    * Planned GPU-hours per (cluster, job, slot) in [from, to) of the schedule in force for each slot: the newest
-   * plan published before the slot ended whose horizon covers it.
+   * plan published before the slot ended whose horizon covers it (for a slot planned only after it ended, as in a
+   * replay of past days, the newest plan covering it).
    */
   async plannedInForce(from: Date, to: Date): Promise<PlannedUsageRow[]> {
     const rows = await this.db.query<
@@ -190,8 +191,10 @@ export class UsageRepository {
                                             least(s.horizon_end, $2::timestamptz) - interval '1 microsecond',
                                             make_interval(mins => s.slot_minutes)) as g(slot_start)
          where g.slot_start >= $1 and g.slot_start < $2
-           and s.published_at < g.slot_start + make_interval(mins => s.slot_minutes)
-         order by g.slot_start, s.version desc)
+         -- in force: the newest published before the slot ended; a slot planned only afterwards (a replay of
+         -- past days) takes the newest plan that covers it
+         order by g.slot_start, (s.published_at < g.slot_start + make_interval(mins => s.slot_minutes)) desc,
+                  s.version desc)
        select c.cluster_id, u.job_id, (extract(epoch from c.slot_start) * 1000)::float8 as ms,
               slots.slot_minutes as minutes, u.gpu_hours
        from slots

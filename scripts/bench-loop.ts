@@ -1,0 +1,338 @@
+// bench:loop — the closed loop with the data centers, through the real apps and 20 reference agents on loopback:
+//   1. order published → applied acknowledgement stored (p50/p99), after price changes re-plan 5k jobs × 20 clusters;
+//   2. usage ingest: job-slot rows per second from Kafka into PostgreSQL;
+//   3. a month of hourly usage → the measured-savings report.
+//   npm run bench:loop [-- --jobs 5000] [--clusters 20] [--samples 10] [--usage-rows 480000] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
+import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
+import {
+  createDataSource,
+  migrate,
+  PriceRepository,
+  UsageRepository,
+  type UsageRow,
+} from '#gridshift/persistence';
+import { topicNames } from '#gridshift/platform';
+import { MeasuredSavingsReporter } from '../apps/admin-api/src/reports/measured-savings.controller.js';
+import { parseCli, runCli, UsageError } from './lib/cli.js';
+import { ensureServices } from './lib/services.js';
+import { startNode, waitForHttp } from '../tests/support/processes.js';
+import {
+  currentHourMs,
+  generateClusters,
+  generateJobs,
+  loadMessage,
+  priceMessage,
+  seedClusters,
+  seedJobs,
+  zonePrice,
+} from '../tests/integration/planner-fixtures.js';
+
+const usage = `usage: npm run bench:loop -- [--jobs N] [--clusters N] [--samples N] [--usage-rows N] [--month-jobs N] [--json FILE]
+  --jobs N         jobs planned (70 % interactive, 30 % batch)                    (default: 5000)
+  --clusters N     clusters, one reference agent each                             (default: 20)
+  --samples N      price changes whose orders are measured (after one warm-up)    (default: 10)
+  --usage-rows N   job-slot usage rows sent through Kafka for the ingest rate     (default: 480000)
+  --month-jobs N   jobs with a month of hourly usage for the report               (default: 150)
+  --json FILE      also write the rows {metric, value, unit} as JSON`;
+
+interface MetricRow {
+  metric: string;
+  value: number;
+  unit: string;
+}
+
+const HOUR_MS = 3_600_000;
+const SLOTS = 24;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(usage, {
+    jobs: { type: 'string' },
+    clusters: { type: 'string' },
+    samples: { type: 'string' },
+    'usage-rows': { type: 'string' },
+    'month-jobs': { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  const int = (flag: string, value: string | undefined, fallback: number, max: number) => {
+    const n = value === undefined ? fallback : Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new UsageError(`${flag} must be an integer in [1, ${max}]`);
+    return n;
+  };
+  const jobsCount = int('--jobs', args.jobs, 5000, 100_000);
+  const clustersCount = int('--clusters', args.clusters, 20, 200);
+  const samples = int('--samples', args.samples, 10, 1000);
+  const usageRows = int('--usage-rows', args['usage-rows'], 480_000, 20_000_000);
+  const monthJobs = int('--month-jobs', args['month-jobs'], 150, 100_000);
+
+  const services = ensureServices({ quiet: true });
+  const suffix = Math.random().toString(16).slice(2, 8);
+  const prefix = `bench-loop-${suffix}.`;
+  const topics = topicNames(prefix);
+  const allTopics: string[] = [
+    topics.prices,
+    topics.pricesDlq,
+    topics.clusterLoad,
+    topics.clusterLoadDlq,
+    topics.placements,
+    topics.placementAcks,
+    topics.placementAcksDlq,
+    topics.usage,
+    topics.usageDlq,
+  ];
+  const schema = `bench_loop_${suffix}`;
+  const kafka = createKafka({ brokers: services.brokers, clientId: 'bench-loop' });
+  await ensureTopics(
+    kafka,
+    allTopics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+  );
+  const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
+  await ds.initialize();
+  await migrate(ds);
+  const h0 = currentHourMs();
+  const clusters = generateClusters(clustersCount);
+  await seedClusters(ds, clusters);
+  await seedJobs(ds, generateJobs(jobsCount, h0));
+
+  const common = {
+    DATABASE_URL: services.databaseUrl,
+    DATABASE_SCHEMA: schema,
+    KAFKA_BROKERS: services.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    MIGRATE_ON_BOOT: 'false',
+  };
+  const ingest = startNode('dist/apps/ingest/src/main.js', {
+    ...common,
+    PORT: '23197',
+    INGEST_GROUP_ID: `bench-loop-${suffix}`,
+  });
+  const planner = startNode('dist/apps/planner/src/main.js', {
+    ...common,
+    PORT: '23198',
+    PLANNER_CRON: '0 0 1 1 *',
+    PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
+    PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
+    // Usage below is synthetic and unrelated to the plans: no drift re-plans during the measurement.
+    PLANNER_DRIFT_MIN_GPU_HOURS: '1000000000',
+  });
+  const store = new MemoryStateStore();
+  const agents = clusters.map(
+    (c, i) =>
+      new DataCenterAgent({
+        kafka: createKafka({ brokers: services.brokers, clientId: `bench-loop-agent-${i}` }),
+        clusterId: c.id,
+        store,
+        topics,
+        groupId: `bench-loop-agent-${suffix}-${c.id}`,
+        autoReportUsage: false,
+        onEvent: (e) => {
+          if (e.kind === 'invalid') process.stdout.write(`  agent ${e.clusterId}: ${e.code}: ${e.message}\n`);
+        },
+      }),
+  );
+  const producer = new JsonProducer(kafka);
+  const rows: MetricRow[] = [];
+  try {
+    for (const [app, port] of [
+      [ingest, 23197],
+      [planner, 23198],
+    ] as const) {
+      await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${app.output()}`);
+      });
+    }
+    await Promise.all(agents.map((a) => a.start()));
+
+    // 1. Acknowledgement round trip.
+    const settledVersion = async (after: number, deadlineMs: number): Promise<number> => {
+      for (;;) {
+        const r = await ds.query<{ version: number; orders: number; settled: number }[]>(
+          `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders,
+                  (select count(*)::int from deliveries d where d.schedule_id = s.id and d.settled_at is not null) as settled
+           from schedules s where s.kind = 'plan' and s.version > $1 order by s.version desc limit 1`,
+          [after],
+        );
+        const row = r[0];
+        if (row && row.orders > 0 && row.settled >= row.orders) return row.version;
+        if (performance.now() > deadlineMs) {
+          const state = await ds.query<unknown[]>(
+            `select s.version, s.status, s.trigger, o.cluster_id, o.status as outbox, d.status as delivery, d.sends
+             from schedules s left join outbox o on o.schedule_id = s.id
+             left join deliveries d on d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id
+             where s.version > $1 order by s.version, o.cluster_id`,
+            [after],
+          );
+          throw new Error(
+            `no settled schedule after v${after}: ${JSON.stringify(state)}\n${planner.output().slice(-3000)}\n${ingest.output().slice(-3000)}`,
+          );
+        }
+        await sleep(20);
+      }
+    };
+    const zones = [...new Set(clusters.map((c) => c.zone))];
+    await producer.send(
+      topics.clusterLoad,
+      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
+    );
+    await producer.send(
+      topics.prices,
+      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
+    );
+    let last = await settledVersion(0, performance.now() + 180_000);
+    const firstMeasured = last + 1;
+    for (let i = 0; i < samples; i += 1) {
+      const zone = zones[i % zones.length]!;
+      const factor = i % 2 === 0 ? 1.6 : 0.5;
+      await producer.send(topics.prices, [
+        {
+          key: zone,
+          value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h) * factor, {
+            issuedAtMs: Date.now(),
+          }),
+        },
+      ]);
+      last = await settledVersion(last, performance.now() + 120_000);
+      process.stdout.write(`  ack round trip: sample ${i + 1}/${samples} settled (v${last})\n`);
+      await sleep(300);
+    }
+    const latencies = (
+      await ds.query<{ ms: number }[]>(
+        `select extract(epoch from d.settled_at - d.first_sent_at)::float8 * 1000 as ms
+         from deliveries d where d.schedule_version >= $1 and d.settled_at is not null and d.resends = 0`,
+        [firstMeasured],
+      )
+    ).map((r) => r.ms);
+    rows.push(
+      { metric: 'ack_round_trip_p50', value: Math.round(percentile(latencies, 50)), unit: 'ms' },
+      { metric: 'ack_round_trip_p99', value: Math.round(percentile(latencies, 99)), unit: 'ms' },
+      { metric: 'ack_round_trip_orders', value: latencies.length, unit: 'orders' },
+    );
+    process.stdout.write(`  ${JSON.stringify(rows)}\n`);
+
+    // 2. Usage ingest: 250 job-slot rows per message (a cluster-hour), hourly slots from 60 days back.
+    const perMessage = 250;
+    const baseMs = h0 - 60 * 24 * HOUR_MS;
+    const messages = Array.from({ length: Math.ceil(usageRows / perMessage) }, (_, m) => {
+      const clusterId = clusters[m % clusters.length]!.id;
+      const slotMs = baseMs + Math.floor(m / clusters.length) * HOUR_MS;
+      return {
+        key: clusterId,
+        value: {
+          clusterId,
+          observedAt: new Date(slotMs + HOUR_MS).toISOString(),
+          rows: Array.from({ length: Math.min(perMessage, usageRows - m * perMessage) }, (_, j) => ({
+            jobId: `job-${String(((m * perMessage + j) % jobsCount) + 0).padStart(5, '0')}`,
+            slotStart: new Date(slotMs).toISOString(),
+            minutes: 60 as const,
+            gpuHours: 4,
+            energyKwh: 3.4,
+          })),
+        },
+      };
+    });
+    const before = (await ds.query<{ n: number }[]>(`select count(*)::int as n from usage_reports`))[0]!.n;
+    const t0 = performance.now();
+    // ~30 KB per message: 20 per request stays below the broker's default 1 MiB request size.
+    for (let i = 0; i < messages.length; i += 20)
+      await producer.send(topics.usage, messages.slice(i, i + 20));
+    const sentMs = performance.now() - t0;
+    for (;;) {
+      const n = (await ds.query<{ n: number }[]>(`select count(*)::int as n from usage_reports`))[0]!.n;
+      if (n - before >= usageRows) break;
+      if (performance.now() - t0 > 600_000)
+        throw new Error(`usage: only ${n - before}/${usageRows} rows stored`);
+      await sleep(50);
+    }
+    const ingestSeconds = (performance.now() - t0) / 1000;
+    rows.push(
+      { metric: 'usage_ingest_rows_per_s', value: Math.round(usageRows / ingestSeconds), unit: 'rows/s' },
+      { metric: 'usage_ingest_rows', value: usageRows, unit: 'rows' },
+      { metric: 'usage_produce_ms', value: Math.round(sentMs), unit: 'ms' },
+    );
+    process.stdout.write(`  usage ingest: ${usageRows} rows in ${ingestSeconds.toFixed(2)} s\n`);
+
+    // 3. A month of hourly usage (monthJobs jobs, each in one cluster per hour) → the measured-savings report.
+    const monthStart = Math.floor((h0 - 30 * 24 * HOUR_MS) / (24 * HOUR_MS)) * 24 * HOUR_MS;
+    const monthEnd = monthStart + 30 * 24 * HOUR_MS;
+    const usageRepo = new UsageRepository(ds);
+    const month: UsageRow[] = [];
+    for (let t = monthStart; t < monthEnd; t += HOUR_MS) {
+      for (let j = 0; j < monthJobs; j += 1) {
+        const gpuHours = 2 + ((j * 7 + t / HOUR_MS) % 5);
+        month.push({
+          clusterId: clusters[(j + Math.floor(t / HOUR_MS)) % clusters.length]!.id,
+          jobId: `job-${String(j).padStart(5, '0')}`,
+          slotStart: new Date(t).toISOString(),
+          minutes: 60,
+          gpuHours,
+          energyKwh: gpuHours * 0.84,
+          observedAt: new Date(t + HOUR_MS).toISOString(),
+          messageId: null,
+        });
+      }
+    }
+    await usageRepo.store(month);
+    const prices = new PriceRepository(ds);
+    await prices.upsert(
+      zones.flatMap((zone) =>
+        Array.from({ length: 30 * 24 }, (_, h) => ({
+          zone,
+          market: 'day_ahead',
+          partnerId: 'bench',
+          intervalStartUtc: new Date(monthStart + h * HOUR_MS).toISOString(),
+          intervalMinutes: 60,
+          pricePerMwhBase: zonePrice(zone, h % 24),
+          priceOriginal: null,
+          currencyOriginal: 'USD',
+          carbonGPerKwh: null,
+          coverageMinutes: 60,
+          issuedAt: new Date(monthStart - 12 * HOUR_MS).toISOString(),
+          messageId: null,
+        })),
+      ),
+    );
+    const reporter = new MeasuredSavingsReporter(ds);
+    const reportMs: number[] = [];
+    for (let run = 0; run < 3; run += 1) {
+      const t = performance.now();
+      const report = await reporter.report(new Date(monthStart), new Date(monthEnd), 'day');
+      reportMs.push(performance.now() - t);
+      if (report.rows.length !== 30) throw new Error(`report has ${report.rows.length} days, expected 30`);
+    }
+    rows.push(
+      { metric: 'measured_report_month_ms', value: Math.round(percentile(reportMs, 50)), unit: 'ms' },
+      { metric: 'measured_report_month_rows', value: month.length, unit: 'usage rows' },
+    );
+  } finally {
+    await producer.disconnect();
+    await Promise.all(agents.map((a) => a.stop()));
+    await Promise.all([planner.stop(), ingest.stop()]);
+    await ds.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await ds.destroy();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: allTopics }).catch(() => undefined);
+    await admin.disconnect();
+  }
+  process.stdout.write(`\n| metric | value | unit |\n|---|---:|---|\n`);
+  for (const r of rows)
+    process.stdout.write(`| ${r.metric} | ${r.value.toLocaleString('en-US')} | ${r.unit} |\n`);
+  process.stdout.write(
+    `\n(${jobsCount} jobs × ${clustersCount} clusters × ${SLOTS} slots, ${clustersCount} agents, ${samples} re-plans)\n`,
+  );
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+}
+
+runCli(usage, main);
