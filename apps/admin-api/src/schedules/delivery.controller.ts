@@ -89,8 +89,8 @@ export class DeliveryController {
   async delivery(
     @Param('id', new ZodPipe(Uuid)) id: string,
   ): Promise<z.infer<typeof ScheduleDeliverySchema>> {
-    const exists = await this.db.query<unknown[]>(`select 1 from schedules where id = $1`, [id]);
-    if (exists.length === 0) throw new NotFoundError('schedule', id, { name: 'id', in: 'path' });
+    if (!(await this.deliveries.scheduleExists(id)))
+      throw new NotFoundError('schedule', id, { name: 'id', in: 'path' });
     const rows = await this.deliveries.forSchedule(id);
     const counts: Record<string, number> = {};
     for (const r of rows) counts[r.status] = (counts[r.status] ?? 0) + 1;

@@ -295,6 +295,12 @@ export class DeliveryRepository {
     return created.length;
   }
 
+  /** Whether a schedule with this id exists (a delivery view of an unknown schedule is a 404, not an empty list). */
+  async scheduleExists(scheduleId: string): Promise<boolean> {
+    const rows = await queryRows<unknown>(this.db, `select 1 from schedules where id = $1`, [scheduleId]);
+    return rows.length > 0;
+  }
+
   /** Deliveries of one schedule, by cluster. */
   async forSchedule(scheduleId: string): Promise<DeliveryRow[]> {
     if (!UUID.test(scheduleId)) return [];

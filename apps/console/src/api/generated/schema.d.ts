@@ -572,6 +572,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules/{id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery state per cluster: sent → acknowledged → applied / partially applied / rejected */
+        get: operations["DeliveryController_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deliveries/exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs the data centers refused: kept out of those clusters until cleared */
+        get: operations["DeliveryController_exclusions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deliveries/exclusions/{id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let a refused job go back to that cluster (the next plan may place it there); audited */
+        post: operations["DeliveryController_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-log": {
         parameters: {
             query?: never;
@@ -2115,6 +2166,85 @@ export interface components {
             kwhPerGpuHourByCluster: {
                 [key: string]: number;
             };
+        };
+        /**
+         * @example {
+         *       "scheduleId": "5b1f2c8e-9d7a-4e1b-8a3c-2f6d0e9b7a41",
+         *       "counts": {
+         *         "applied": 7,
+         *         "rejected": 1
+         *       },
+         *       "clusters": []
+         *     }
+         */
+        ScheduleDelivery: {
+            scheduleId: string;
+            /** @description Orders per status. */
+            counts: {
+                [key: string]: number;
+            };
+            clusters: {
+                clusterId: string;
+                version: number;
+                /** @description The order’s message-id (a resend carries the same one). */
+                messageId: string;
+                /**
+                 * @description Where the order stands at the data center.
+                 * @enum {string}
+                 */
+                status: "sent" | "accepted" | "applied" | "partially-applied" | "rejected";
+                firstSentAt: string;
+                lastSentAt: string;
+                /** @description Times the relay sent it (1 + resends that went out). */
+                sends: number;
+                /** @description Times it was queued again for want of an acknowledgement. */
+                resends: number;
+                /** @description When the first acknowledgement was stored. */
+                ackedAt: string | null;
+                /** @description When the data center says it reached `status`. */
+                statusAt: string | null;
+                /** @description When the settling acknowledgement was stored. */
+                settledAt: string | null;
+                reasons: {
+                    code: string;
+                    text: string;
+                    jobId?: string;
+                }[];
+                /** @description Per job and slot, GPUs applied where they differ from the order. */
+                applied: {
+                    jobId: string;
+                    slotStart: string;
+                    gpus: number;
+                }[] | null;
+                /** @description A newer order went to this cluster since. */
+                superseded: boolean;
+            }[];
+        };
+        ExclusionList: {
+            exclusions: {
+                id: string;
+                jobId: string;
+                clusterId: string;
+                /** @description What the data center said. */
+                reason: string;
+                scheduleId: string;
+                version: number;
+                createdAt: string;
+            }[];
+        };
+        ClearExclusion: {
+            /** @description Why the job may go back to that cluster (audited). */
+            reason: string;
+        };
+        Exclusion: {
+            id: string;
+            jobId: string;
+            clusterId: string;
+            /** @description What the data center said. */
+            reason: string;
+            scheduleId: string;
+            version: number;
+            createdAt: string;
         };
         /**
          * @example {
@@ -5372,6 +5502,191 @@ export interface operations {
             };
             /** @description The key’s role is below the one this operation needs. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeliveryController_delivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per cluster the schedule sent to. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleDelivery"];
+                };
+            };
+            /** @description Malformed id. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeliveryController_exclusions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active exclusions, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExclusionList"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    DeliveryController_clear: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearExclusion"];
+            };
+        };
+        responses: {
+            /** @description The cleared exclusion. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exclusion"];
+                };
+            };
+            /** @description Malformed id or body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active exclusion with that id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
