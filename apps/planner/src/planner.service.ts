@@ -1,3 +1,5 @@
+// The planner app's wiring: leadership, triggers (schedule, notifications, change checks, grid events,
+// rejections, drift), the relay and resends, and metrics; each piece is small and they share one lifecycle.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {

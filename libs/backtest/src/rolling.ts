@@ -1,3 +1,6 @@
+// The rolling backtest in one file: four simulations (published plan, perfect foresight, home, greedy) share one
+// clock, one state model and one costing at actual prices, and splitting them would spread that shared state
+// over several modules that only make sense together.
 import {
   buildFleetProblem,
   slotGrid,

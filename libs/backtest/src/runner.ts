@@ -1,3 +1,5 @@
+// The backtest's file side: reading fleet, job, price, carbon and exchange-rate files, validating them against
+// each other, and writing the report (CSV, JSON, SVG); kept together because the CLI and the workers share it.
 import {
   existsSync,
   mkdirSync,

@@ -1,3 +1,5 @@
+// Decoders of the v1 prices, cluster-load, placement, ack and usage messages, with the shared preflight checks
+// (size, key, JSON, schema) every topic's decoder uses; each function maps one input to one dead-letter code.
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import {

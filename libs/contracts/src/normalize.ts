@@ -1,3 +1,5 @@
+// Normalisation of decoded messages to UTC and the base currency: price points, intervals, slots and day blocks,
+// and load reports; the older slot helpers stay until they are folded into priceSlots (see price-slots.ts).
 import { DEFAULT_SLOT_MINUTES, type IntervalMinutes, type Market, type PriceUnit } from './constants.js';
 import { toBasePerMwh, type ExchangeRates } from './fx.js';
 import type { ClusterLoadMessageV1, PriceMessageV1 } from './schemas.js';

@@ -1,3 +1,6 @@
+// The supervised Kafka consumer every input topic uses: batches, decoding, dead letters that always fit, restarts
+// with backoff, lag and status. Kept in one file because its state machine (running / restarting / stopped) spans
+// all of those.
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {

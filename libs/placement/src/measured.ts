@@ -1,3 +1,5 @@
+// Measured savings (M&V): realized usage at the prices actually paid against the plan and against the home and
+// greedy baselines re-run on the realized demand; grouping and totals that equal the sum of their rows.
 import type { JobInput, PlacementProblem } from './model.js';
 import { solveBaseline, type BaselineKind } from './solve.js';
 

@@ -1,3 +1,5 @@
+// Rounding a fractional placement to whole GPUs (repair, re-solve with whole-GPU capacities, checks): one
+// algorithm whose steps share the Rounding state, documented on the types below.
 import type { JobFlows } from './account.js';
 import { sortedCellsByCost } from './baselines.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';

@@ -1,3 +1,5 @@
+// Validation of a PlacementProblem before solving: one check per issue code, each naming the field, so a bad
+// problem fails with every reason at once rather than in the solver.
 import type { ClusterInput, JobInput, PlacementProblem } from './model.js';
 
 /** One finding about a problem. `error`s make `solvePlacement` throw; `warning`s are reported in the result. */

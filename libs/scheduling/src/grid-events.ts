@@ -1,3 +1,5 @@
+// Demand-response events in planning: loading the active events, turning them into per-cluster per-slot caps,
+// price adders and carbon, deciding voluntary ones, and the assumptions a schedule lists; one rule set, one file.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PlacementResult } from '#gridshift/placement';
 import { GridEventRepository, type GridEventRow } from '#gridshift/persistence';

@@ -1,3 +1,5 @@
+// Every SQL statement of the closed loop's delivery side: deliveries per schedule and cluster, acks (forward-only
+// state), refused-job exclusions, resends and settlement times; one table family, one repository.
 import type { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from './query.js';
 

@@ -1,3 +1,5 @@
+// Every SQL statement about prices in one repository (issue blocks, interval reads, curves, history, freshness,
+// day-ahead issues): the write path (binary COPY of issue blocks) and the read paths share the block layout.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
