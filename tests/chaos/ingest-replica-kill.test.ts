@@ -19,6 +19,7 @@ import {
 import { freshSchema, testKafka, uniqueSuffix } from '../support/harness.js';
 import { registerZones } from '../support/ingest-fixtures.js';
 import type { RunningProcess } from '../support/processes.js';
+import { INGEST_CONSUMER_GROUPS } from '../support/poison.js';
 
 // Two ingest replicas in one consumer group over 6 partitions; one is SIGKILLed while it stores (small chunks, so
 // the kill lands inside a batch whose offsets are not committed). The survivor takes its partitions over after
@@ -75,7 +76,7 @@ describe('chaos: one of two ingest replicas SIGKILLed mid-batch', () => {
     for (const port of PORTS)
       await expect
         .poll(() => replicaState(port), { timeout: 60_000 })
-        .toMatchObject([{ state: 'running' }, { state: 'running' }]);
+        .toMatchObject(INGEST_CONSUMER_GROUPS.map(() => ({ state: 'running' })));
 
     const producer = new JsonProducer(testKafka());
     const monitor = new StoreMonitor(db.dataSource, SCENARIO);
@@ -123,6 +124,8 @@ describe('chaos: one of two ingest replicas SIGKILLed mid-batch', () => {
     expect(row).toMatchObject({ sent: MESSAGES, stored: MESSAGES, lost: 0, duplicates: 0 });
     // The survivor gets the partitions after the session timeout (10 s) and its next poll.
     expect(row.recoverySeconds).toBeLessThanOrEqual(30);
-    expect(await replicaState(PORTS[1])).toMatchObject([{ state: 'running' }, { state: 'running' }]);
+    expect(await replicaState(PORTS[1])).toMatchObject(
+      INGEST_CONSUMER_GROUPS.map(() => ({ state: 'running' })),
+    );
   });
 });

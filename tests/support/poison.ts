@@ -16,6 +16,20 @@ export interface PoisonMessage extends OutgoingMessage {
 export const CODES_NOT_FROM_INPUT = ['DECODE_FAILED', 'STORE_REJECTED'] as const;
 
 /**
+ * Codes only the grid-events and placement-acks topics produce; the poison burst covers the prices and load topics,
+ * and these are dead-lettered through Kafka in tests/e2e/grid-events-kafka.test.ts and tests/e2e/closed-loop.test.ts.
+ */
+export const CODES_OF_OTHER_TOPICS = [
+  'MISSING_CURRENCY',
+  'MISSING_INCENTIVE',
+  'IMPLAUSIBLE_PAYLOAD',
+  'UNKNOWN_ORDER',
+] as const;
+
+/** The ingest's consumer groups, by suffix, in the order /ready lists them. */
+export const INGEST_CONSUMER_GROUPS = ['prices', 'load', 'grid-events', 'acks', 'usage'] as const;
+
+/**
  * One message per dead-letter code the ingest's input can cause, for a registered `zone` and `cluster` (and the
  * unregistered `unknownZone` / `unknownCluster`); ids `<idPrefix>-<code>`. `reissueOf` is a valid price the
  * ingest stored before: the CONFLICTING_REISSUE message re-sends its identity with another price. `day` is the

@@ -9,8 +9,7 @@ import { dataOf, useApi } from '../../shared/useApi';
 
 const DAY_MS = 86_400_000;
 
-/** Routes this console reads only when the admin API has them (issue 14: usage reported by data centers). */
-const MEASURED_PATH = API_PATHS.find((p) => /measured/i.test(p));
+/** Routes this console reads only when the admin API has them. */
 const UNACKED_PATH = API_PATHS.find((p) => /unack|acknowledg/i.test(p));
 
 interface Period {
@@ -49,6 +48,30 @@ async function untypedGet(api: ApiClient, path: string, signal: AbortSignal): Pr
   return dataOf(await get(path, { signal }));
 }
 
+async function measuredSavings(
+  api: ApiClient,
+  inForce: { horizonStart: string; horizonEnd: string } | null,
+  signal: AbortSignal,
+) {
+  const now = new Date();
+  const from = inForce
+    ? inForce.horizonStart
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+  const to = inForce
+    ? inForce.horizonEnd
+    : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+  try {
+    return dataOf(
+      await api.GET('/reports/measured-savings', {
+        params: { query: { from, to, groupBy: 'day' } },
+        signal,
+      }),
+    );
+  } catch {
+    return null;
+  }
+}
+
 async function loadOverview(api: ApiClient, signal: AbortSignal) {
   const [published, drafts, prices, load] = await Promise.all([
     api.GET('/schedules', { params: { query: { status: 'published', limit: 1 } }, signal }).then(dataOf),
@@ -72,8 +95,8 @@ async function loadOverview(api: ApiClient, signal: AbortSignal) {
           .then(dataOf),
       })),
     ),
-    // Typed routes only exist once the API has them; until then these are never called.
-    MEASURED_PATH ? untypedGet(api, MEASURED_PATH, signal) : null,
+    // Measured savings over the in-force horizon (else this month); a failing report never hides the overview.
+    measuredSavings(api, inForce, signal),
     UNACKED_PATH ? untypedGet(api, UNACKED_PATH, signal) : null,
   ]);
   return { inForce, detail, drafts: drafts.items, prices, load, savings, measured, unacked };
@@ -201,11 +224,12 @@ export function Overview() {
         </table>
         <p data-testid="measured-savings">
           <strong>Measured savings:</strong>{' '}
-          {MEASURED_PATH && data.measured !== null
-            ? scalars(data.measured)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(', ')
-            : 'not reported yet (data centers’ usage reports are not in the admin API).'}
+          {data.measured !== null && data.measured.totals.realized.gpuHours > 0
+            ? `realized ${money(data.measured.totals.realized.cost, data.measured.currency)} for ${num(data.measured.totals.realized.gpuHours, 0)} GPU-h; ` +
+              `vs home ${data.measured.totals.vsHome === null ? 'not comparable' : money(data.measured.totals.vsHome, data.measured.currency)}, ` +
+              `vs greedy ${data.measured.totals.vsGreedy === null ? 'not comparable' : money(data.measured.totals.vsGreedy, data.measured.currency)}, ` +
+              `vs plan ${money(data.measured.totals.vsPlan, data.measured.currency)}`
+            : 'not reported yet (no usage from the data centers for this period).'}
         </p>
       </section>
       <section aria-labelledby="freshness-title">
