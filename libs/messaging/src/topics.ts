@@ -59,9 +59,13 @@ function isRetriable(error: unknown): boolean {
  * topic-partition" until the new topic's metadata has spread — are retried with backoff (`attempts` in all).
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], attempts = 6): Promise<string[]> {
+  // Topics this call asked the broker to create: a retry after a timeout (e.g. waiting for leaders) finds them
+  // existing and still reports them as created by this call.
+  const requested = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ensureTopicsOnce(kafka, specs);
+      await ensureTopicsOnce(kafka, specs, requested);
+      return specs.map((s) => s.topic).filter((t) => requested.has(t));
     } catch (error) {
       if (attempt >= attempts || !isRetriable(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
@@ -69,14 +73,15 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], attempts = 
   }
 }
 
-async function ensureTopicsOnce(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+async function ensureTopicsOnce(kafka: Kafka, specs: TopicSpec[], requested: Set<string>): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return [];
+    if (missing.length === 0) return;
     const { brokers } = await admin.describeCluster();
+    for (const s of missing) requested.add(s.topic);
     try {
       await admin.createTopics({
         topics: missing.map((s) => resolveSpec(s, brokers.length)),
@@ -87,7 +92,6 @@ async function ensureTopicsOnce(kafka: Kafka, specs: TopicSpec[]): Promise<strin
       if (!(error instanceof Error) || !/already exists|TOPIC_ALREADY_EXISTS/i.test(JSON.stringify(error)))
         throw error;
     }
-    return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
   }
