@@ -1,6 +1,7 @@
 // Demand-response events in planning: loading the active events, turning them into per-cluster per-slot caps,
 // price adders and carbon, deciding voluntary ones, and the assumptions a schedule lists; one rule set, one file.
 import type { DataSource, EntityManager } from 'typeorm';
+import type { OrderReasonV1 } from '#gridshift/contracts';
 import type { PlacementResult } from '#gridshift/placement';
 import { GridEventRepository, type GridEventRow } from '#gridshift/persistence';
 import type { Assumption } from './assumptions.js';
@@ -68,6 +69,8 @@ export interface AppliedGridEvent {
   modificationNumber: number;
   priority: number;
   compliance: 'mandatory' | 'voluntary';
+  /** The active clusters the event targets (its zones, narrowed to its clusters). */
+  clusterIds: string[];
   /** Caps that went into the problem (empty for an ignored voluntary event). */
   caps: GridEventCap[];
   priceAdders: { zone: string; slotStartUtc: string; perMwh: number }[];
@@ -278,6 +281,7 @@ export function applyGridEvents(
       modificationNumber: event.modificationNumber,
       priority: event.priority,
       compliance: event.compliance,
+      clusterIds: targetsOf(event, inputs.clusters).map((r) => inputs.clusters[r]!.id),
       caps: capsApply ? caps : [],
       priceAdders,
       carbon,
@@ -402,6 +406,7 @@ export function gridEventAssumptions(applied: readonly AppliedGridEvent[]): Assu
         priority: a.priority,
         compliance: a.compliance,
         honoured: a.compliance === 'mandatory' || d === null || d.followed,
+        clusterIds: a.clusterIds,
         caps: a.caps,
         priceAdders: a.priceAdders,
         carbon: a.carbon,
@@ -435,4 +440,37 @@ export async function withGridEvents(
     assumptions: gridEventAssumptions(applied),
     revisions: gridEventRevisions(events),
   };
+}
+
+/**
+ * The reasons each cluster's placement order carries (header `gridshift-reasons`), from a schedule's assumptions:
+ * every honoured `grid-event` that targets the cluster (`capped` when it capped the cluster in some slot). Pure;
+ * reads stored assumptions too (older ones without `clusterIds` name the capped clusters only).
+ */
+export function gridEventOrderReasons(assumptions: readonly unknown[]): Map<string, OrderReasonV1[]> {
+  const byCluster = new Map<string, OrderReasonV1[]>();
+  for (const raw of assumptions) {
+    const a = (raw ?? {}) as { code?: unknown; details?: Record<string, unknown> };
+    if (a.code !== 'grid-event' || typeof a.details !== 'object' || a.details === null) continue;
+    const d = a.details;
+    if (d.honoured !== true || typeof d.eventId !== 'string') continue;
+    const caps = Array.isArray(d.caps) ? (d.caps as { clusterId?: unknown }[]) : [];
+    const capped = new Set(caps.map((c) => c.clusterId).filter((id): id is string => typeof id === 'string'));
+    const targets = Array.isArray(d.clusterIds)
+      ? (d.clusterIds as unknown[]).filter((id): id is string => typeof id === 'string')
+      : [...capped];
+    for (const clusterId of new Set([...targets, ...capped])) {
+      const list = byCluster.get(clusterId) ?? [];
+      list.push({
+        code: 'grid-event',
+        eventId: d.eventId,
+        programId: String(d.programId),
+        modificationNumber: Number(d.modificationNumber),
+        compliance: d.compliance === 'voluntary' ? 'voluntary' : 'mandatory',
+        capped: capped.has(clusterId),
+      });
+      byCluster.set(clusterId, list);
+    }
+  }
+  return byCluster;
 }
