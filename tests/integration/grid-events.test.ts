@@ -48,12 +48,18 @@ let drop: () => Promise<void>;
 let epoch = 0;
 let events: GridEventRepository;
 
+/** Solves of the planner, counted (a voluntary event costs one extra solve, not two). */
+let solves = 0;
+
 function planner() {
   return new Planner(db, {
     settings: { ...DEFAULT_PLANNING_SETTINGS, horizonHours: 6, stabilityCostPerGpuHour: 0 },
     // Publish every re-plan: the test looks at what each event does, not at the approval policy.
     approval: { ...DEFAULT_APPROVAL_POLICY, maxMovedPct: 100, maxCostIncreasePct: 1e6 },
-    solve: solveInThread,
+    solve: (problem, limitMs) => {
+      solves += 1;
+      return solveInThread(problem, limitMs);
+    },
     now: () => now,
   });
 }
@@ -346,7 +352,10 @@ describe('grid events on real PostgreSQL', () => {
         { compliance: 'voluntary', incentivePerMwh, currency: 'USD' },
       );
     await send(voluntary(0, 50));
+    solves = 0;
     const followed = await plan();
+    // Ignoring it (A) and following it (B) are solved; the stored plan is B as solved, not a third solve.
+    expect(solves).toBe(2);
     expect(await gpus(followed.scheduleId, 'fra-1', 5)).toBe(0);
     expect(await gpus(followed.scheduleId, 'par-1', 5)).toBe(20);
     const yes = (await gridEventAssumptions(followed.scheduleId)).find((a) => a.eventId === 'evt-v')!;
@@ -356,7 +365,9 @@ describe('grid events on real PostgreSQL', () => {
     expect(yes.decision!.costIfFollowed - yes.decision!.costIfIgnored).toBeCloseTo(0.6, 6);
 
     await send(voluntary(1, 10));
+    solves = 0;
     const declined = await plan();
+    expect(solves).toBe(2); // the stored plan is A
     expect(await gpus(declined.scheduleId, 'fra-1', 5)).toBe(20);
     const no = (await gridEventAssumptions(declined.scheduleId)).find((a) => a.eventId === 'evt-v')!;
     expect(no.honoured).toBe(false);

@@ -140,9 +140,12 @@ export class Planner {
     const built = buildProblem(inputs, { previous: previous?.placements });
     phaseMs.buildProblem = ms(t);
 
-    // The worker solves while this thread builds the snapshot and its hash.
+    // The worker solves while this thread builds the snapshot and its hash. Deciding a voluntary grid event may
+    // have solved these very inputs already (the same problem: buildProblem is deterministic): reuse that.
     const solveStartedAt = performance.now();
-    const solving = solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
+    const solving = events.solved
+      ? Promise.resolve(events.solved)
+      : solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
     t = performance.now();
     const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
