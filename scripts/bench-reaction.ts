@@ -207,6 +207,15 @@ async function measure(
     last = await publishedAfter(last.version - 1, performance.now() + 60_000);
 
     const latencies: number[] = [];
+    // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
+    // stored the event (grid events only) → the plan's store transaction began → the relay claimed its orders.
+    const path: { ingest: number[]; toStore: number[]; toRelay: number[]; toConsumer: number[] } = {
+      ingest: [],
+      toStore: [],
+      toRelay: [],
+      toConsumer: [],
+    };
+    const epochMs = (at: number) => performance.timeOrigin + at;
     for (let i = 0; i < samples; i += 1) {
       const zone = zones[i % zones.length]!;
       let sentAt: number;
@@ -226,6 +235,23 @@ async function measure(
       }
       last = await publishedAfter(last.version, sentAt + 60_000);
       latencies.push(last.doneAt - sentAt);
+      const [times] = await ds.query<{ created: number; claimed: number | null; event: number | null }[]>(
+        `select extract(epoch from s.created_at) * 1000 as created,
+                (select extract(epoch from max(o.sent_at)) * 1000 from outbox o where o.schedule_id = s.id) as claimed,
+                (select extract(epoch from g.updated_at) * 1000 from grid_events g where g.event_id = $2) as event
+         from schedules s where s.kind = 'plan' and s.version = $1`,
+        [last.version, `bench-${zone}`],
+      );
+      if (times) {
+        const sent = epochMs(sentAt);
+        const ingestAt = trigger === 'grid-event' && times.event !== null ? Number(times.event) : sent;
+        if (trigger === 'grid-event') path.ingest.push(ingestAt - sent);
+        path.toStore.push(Number(times.created) - ingestAt);
+        if (times.claimed !== null) {
+          path.toRelay.push(Number(times.claimed) - Number(times.created));
+          path.toConsumer.push(epochMs(last.doneAt) - Number(times.claimed));
+        }
+      }
       process.stdout.write(
         `  ${trigger} · ${jobsCount} jobs · sample ${i + 1}/${samples}: ${Math.round(last.doneAt - sentAt)} ms (v${last.version})\n`,
       );
@@ -267,6 +293,8 @@ async function measure(
           0,
         ),
     );
+    for (const [key, values] of Object.entries(path))
+      phases[`path.${key}`] = values.length > 0 ? Math.round(median(values)) : Number.NaN;
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       row: {
@@ -330,6 +358,16 @@ async function main(): Promise<void> {
   process.stdout.write(
     '*rest = p50 − the phases: Kafka → ingest → notify, debounce (none for grid events), change detection, relay → Kafka → consumer.\n',
   );
+  process.stdout.write(
+    '\n| trigger | jobs | median ms: sent → event stored (ingest) | → store transaction began | → relay claimed the orders | → last order consumed |\n|---|---:|---:|---:|---:|---:|\n',
+  );
+  rows.forEach((r, i) => {
+    const p = breakdown[i]!;
+    const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : String(v));
+    process.stdout.write(
+      `| ${r.trigger} | ${r.jobs} | ${ms(p['path.ingest'])} | ${ms(p['path.toStore'])} | ${ms(p['path.toRelay'])} | ${ms(p['path.toConsumer'])} |\n`,
+    );
+  });
   if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
 }
 

@@ -33,7 +33,15 @@ function describe(event: AgentEvent): string | null {
   switch (event.kind) {
     case 'applied': {
       const why = event.ack.reasons.map((r) => `${r.code}: ${r.text}`).join('; ');
-      return `${event.clusterId}: v${event.order.scheduleVersion} ${event.ack.status}${why ? ` (${why})` : ''}`;
+      const events = event.reasons
+        .map(
+          (r) =>
+            `grid event ${r.eventId} rev ${r.modificationNumber} (${r.compliance}${r.capped ? ', capped' : ''})`,
+        )
+        .join(', ');
+      return `${event.clusterId}: v${event.order.scheduleVersion} ${event.ack.status}${why ? ` (${why})` : ''}${
+        events ? ` — honours ${events}` : ''
+      }`;
     }
     case 'duplicate':
       return `${event.clusterId}: v${event.version} again (${event.reAcked ? 'ack re-sent' : 'ignored'})`;

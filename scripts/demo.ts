@@ -465,6 +465,8 @@ async function eveningEvent(
       homeKw: number | null;
       plannedKw: number | null;
       capKw: number | null;
+      realizedKw: number | null;
+      realizedCoveragePct: number;
     }[];
     totals: { counterfactualKwh: number | null; plannedKwh: number | null };
   }>('GET', `/grid-events/${event.eventId}/performance`);
@@ -473,7 +475,11 @@ async function eveningEvent(
   process.stdout.write(
     `\n${report.summary}\n` +
       (i
-        ? `  before the event ${kw(i.counterfactualKw)}, home ${kw(i.homeKw)}, planned ${kw(i.plannedKw)} (cap ${kw(i.capKw)}); realized: not reported\n`
+        ? `  before the event ${kw(i.counterfactualKw)}, home ${kw(i.homeKw)}, planned ${kw(i.plannedKw)} (cap ${kw(i.capKw)}); realized: ${
+            i.realizedKw === null
+              ? 'not reported yet'
+              : `${kw(i.realizedKw)} (${Math.round(i.realizedCoveragePct)} % of the interval reported)`
+          }\n`
         : ''),
   );
 }

@@ -2,7 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePlacementOrder, type GridEventMessageV1, type PlacementOrderV1 } from '#gridshift/contracts';
+import {
+  decodeOrderReasons,
+  decodePlacementOrder,
+  HEADERS,
+  type GridEventMessageV1,
+  type OrderReasonV1,
+  type PlacementOrderV1,
+} from '#gridshift/contracts';
+import { DataCenterAgent, MemoryStateStore, type AgentEvent } from '#gridshift/datacenter-agent';
 import { ensureTopics, JsonProducer } from '#gridshift/messaging';
 import { topicNames } from '#gridshift/platform';
 import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
@@ -20,7 +28,9 @@ import {
 
 // A grid event through the real apps: sim:partner → Kafka → ingest → PostgreSQL → planner (trigger grid-event) →
 // outbox relay → placement orders on Kafka. 1 kW per GPU (0.8 kW × PUE 1.25); DE-LU is cheaper than FR, so
-// chat-eu's 12 GPUs run in fra-1 until the event caps fra-1 at 4 kW = 4 GPUs in hours 1–2.
+// chat-eu's 12 GPUs run in fra-1 until the event caps fra-1 at 4 kW = 4 GPUs in hours 1–2. The orders of the plan
+// that honours the event name it in their `gridshift-reasons` header (fra-1's: capped; par-1 is in FR, untargeted),
+// and the reference data-center agent surfaces them.
 
 const suffix = uniqueSuffix();
 const prefix = `t-gridevents-${suffix}.`;
@@ -36,6 +46,10 @@ const clusters: ClusterSeed[] = [
 let db: Awaited<ReturnType<typeof freshSchema>>;
 const apps: RunningProcess[] = [];
 const received: PlacementOrderV1[] = [];
+/** The decoded `gridshift-reasons` header of each received order, by `${clusterId}@${version}`. */
+const reasonsOf = new Map<string, OrderReasonV1[]>();
+const agentEvents: AgentEvent[] = [];
+const agents: DataCenterAgent[] = [];
 const consumer = kafka.consumer({ groupId: `t-gridevents-dc-${suffix}`, maxWaitTimeInMs: 100 });
 
 function start(script: string, port: number, env: Record<string, string>): RunningProcess {
@@ -68,13 +82,19 @@ beforeAll(async () => {
   ]);
   await ensureTopics(
     kafka,
-    [topics.prices, topics.clusterLoad, topics.gridEvents, topics.gridEventsDlq, topics.placements].map(
-      (topic) => ({
-        topic,
-        numPartitions: 1,
-        replicationFactor: 1,
-      }),
-    ),
+    [
+      topics.prices,
+      topics.clusterLoad,
+      topics.gridEvents,
+      topics.gridEventsDlq,
+      topics.placements,
+      topics.placementAcks,
+      topics.usage,
+    ].map((topic) => ({
+      topic,
+      numPartitions: 1,
+      replicationFactor: 1,
+    })),
   );
   const ingest = start('dist/apps/ingest/src/main.js', 23241, { INGEST_GROUP_ID: `t-gridevents-${suffix}` });
   const planner = start('dist/apps/planner/src/main.js', 23242, {
@@ -95,10 +115,30 @@ beforeAll(async () => {
   await consumer.run({
     eachMessage: ({ message }) => {
       const decoded = decodePlacementOrder(message.key, message.value);
-      if (decoded.ok) received.push(decoded.value);
+      if (decoded.ok) {
+        const header = message.headers?.[HEADERS.reasons];
+        const reasons = decodeOrderReasons(Buffer.isBuffer(header) ? header : undefined);
+        if (!reasons.ok) throw new Error(reasons.message);
+        reasonsOf.set(`${decoded.value.clusterId}@${decoded.value.scheduleVersion}`, reasons.reasons);
+        received.push(decoded.value);
+      }
       return Promise.resolve();
     },
   });
+  const store = new MemoryStateStore();
+  for (const c of clusters) {
+    const agent = new DataCenterAgent({
+      kafka,
+      clusterId: c.id,
+      topics,
+      store,
+      groupId: `t-gridevents-agent-${suffix}-${c.id}`,
+      autoReportUsage: false,
+      onEvent: (e) => agentEvents.push(e),
+    });
+    await agent.start();
+    agents.push(agent);
+  }
   await producer.send(
     topics.clusterLoad,
     clusters.map((c) => ({ key: c.id, value: loadMessage(c, 24) })),
@@ -110,6 +150,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const agent of agents) await agent.stop();
   await consumer.disconnect().catch(() => undefined);
   await producer.disconnect();
   for (const app of apps) await app.stop();
@@ -166,6 +207,32 @@ describe('grid events through Kafka and the real apps', () => {
       [fra.scheduleVersion],
     );
     expect(rows[0]!.trigger).toBe('grid-event');
+
+    // The orders say why: fra-1's names the event it honours (capped there); par-1 (FR) is not targeted.
+    const reason: OrderReasonV1 = {
+      code: 'grid-event',
+      eventId: 'evt-kafka',
+      programId: 'tso-flex',
+      modificationNumber: 0,
+      compliance: 'mandatory',
+      capped: true,
+    };
+    expect(reasonsOf.get(`fra-1@${fra.scheduleVersion}`)).toEqual([reason]);
+    expect(reasonsOf.get(`par-1@${fra.scheduleVersion}`)).toEqual([]);
+    expect(reasonsOf.get(`fra-1@${before}`)).toEqual([]);
+    // The reference agent applied that version and surfaces the reason beside the order.
+    await expect
+      .poll(
+        () =>
+          agentEvents.find(
+            (e) =>
+              e.kind === 'applied' &&
+              e.clusterId === 'fra-1' &&
+              e.order.scheduleVersion === fra.scheduleVersion,
+          ),
+        { timeout: 30_000, interval: 100 },
+      )
+      .toMatchObject({ kind: 'applied', reasons: [reason] });
   });
 
   it('invalid events are dead-lettered with their reason; the consumer keeps going', async () => {

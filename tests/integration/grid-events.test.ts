@@ -6,7 +6,14 @@ import {
   type ExchangeRates,
   type GridEventMessageV1,
 } from '#gridshift/contracts';
-import { GridEventRepository, LoadRepository, PriceRepository, queryRows } from '#gridshift/persistence';
+import {
+  GridEventRepository,
+  LoadRepository,
+  PriceRepository,
+  queryRows,
+  UsageRepository,
+  type UsageRow,
+} from '#gridshift/persistence';
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_PLANNING_SETTINGS,
@@ -41,12 +48,18 @@ let drop: () => Promise<void>;
 let epoch = 0;
 let events: GridEventRepository;
 
+/** Solves of the planner, counted (a voluntary event costs one extra solve, not two). */
+let solves = 0;
+
 function planner() {
   return new Planner(db, {
     settings: { ...DEFAULT_PLANNING_SETTINGS, horizonHours: 6, stabilityCostPerGpuHour: 0 },
     // Publish every re-plan: the test looks at what each event does, not at the approval policy.
     approval: { ...DEFAULT_APPROVAL_POLICY, maxMovedPct: 100, maxCostIncreasePct: 1e6 },
-    solve: solveInThread,
+    solve: (problem, limitMs) => {
+      solves += 1;
+      return solveInThread(problem, limitMs);
+    },
     now: () => now,
   });
 }
@@ -339,7 +352,10 @@ describe('grid events on real PostgreSQL', () => {
         { compliance: 'voluntary', incentivePerMwh, currency: 'USD' },
       );
     await send(voluntary(0, 50));
+    solves = 0;
     const followed = await plan();
+    // Ignoring it (A) and following it (B) are solved; the stored plan is B as solved, not a third solve.
+    expect(solves).toBe(2);
     expect(await gpus(followed.scheduleId, 'fra-1', 5)).toBe(0);
     expect(await gpus(followed.scheduleId, 'par-1', 5)).toBe(20);
     const yes = (await gridEventAssumptions(followed.scheduleId)).find((a) => a.eventId === 'evt-v')!;
@@ -349,7 +365,9 @@ describe('grid events on real PostgreSQL', () => {
     expect(yes.decision!.costIfFollowed - yes.decision!.costIfIgnored).toBeCloseTo(0.6, 6);
 
     await send(voluntary(1, 10));
+    solves = 0;
     const declined = await plan();
+    expect(solves).toBe(2); // the stored plan is A
     expect(await gpus(declined.scheduleId, 'fra-1', 5)).toBe(20);
     const no = (await gridEventAssumptions(declined.scheduleId)).find((a) => a.eventId === 'evt-v')!;
     expect(no.honoured).toBe(false);
@@ -388,5 +406,56 @@ describe('grid events on real PostgreSQL', () => {
     expect(shed.interactiveShortfallGpuHours).toBeCloseTo(20, 6);
     expect(shed.summary).toContain('20 interactive GPU-h shed');
     expect(await gridEventPerformance(db, 'nope')).toBeNull();
+  });
+
+  it('adds the realized (metered) load per interval once data centers report usage', async () => {
+    // evt-a: interval slots 1–3, counterfactual 20 kW (60 kWh), planned 13/3 kW (13 kWh) in fra-1 only (the one
+    // DE-LU cluster, planned work in every slot, so it must report every tick). Metered facility energy:
+    //   fra-1 slot 1: one 60-min row, 6 kWh; slot 2: four 15-min rows of 1 kWh = 4 kWh; slot 3: not yet.
+    //   fra-1 slot 0 (50 kWh, before the event) and par-1 slot 1 (100 kWh, FR: not targeted) do not count.
+    const usage = new UsageRepository(db);
+    const row = (clusterId: string, slotStartMs: number, minutes: number, energyKwh: number): UsageRow => ({
+      clusterId,
+      jobId: 'chat-eu',
+      slotStart: new Date(slotStartMs).toISOString(),
+      minutes,
+      gpuHours: energyKwh,
+      energyKwh,
+      observedAt: new Date(h0 + 9 * HOUR_MS).toISOString(),
+      messageId: null,
+    });
+    const quarter = 15 * 60_000;
+    await usage.store([
+      row('fra-1', h0, 60, 50),
+      row('par-1', h0 + HOUR_MS, 60, 100),
+      row('fra-1', h0 + HOUR_MS, 60, 6),
+      ...[0, 1, 2, 3].map((q) => row('fra-1', h0 + 2 * HOUR_MS + q * quarter, 15, 1)),
+    ]);
+    const later = h0 + 10 * HOUR_MS;
+    // Slots 1–2 reported: 2 of 3 h covered = 66.67 %; (6 + 4) kWh ÷ 2 h = 5 kW; no reduction until complete.
+    const partial = (await gridEventPerformance(db, 'evt-a', { nowMs: later }))!;
+    expect(partial.intervals[0]!.realizedKw).toBeCloseTo(5, 9);
+    expect(partial.intervals[0]!.realizedCoveragePct).toBeCloseTo(200 / 3, 9);
+    expect(partial.intervals[0]!.realizedReductionVsCounterfactualPct).toBeNull();
+    expect(partial.totals.realizedKwh).toBeNull();
+    expect(partial.realized.status).toBe('partial');
+
+    // Slot 3 metered: 3 kWh. At h0 + 3.5 h only its first half has ended: 2.5 of 3 h covered = 83.33 %,
+    // (6 + 4 + 1.5) kWh ÷ 2.5 h = 4.6 kW.
+    await usage.store([row('fra-1', h0 + 3 * HOUR_MS, 60, 3)]);
+    const midway = (await gridEventPerformance(db, 'evt-a', { nowMs: h0 + 3.5 * HOUR_MS }))!;
+    expect(midway.intervals[0]!.realizedCoveragePct).toBeCloseTo(250 / 3, 9);
+    expect(midway.intervals[0]!.realizedKw).toBeCloseTo(4.6, 9);
+
+    // All ended: 13 kWh over 3 h = 13/3 kW; realized reduction (20 − 13/3) ÷ 20 = (60 − 13) ÷ 60 = 78.33 %.
+    const done = (await gridEventPerformance(db, 'evt-a', { nowMs: later }))!;
+    const [interval] = done.intervals;
+    expect(interval!.realizedCoveragePct).toBe(100);
+    expect(interval!.realizedKw).toBeCloseTo(13 / 3, 9);
+    expect(interval!.realizedReductionVsCounterfactualPct).toBeCloseTo(((20 - 13 / 3) / 20) * 100, 9);
+    expect(done.totals.realizedKwh).toBeCloseTo(13, 9);
+    expect(done.totals.realizedReductionVsCounterfactualPct).toBeCloseTo((47 / 60) * 100, 9);
+    expect(done.realized.status).toBe('complete');
+    expect(done.summary).toContain('−78 % metered in DE-LU');
   });
 });

@@ -39,9 +39,9 @@ import { Debouncer } from './debouncer.js';
 import { DeliveryFeedback } from './delivery-feedback.js';
 import { PriceFreshnessGauges } from './price-freshness.js';
 
-/** Work the planner does, highest priority first. */
-type Work = 'requests' | 'rejection' | 'cron' | 'changes' | 'drift';
-const WORK_ORDER: Work[] = ['requests', 'rejection', 'cron', 'changes', 'drift'];
+/** Work the planner does, highest priority first (a demand-response event is answered before anything else). */
+type Work = 'grid-event' | 'requests' | 'rejection' | 'cron' | 'changes' | 'drift';
+const WORK_ORDER: Work[] = ['grid-event', 'requests', 'rejection', 'cron', 'changes', 'drift'];
 
 /**
  * The planner process: campaigns for leadership; while leading it answers plan requests, plans on the
@@ -76,7 +76,8 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       settings: planningSettings(config),
       approval: approvalPolicy(config),
       ...(fixedNow ? { now: () => new Date(fixedNow) } : {}),
-      solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS),
+      // An in-thread solve must not block the event loop for long: the lease connection would idle out.
+      solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS, undefined, config.PLANNER_LEASE_MS / 4),
     });
     this.priceFreshness = new PriceFreshnessGauges(dataSource, registry);
     this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>
@@ -221,9 +222,11 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
         if (this.election?.isLeader) this.changes.signal();
         break;
       case 'grid-events':
-        // Demand-response events are answered at once: no debounce.
+        // Demand-response events are answered at once: no debounce, and instead of the full change detection
+        // (which loads every input) one query compares the active events' revisions with the newest plan's.
+        // The plan reads every current input, so a pending price or load change is planned with it.
         this.changes.cancel();
-        this.kick('changes');
+        this.kick('grid-event');
         break;
       case 'outbox':
         this.relay?.wake();
@@ -324,6 +327,10 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       }
       case 'cron':
         await this.plan('cron', epoch, { skipIfUnchanged: true });
+        return;
+      case 'grid-event':
+        if (!(await this.planner.gridEventsChanged())) return;
+        await this.plan('grid-event', epoch, { skipIfUnchanged: true });
         return;
       case 'rejection':
         // The refusals are read by the plan itself; unchanged inputs (nothing new refused) store nothing.

@@ -29,6 +29,11 @@ export const HEADERS = {
   sourceOffset: 'source-offset',
   /** On a dead letter: `original` (the value is the source record's bytes) or `reference` (see DeadLetterReference). */
   deadLetterValue: 'dead-letter-value',
+  /**
+   * On a placement order: why gridshift issued it, JSON `[{code: 'grid-event', eventId, …}]` (see OrderReasonV1).
+   * A header, not a body field: `gridshift.placements.v1` is strict, so v1 consumers that validate keep working.
+   */
+  reasons: 'gridshift-reasons',
 } as const;
 
 export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];

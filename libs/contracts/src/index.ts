@@ -5,6 +5,7 @@ export * from './fx.js';
 export * from './time.js';
 export * from './decode.js';
 export * from './grid-events.js';
+export * from './order-reasons.js';
 export { acceptPriceMessage, acceptedTimestampMs } from './fast-price.js';
 export * from './normalize.js';
 export * from './price-slots.js';

@@ -1,10 +1,12 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import {
+  decodeOrderReasons,
   decodePlacementOrder,
   deadLetterHeaders,
   dlqTopic,
   HEADERS,
   MAX_USAGE_ROWS,
+  type OrderReasonV1,
   type PlacementAckV1,
   type PlacementOrderV1,
 } from '#gridshift/contracts';
@@ -22,7 +24,14 @@ export interface AgentTopics {
 
 /** Something that happened in an agent (for logs, tests and the demo's summary). */
 export type AgentEvent =
-  | { kind: 'applied'; clusterId: string; order: PlacementOrderV1; ack: PlacementAckV1 }
+  | {
+      kind: 'applied';
+      clusterId: string;
+      order: PlacementOrderV1;
+      ack: PlacementAckV1;
+      /** Why gridshift issued the order (header `gridshift-reasons`), e.g. the grid events it honours. */
+      reasons: OrderReasonV1[];
+    }
   | { kind: 'duplicate'; clusterId: string; version: number; messageId: string; reAcked: boolean }
   | { kind: 'stale'; clusterId: string; version: number; appliedVersion: number }
   | { kind: 'dropped'; clusterId: string; version: number; messageId: string }
@@ -200,6 +209,14 @@ export class DataCenterAgent {
       }
       return;
     }
+    // The reasons explain the order; a malformed header is reported and the order still applied.
+    const reasonsHeader = headers?.[HEADERS.reasons];
+    const decodedReasons = decodeOrderReasons(
+      typeof reasonsHeader === 'string' || Buffer.isBuffer(reasonsHeader) ? reasonsHeader : undefined,
+    );
+    if (!decodedReasons.ok)
+      this.emit({ kind: 'invalid', clusterId, code: 'INVALID_REASONS', message: decodedReasons.message });
+    const reasons = decodedReasons.ok ? decodedReasons.reasons : [];
     const applied = applyOrder(order, this.options.behaviour ?? {});
     const at = new Date(this.now()).toISOString();
     const ack: PlacementAckV1 = {
@@ -225,6 +242,7 @@ export class DataCenterAgent {
           messageId,
           status: applied.status,
           appliedAt: at,
+          ...(reasons.length > 0 ? { reasons } : {}),
         },
       ],
       lastAck: { ack, ackMessageId },
@@ -233,7 +251,7 @@ export class DataCenterAgent {
     };
     this.options.store.save(this.state);
     await this.sendAck(ack, ackMessageId);
-    this.emit({ kind: 'applied', clusterId, order, ack });
+    this.emit({ kind: 'applied', clusterId, order, ack, reasons });
     if (this.options.autoReportUsage !== false) this.reportUsageSoon();
   }
 

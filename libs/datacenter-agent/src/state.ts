@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { PlacementAckV1 } from '#gridshift/contracts';
+import type { OrderReasonV1, PlacementAckV1 } from '#gridshift/contracts';
 import type { AppliedOrder } from './behaviour.js';
 
 /** What an agent remembers across restarts. */
@@ -9,7 +9,15 @@ export interface AgentState {
   /** Highest version applied; orders with a version ≤ it are ignored. */
   appliedVersion: number;
   /** Every version applied, in order (the exactly-once record). */
-  appliedLog: { version: number; scheduleId: string; messageId: string; status: string; appliedAt: string }[];
+  appliedLog: {
+    version: number;
+    scheduleId: string;
+    messageId: string;
+    status: string;
+    appliedAt: string;
+    /** The order's reasons (header `gridshift-reasons`) when it had any, e.g. the grid events it honours. */
+    reasons?: OrderReasonV1[];
+  }[];
   /** The ack of the applied order and its message-id (re-sent when the order arrives again). */
   lastAck: { ack: PlacementAckV1; ackMessageId: string } | null;
   /** Message ids of orders handled, newest last (bounded). */

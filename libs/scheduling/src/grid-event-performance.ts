@@ -1,12 +1,18 @@
 import type { DataSource } from 'typeorm';
 import { solveBaseline, type PlacementProblem } from '#gridshift/placement';
-import { GridEventRepository, type ClusterMeterRow, type GridEventRow } from '#gridshift/persistence';
+import {
+  GridEventRepository,
+  UsageRepository,
+  type ClusterMeterRow,
+  type GridEventRow,
+} from '#gridshift/persistence';
 
 // Proof of delivery of a grid event, per interval: the facility power of gridshift work in the targeted clusters
 //  - counterfactual: the plan in force when the event arrived (before it), as planned;
 //  - home: the home baseline (each job in its home cluster, price- and event-blind) on that plan's problem;
 //  - planned: the newest plan that honoured the event;
-//  - realized: metered usage — not reported yet (no usage topic in this version).
+//  - realized: the facility energy the data centers metered (gridshift.usage.v1 `energyKwh`, IT × PUE) in the
+//    targeted clusters, over the part of the interval that is reported (see realizedInterval).
 // Power of a slot = Σ GPUs × kW per GPU × PUE over the targeted clusters; an interval's kW is the mean over the
 // slots it overlaps (weighted by the overlap), its kWh that mean × its hours.
 
@@ -23,11 +29,15 @@ export interface IntervalPerformance {
   counterfactualKw: number | null;
   homeKw: number | null;
   plannedKw: number | null;
-  /** Metered; null until usage is reported. */
-  realizedKw: null;
+  /** Metered mean facility kW over the reported part of the interval; null while none of it is reported. */
+  realizedKw: number | null;
+  /** Share of the interval that is reported, % (see realizedInterval). */
+  realizedCoveragePct: number;
   /** (counterfactual − planned) ÷ counterfactual × 100; null without both or with a 0 counterfactual. */
   reductionVsCounterfactualPct: number | null;
   reductionVsHomePct: number | null;
+  /** (counterfactual − realized) ÷ counterfactual × 100, once the whole interval is reported; else null. */
+  realizedReductionVsCounterfactualPct: number | null;
 }
 
 export interface GridEventPerformance {
@@ -46,10 +56,13 @@ export interface GridEventPerformance {
     homeKwh: number | null;
     plannedKwh: number | null;
     reductionVsCounterfactualPct: number | null;
+    /** Metered kWh of all intervals, once every interval is completely reported; else null. */
+    realizedKwh: number | null;
+    realizedReductionVsCounterfactualPct: number | null;
   };
   /** Interactive GPU-hours the planned schedule leaves unserved for reason `grid-event`. */
   interactiveShortfallGpuHours: number;
-  realized: { status: 'not-reported'; note: string };
+  realized: { status: 'not-reported' | 'partial' | 'complete'; note: string };
   summary: string;
 }
 
@@ -76,6 +89,58 @@ export function intervalKw(
   return weighted / (toMs - fromMs);
 }
 
+/** Metered facility energy of one cluster in one usage interval (summed over jobs). */
+export interface MeteredCell {
+  clusterId: string;
+  slotStartMs: number;
+  minutes: number;
+  energyKwh: number;
+}
+
+/** Usage intervals are 5, 15, 30 or 60 minutes on the UTC grid; event intervals are multiples of 5 minutes. */
+const TICK_MS = 5 * MS_PER_MINUTE;
+
+/**
+ * Realized load over [fromMs, toMs) from metered cells (pure). The interval is cut into 5-minute ticks; a tick is
+ * reported when it ended before `nowMs` and every cluster `expected(tickStartMs)` names (those the plan gave work
+ * there) has a metered cell covering it — a cluster with nothing planned need not report. A cell's energy is
+ * spread evenly over its own interval. kW = metered kWh of the reported ticks ÷ their hours; coverage = reported
+ * ticks ÷ all ticks.
+ */
+export function realizedInterval(
+  cells: readonly MeteredCell[],
+  expected: (tickStartMs: number) => readonly string[],
+  fromMs: number,
+  toMs: number,
+  nowMs: number,
+): { kw: number | null; kwh: number; coveragePct: number } {
+  const kwhByClusterTick = new Map<string, Map<number, number>>();
+  for (const c of cells) {
+    const cellMs = c.minutes * MS_PER_MINUTE;
+    const perTick = (c.energyKwh * TICK_MS) / cellMs;
+    let ticks = kwhByClusterTick.get(c.clusterId);
+    if (!ticks) kwhByClusterTick.set(c.clusterId, (ticks = new Map<number, number>()));
+    for (let t = c.slotStartMs; t < c.slotStartMs + cellMs; t += TICK_MS)
+      ticks.set(t, (ticks.get(t) ?? 0) + perTick);
+  }
+  let kwh = 0;
+  let reported = 0;
+  let total = 0;
+  for (let t = Math.floor(fromMs / TICK_MS) * TICK_MS; t < toMs; t += TICK_MS) {
+    total += 1;
+    if (t + TICK_MS > nowMs) continue;
+    if (!expected(t).every((id) => kwhByClusterTick.get(id)?.has(t) === true)) continue;
+    reported += 1;
+    for (const ticks of kwhByClusterTick.values()) kwh += ticks.get(t) ?? 0;
+  }
+  const hours = (reported * TICK_MS) / 3_600_000;
+  return {
+    kw: reported > 0 ? kwh / hours : null,
+    kwh,
+    coveragePct: total > 0 ? (reported / total) * 100 : 0,
+  };
+}
+
 function reductionPct(before: number | null, after: number | null): number | null {
   if (before === null || after === null || !(before > 0)) return null;
   return ((before - after) / before) * 100;
@@ -90,11 +155,12 @@ export function performanceSummary(p: Omit<GridEventPerformance, 'summary'>): st
   const first = p.intervals[0];
   const last = p.intervals.at(-1);
   const when = first && last ? `${hhmm(first.startUtc)}–${hhmm(last.endUtc)} UTC` : '';
-  const pct = p.totals.reductionVsCounterfactualPct;
+  const metered = p.totals.realizedReductionVsCounterfactualPct;
+  const pct = metered ?? p.totals.reductionVsCounterfactualPct;
   const change =
     pct === null
       ? 'no plan before the event to compare with'
-      : `${pct >= 0 ? '−' : '+'}${Math.abs(Math.round(pct))} %`;
+      : `${pct >= 0 ? '−' : '+'}${Math.abs(Math.round(pct))} %${metered !== null ? ' metered' : ''}`;
   const lost =
     p.interactiveShortfallGpuHours > 0
       ? `${Math.round(p.interactiveShortfallGpuHours * 10) / 10} interactive GPU-h shed`
@@ -132,11 +198,13 @@ function targeted(event: GridEventRow, meters: ClusterMeterRow[]): ClusterMeterR
   return meters.filter((m) => named === null || named.has(m.clusterId));
 }
 
-/** The delivery report of one event, or null when the event is unknown. */
+/** The delivery report of one event, or null when the event is unknown (`nowMs`: the clock, for what is reported). */
 export async function gridEventPerformance(
   db: DataSource,
   eventId: string,
+  options: { nowMs?: number } = {},
 ): Promise<GridEventPerformance | null> {
+  const nowMs = options.nowMs ?? Date.now();
   const repo = new GridEventRepository(db);
   const event = await repo.byId(eventId);
   if (event === null) return null;
@@ -167,6 +235,14 @@ export async function gridEventPerformance(
     capKw: number;
   }[];
   const capByCell = new Map(caps.map((c) => [cellKey(c.clusterId, Date.parse(c.slotStartUtc)), c.capKw]));
+  const metered = await new UsageRepository(db).clusterEnergy(clusterIds, new Date(fromMs), new Date(toMs));
+  // Who must have reported a tick: the targeted clusters the plan in force gave work in its slot.
+  const expectedFrom = planned ?? counterfactual;
+  const expected = (tickMs: number): string[] => {
+    if (expectedFrom === null) return [];
+    const slot = Math.floor(tickMs / slotMs) * slotMs;
+    return clusterIds.filter((id) => (expectedFrom.get(cellKey(id, slot)) ?? 0) > 0);
+  };
 
   const kwOf = (gpus: Map<string, number> | null, from: number, to: number) =>
     gpus === null ? null : intervalKw(gpus, clusters, from, to, slotMinutes);
@@ -176,6 +252,8 @@ export async function gridEventPerformance(
     const c = kwOf(counterfactual, from, to);
     const h = kwOf(home, from, to);
     const p = kwOf(planned, from, to);
+    const r = realizedInterval(metered, expected, from, to, nowMs);
+    const complete = r.coveragePct >= 100;
     // Caps are kW limits per cell: as a "GPU" map with 1 kW per unit they average like loads.
     let capKw: number | null = null;
     if (capByCell.size > 0) {
@@ -206,9 +284,11 @@ export async function gridEventPerformance(
       counterfactualKw: c,
       homeKw: h,
       plannedKw: p,
-      realizedKw: null,
+      realizedKw: r.kw,
+      realizedCoveragePct: r.coveragePct,
       reductionVsCounterfactualPct: reductionPct(c, p),
       reductionVsHomePct: reductionPct(h, p),
+      realizedReductionVsCounterfactualPct: complete ? reductionPct(c, r.kw) : null,
     };
   });
   const kwh = (pick: (i: IntervalPerformance) => number | null): number | null => {
@@ -228,6 +308,9 @@ export async function gridEventPerformance(
     .reduce((a, r) => a + r.gpuHours, 0);
   const counterfactualKwh = kwh((i) => i.counterfactualKw);
   const plannedKwh = kwh((i) => i.plannedKw);
+  const allReported = intervals.every((i) => i.realizedCoveragePct >= 100);
+  const realizedKwh = allReported ? kwh((i) => i.realizedKw) : null;
+  const anyReported = intervals.some((i) => i.realizedCoveragePct > 0);
   const report: Omit<GridEventPerformance, 'summary'> = {
     eventId: event.eventId,
     programId: event.programId,
@@ -252,12 +335,16 @@ export async function gridEventPerformance(
       homeKwh: kwh((i) => i.homeKw),
       plannedKwh,
       reductionVsCounterfactualPct: reductionPct(counterfactualKwh, plannedKwh),
+      realizedKwh,
+      realizedReductionVsCounterfactualPct: reductionPct(counterfactualKwh, realizedKwh),
     },
     interactiveShortfallGpuHours,
-    realized: {
-      status: 'not-reported',
-      note: 'realized load needs metered usage (gridshift.usage.v1), which this version does not store yet',
-    },
+    realized: allReported
+      ? { status: 'complete', note: 'metered facility energy (gridshift.usage.v1) covers every interval' }
+      : {
+          status: anyReported ? 'partial' : 'not-reported',
+          note: 'realized load counts the 5-minute ticks that ended and that every targeted cluster with planned work reported on gridshift.usage.v1; reductions need a completely reported interval',
+        },
   };
   return { ...report, summary: performanceSummary(report) };
 }

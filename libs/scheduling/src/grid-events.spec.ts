@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { GridEventRow } from '#gridshift/persistence';
 import { detectSignificantChange, DEFAULT_CHANGE_THRESHOLDS } from './changes.js';
-import { applyGridEvents, eventCaps, type ActiveGridEvent } from './grid-events.js';
+import {
+  applyGridEvents,
+  eventCaps,
+  gridEventAssumptions,
+  gridEventOrderReasons,
+  type ActiveGridEvent,
+} from './grid-events.js';
 import type { PlanningCluster, PlanningInputs } from './inputs.js';
 import { DEFAULT_PLANNING_SETTINGS } from './settings.js';
 import type { MarketSignature } from './snapshot.js';
@@ -150,6 +156,42 @@ describe('grid events → planning inputs', () => {
     const r = eventCaps(inputs, event('r', [{ reductionPct: 30 }]));
     expect(r.caps).toEqual([]);
     expect(r.notes[0]).toContain('LOAD_REDUCTION not applied');
+  });
+});
+
+describe('order reasons from the honoured events', () => {
+  it('each targeted cluster names the honoured events (capped or only priced); declined ones are left out', () => {
+    const capped = event('cap', [{ capKw: 40 }], { modificationNumber: 2 }); // caps fra-1 and fra-2
+    const priced = event('price', [{ priceAdderPerMwh: 10 }], { clusterIds: ['fra-2'] }); // no caps
+    const declined = event('vol', [{ capKw: 0 }], { compliance: 'voluntary', incentivePerMwh: 1 });
+    const decision = {
+      followed: false,
+      costIfIgnored: 1,
+      costIfFollowed: 9,
+      excessMwhIfIgnored: 1,
+      incentivePerMwh: 1,
+      forgoneIncentive: 1,
+    };
+    const { applied } = applyGridEvents(
+      inputs,
+      [capped, priced, declined],
+      new Set(),
+      new Map([['vol', decision]]),
+    );
+    const reasons = gridEventOrderReasons(gridEventAssumptions(applied));
+    const r = (eventId: string, modificationNumber: number, isCapped: boolean) => ({
+      code: 'grid-event',
+      eventId,
+      programId: 'p',
+      modificationNumber,
+      compliance: 'mandatory',
+      capped: isCapped,
+    });
+    expect(reasons.get('fra-1')).toEqual([r('cap', 2, true)]);
+    expect(reasons.get('fra-2')).toEqual([r('cap', 2, true), r('price', 0, false)]);
+    expect(reasons.has('par-1')).toBe(false); // FR: not a target
+    // Stored assumptions of other kinds are ignored.
+    expect(gridEventOrderReasons([{ code: 'price-stale', details: {} }, null]).size).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 // Demand-response events in planning: loading the active events, turning them into per-cluster per-slot caps,
 // price adders and carbon, deciding voluntary ones, and the assumptions a schedule lists; one rule set, one file.
 import type { DataSource, EntityManager } from 'typeorm';
+import type { OrderReasonV1 } from '#gridshift/contracts';
 import type { PlacementResult } from '#gridshift/placement';
 import { GridEventRepository, type GridEventRow } from '#gridshift/persistence';
 import type { Assumption } from './assumptions.js';
@@ -68,6 +69,8 @@ export interface AppliedGridEvent {
   modificationNumber: number;
   priority: number;
   compliance: 'mandatory' | 'voluntary';
+  /** The active clusters the event targets (its zones, narrowed to its clusters). */
+  clusterIds: string[];
   /** Caps that went into the problem (empty for an ignored voluntary event). */
   caps: GridEventCap[];
   priceAdders: { zone: string; slotStartUtc: string; perMwh: number }[];
@@ -278,6 +281,7 @@ export function applyGridEvents(
       modificationNumber: event.modificationNumber,
       priority: event.priority,
       compliance: event.compliance,
+      clusterIds: targetsOf(event, inputs.clusters).map((r) => inputs.clusters[r]!.id),
       caps: capsApply ? caps : [],
       priceAdders,
       carbon,
@@ -328,24 +332,32 @@ export type EvaluatePlan = (inputs: PlanningInputs) => Promise<PlacementResult>;
  * Decides each voluntary event with caps by two plans on the same inputs: one ignoring it (A), one following it
  * (B). Ignoring it forgoes incentive × the energy A draws above the requested level; it is followed exactly when
  * cost(B) ≤ cost(A) + that forgone incentive, i.e. when following pays. Each event is decided against the plan
- * with only the mandatory events (independently of the other voluntary ones).
+ * with only the mandatory events (independently of the other voluntary ones). `result` is the plan of the chosen
+ * set when it was one of those solved (none or one event followed: A or that event's B), so the planner does not
+ * solve it again; null when several are followed (their combination was not solved).
  */
 export async function chooseVoluntary(
   inputs: PlanningInputs,
   events: readonly ActiveGridEvent[],
   evaluate: EvaluatePlan,
-): Promise<{ follow: Set<string>; decisions: Map<string, VoluntaryDecision> }> {
+): Promise<{
+  follow: Set<string>;
+  decisions: Map<string, VoluntaryDecision>;
+  result: PlacementResult | null;
+}> {
   const follow = new Set<string>();
   const decisions = new Map<string, VoluntaryDecision>();
   const voluntary = events.filter(
     (e) => e.event.compliance === 'voluntary' && eventCaps(inputs, e).caps.length > 0,
   );
-  if (voluntary.length === 0) return { follow, decisions };
+  if (voluntary.length === 0) return { follow, decisions, result: null };
   const ignoring = applyGridEvents(inputs, events, new Set()).inputs;
   const a = await evaluate(ignoring);
+  const following = new Map<string, PlacementResult>();
   for (const active of voluntary) {
     const { caps } = eventCaps(inputs, active);
     const b = await evaluate(applyGridEvents(inputs, events, new Set([active.event.eventId])).inputs);
+    following.set(active.event.eventId, b);
     const excessMwh = excessKwh(a, ignoring, caps) / KWH_PER_MWH;
     const incentive = active.event.incentivePerMwh ?? 0;
     const forgone = incentive * excessMwh;
@@ -362,7 +374,8 @@ export async function chooseVoluntary(
       forgoneIncentive: forgone,
     });
   }
-  return { follow, decisions };
+  const result = follow.size === 0 ? a : follow.size === 1 ? following.get([...follow][0]!)! : null;
+  return { follow, decisions, result };
 }
 
 function round(value: number, digits = 2): number {
@@ -402,6 +415,7 @@ export function gridEventAssumptions(applied: readonly AppliedGridEvent[]): Assu
         priority: a.priority,
         compliance: a.compliance,
         honoured: a.compliance === 'mandatory' || d === null || d.followed,
+        clusterIds: a.clusterIds,
         caps: a.caps,
         priceAdders: a.priceAdders,
         carbon: a.carbon,
@@ -416,23 +430,63 @@ export function gridEventAssumptions(applied: readonly AppliedGridEvent[]): Assu
  * Loads the active events and applies them to freshly loaded inputs (deciding voluntary ones with `evaluate`
  * when given; without it voluntary caps are not applied; `baselines: false` skips LOAD_REDUCTION caps — change
  * detection only needs revisions and prices). Returns the inputs to plan with, the `grid-event`
- * assumptions and the event revisions for change detection.
+ * assumptions, the event revisions for change detection and, when deciding voluntary events already solved the
+ * returned inputs, that result (`solved`; the planner then does not solve them again).
  */
 export async function withGridEvents(
   db: Db,
   inputs: PlanningInputs,
   evaluate?: EvaluatePlan,
   options: { baselines?: boolean } = {},
-): Promise<{ inputs: PlanningInputs; assumptions: Assumption[]; revisions: Record<string, number> }> {
+): Promise<{
+  inputs: PlanningInputs;
+  assumptions: Assumption[];
+  revisions: Record<string, number>;
+  solved: PlacementResult | null;
+}> {
   const events = await loadActiveGridEvents(db, inputs, options);
-  if (events.length === 0) return { inputs, assumptions: [], revisions: {} };
-  const { follow, decisions } = evaluate
+  if (events.length === 0) return { inputs, assumptions: [], revisions: {}, solved: null };
+  const { follow, decisions, result } = evaluate
     ? await chooseVoluntary(inputs, events, evaluate)
-    : { follow: new Set<string>(), decisions: new Map<string, VoluntaryDecision>() };
+    : { follow: new Set<string>(), decisions: new Map<string, VoluntaryDecision>(), result: null };
   const { inputs: planned, applied } = applyGridEvents(inputs, events, follow, decisions);
   return {
     inputs: planned,
     assumptions: gridEventAssumptions(applied),
     revisions: gridEventRevisions(events),
+    solved: result,
   };
+}
+
+/**
+ * The reasons each cluster's placement order carries (header `gridshift-reasons`), from a schedule's assumptions:
+ * every honoured `grid-event` that targets the cluster (`capped` when it capped the cluster in some slot). Pure;
+ * reads stored assumptions too (older ones without `clusterIds` name the capped clusters only).
+ */
+export function gridEventOrderReasons(assumptions: readonly unknown[]): Map<string, OrderReasonV1[]> {
+  const byCluster = new Map<string, OrderReasonV1[]>();
+  for (const raw of assumptions) {
+    const a = (raw ?? {}) as { code?: unknown; details?: Record<string, unknown> };
+    if (a.code !== 'grid-event' || typeof a.details !== 'object' || a.details === null) continue;
+    const d = a.details;
+    if (d.honoured !== true || typeof d.eventId !== 'string') continue;
+    const caps = Array.isArray(d.caps) ? (d.caps as { clusterId?: unknown }[]) : [];
+    const capped = new Set(caps.map((c) => c.clusterId).filter((id): id is string => typeof id === 'string'));
+    const targets = Array.isArray(d.clusterIds)
+      ? (d.clusterIds as unknown[]).filter((id): id is string => typeof id === 'string')
+      : [...capped];
+    for (const clusterId of new Set([...targets, ...capped])) {
+      const list = byCluster.get(clusterId) ?? [];
+      list.push({
+        code: 'grid-event',
+        eventId: d.eventId,
+        programId: String(d.programId),
+        modificationNumber: Number(d.modificationNumber),
+        compliance: d.compliance === 'voluntary' ? 'voluntary' : 'mandatory',
+        capped: capped.has(clusterId),
+      });
+      byCluster.set(clusterId, list);
+    }
+  }
+  return byCluster;
 }

@@ -1,5 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { TOPICS, type PlacementOrderV1 } from '#gridshift/contracts';
+import {
+  encodeOrderReasons,
+  HEADERS,
+  TOPICS,
+  type OrderReasonV1,
+  type PlacementOrderV1,
+} from '#gridshift/contracts';
 import {
   AuditRepository,
   OutboxRepository,
@@ -9,6 +15,7 @@ import {
   type LockedScheduleRow,
 } from '#gridshift/persistence';
 import { InvalidScheduleTransitionError, ScheduleNotFoundError } from './errors.js';
+import { gridEventOrderReasons } from './grid-events.js';
 import {
   buildPlacementOrders,
   placementMessageId,
@@ -61,7 +68,8 @@ interface ApproveOptions extends LifecycleActor {
 export interface PreparedOrders {
   version: number;
   now: Date;
-  orders: { order: PlacementOrderV1; payload: string }[];
+  /** Each order with its JSON payload and the Kafka headers it is sent with (`gridshift-reasons`). */
+  orders: { order: PlacementOrderV1; payload: string; headers: Record<string, string> }[];
 }
 
 /** Serialises approvals of a deployment for the rest of the transaction (re-entrant). */
@@ -78,12 +86,22 @@ export async function previousOrdersBefore(
   return new Map(rows.map((r) => [r.clusterId, { version: r.version, hadAssignments: r.hadAssignments }]));
 }
 
-/** The orders of `version` (pure but for the payloads' serialisation), see `buildPlacementOrders`. */
-export function prepareOrders(input: BuildOrdersInput & { now: Date }): PreparedOrders {
+/**
+ * The orders of `version` (pure but for the payloads' serialisation), see `buildPlacementOrders`; `reasons` per
+ * cluster go into each order's `gridshift-reasons` header (`gridEventOrderReasons` of the schedule's assumptions).
+ */
+export function prepareOrders(
+  input: BuildOrdersInput & { now: Date; reasons?: ReadonlyMap<string, OrderReasonV1[]> },
+): PreparedOrders {
   return {
     version: input.version,
     now: input.now,
-    orders: buildPlacementOrders(input).map((order) => ({ order, payload: JSON.stringify(order) })),
+    orders: buildPlacementOrders(input).map((order) => {
+      const reasons = encodeOrderReasons(input.reasons?.get(order.clusterId) ?? []);
+      const headers: Record<string, string> = {};
+      if (reasons !== undefined) headers[HEADERS.reasons] = reasons;
+      return { order, payload: JSON.stringify(order), headers };
+    }),
   };
 }
 
@@ -156,6 +174,7 @@ export async function approveInTransaction(
           }),
         ),
       previousOrders: await previousOrdersBefore(manager, version),
+      reasons: gridEventOrderReasons(await schedules.gridEventAssumptions(scheduleId)),
     });
   const orders = prepared.orders;
   await enqueueOrders(manager, orders, options.writerEpoch ?? null);
@@ -206,12 +225,13 @@ async function enqueueOrders(
   await new OutboxRepository(manager).enqueue(
     TOPICS.placements,
     epoch,
-    orders.map(({ order: o, payload }) => ({
+    orders.map(({ order: o, payload, headers }) => ({
       messageId: placementMessageId(o.scheduleId, o.clusterId),
       clusterId: o.clusterId,
       scheduleId: o.scheduleId,
       scheduleVersion: o.scheduleVersion,
       payload,
+      headers,
     })),
   );
 }

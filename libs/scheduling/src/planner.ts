@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { PriceRepository } from '#gridshift/persistence';
 import type { Savings } from '#gridshift/placement';
-import { DeliveryRepository, ScheduleRepository } from '#gridshift/persistence';
+import { DeliveryRepository, GridEventRepository, ScheduleRepository } from '#gridshift/persistence';
 import type { Assumption } from './assumptions.js';
 import { applyRefusals } from './feedback.js';
 import {
@@ -140,9 +140,12 @@ export class Planner {
     const built = buildProblem(inputs, { previous: previous?.placements });
     phaseMs.buildProblem = ms(t);
 
-    // The worker solves while this thread builds the snapshot and its hash.
+    // The worker solves while this thread builds the snapshot and its hash. Deciding a voluntary grid event may
+    // have solved these very inputs already (the same problem: buildProblem is deterministic): reuse that.
     const solveStartedAt = performance.now();
-    const solving = solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
+    const solving = events.solved
+      ? Promise.resolve(events.solved)
+      : solve(built.problem, settings.solveTimeLimitMs, this.options.solve ?? solveInWorker);
     t = performance.now();
     const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
@@ -251,6 +254,27 @@ export class Planner {
       this.planned = { id, market: await schedules.snapshotEntry<MarketSignature>(id, 'market') };
     }
     return this.planned.market;
+  }
+
+  /**
+   * Whether the active grid events differ from the revisions the newest plan used, over that plan's horizon (one
+   * small query; the `grid-event` trigger's check before re-planning — a replayed revision changes nothing). True
+   * before the first plan.
+   */
+  async gridEventsChanged(): Promise<boolean> {
+    const planned = await this.plannedSignature();
+    if (planned === null) return true;
+    const slotMs = Date.parse(planned.slotStartsUtc[1] ?? '') - Date.parse(planned.slotStartsUtc[0] ?? '');
+    const from = Date.parse(planned.horizonStartUtc);
+    // Up to the end of the planned horizon or of the one a plan would have now, whichever is later.
+    const to = Math.max(
+      from + planned.slotStartsUtc.length * (Number.isFinite(slotMs) ? slotMs : 3_600_000),
+      (await this.now()).getTime() + this.options.settings.horizonHours * 3_600_000,
+    );
+    const active = await new GridEventRepository(this.dataSource).activeBetween(new Date(from), new Date(to));
+    const before = planned.gridEventRevisions ?? {};
+    if (active.length !== Object.keys(before).length) return true;
+    return active.some((e) => before[e.eventId] !== e.modificationNumber);
   }
 
   /** The market as it is now (prices, capacity and grid events), for change detection. */

@@ -43,4 +43,26 @@ describe('solveAdaptive', () => {
     await solveAdaptive(0, fakeWorker)(problem(1), 1000);
     expect(workerCalls).toEqual([6, 2, 1]);
   });
+
+  it('after an in-thread solve longer than maxBlockMs, the next ones go to the worker until one is quick again', async () => {
+    workerCalls.length = 0;
+    // maxBlockMs −1: any in-thread solve (≥ 0 ms) counts as too long; the fake worker reports 0 ms of library time.
+    const adaptive = solveAdaptive(5, fakeWorker, -1);
+    await adaptive(problem(3), 1000); // thread, measured ≥ 0 ms > −1 → the next goes to the worker
+    await adaptive(problem(3), 1000); // worker: library time unknown → stays in the worker
+    expect(workerCalls).toEqual([3]);
+    const quick: SolveFn = (p) => {
+      workerCalls.push(p.jobs.length);
+      return Promise.resolve({
+        status: 'optimal',
+        solver: { name: 'fake', method: 'flow', stats: { totalMs: -2 } },
+      } as PlacementResult);
+    };
+    workerCalls.length = 0;
+    const recovering = solveAdaptive(5, quick, -1);
+    await recovering(problem(2), 1000); // thread
+    await recovering(problem(2), 1000); // worker, reports −2 ms ≤ −1 → back to the thread
+    await recovering(problem(2), 1000); // thread
+    expect(workerCalls).toEqual([2]);
+  });
 });

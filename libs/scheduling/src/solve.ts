@@ -24,12 +24,30 @@ export const solveInThread: SolveFn = (problem) => Promise.resolve(solvePlacemen
  * (whose solve time grows fast) the thread is the faster choice; the event loop is busy for that long.
  * A solver failure in-thread falls back to the greedy schedule, flagged, as in the worker.
  */
-export function solveAdaptive(maxInThreadJobs: number, inWorker: SolveFn = solveInWorker): SolveFn {
+export function solveAdaptive(
+  maxInThreadJobs: number,
+  inWorker: SolveFn = solveInWorker,
+  maxBlockMs = Number.POSITIVE_INFINITY,
+): SolveFn {
+  // How long the last solve without a stability term took (thread: wall clock; worker: the library's own time).
+  // Past `maxBlockMs` the next ones go to the worker: on a loaded machine an in-thread solve can block the event
+  // loop long enough for the leader's lease connection to idle out (PostgreSQL closes it), which deposes the
+  // planner and fences the plan it was about to store — re-planning then repeats it (a stall).
+  let lastSolveMs = 0;
   return (problem, timeLimitMs) => {
     const stability = (problem.stability?.costPerGpuHourMoved ?? 0) > 0;
     if (stability || problem.jobs.length > maxInThreadJobs) return inWorker(problem, timeLimitMs);
+    if (lastSolveMs > maxBlockMs)
+      return inWorker(problem, timeLimitMs).then((result) => {
+        lastSolveMs =
+          (result.solver as { stats?: { totalMs?: number } } | undefined)?.stats?.totalMs ?? lastSolveMs;
+        return result;
+      });
+    const started = performance.now();
     try {
-      return Promise.resolve(solvePlacement(problem));
+      const result = solvePlacement(problem);
+      lastSolveMs = performance.now() - started;
+      return Promise.resolve(result);
     } catch (error) {
       if (error instanceof PlacementProblemError) return Promise.reject(error);
       return Promise.resolve(

@@ -18,6 +18,7 @@ import {
   type ApproveResult,
 } from './lifecycle.js';
 import type { SchedulePlacement } from './checked-placements.js';
+import { gridEventOrderReasons } from './grid-events.js';
 import type { InputSnapshot } from './snapshot.js';
 
 /** Everything stored for one schedule. */
@@ -127,6 +128,7 @@ export async function storeSchedule(
             slotMinutes: record.slotMinutes,
             placements: record.placements,
             previousOrders,
+            reasons: gridEventOrderReasons(record.assumptions),
           });
     await insertingSchedule;
     lap('schedule');

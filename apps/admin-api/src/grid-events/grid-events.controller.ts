@@ -22,9 +22,19 @@ const IntervalPerformanceSchema = z.object({
   counterfactualKw: kw.describe('The plan in force when the event arrived, mean facility kW in the targets.'),
   homeKw: kw.describe('The home baseline on that plan’s problem (each job at home, price- and event-blind).'),
   plannedKw: kw.describe('The newest plan put in force that honoured the event.'),
-  realizedKw: z.null().describe('Metered usage; null: not reported in this version.'),
+  realizedKw: kw.describe(
+    'Metered facility power (gridshift.usage.v1 energyKwh) over the reported part of the interval, kW; null while none is reported.',
+  ),
+  realizedCoveragePct: z
+    .number()
+    .describe(
+      'Share of the interval reported, %: 5-minute ticks that ended and that every targeted cluster with planned work metered.',
+    ),
   reductionVsCounterfactualPct: kw,
   reductionVsHomePct: kw,
+  realizedReductionVsCounterfactualPct: kw.describe(
+    '(counterfactual − realized) ÷ counterfactual × 100 once the interval is completely reported.',
+  ),
 });
 
 export const GridEventPerformanceSchema = z
@@ -46,9 +56,11 @@ export const GridEventPerformanceSchema = z
       homeKwh: kw,
       plannedKwh: kw,
       reductionVsCounterfactualPct: kw,
+      realizedKwh: kw.describe('Metered kWh of all intervals once every one is completely reported.'),
+      realizedReductionVsCounterfactualPct: kw,
     }),
     interactiveShortfallGpuHours: z.number(),
-    realized: z.object({ status: z.literal('not-reported'), note: z.string() }),
+    realized: z.object({ status: z.enum(['not-reported', 'partial', 'complete']), note: z.string() }),
     summary: z
       .string()
       .describe('One line, e.g. "event X: −31 % in DE-LU 17:00–20:00 UTC, no interactive work lost".'),
@@ -66,7 +78,7 @@ export class GridEventsController {
     summary:
       'Proof of delivery of a demand-response event: counterfactual, home, planned (and realized) load',
     description:
-      'Per event interval, the facility power of gridshift work in the targeted clusters: the plan in force before the event, the home baseline, the newest plan that honoured it; realized load is not reported in this version.',
+      'Per event interval, the facility power of gridshift work in the targeted clusters: the plan in force before the event, the home baseline, the newest plan that honoured it, and the realized (metered) load once the data centers report usage.',
   })
   @ApiParam({ name: 'id', description: 'The eventId of gridshift.grid-events.v1.' })
   @ApiZodResponse(200, 'GridEventPerformance', GridEventPerformanceSchema, 'The delivery report.')

@@ -8,6 +8,8 @@ export interface OutboxMessage {
   scheduleVersion: number;
   /** The order as JSON text (serialised once by the caller). */
   payload: string;
+  /** Kafka headers sent with it besides message-id and content-type (e.g. `gridshift-reasons`). */
+  headers?: Record<string, string>;
 }
 
 /** A pending outbox row claimed by the relay. */
@@ -64,9 +66,16 @@ export class OutboxRepository {
     for (let i = 0; i < messages.length; i += ORDERS_PER_STATEMENT) {
       const params: unknown[] = [topic, leaderEpoch];
       const values = messages.slice(i, i + ORDERS_PER_STATEMENT).map((m) => {
-        params.push(m.messageId, m.clusterId, m.payload, m.scheduleId, m.scheduleVersion);
+        params.push(
+          m.messageId,
+          m.clusterId,
+          m.payload,
+          JSON.stringify(m.headers ?? {}),
+          m.scheduleId,
+          m.scheduleVersion,
+        );
         const n = params.length;
-        return `($${n - 4}, $1, $${n - 3}, $${n - 2}::json, '{}'::jsonb, $${n - 1}::uuid, $${n}::int, $${n - 3}, $2::bigint)`;
+        return `($${n - 5}, $1, $${n - 4}, $${n - 3}::json, $${n - 2}::jsonb, $${n - 1}::uuid, $${n}::int, $${n - 4}, $2::bigint)`;
       });
       await this.db.query(
         `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,

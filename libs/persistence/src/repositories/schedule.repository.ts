@@ -234,6 +234,16 @@ export class ScheduleRepository {
     return r && { id: r.id, kind: r.kind, status: r.status, version: r.version, slotMinutes: r.slot_minutes };
   }
 
+  /** The `grid-event` assumptions a schedule stored (what its placement orders give as reasons). */
+  async gridEventAssumptions(id: string): Promise<unknown[]> {
+    const rows = await this.db.query<{ a: unknown }[]>(
+      `select a from schedules s cross join lateral jsonb_array_elements(s.assumptions) a
+       where s.id = $1 and a->>'code' = 'grid-event'`,
+      [id],
+    );
+    return rows.map((r) => r.a);
+  }
+
   /** The newest plan above `version` that is approved or published, if any. */
   async newerApprovedPlan(version: number): Promise<{ version: number; status: ScheduleStatus } | undefined> {
     const rows = await this.db.query<{ version: number; status: ScheduleStatus }[]>(

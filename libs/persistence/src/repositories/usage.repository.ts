@@ -149,6 +149,36 @@ export class UsageRepository {
     }));
   }
 
+  /**
+   * Metered facility energy per (cluster, interval) of `clusterIds` — summed over jobs — for the intervals that
+   * overlap [from, to) (an interval is at most 60 minutes long, so it starts after from − 1 h).
+   */
+  async clusterEnergy(
+    clusterIds: readonly string[],
+    from: Date,
+    to: Date,
+  ): Promise<{ clusterId: string; slotStartMs: number; minutes: number; energyKwh: number }[]> {
+    if (clusterIds.length === 0) return [];
+    const rows = await this.db.query<
+      { cluster_id: string; ms: number; minutes: number; energy_kwh: number }[]
+    >(
+      `select cluster_id, (extract(epoch from slot_start) * 1000)::float8 as ms, minutes,
+              sum(energy_kwh)::float8 as energy_kwh
+       from usage_reports
+       where cluster_id = any($1) and slot_start < $3 and slot_start > $2::timestamptz - interval '1 hour'
+         and slot_start + minutes * interval '1 minute' > $2
+       group by cluster_id, slot_start, minutes
+       order by slot_start, cluster_id`,
+      [clusterIds, from, to],
+    );
+    return rows.map((r) => ({
+      clusterId: r.cluster_id,
+      slotStartMs: r.ms,
+      minutes: r.minutes,
+      energyKwh: r.energy_kwh,
+    }));
+  }
+
   /** Stored prices of `zones` in [from, to), newest issue per (zone, market, interval); forecasts left out. */
   async pricesPaid(zones: string[], from: Date, to: Date): Promise<PricePaidCandidate[]> {
     if (zones.length === 0) return [];

@@ -649,7 +649,7 @@ export interface paths {
         };
         /**
          * Proof of delivery of a demand-response event: counterfactual, home, planned (and realized) load
-         * @description Per event interval, the facility power of gridshift work in the targeted clusters: the plan in force before the event, the home baseline, the newest plan that honoured it; realized load is not reported in this version.
+         * @description Per event interval, the facility power of gridshift work in the targeted clusters: the plan in force before the event, the home baseline, the newest plan that honoured it, and the realized (metered) load once the data centers report usage.
          */
         get: operations["GridEventsController_performance"];
         put?: never;
@@ -1011,24 +1011,28 @@ export interface components {
                 homeKw: number | null;
                 /** @description The newest plan put in force that honoured the event. */
                 plannedKw: number | null;
-                /**
-                 * @description Metered usage; null: not reported in this version.
-                 * @enum {string|null}
-                 */
-                realizedKw: null;
+                /** @description Metered facility power (gridshift.usage.v1 energyKwh) over the reported part of the interval, kW; null while none is reported. */
+                realizedKw: number | null;
+                /** @description Share of the interval reported, %: 5-minute ticks that ended and that every targeted cluster with planned work metered. */
+                realizedCoveragePct: number;
                 reductionVsCounterfactualPct: number | null;
                 reductionVsHomePct: number | null;
+                /** @description (counterfactual − realized) ÷ counterfactual × 100 once the interval is completely reported. */
+                realizedReductionVsCounterfactualPct: number | null;
             }[];
             totals: {
                 counterfactualKwh: number | null;
                 homeKwh: number | null;
                 plannedKwh: number | null;
                 reductionVsCounterfactualPct: number | null;
+                /** @description Metered kWh of all intervals once every one is completely reported. */
+                realizedKwh: number | null;
+                realizedReductionVsCounterfactualPct: number | null;
             };
             interactiveShortfallGpuHours: number;
             realized: {
                 /** @enum {string} */
-                status: "not-reported";
+                status: "not-reported" | "partial" | "complete";
                 note: string;
             };
             /** @description One line, e.g. "event X: −31 % in DE-LU 17:00–20:00 UTC, no interactive work lost". */
