@@ -182,6 +182,8 @@ export async function startStack(): Promise<{ info: StackInfo; stop: () => Promi
       kind: 'what-if',
       status: 'what-if',
       version: null,
+      // Day-ahead prices for the first 16 hours, gridshift's forecast (with its bands) for the last 8.
+      forecastFromSlot: 16,
     });
     const db = persistence.createDataSource({ url: databaseUrl, schema, poolMax: 2 });
     await db.initialize();
