@@ -35,7 +35,16 @@ export function Chart({ option, label, height, onRendered, testId, markAs }: Cha
       mark('echarts-ready');
       const created = init(ref.current, undefined, { renderer: 'canvas' });
       instance = created;
-      observer = new ResizeObserver(() => created.resize());
+      // Only real size changes redraw: the observer's first call (the size init just measured) would draw the
+      // chart a second time during its first load.
+      let size = `${ref.current.clientWidth}x${ref.current.clientHeight}`;
+      observer = new ResizeObserver(([entry]) => {
+        const box = entry?.contentRect;
+        const next = box ? `${Math.round(box.width)}x${Math.round(box.height)}` : '';
+        if (next === size) return;
+        size = next;
+        created.resize();
+      });
       observer.observe(ref.current);
       setChart(created);
     });
