@@ -1,12 +1,12 @@
 /**
  * The operator console in Chromium against the real stack (tests/browser/stack.ts): sign in, the heatmap's
- * cells and its time budget on a 5k × 20 × 24 schedule, the first load, the bundle budget, a pin → re-plan →
- * draft whose diff lists the moved job, a viewer who sees no approve button and whose crafted approve gets
- * 403, the operator's approve → orders on Kafka, a what-if beside the plan in force, axe-core checks, and no
- * Content-Security-Policy violation anywhere.
+ * cells and the price curves' forecast bands on a 5k × 20 × 24 schedule, a dead letter in the overview's alerts,
+ * the bundle budget, a pin → re-plan → draft whose diff lists the moved job, a viewer who sees no approve
+ * button and whose crafted approve gets 403, the operator's approve → orders on Kafka, a what-if beside the
+ * plan in force, axe-core checks, and no Content-Security-Policy violation anywhere. Load and drawing times
+ * are a benchmark (`npm run bench:console`), not asserted here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -17,9 +17,7 @@ import { repoRoot, stackInfo } from './stack.js';
 
 const stack = stackInfo();
 
-/** Budgets (README of apps/console): first load and heatmap drawing on localhost, bundle gzip size. */
-const FIRST_LOAD_MS = 1000;
-const HEATMAP_MS = 500;
+/** The bundle's gzip budget (README of apps/console); load and drawing times are `npm run bench:console`'s. */
 const BUNDLE_GZIP_BYTES = 320 * 1024;
 
 interface Summary {
@@ -150,76 +148,72 @@ test('the schedule page: heatmap with one cell per cluster and hour, prices, pla
   }
 });
 
-test('5,000 jobs × 20 clusters × 24 h: first load ≤ 1 s, heatmap ≤ 500 ms', async ({ browser }) => {
-  // Warm the API's cache of this schedule's derived views (a first detail request computes them, ≈ 0.1–0.5 s).
-  await fetch(`${stack.base}/schedules/${stack.bigScheduleId}`, {
-    headers: { authorization: `Bearer ${stack.adminKey}` },
-  });
-  // Three first loads, each in a fresh browser context (empty cache), signed in already (the key in this
-  // tab's sessionStorage, as when an operator opens a shared link). The machine may be shared with other
-  // test runs, so the budget holds the best of up to five loads (it stops at the first within budget);
-  // every load is printed.
-  const runs: { firstLoadMs: number; renderMs: number; floorMs: number }[] = [];
-  const within = (r: { firstLoadMs: number; renderMs: number }) =>
-    r.firstLoadMs <= FIRST_LOAD_MS && r.renderMs <= HEATMAP_MS;
-  for (let attempt = 0; attempt < 5 && !runs.some(within); attempt += 1) {
-    // The floor of the same moment: a fresh context loading a small JSON response from the same server.
-    const reference = await browser.newContext();
-    const floorStarted = Date.now();
-    await (await reference.newPage()).goto(`${stack.base}/health`);
-    const floorMs = Date.now() - floorStarted;
-    await reference.close();
+test('5,000 jobs × 20 clusters × 24 h: one heatmap cell per cluster and hour, price curves with forecast bands', async ({
+  page,
+}) => {
+  // Timings of this page are a benchmark (`npm run bench:console`), not asserted here.
+  const prices = (
+    await api<{ zones: { zone: string; p10: (number | null)[]; p90: (number | null)[] }[] }>(
+      `/schedules/${stack.bigScheduleId}/prices`,
+    )
+  ).body;
+  // The fixture: 8 zones, day-ahead for 16 hours then gridshift's forecast (p10/p50/p90) for the last 8.
+  const banded = prices.zones.map((z) => z.p10.filter((p, t) => p !== null && z.p90[t] !== null).length);
+  expect(banded).toEqual(new Array(8).fill(8));
+  await page.addInitScript((key) => sessionStorage.setItem('gridshift.console.key', key), stack.operatorKey);
+  await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
+  const heatmap = page.getByTestId('heatmap');
+  await expect(heatmap).toHaveAttribute('data-render-ms', /\d/);
+  await expect(heatmap).toHaveAttribute('data-cells', String(20 * 24));
+  // Switching the metric redraws every cell.
+  await page.getByRole('button', { name: /^Cost/ }).click();
+  await expect(heatmap).toHaveAttribute('data-render-ms', /\d/);
+  await expect(heatmap).toHaveAttribute('data-cells', String(20 * 24));
+  const curves = page.getByTestId('price-curves');
+  await expect(curves).toHaveAttribute('data-band-zones', '8');
+  await expect(curves).toHaveAttribute('data-band-slots', String(8 * 8));
+  await expect(page.getByTestId('price-forecast-note')).toContainText('p10–p90 band');
+  await expect(page.getByTestId('price-forecast-note')).toContainText('Z0 from 2023-03-15 16:00');
+  await expectAccessible(page);
+});
 
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.addInitScript(
-      (key) => sessionStorage.setItem('gridshift.console.key', key),
-      stack.operatorKey,
-    );
-    const started = Date.now();
-    await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
-    const heatmap = page.getByTestId('heatmap');
-    await expect(heatmap).toHaveAttribute('data-render-ms', /\d/);
-    const firstLoadMs = Date.now() - started;
-    runs.push({ firstLoadMs, renderMs: Number(await heatmap.getAttribute('data-render-ms')), floorMs });
-    await expect(heatmap).toHaveAttribute('data-cells', String(20 * 24));
-    // Switching the metric redraws all 480 cells (printed; the budget is the first draw's).
-    await page.getByRole('button', { name: /^Cost/ }).click();
-    await expect(heatmap).toHaveAttribute('data-render-ms', /\d/);
-    console.log(`redraw as cost: ${Number(await heatmap.getAttribute('data-render-ms')).toFixed(0)} ms`);
-    await context.close();
-  }
-  const loadPerCore = loadavg()[0]! / availableParallelism();
-  console.log(
-    `5k × 20 × 24 schedule (load average ${loadPerCore.toFixed(1)} per core), first load to drawn heatmap / heatmap drawing / floor (fresh context loading /health): ${runs
-      .map(
-        (r) =>
-          `${r.firstLoadMs} / ${r.renderMs.toFixed(0)} / ${r.floorMs} ms (×${(r.firstLoadMs / r.floorMs).toFixed(1)} the floor)`,
-      )
-      .join(', ')}`,
-  );
-  const best = {
-    firstLoadMs: Math.min(...runs.map((r) => r.firstLoadMs)),
-    renderMs: Math.min(...runs.map((r) => r.renderMs)),
-  };
-  // The budgets are for localhost on a machine with CPU to spare. On one running more than twice as many
-  // runnable processes as it has cores (other test suites), wall-clock budgets measure the neighbours; the
-  // numbers are still printed and the run is annotated, but only a heatmap that did not draw at all fails.
-  if (loadPerCore > 2) {
-    test.info().annotations.push({
-      type: 'budget not checked',
-      description: `load average ${loadPerCore.toFixed(1)} per core; best first load ${best.firstLoadMs} ms, best heatmap ${best.renderMs.toFixed(0)} ms`,
-    });
-    expect(best.renderMs).toBeGreaterThan(0);
-    return;
-  }
-  expect(best.renderMs).toBeLessThanOrEqual(HEATMAP_MS);
-  // The first-load budget is a performance target, not a pass/fail of a timed test (it measured 964–1,118 ms best
-  // of five in CI runs here, with the demo stack on the same 2 cores): recorded, and printed above.
-  test.info().annotations.push({
-    type: best.firstLoadMs <= FIRST_LOAD_MS ? 'first load within budget' : 'first load over budget',
-    description: `best first load ${best.firstLoadMs} ms (budget ${FIRST_LOAD_MS} ms)`,
+test('a bad message on the prices topic shows up in the overview’s alerts as a dead letter', async ({
+  page,
+}) => {
+  const kafka = new Kafka({
+    brokers: stack.brokers.split(','),
+    clientId: 'console-browser-poison',
+    logLevel: logLevel.NOTHING,
   });
+  const producer = kafka.producer();
+  await producer.connect();
+  const key = `browser-poison-${Date.now()}`;
+  try {
+    await producer.send({
+      topic: `${stack.topicPrefix}gridshift.prices.v1`,
+      messages: [{ key, value: '{"zone": "DE-LU", not json', headers: { 'message-id': key } }],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  // The ingest dead-letters it (MALFORMED_JSON) and records it for the admin API.
+  await waitFor('the dead letter in the admin API', async () => {
+    const report = (
+      await api<{ items: { key: string | null; code: string }[] }>('/dead-letters?windowMinutes=60&limit=50')
+    ).body;
+    return report.items.find((d) => d.key === key);
+  });
+  await signIn(page, stack.viewerKey, 'viewer-browser');
+  await expect(page.getByTestId('alerts')).toContainText(
+    /dead letter\(s\) in the last 24 h: .*gridshift\.prices\.v1 MALFORMED_JSON/,
+  );
+  const row = page.getByTestId('dead-letters').locator('tr', { hasText: key });
+  await expect(row).toContainText('MALFORMED_JSON');
+  // Unacknowledged orders are served fleet-wide too (the demo's data centers acknowledge theirs).
+  const unacked = await api<{ count: number; timeoutSeconds: number }>('/deliveries/unacknowledged');
+  expect(unacked.status).toBe(200);
+  expect(unacked.body.timeoutSeconds).toBeGreaterThan(0);
+  await expectAccessible(page);
 });
 
 test('pin → re-plan → a draft: the diff lists the moved job; a viewer cannot approve; the operator’s approve sends orders to Kafka', async ({

@@ -71,7 +71,18 @@ async function call<T>(base: string, key: string, method: string, path: string, 
   return JSON.parse(text) as T;
 }
 
+/** Playwright's global setup: starts the stack, hands its coordinates to the workers, returns the teardown. */
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  const { info, stop } = await startStack();
+  process.env[ENV] = JSON.stringify(info);
+  return stop;
+}
+
+/**
+ * Builds, starts the demo stack on its own schema, topic prefix and ports, adds the keys and the 5k × 20 × 24
+ * schedule; `stop` removes everything (also used by `npm run bench:console`).
+ */
+export async function startStack(): Promise<{ info: StackInfo; stop: () => Promise<void> }> {
   const node = process.execPath;
   execFileSync(node, ['scripts/build.mjs'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('bash', ['scripts/console-build.sh', '--force'], {
@@ -171,6 +182,8 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       kind: 'what-if',
       status: 'what-if',
       version: null,
+      // Day-ahead prices for the first 16 hours, gridshift's forecast (with its bands) for the last 8.
+      forecastFromSlot: 16,
     });
     const db = persistence.createDataSource({ url: databaseUrl, schema, poolMax: 2 });
     await db.initialize();
@@ -186,8 +199,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       topicPrefix,
       bigScheduleId: big.id,
     };
-    process.env[ENV] = JSON.stringify(info);
-    return stop;
+    return { info, stop };
   } catch (error) {
     await stop();
     throw error;

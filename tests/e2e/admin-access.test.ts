@@ -259,6 +259,7 @@ const routes: Route[] = [
   { method: 'GET', path: '/schedules/:schedule/placements', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/schedules/:schedule/jobs/job-00000', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/schedules/:schedule/diff', role: 'viewer', ok: 200 },
+  { method: 'GET', path: '/schedules/:schedule/prices', role: 'viewer', ok: 200 },
   {
     method: 'POST',
     path: '/schedules/:schedule/approve',
@@ -300,6 +301,9 @@ const routes: Route[] = [
   // handler and answers 404)
   { method: 'GET', path: '/schedules/:schedule/delivery', role: 'viewer', ok: 200 },
   { method: 'GET', path: '/deliveries/exclusions', role: 'viewer', ok: 200 },
+  // alerts: dead letters recorded by the ingest, orders not acknowledged in time
+  { method: 'GET', path: '/dead-letters?windowMinutes=60', role: 'viewer', ok: 200 },
+  { method: 'GET', path: '/deliveries/unacknowledged', role: 'viewer', ok: 200 },
   {
     method: 'POST',
     path: '/deliveries/exclusions/999999/clear',

@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import type { Logger } from '#gridshift/observability';
 import { APP_CONFIG, LOGGER, PlatformModule, TopicProvisioner } from '#gridshift/platform';
+import { AlertsController } from './alerts/alerts.controller.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { ApiKeyRepository } from '#gridshift/persistence';
@@ -66,6 +67,7 @@ export const ADMIN_API_CONTROLLERS = [
   DeliveryController,
   AuditController,
   GridEventsController,
+  AlertsController,
 ];
 
 @Module({})

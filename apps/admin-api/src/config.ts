@@ -70,6 +70,8 @@ export const adminApiConfigShape = {
   TRUST_PROXY: trustProxy,
   /** Wall-clock limit of a what-if's solve, ms (at most the planner's own limit; then the greedy fallback). */
   WHAT_IF_SOLVE_TIME_LIMIT_MS: env.int(100, 300_000, 20_000),
+  /** Orders still unacknowledged this long after their last send are listed as overdue (the planner's setting). */
+  PLANNER_ACK_TIMEOUT_SECONDS: env.int(1, 86_400, 120),
   /** The built operator console served at /console (default: apps/console/dist of this checkout). */
   CONSOLE_DIR: env.optionalString(),
 } as const;

@@ -46,6 +46,11 @@ export interface ScheduleFixture {
   greedyServedGpuHours?: number | null;
   publishedAt: string | null;
   createdAt: string;
+  /**
+   * Slots from this index on were forecast (as the planner stores it: `priceSources` per zone and a
+   * `price-forecast` assumption per zone with p10/p50/p90 bands, p50 = the price used); unset = all published.
+   */
+  forecastFromSlot?: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -74,6 +79,8 @@ export interface BuildOptions {
   createdAt?: string;
   /** Reuse these clusters (prices) instead of generating new ones. */
   clusterSet?: FixtureCluster[];
+  /** See ScheduleFixture.forecastFromSlot. */
+  forecastFromSlot?: number;
 }
 
 /** A schedule where each job runs in one cluster per slot (sometimes two), with a daily price shape per zone. */
@@ -150,6 +157,7 @@ export function buildSchedule(options: BuildOptions): ScheduleFixture {
     greedyTotalCost: 0,
     publishedAt: options.publishedAt ?? null,
     createdAt: options.createdAt ?? new Date().toISOString(),
+    ...(options.forecastFromSlot === undefined ? {} : { forecastFromSlot: options.forecastFromSlot }),
   };
   const energyCost = placements.reduce((sum, p) => sum + placementCost(fixture, p), 0);
   fixture.homeTotalCost = round6((energyCost + fixture.penaltyCost) * 1.22);
@@ -230,6 +238,44 @@ function round6(v: number): number {
 }
 
 /** Inserts the schedule row and its placements (plain SQL, in the planner's storage layout). */
+/** The per-zone sources and `price-forecast` assumptions of a fixture with forecast slots (p10 −15 %, p90 +20 %). */
+function forecastParts(f: ScheduleFixture) {
+  const from = f.forecastFromSlot;
+  if (from === undefined) return null;
+  const zones = new Map<string, FixtureCluster>();
+  for (const c of [...f.clusters].sort((a, b) => a.id.localeCompare(b.id)))
+    if (!zones.has(c.zone)) zones.set(c.zone, c);
+  const forecastSlots = f.slotStartsUtc.slice(from);
+  const cents = (x: number) => Math.round(x * 100) / 100;
+  return {
+    priceSources: Object.fromEntries(
+      [...zones.keys()].map((zone) => [
+        zone,
+        {
+          source: f.slotStartsUtc.map((_, t) => (t < from ? 'day_ahead' : 'gridshift-forecast')),
+          issuedAtUtc: f.slotStartsUtc.map((_, t) => (t < from ? f.horizonStart : null)),
+        },
+      ]),
+    ),
+    assumptions: [...zones.entries()].map(([zone, c]) => {
+      const p50 = c.pricePerMwh.slice(from).map(cents);
+      return {
+        code: 'price-forecast',
+        zone,
+        slotStartsUtc: forecastSlots,
+        message: `${zone}: no published price for ${forecastSlots.length} slot(s); gridshift's forecast was used`,
+        details: {
+          source: 'gridshift',
+          method: 'seasonal-naive',
+          historyHours: 672,
+          shortHistory: false,
+          bands: { p10: p50.map((p) => cents(p * 0.85)), p50, p90: p50.map((p) => cents(p * 1.2)) },
+        },
+      };
+    }),
+  };
+}
+
 export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promise<void> {
   const energyCost = f.placements.reduce((sum, p) => sum + placementCost(f, p), 0);
   const served = f.placements.reduce((sum, p) => sum + p.gpuHours, 0);
@@ -264,7 +310,9 @@ export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promis
   });
   const home = baseline(f.homeTotalCost, f.homeServedGpuHours);
   const greedy = baseline(f.greedyTotalCost, f.greedyServedGpuHours);
+  const forecast = forecastParts(f);
   const snapshot = {
+    ...(forecast ? { priceSources: forecast.priceSources } : {}),
     formatVersion: 1,
     horizonStartUtc: f.horizonStart,
     slotMinutes: f.slotMinutes,
@@ -322,7 +370,10 @@ export async function insertSchedule(db: DataSource, f: ScheduleFixture): Promis
       JSON.stringify(totals),
       JSON.stringify({ home, greedy }),
       JSON.stringify({ vsHome: savingsAgainst(home, totals), vsGreedy: savingsAgainst(greedy, totals) }),
-      JSON.stringify([{ code: 'price-stale', message: 'Z1 prices issued 30 h ago were used', zone: 'Z1' }]),
+      JSON.stringify([
+        { code: 'price-stale', message: 'Z1 prices issued 30 h ago were used', zone: 'Z1' },
+        ...(forecast?.assumptions ?? []),
+      ]),
       JSON.stringify(shortfalls),
       JSON.stringify(
         f.jobIds.slice(0, 50).map((jobId) => ({

@@ -19,6 +19,8 @@ export const ingestConfigShape = {
   /** Bytes fetched per partition per request (large fetches keep the consumer busy between fetch rounds). */
   INGEST_FETCH_PARTITION_BYTES: env.int(65_536, 268_435_456, 16_777_216),
   /** JSON like data/fx-2023.json: { "base": "USD", "perUsd": { "EUR": 0.925, ... } }; empty = the shipped table. */
+  /** Recorded dead letters (the admin API's `/dead-letters`) are deleted this many days after recording. */
+  INGEST_DEAD_LETTER_RETENTION_DAYS: env.int(1, 3650, 30),
   FX_RATES_FILE: env.optionalString(),
   PRICE_MIN_PER_MWH: env.number(-1e9, 0, -10_000),
   PRICE_MAX_PER_MWH: env.number(0, 1e9, 100_000),

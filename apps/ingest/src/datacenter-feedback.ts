@@ -7,6 +7,7 @@ import {
   ConsumerRunner,
   RetriableError,
   type ConsumedRecord,
+  type ConsumerRunnerOptions,
   type DeadRecord,
   type Decoded,
   type RawRecord,
@@ -83,6 +84,8 @@ export interface FeedbackRunnerOptions {
   registry: Registry;
   topics: { placementAcks: string; usage: string };
   prepare: () => Promise<unknown>;
+  /** Records dead letters for the admin API (`deadLetterRecorder`). */
+  recordDeadLetters?: ConsumerRunnerOptions<unknown>['recordDeadLetters'];
   /** Registered clusters (UNKNOWN_CLUSTER for usage of others); undefined = no check. */
   clusters: RegisteredIds | undefined;
 }
@@ -114,6 +117,7 @@ export function feedbackRunners(options: FeedbackRunnerOptions): ConsumerRunner<
   const common = {
     kafka: options.kafka,
     prepare: options.prepare,
+    ...(options.recordDeadLetters ? { recordDeadLetters: options.recordDeadLetters } : {}),
     logger: options.logger,
     registry: options.registry,
     chunkSize: config.INGEST_CHUNK_SIZE,

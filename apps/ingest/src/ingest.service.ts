@@ -27,6 +27,7 @@ import {
 } from '#gridshift/messaging';
 import { counter, type Logger } from '#gridshift/observability';
 import {
+  DeadLetterRepository,
   GridEventRepository,
   LoadRepository,
   PriceRepository,
@@ -47,6 +48,7 @@ import {
 import type { IngestConfig } from './config.js';
 import { loadExchangeRates } from './exchange-rates.js';
 import { feedbackRunners } from './datacenter-feedback.js';
+import { deadLetterRecorder } from './dead-letters.js';
 import { RegisteredIds } from './registered-ids.js';
 
 /** Splits `records` into the registered ones and dead records with `code` for the others. */
@@ -210,6 +212,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly runners: ConsumerRunner<unknown>[] = [];
   private fx: ExchangeRates | undefined;
   private fxTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
@@ -245,6 +248,8 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
             );
         }
       });
+    const recordDeadLetters = deadLetterRecorder(this.dataSource);
+    this.pruneDeadLetters();
     const prices = new PriceRepository(this.dataSource);
     const loads = new LoadRepository(this.dataSource);
     const registrations = new RegistrationRepository(this.dataSource);
@@ -272,6 +277,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-prices`,
       prepare: () => this.topicProvisioner.ensure(),
+      recordDeadLetters,
       topics: [topics.prices],
       logger: this.logger,
       registry: this.registry,
@@ -293,6 +299,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-load`,
       prepare: () => this.topicProvisioner.ensure(),
+      recordDeadLetters,
       topics: [topics.clusterLoad],
       logger: this.logger,
       registry: this.registry,
@@ -324,6 +331,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       kafka: this.kafka,
       groupId: `${this.config.INGEST_GROUP_ID}-grid-events`,
       prepare: () => this.topicProvisioner.ensure(),
+      recordDeadLetters,
       topics: [topics.gridEvents],
       logger: this.logger,
       registry: this.registry,
@@ -364,6 +372,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         registry: this.registry,
         topics,
         prepare: () => this.topicProvisioner.ensure(),
+        recordDeadLetters,
         clusters,
       }),
     );
@@ -378,8 +387,21 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
+  /** Deletes recorded dead letters older than INGEST_DEAD_LETTER_RETENTION_DAYS, now and hourly. */
+  private pruneDeadLetters(): void {
+    const repository = new DeadLetterRepository(this.dataSource);
+    const prune = () =>
+      repository
+        .deleteOlderThan(new Date(Date.now() - this.config.INGEST_DEAD_LETTER_RETENTION_DAYS * 86_400_000))
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'dead-letter retention failed'));
+    void prune();
+    this.pruneTimer = setInterval(() => void prune(), 3_600_000);
+    this.pruneTimer.unref();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     if (this.fxTimer) clearInterval(this.fxTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.runners.map((r) => r.stop()));
     this.logger.info('ingest consumers stopped');
   }

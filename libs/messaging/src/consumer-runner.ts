@@ -83,6 +83,11 @@ export interface ConsumerRunnerOptions<T> {
   chunkSize?: number;
   retry?: { maxAttempts?: number; baseMs?: number; capMs?: number };
   dlqTopic?: (topic: string) => string;
+  /**
+   * Records dead letters once their DLQ topic took them (e.g. rows the admin API lists); retried like `store`
+   * (retriable errors with backoff), before the offsets are committed. Must be idempotent per source record.
+   */
+  recordDeadLetters?: (letters: { dead: DeadRecord; dlqTopic: string }[]) => Promise<void>;
   /** Runs before each connect attempt (e.g. creating the topics); a failure counts as a crash and is retried. */
   prepare?: () => Promise<unknown>;
   /** Group session timeout (default 10 s): how long the coordinator waits for a member that vanished. */
@@ -540,7 +545,10 @@ export class ConsumerRunner<T> {
       rejectedByStore = rejected.length;
       dead.push(...rejected);
     }
-    if (dead.length > 0) await this.deadLetter(dead, heartbeat, isRunning);
+    if (dead.length > 0) {
+      await this.deadLetter(dead, heartbeat, isRunning);
+      await this.recordDeadLetters(topic, dead, heartbeat, isRunning);
+    }
     for (const d of dead) {
       this.options.logger.warn(
         { topic, partition: d.record.partition, offset: d.record.offset, code: d.code, reason: d.message },
@@ -586,6 +594,41 @@ export class ConsumerRunner<T> {
           'store failed, retrying',
         );
         // Sleep in short slices so the group keeps our membership while the database is away.
+        for (let waited = 0; waited < delay && isRunning(); waited += 1000) {
+          await sleep(Math.min(1000, delay - waited));
+          await heartbeat();
+        }
+      }
+    }
+  }
+
+  /** `recordDeadLetters` with retries of retriable errors (a non-retriable one is logged: Kafka has the letters). */
+  private async recordDeadLetters(
+    topic: string,
+    dead: DeadRecord[],
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<void> {
+    const record = this.options.recordDeadLetters;
+    if (!record) return;
+    const letters = dead.map((d) => ({ dead: d, dlqTopic: this.dlqTopicOf(d.record.topic) }));
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await record(letters);
+        return;
+      } catch (error) {
+        const err = error instanceof Error ? error.message : String(error);
+        if (!isRetriable(error)) {
+          this.options.logger.error({ topic, err }, 'dead letters written to Kafka but not recorded');
+          return;
+        }
+        if (attempt + 1 >= this.maxAttempts || !isRunning()) throw error;
+        this.metrics?.retries.inc({ topic });
+        const delay = backoffMs(attempt, this.baseMs, this.capMs);
+        this.options.logger.warn(
+          { topic, attempt: attempt + 1, delayMs: delay, err },
+          'recording dead letters failed, retrying',
+        );
         for (let waited = 0; waited < delay && isRunning(); waited += 1000) {
           await sleep(Math.min(1000, delay - waited));
           await heartbeat();

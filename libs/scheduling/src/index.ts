@@ -40,3 +40,4 @@ export * from './snapshot.js';
 export * from './solve.js';
 export * from './store.js';
 export * from './what-if.js';
+export * from './price-curves.js';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { AuditRepository, DeliveryRepository } from '#gridshift/persistence';
+import { AuditRepository, DeliveryRepository, type DeliveryRow } from '#gridshift/persistence';
 import { Caller } from '../auth/access.guard.js';
 import { actorOf, type Principal, Requires } from '../auth/roles.js';
 import { NotFoundError } from '../http/errors.js';
@@ -11,7 +11,8 @@ import { ApiProblems, ApiZodBody, ApiZodResponse, ZodPipe } from '../http/zod.js
 
 const Reason = z.object({ code: z.string(), text: z.string(), jobId: z.string().optional() });
 
-const DeliverySchema = z.object({
+export const DeliverySchema = z.object({
+  scheduleId: z.string(),
   clusterId: z.string(),
   version: z.number().int(),
   messageId: z.string().describe('The order’s message-id (a resend carries the same one).'),
@@ -32,6 +33,27 @@ const DeliverySchema = z.object({
     .describe('Per job and slot, GPUs applied where they differ from the order.'),
   superseded: z.boolean().describe('A newer order went to this cluster since.'),
 });
+
+/** A delivery row as the API shows it. */
+export function toDelivery(r: DeliveryRow): z.infer<typeof DeliverySchema> {
+  return {
+    scheduleId: r.scheduleId,
+    clusterId: r.clusterId,
+    version: r.version,
+    messageId: r.messageId,
+    status: r.status,
+    firstSentAt: r.firstSentAt.toISOString(),
+    lastSentAt: r.lastSentAt.toISOString(),
+    sends: r.sends,
+    resends: r.resends,
+    ackedAt: r.ackedAt?.toISOString() ?? null,
+    statusAt: r.statusAt?.toISOString() ?? null,
+    settledAt: r.settledAt?.toISOString() ?? null,
+    reasons: r.reasons,
+    applied: r.applied,
+    superseded: r.superseded,
+  };
+}
 
 export const ScheduleDeliverySchema = z
   .object({
@@ -97,22 +119,7 @@ export class DeliveryController {
     return {
       scheduleId: id,
       counts,
-      clusters: rows.map((r) => ({
-        clusterId: r.clusterId,
-        version: r.version,
-        messageId: r.messageId,
-        status: r.status,
-        firstSentAt: r.firstSentAt.toISOString(),
-        lastSentAt: r.lastSentAt.toISOString(),
-        sends: r.sends,
-        resends: r.resends,
-        ackedAt: r.ackedAt?.toISOString() ?? null,
-        statusAt: r.statusAt?.toISOString() ?? null,
-        settledAt: r.settledAt?.toISOString() ?? null,
-        reasons: r.reasons,
-        applied: r.applied,
-        superseded: r.superseded,
-      })),
+      clusters: rows.map(toDelivery),
     };
   }
 

@@ -10,6 +10,8 @@ import { APP_CONFIG } from '#gridshift/platform';
 import {
   costCells,
   pricingFromProblem,
+  type SchedulePriceCurves,
+  zonePriceCurves,
   type CostedCell,
   type CostFigures,
   type SchedulePricing,
@@ -45,6 +47,7 @@ export class ScheduleFactsCache {
   private readonly facts: PromiseLru<ScheduleFactsView | undefined>;
   private readonly prices = new PromiseLru<SchedulePricing | null>(4096);
   private readonly diffs = new PromiseLru<FullDiff>(8);
+  private readonly curves = new PromiseLru<SchedulePriceCurves | undefined>(256);
   private readonly schedules: ScheduleRepository;
   private readonly views: ScheduleViewRepository;
   private readonly cells: PlacementCellRepository;
@@ -59,6 +62,16 @@ export class ScheduleFactsCache {
   /** The snapshot prices of a schedule (cached; small). */
   pricing(id: string): Promise<SchedulePricing | null> {
     return this.prices.get(id, async () => pricingFromProblem(await this.views.snapshotPricing(id)));
+  }
+
+  /** The zone prices a schedule was planned on, with forecast bands (cached; small); undefined when no schedule. */
+  async priceCurves(id: string): Promise<SchedulePriceCurves | undefined> {
+    const curves = await this.curves.get(id, async () => {
+      const row = await this.views.snapshotZonePrices(id);
+      return row && zonePriceCurves(row);
+    });
+    if (!curves) this.curves.delete(id);
+    return curves;
   }
 
   /** The immutable view of a schedule, or undefined when it does not exist. */

@@ -12,6 +12,7 @@ import {
   priceDiffSides,
   recordOrNull,
   summarizeMoves,
+  type SchedulePriceCurves,
   type SchedulePricing,
 } from '#gridshift/scheduling';
 import { NotFoundError } from '../http/errors.js';
@@ -105,6 +106,13 @@ export class ScheduleViews {
       `"approval":${row.approval ?? 'null'},"shortfalls":${JSON.stringify(shortfalls.slice(0, shortfallLimit))},` +
       `"shortfallsTruncated":${shortfalls.length > shortfallLimit},${view.detailJson}}`
     );
+  }
+
+  /** The zone prices the schedule was planned on, per slot, with the forecast's bands where it forecast. */
+  async prices(id: string): Promise<{ scheduleId: string } & SchedulePriceCurves> {
+    const curves = await this.cache.priceCurves(id);
+    if (!curves) throw new NotFoundError('schedule', id, { name: 'id', in: 'path' });
+    return { scheduleId: id, ...curves };
   }
 
   /** A page of per-job placements with their cost at the snapshot prices. */

@@ -15,6 +15,7 @@ import {
   PlacementsQuery,
   ScheduleDetailSchema,
   ScheduleJobSchema,
+  SchedulePricesSchema,
   SchedulePageSchema,
   ScheduleSummarySchema,
 } from './schedules.schemas.js';
@@ -88,6 +89,26 @@ export class SchedulesController {
     @Query(new ZodPipe(PlacementsQuery)) query: z.output<typeof PlacementsQuery>,
   ): Promise<z.infer<typeof PlacementPageSchema>> {
     return this.views.placements(id, query);
+  }
+
+  @Get(':id/prices')
+  @Requires('viewer')
+  @ApiOperation({
+    summary:
+      'Zone prices the schedule was planned on, per slot, with their source and forecast bands (p10/p50/p90)',
+    description:
+      'From what was stored with the schedule (its input snapshot and `price-forecast` assumptions), not from today’s stored prices: slots after the last published price carry the forecast’s quantiles.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiZodResponse(
+    200,
+    'SchedulePrices',
+    SchedulePricesSchema,
+    'One curve per zone of the schedule’s clusters.',
+  )
+  @ApiProblems([400, 'Malformed id.'], [404, 'No such schedule.'])
+  async prices(@Param('id', new ZodPipe(Uuid)) id: string): Promise<z.infer<typeof SchedulePricesSchema>> {
+    return this.views.prices(id);
   }
 
   @Get(':id/jobs/:jobId')

@@ -407,3 +407,62 @@ export const DiffSchema = z
     },
   });
 export type DiffView = z.infer<typeof DiffSchema>;
+
+const Quantiles = z.array(z.number().nullable());
+
+/** GET /schedules/{id}/prices: the zone prices the schedule was planned on, with forecast bands. */
+export const SchedulePricesSchema = z
+  .object({
+    scheduleId: z.string(),
+    currency: z.string().nullable().describe('Base currency of every price below (per MWh).'),
+    slotStarts: z
+      .array(z.string())
+      .describe('The horizon’s slot starts; every array below is aligned with it.'),
+    zones: z.array(
+      z.object({
+        zone: z.string(),
+        clusterIds: z.array(z.string()).describe('The schedule’s clusters in this zone.'),
+        pricePerMwh: z
+          .array(z.number().nullable())
+          .describe('Per slot: the price the solver used (published, or the point forecast where forecast).'),
+        source: z
+          .array(z.string().nullable())
+          .describe(
+            'Per slot: day_ahead, intraday, real_time, forecast (a partner’s), gridshift-forecast, carried-forward or assumed; null when the snapshot does not say.',
+          ),
+        p10: Quantiles.describe(
+          'Per slot: the forecast’s 10 % quantile where gridshift forecast the slot, else null.',
+        ),
+        p50: Quantiles.describe('Per slot: the forecast’s median, else null.'),
+        p90: Quantiles.describe('Per slot: the forecast’s 90 % quantile, else null.'),
+        forecast: z
+          .object({
+            method: z.string().nullable(),
+            historyHours: z.number().nullable().describe('Hours of price history the point forecast used.'),
+            firstSlot: z
+              .string()
+              .describe('The first slot forecast by gridshift (after the last published price).'),
+          })
+          .nullable(),
+      }),
+    ),
+  })
+  .meta({
+    example: {
+      scheduleId: '5b1f2c8e-9d7a-4e1b-8a3c-2f6d0e9b7a41',
+      currency: 'EUR',
+      slotStarts: ['2024-03-01T22:00:00.000Z', '2024-03-01T23:00:00.000Z'],
+      zones: [
+        {
+          zone: 'DE-LU',
+          clusterIds: ['fra-1'],
+          pricePerMwh: [84.2, 79.5],
+          source: ['day_ahead', 'gridshift-forecast'],
+          p10: [null, 61.3],
+          p50: [null, 79.5],
+          p90: [null, 101.8],
+          forecast: { method: 'seasonal-naive', historyHours: 672, firstSlot: '2024-03-01T23:00:00.000Z' },
+        },
+      ],
+    },
+  });

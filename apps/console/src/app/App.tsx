@@ -1,13 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
+import { createApiClient } from '../api/client';
 import { openSession, SignIn } from '../features/auth/SignIn';
 import { AuditLog } from '../features/audit/AuditLog';
 import { Jobs } from '../features/jobs/Jobs';
 import { Overview } from '../features/overview/Overview';
+import { prefetchScheduleDetail } from '../features/schedules/api';
 import { ScheduleDetail } from '../features/schedules/ScheduleDetail';
 import { ScheduleDiff } from '../features/schedules/ScheduleDiff';
 import { ScheduleList } from '../features/schedules/ScheduleList';
 import { WhatIf } from '../features/what-if/WhatIf';
-import { href, type Route, useRoute } from '../shared/route';
+import { href, parseRoute, type Route, useRoute } from '../shared/route';
+import { mark } from '../shared/marks';
 import { keyStore, type Session, SessionProvider } from '../shared/session';
 
 const NAV = [
@@ -54,6 +57,7 @@ export function App() {
   const signIn = useCallback(
     async (key: string, remember: boolean) => {
       const opened = await openSession(key, () => signOut('The key was refused (revoked?): sign in again.'));
+      mark('signed-in');
       if (remember) keyStore.save(key);
       else keyStore.clear();
       setNotice(undefined);
@@ -65,6 +69,13 @@ export function App() {
   useEffect(() => {
     const saved = keyStore.load();
     if (!saved) return;
+    // A shared link to a schedule: ask for it while the key is checked (one round trip less before the heatmap).
+    const [section, id, sub] = parseRoute(window.location.hash).path;
+    if (section === 'schedules' && id && sub === undefined)
+      prefetchScheduleDetail(
+        createApiClient(saved, () => undefined),
+        id,
+      );
     signIn(saved, true)
       .catch(() => signOut('The saved key was refused: sign in again.'))
       .finally(() => setRestoring(false));

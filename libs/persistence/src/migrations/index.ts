@@ -18,6 +18,7 @@ import { TrackPlacementDelivery1732380000025 } from './1732380000025-track-place
 import { StoreRealizedUsage1732380000026 } from './1732380000026-store-realized-usage.js';
 import { RecordUsageDrift1732380000027 } from './1732380000027-record-usage-drift.js';
 import { StoreGridEvents1732380000028 } from './1732380000028-store-grid-events.js';
+import { RecordDeadLetters1732380000035 } from './1732380000035-record-dead-letters.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   StoreRealizedUsage1732380000026,
   RecordUsageDrift1732380000027,
   StoreGridEvents1732380000028,
+  RecordDeadLetters1732380000035,
 ];

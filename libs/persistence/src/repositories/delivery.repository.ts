@@ -375,6 +375,26 @@ export class DeliveryRepository {
     return { count: rows[0]?.count ?? 0, oldestAgeSeconds: rows[0]?.age ?? 0 };
   }
 
+  /**
+   * The orders `unacknowledged` counts, one row each (the newest order of its cluster, still `sent`
+   * `timeoutSeconds` after its last send), by cluster id; `afterClusterId` pages on.
+   */
+  async unacknowledgedOrders(
+    timeoutSeconds: number,
+    options: { limit: number; afterClusterId?: string },
+  ): Promise<DeliveryRow[]> {
+    const rows = await this.db.query<DeliveryDb[]>(
+      `select ${DELIVERY_COLUMNS} from deliveries d
+       where d.status = 'sent' and d.last_sent_at < now() - $1 * interval '1 second'
+         and not exists (select 1 from deliveries n where n.cluster_id = d.cluster_id
+                           and n.schedule_version > d.schedule_version)
+         and ($2::text is null or d.cluster_id > $2 collate "C")
+       order by d.cluster_id collate "C" limit $3`,
+      [timeoutSeconds, options.afterClusterId ?? null, options.limit],
+    );
+    return rows.map(toDelivery);
+  }
+
   /** Active exclusions (refused job × cluster), oldest first. */
   async activeExclusions(): Promise<ExclusionRow[]> {
     const rows = await this.db.query<

@@ -18,3 +18,4 @@ export * from './fleet.repository.js';
 export * from './job.repository.js';
 export * from './delivery.repository.js';
 export * from './usage.repository.js';
+export * from './dead-letter.repository.js';

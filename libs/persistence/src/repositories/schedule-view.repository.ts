@@ -37,6 +37,19 @@ export interface SnapshotPricingRow {
   clusters: unknown;
 }
 
+/** A schedule's zone prices as stored with it (unvalidated JSON values; see `zonePriceCurves` in libs/scheduling). */
+export interface SnapshotZonePricesRow {
+  currency: unknown;
+  /** The problem's slot starts. */
+  slotStartsUtc: unknown;
+  /** Per cluster of the problem: id, zone, pricePerMwh[] (what the solver priced, base currency per MWh). */
+  clusters: unknown;
+  /** The snapshot's `priceSources`: per zone, the source and issue time of every slot's price. */
+  priceSources: unknown;
+  /** The schedule's `price-forecast` assumptions (zone, slotStartsUtc, details with p10/p50/p90 bands). */
+  forecasts: unknown;
+}
+
 /** A timestamptz column as ISO-8601 UTC text with milliseconds (what Date#toISOString gives), without Date objects. */
 const isoTextSql = (column: string) =>
   `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -183,6 +196,36 @@ export class ScheduleViewRepository {
         carbonPricePerTonne: r.carbon_price,
         slotStartsUtc: r.slots,
         clusters: r.clusters,
+      }
+    );
+  }
+
+  /** The zone prices a schedule was planned on, their sources and forecast bands; undefined when no such schedule. */
+  async snapshotZonePrices(id: string): Promise<SnapshotZonePricesRow | undefined> {
+    const rows = await this.db.query<
+      { currency: unknown; slots: unknown; clusters: unknown; sources: unknown; forecasts: unknown }[]
+    >(
+      `select p->'currency' as currency, p->'slotStartsUtc' as slots,
+              (select json_agg(json_build_object('id', c->'id', 'zone', c->'zone', 'pricePerMwh', c->'pricePerMwh'))
+                 from json_array_elements(case when json_typeof(p->'clusters') = 'array' then p->'clusters'
+                                               else '[]'::json end) c) as clusters,
+              sources,
+              (select json_agg(a) from json_array_elements(case when json_typeof(assumptions) = 'array'
+                                                                then assumptions else '[]'::json end) a
+                where a->>'code' = 'price-forecast') as forecasts
+       from (select coalesce(input_snapshot::json->'problem', input_snapshot::json) as p,
+                    input_snapshot::json->'priceSources' as sources, assumptions::json as assumptions
+             from schedules where id = $1) s`,
+      [id],
+    );
+    const r = rows[0];
+    return (
+      r && {
+        currency: r.currency,
+        slotStartsUtc: r.slots,
+        clusters: r.clusters,
+        priceSources: r.sources,
+        forecasts: r.forecasts,
       }
     );
   }

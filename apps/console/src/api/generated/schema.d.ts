@@ -416,6 +416,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/schedules/{id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Zone prices the schedule was planned on, per slot, with their source and forecast bands (p10/p50/p90)
+         * @description From what was stored with the schedule (its input snapshot and `price-forecast` assumptions), not from today’s stored prices: slots after the last published price carry the forecast’s quantiles.
+         */
+        get: operations["SchedulesController_prices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/schedules/{id}/jobs/{jobId}": {
         parameters: {
             query?: never;
@@ -660,10 +680,247 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recent dead letters: counts per source topic and code over a window, and the newest records
+         * @description Recorded by the ingest when it writes a record to `<topic>.dlq` (one row per source record); the DLQ topics keep the originals for `npm run dlq:replay`.
+         */
+        get: operations["AlertsController_deadLetterReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deliveries/unacknowledged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Placement orders not acknowledged within PLANNER_ACK_TIMEOUT_SECONDS, fleet-wide (cursor by cluster)
+         * @description The newest order of each cluster whose data center has not acknowledged it since its last send; the planner resends them with the same message-id.
+         */
+        get: operations["AlertsController_unacknowledged"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "scheduleId": "5b1f2c8e-9d7a-4e1b-8a3c-2f6d0e9b7a41",
+         *       "counts": {
+         *         "applied": 7,
+         *         "rejected": 1
+         *       },
+         *       "clusters": []
+         *     }
+         */
+        ScheduleDelivery: {
+            scheduleId: string;
+            /** @description Orders per status. */
+            counts: {
+                [key: string]: number;
+            };
+            clusters: {
+                scheduleId: string;
+                clusterId: string;
+                version: number;
+                /** @description The order’s message-id (a resend carries the same one). */
+                messageId: string;
+                /**
+                 * @description Where the order stands at the data center.
+                 * @enum {string}
+                 */
+                status: "sent" | "accepted" | "applied" | "partially-applied" | "rejected";
+                firstSentAt: string;
+                lastSentAt: string;
+                /** @description Times the relay sent it (1 + resends that went out). */
+                sends: number;
+                /** @description Times it was queued again for want of an acknowledgement. */
+                resends: number;
+                /** @description When the first acknowledgement was stored. */
+                ackedAt: string | null;
+                /** @description When the data center says it reached `status`. */
+                statusAt: string | null;
+                /** @description When the settling acknowledgement was stored. */
+                settledAt: string | null;
+                reasons: {
+                    code: string;
+                    text: string;
+                    jobId?: string;
+                }[];
+                /** @description Per job and slot, GPUs applied where they differ from the order. */
+                applied: {
+                    jobId: string;
+                    slotStart: string;
+                    gpus: number;
+                }[] | null;
+                /** @description A newer order went to this cluster since. */
+                superseded: boolean;
+            }[];
+        };
+        ExclusionList: {
+            exclusions: {
+                id: string;
+                jobId: string;
+                clusterId: string;
+                /** @description What the data center said. */
+                reason: string;
+                scheduleId: string;
+                version: number;
+                createdAt: string;
+            }[];
+        };
+        ClearExclusion: {
+            /** @description Why the job may go back to that cluster (audited). */
+            reason: string;
+        };
+        Exclusion: {
+            id: string;
+            jobId: string;
+            clusterId: string;
+            /** @description What the data center said. */
+            reason: string;
+            scheduleId: string;
+            version: number;
+            createdAt: string;
+        };
+        /**
+         * @example {
+         *       "window": {
+         *         "from": "2024-03-01T12:00:00.000Z",
+         *         "to": "2024-03-02T12:00:00.000Z",
+         *         "minutes": 1440
+         *       },
+         *       "total": 3,
+         *       "counts": [
+         *         {
+         *           "sourceTopic": "gridshift.prices.v1",
+         *           "code": "SCHEMA_VIOLATION",
+         *           "count": 3,
+         *           "lastAt": "2024-03-02T11:58:00.000Z"
+         *         }
+         *       ],
+         *       "items": [],
+         *       "nextCursor": null
+         *     }
+         */
+        DeadLetterReport: {
+            window: {
+                from: string;
+                to: string;
+                minutes: number;
+            };
+            /** @description Dead letters recorded in the window (all topics and codes). */
+            total: number;
+            /** @description Per source topic and code, most frequent first. */
+            counts: {
+                sourceTopic: string;
+                code: string;
+                count: number;
+                /** @description When the newest of them was recorded. */
+                lastAt: string;
+            }[];
+            /** @description The newest records (filtered by topic / code), newest first. */
+            items: {
+                id: string;
+                sourceTopic: string;
+                sourcePartition: number;
+                /** @description Kafka offset in the source topic (int64 as text). */
+                sourceOffset: string;
+                /** @description Where the original (or a reference to it) was written. */
+                dlqTopic: string;
+                /** @description Why (the `error-code` header; docs/contracts.md lists every code). */
+                code: string;
+                /** @description The `error-message` header: what exactly was wrong. */
+                reason: string;
+                /** @description The original key as UTF-8 (first 200 characters). */
+                key: string | null;
+                /** @description The original’s `message-id` header. */
+                messageId: string | null;
+                /** @description Size of the original value; null for a tombstone. */
+                valueBytes: number | null;
+                /** @description The first 512 characters of the original value as UTF-8 (the DLQ topic has it whole). */
+                valueExcerpt: string | null;
+                recordedAt: string;
+            }[];
+            /** @description Pass as `cursor` for older records; null on the last page. */
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "timeoutSeconds": 120,
+         *       "count": 0,
+         *       "oldestAgeSeconds": 0,
+         *       "items": [],
+         *       "nextCursor": null
+         *     }
+         */
+        UnacknowledgedOrders: {
+            /** @description PLANNER_ACK_TIMEOUT_SECONDS: an order still `sent` this long after its last send is overdue. */
+            timeoutSeconds: number;
+            /** @description Overdue orders fleet-wide (the newest order of each cluster only). */
+            count: number;
+            /** @description Seconds since the oldest overdue order was last sent (0 when none). */
+            oldestAgeSeconds: number;
+            items: {
+                scheduleId: string;
+                clusterId: string;
+                version: number;
+                /** @description The order’s message-id (a resend carries the same one). */
+                messageId: string;
+                /**
+                 * @description Where the order stands at the data center.
+                 * @enum {string}
+                 */
+                status: "sent" | "accepted" | "applied" | "partially-applied" | "rejected";
+                firstSentAt: string;
+                lastSentAt: string;
+                /** @description Times the relay sent it (1 + resends that went out). */
+                sends: number;
+                /** @description Times it was queued again for want of an acknowledgement. */
+                resends: number;
+                /** @description When the first acknowledgement was stored. */
+                ackedAt: string | null;
+                /** @description When the data center says it reached `status`. */
+                statusAt: string | null;
+                /** @description When the settling acknowledgement was stored. */
+                settledAt: string | null;
+                reasons: {
+                    code: string;
+                    text: string;
+                    jobId?: string;
+                }[];
+                /** @description Per job and slot, GPUs applied where they differ from the order. */
+                applied: {
+                    jobId: string;
+                    slotStart: string;
+                    gpus: number;
+                }[] | null;
+                /** @description A newer order went to this cluster since. */
+                superseded: boolean;
+            }[];
+            nextCursor: string | null;
+        };
         /**
          * @example {
          *       "items": [
@@ -2173,85 +2430,6 @@ export interface components {
         };
         /**
          * @example {
-         *       "scheduleId": "5b1f2c8e-9d7a-4e1b-8a3c-2f6d0e9b7a41",
-         *       "counts": {
-         *         "applied": 7,
-         *         "rejected": 1
-         *       },
-         *       "clusters": []
-         *     }
-         */
-        ScheduleDelivery: {
-            scheduleId: string;
-            /** @description Orders per status. */
-            counts: {
-                [key: string]: number;
-            };
-            clusters: {
-                clusterId: string;
-                version: number;
-                /** @description The order’s message-id (a resend carries the same one). */
-                messageId: string;
-                /**
-                 * @description Where the order stands at the data center.
-                 * @enum {string}
-                 */
-                status: "sent" | "accepted" | "applied" | "partially-applied" | "rejected";
-                firstSentAt: string;
-                lastSentAt: string;
-                /** @description Times the relay sent it (1 + resends that went out). */
-                sends: number;
-                /** @description Times it was queued again for want of an acknowledgement. */
-                resends: number;
-                /** @description When the first acknowledgement was stored. */
-                ackedAt: string | null;
-                /** @description When the data center says it reached `status`. */
-                statusAt: string | null;
-                /** @description When the settling acknowledgement was stored. */
-                settledAt: string | null;
-                reasons: {
-                    code: string;
-                    text: string;
-                    jobId?: string;
-                }[];
-                /** @description Per job and slot, GPUs applied where they differ from the order. */
-                applied: {
-                    jobId: string;
-                    slotStart: string;
-                    gpus: number;
-                }[] | null;
-                /** @description A newer order went to this cluster since. */
-                superseded: boolean;
-            }[];
-        };
-        ExclusionList: {
-            exclusions: {
-                id: string;
-                jobId: string;
-                clusterId: string;
-                /** @description What the data center said. */
-                reason: string;
-                scheduleId: string;
-                version: number;
-                createdAt: string;
-            }[];
-        };
-        ClearExclusion: {
-            /** @description Why the job may go back to that cluster (audited). */
-            reason: string;
-        };
-        Exclusion: {
-            id: string;
-            jobId: string;
-            clusterId: string;
-            /** @description What the data center said. */
-            reason: string;
-            scheduleId: string;
-            version: number;
-            createdAt: string;
-        };
-        /**
-         * @example {
          *       "reason": "new capacity in mad-1"
          *     }
          */
@@ -2867,6 +3045,78 @@ export interface components {
             }[];
             /** @description Pass as `cursor` to get the next page; null on the last page. */
             nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "scheduleId": "5b1f2c8e-9d7a-4e1b-8a3c-2f6d0e9b7a41",
+         *       "currency": "EUR",
+         *       "slotStarts": [
+         *         "2024-03-01T22:00:00.000Z",
+         *         "2024-03-01T23:00:00.000Z"
+         *       ],
+         *       "zones": [
+         *         {
+         *           "zone": "DE-LU",
+         *           "clusterIds": [
+         *             "fra-1"
+         *           ],
+         *           "pricePerMwh": [
+         *             84.2,
+         *             79.5
+         *           ],
+         *           "source": [
+         *             "day_ahead",
+         *             "gridshift-forecast"
+         *           ],
+         *           "p10": [
+         *             null,
+         *             61.3
+         *           ],
+         *           "p50": [
+         *             null,
+         *             79.5
+         *           ],
+         *           "p90": [
+         *             null,
+         *             101.8
+         *           ],
+         *           "forecast": {
+         *             "method": "seasonal-naive",
+         *             "historyHours": 672,
+         *             "firstSlot": "2024-03-01T23:00:00.000Z"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
+        SchedulePrices: {
+            scheduleId: string;
+            /** @description Base currency of every price below (per MWh). */
+            currency: string | null;
+            /** @description The horizon’s slot starts; every array below is aligned with it. */
+            slotStarts: string[];
+            zones: {
+                zone: string;
+                /** @description The schedule’s clusters in this zone. */
+                clusterIds: string[];
+                /** @description Per slot: the price the solver used (published, or the point forecast where forecast). */
+                pricePerMwh: (number | null)[];
+                /** @description Per slot: day_ahead, intraday, real_time, forecast (a partner’s), gridshift-forecast, carried-forward or assumed; null when the snapshot does not say. */
+                source: (string | null)[];
+                /** @description Per slot: the forecast’s 10 % quantile where gridshift forecast the slot, else null. */
+                p10: (number | null)[];
+                /** @description Per slot: the forecast’s median, else null. */
+                p50: (number | null)[];
+                /** @description Per slot: the forecast’s 90 % quantile, else null. */
+                p90: (number | null)[];
+                forecast: {
+                    method: string | null;
+                    /** @description Hours of price history the point forecast used. */
+                    historyHours: number | null;
+                    /** @description The first slot forecast by gridshift (after the last published price). */
+                    firstSlot: string;
+                } | null;
+            }[];
         };
         /**
          * @example {
@@ -4912,6 +5162,73 @@ export interface operations {
             };
         };
     };
+    SchedulesController_prices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One curve per zone of the schedule’s clusters. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePrices"];
+                };
+            };
+            /** @description Malformed id. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such schedule. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     SchedulesController_job: {
         parameters: {
             query?: never;
@@ -5826,6 +6143,133 @@ export interface operations {
             };
             /** @description No such event. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AlertsController_deadLetterReport: {
+        parameters: {
+            query?: {
+                /** @description Dead letters recorded in the last this many minutes (default a day; at most 30 days). */
+                windowMinutes?: number;
+                /** @description Only records of this source topic (counts stay per topic and code). */
+                topic?: string;
+                /** @description Only records with this code (counts stay per topic and code). */
+                code?: string;
+                /** @description Records per page (newest first). */
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts and a page of records. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReport"];
+                };
+            };
+            /** @description Invalid query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    AlertsController_unacknowledged: {
+        parameters: {
+            query?: {
+                /** @description Orders per page (by cluster id). */
+                limit?: number;
+                /** @description The last cluster id of the previous page (`nextCursor`). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Overdue orders by cluster id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnacknowledgedOrders"];
+                };
+            };
+            /** @description Invalid query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No key, or an unknown or revoked key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key’s role is below the one this operation needs. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,16 +1,16 @@
-import { API_PATHS } from '../../api/generated/api-paths';
 import type { ApiClient, Schemas } from '../../api/client';
 import { age, money, num, pct, utc } from '../../shared/format';
 import { href } from '../../shared/route';
 import { useSession } from '../../shared/session';
 import { Totals } from '../../shared/Totals';
-import { field, scalars, text } from '../../shared/unknown';
+import { field, text } from '../../shared/unknown';
 import { dataOf, useApi } from '../../shared/useApi';
 
 const DAY_MS = 86_400_000;
-
-/** Routes this console reads only when the admin API has them. */
-const UNACKED_PATH = API_PATHS.find((p) => /unack|acknowledg/i.test(p));
+/** Dead letters counted over the last day; the newest few are listed. */
+const DEAD_LETTER_WINDOW_MINUTES = 1440;
+const DEAD_LETTERS_LISTED = 5;
+const UNACKED_LISTED = 20;
 
 interface Period {
   label: string;
@@ -34,18 +34,6 @@ function periods(now: Date, inForce: Schemas['ScheduleSummary'] | null): Period[
       to: new Date(inForce.horizonEnd),
     });
   return out;
-}
-
-/**
- * GET of a route this build only knows by name (see MEASURED_PATH): shown as plain figures. Once the route
- * is in the generated types, a typed panel replaces this.
- */
-async function untypedGet(api: ApiClient, path: string, signal: AbortSignal): Promise<unknown> {
-  const get = api.GET as unknown as (
-    path: string,
-    init: { signal: AbortSignal },
-  ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-  return dataOf(await get(path, { signal }));
 }
 
 async function measuredSavings(
@@ -80,7 +68,7 @@ async function loadOverview(api: ApiClient, signal: AbortSignal) {
     api.GET('/load/latest', { signal }).then(dataOf),
   ]);
   const inForce = published.items[0] ?? null;
-  const [detail, savings, measured, unacked] = await Promise.all([
+  const [detail, savings, measured, deadLetters, unacked] = await Promise.all([
     inForce
       ? api.GET('/schedules/{id}', { params: { path: { id: inForce.id } }, signal }).then(dataOf)
       : null,
@@ -97,9 +85,17 @@ async function loadOverview(api: ApiClient, signal: AbortSignal) {
     ),
     // Measured savings over the in-force horizon (else this month); a failing report never hides the overview.
     measuredSavings(api, inForce, signal),
-    UNACKED_PATH ? untypedGet(api, UNACKED_PATH, signal) : null,
+    api
+      .GET('/dead-letters', {
+        params: { query: { windowMinutes: DEAD_LETTER_WINDOW_MINUTES, limit: DEAD_LETTERS_LISTED } },
+        signal,
+      })
+      .then(dataOf),
+    api
+      .GET('/deliveries/unacknowledged', { params: { query: { limit: UNACKED_LISTED } }, signal })
+      .then(dataOf),
   ]);
-  return { inForce, detail, drafts: drafts.items, prices, load, savings, measured, unacked };
+  return { inForce, detail, drafts: drafts.items, prices, load, savings, measured, deadLetters, unacked };
 }
 
 type Data = Awaited<ReturnType<typeof loadOverview>>;
@@ -119,6 +115,20 @@ function alertsOf(data: Data): string[] {
   const fallback = text(field(data.detail?.solverStats, 'solver') ?? data.detail?.solverStats, 'fallback');
   if (fallback && fallback !== 'null')
     alerts.push(`The plan in force was solved by the ${fallback} fallback, not the optimum.`);
+  if (data.deadLetters.total > 0)
+    alerts.push(
+      `${num(data.deadLetters.total, 0)} dead letter(s) in the last ${age(data.deadLetters.window.minutes)}: ` +
+        data.deadLetters.counts.map((c) => `${c.sourceTopic} ${c.code} × ${num(c.count, 0)}`).join(', ') +
+        '.',
+    );
+  if (data.unacked.count > 0)
+    alerts.push(
+      `${num(data.unacked.count, 0)} placement order(s) not acknowledged within ${age(data.unacked.timeoutSeconds / 60)}` +
+        ` (oldest sent ${age(data.unacked.oldestAgeSeconds / 60)} ago): ` +
+        data.unacked.items.map((d) => `${d.clusterId} v${d.version}`).join(', ') +
+        (data.unacked.nextCursor ? ', …' : '') +
+        '.',
+    );
   if (data.drafts.length > 0) alerts.push(`${data.drafts.length} draft schedule(s) wait for a decision.`);
   if (!data.inForce) alerts.push('No schedule is in force.');
   return alerts;
@@ -146,18 +156,36 @@ export function Overview() {
             ))}
           </ul>
         )}
-        <p className="muted">
-          Dead letters are counted by the ingest’s metrics (
-          <code>{'gridshift_consumer_messages_total{outcome="dead_lettered"}'}</code>), which the admin API
-          does not serve. Unacknowledged orders:{' '}
-          {UNACKED_PATH
-            ? data.unacked === null
-              ? '—'
-              : scalars(data.unacked)
-                  .map(([k, v]) => `${k} ${v}`)
-                  .join(', ')
-            : 'not reported by the admin API yet.'}
-        </p>
+        {data.deadLetters.items.length > 0 && (
+          <table data-testid="dead-letters">
+            <caption>
+              Newest dead letters (the <code>.dlq</code> topics keep the originals;{' '}
+              <code>npm run dlq:replay</code> re-sends them)
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">recorded</th>
+                <th scope="col">topic</th>
+                <th scope="col">code</th>
+                <th scope="col">key</th>
+                <th scope="col">reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.deadLetters.items.map((d) => (
+                <tr key={d.id}>
+                  <td>{utc(d.recordedAt)}</td>
+                  <td>
+                    {d.sourceTopic} [{d.sourcePartition}] @{d.sourceOffset}
+                  </td>
+                  <td>{d.code}</td>
+                  <td>{d.key ?? '—'}</td>
+                  <td>{d.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </section>
       <section aria-labelledby="in-force-title">
         <h2 id="in-force-title">Schedule in force</h2>

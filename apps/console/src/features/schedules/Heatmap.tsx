@@ -72,6 +72,7 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
           option={option}
           label={`Heatmap of ${metric === 'gpus' ? 'GPUs placed' : 'energy cost'} per cluster and hour`}
           height={Math.max(250, 28 * data.clusters.length + 110)}
+          markAs="heatmap"
           onRendered={(ms) => {
             setRenderMs(ms);
             onDrawn?.();

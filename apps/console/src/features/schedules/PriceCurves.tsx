@@ -1,76 +1,74 @@
 import { useMemo } from 'react';
 import { Chart } from '../../shared/Chart';
+import { hourOf, utc } from '../../shared/format';
 import { useSession } from '../../shared/session';
 import { useApi } from '../../shared/useApi';
-import { clusterZones, type ScheduleDetailView, zonePrices } from './api';
+import { type ScheduleDetailView, schedulePrices } from './api';
+import { priceSeries } from './price-series';
 
-/** Price curves of the zones a schedule's clusters sit in, over its horizon, one line per zone and market. */
+/**
+ * The zone prices a schedule was planned on, per slot: published prices as solid lines, forecast slots dashed
+ * with the forecast's p10–p90 band as a shaded area (ECharts: a stacked area over an invisible p10 floor).
+ */
 export function PriceCurves({ detail }: { detail: ScheduleDetailView }) {
   const { api } = useSession();
-  const { loaded } = useApi(
-    async (signal) => {
-      const zoneOf = await clusterZones(api, signal);
-      const zones = [
-        ...new Set(detail.grid.clusters.map((c) => zoneOf.get(c.clusterId)).filter(Boolean)),
-      ] as string[];
-      return Promise.all(
-        zones.sort().map((zone) => zonePrices(api, zone, detail.horizonStart, detail.horizonEnd, signal)),
-      );
-    },
-    [api, detail.id],
-  );
-  const option = useMemo(() => {
+  const { loaded } = useApi((signal) => schedulePrices(api, detail.id, signal), [api, detail.id]);
+  const chart = useMemo(() => {
     if (loaded.state !== 'ready') return null;
-    const series = loaded.data.flatMap((prices) => {
-      const byMarket = new Map<string, [string, number][]>();
-      for (const p of prices.points) {
-        const line = byMarket.get(p.market) ?? [];
-        line.push([p.intervalStart, p.pricePerMwh]);
-        byMarket.set(p.market, line);
-      }
-      return [...byMarket].map(([market, data]) => ({
-        name: market === 'day_ahead' ? prices.zone : `${prices.zone} (${market})`,
-        type: 'line',
-        step: 'start',
-        showSymbol: false,
-        lineStyle: market === 'forecast' ? { type: 'dashed' } : {},
-        data: data.sort((a, b) => a[0].localeCompare(b[0])),
-      }));
-    });
-    return {
+    const prices = loaded.data;
+    const { series, bandSlots, bandZones } = priceSeries(prices);
+    const option = {
       animation: false,
       aria: { enabled: true },
       tooltip: { trigger: 'axis', renderMode: 'richText' },
-      legend: { type: 'scroll', top: 0 },
+      legend: { type: 'scroll', top: 0, data: [...new Set(series.map((s) => s.name))] },
       grid: { left: 60, right: 20, top: 40, bottom: 30 },
-      xAxis: { type: 'time', min: detail.horizonStart, max: detail.horizonEnd },
-      yAxis: { type: 'value', name: 'per MWh', scale: true },
-      series,
+      xAxis: { type: 'category', boundaryGap: false, data: prices.slotStarts.map(hourOf) },
+      yAxis: { type: 'value', name: `${prices.currency ?? ''} per MWh`, scale: true },
+      series: series.map((s) => ({
+        name: s.name,
+        type: 'line',
+        showSymbol: false,
+        data: s.data,
+        ...(s.kind === 'forecast' ? { lineStyle: { type: 'dashed' } } : {}),
+        ...(s.stack
+          ? {
+              stack: s.stack,
+              stackStrategy: 'all',
+              lineStyle: { opacity: 0 },
+              silent: true,
+              ...(s.kind === 'band-width' ? { areaStyle: { opacity: 0.25 } } : {}),
+            }
+          : {}),
+      })),
     };
-  }, [loaded, detail.horizonStart, detail.horizonEnd]);
+    const forecastZones = prices.zones.filter((z) => z.forecast !== null);
+    return { option, bandSlots, bandZones, forecastZones, currency: prices.currency };
+  }, [loaded]);
 
-  const hasForecast =
-    loaded.state === 'ready' && loaded.data.some((z) => z.points.some((p) => p.market === 'forecast'));
   return (
     <section aria-labelledby="prices-title">
       <h2 id="prices-title">Prices over the horizon</h2>
       {loaded.state === 'loading' && <p role="status">Loading prices…</p>}
       {loaded.state === 'error' && <p role="alert">{loaded.message}</p>}
-      {option && (
+      {chart && (
         <>
-          <p className="muted">
-            Stored prices of the zones this schedule uses, base currency per MWh (the schedule was planned on
-            its own snapshot of them; later issues may differ).{' '}
-            {hasForecast
-              ? 'Forecast prices are dashed; the admin API does not serve their quantile bands yet.'
-              : 'No forecast prices in this horizon.'}
+          <p className="muted" data-testid="price-forecast-note">
+            The prices this schedule was planned on ({chart.currency ?? 'base currency'} per MWh, from its own
+            snapshot): published prices solid,{' '}
+            {chart.forecastZones.length > 0
+              ? `gridshift's forecast dashed with its p10–p90 band shaded — ${chart.forecastZones
+                  .map((z) => `${z.zone} from ${utc(z.forecast!.firstSlot)}`)
+                  .join(', ')}.`
+              : 'and no slot of this horizon was forecast.'}
           </p>
-          <Chart
-            option={option}
-            label="Price per MWh over the horizon, per zone"
-            height={300}
-            testId="price-curves"
-          />
+          <div data-testid="price-curves" data-band-zones={chart.bandZones} data-band-slots={chart.bandSlots}>
+            <Chart
+              option={chart.option}
+              label="Price per MWh over the horizon, per zone: published, forecast and the forecast's p10–p90 band"
+              height={300}
+            />
+          </div>
         </>
       )}
     </section>

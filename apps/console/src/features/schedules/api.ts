@@ -1,4 +1,5 @@
 import type { ApiClient, Schemas } from '../../api/client';
+import { mark } from '../../shared/marks';
 import { dataOf } from '../../shared/useApi';
 
 export type ScheduleDetailView = Schemas['ScheduleDetail'];
@@ -14,23 +15,35 @@ export async function scheduleInForce(api: ApiClient, signal?: AbortSignal): Pro
   return page.items[0] ?? null;
 }
 
+/** Detail requests started before the page asked (`prefetchScheduleDetail`), taken once by `scheduleDetail`. */
+const prefetched = new Map<string, Promise<ScheduleDetailView>>();
+
+async function fetchDetail(api: ApiClient, id: string, signal?: AbortSignal): Promise<ScheduleDetailView> {
+  const detail = dataOf(await api.GET('/schedules/{id}', { params: { path: { id } }, signal }));
+  mark('detail-received');
+  return detail;
+}
+
+/**
+ * Starts loading a schedule's detail now — while the saved key is being checked — so a shared link's first
+ * load does not wait for the sign-in round trip before asking for the schedule.
+ */
+export function prefetchScheduleDetail(api: ApiClient, id: string): void {
+  const answer = fetchDetail(api, id);
+  answer.catch(() => undefined); // the page reports it when it takes the answer
+  prefetched.set(id, answer);
+}
+
 export async function scheduleDetail(api: ApiClient, id: string, signal?: AbortSignal) {
-  return dataOf(await api.GET('/schedules/{id}', { params: { path: { id } }, signal }));
+  const early = prefetched.get(id);
+  if (early) {
+    prefetched.delete(id);
+    return early;
+  }
+  return fetchDetail(api, id, signal);
 }
 
-/** Zone of every registered cluster (the price curves of a schedule are its clusters' zones). */
-export async function clusterZones(api: ApiClient, signal?: AbortSignal): Promise<Map<string, string>> {
-  const list = dataOf(await api.GET('/clusters', { signal }));
-  return new Map(list.items.map((c) => [c.id, c.zone]));
-}
-
-/** Stored prices of one zone over [from, to), every market. */
-export async function zonePrices(
-  api: ApiClient,
-  zone: string,
-  from: string,
-  to: string,
-  signal?: AbortSignal,
-) {
-  return dataOf(await api.GET('/prices', { params: { query: { zone, from, to } }, signal }));
+/** The zone prices a schedule was planned on, per slot, with forecast bands where gridshift forecast. */
+export async function schedulePrices(api: ApiClient, id: string, signal?: AbortSignal) {
+  return dataOf(await api.GET('/schedules/{id}/prices', { params: { path: { id } }, signal }));
 }

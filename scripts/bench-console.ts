@@ -1,0 +1,259 @@
+// bench:console — the operator console's first load and heatmap drawing in Chromium, against the real stack
+// (tests/browser/stack.ts: the demo plus a 5,000 jobs × 20 clusters × 24 h schedule), each beside a reference
+// measured in the same run, plus the bundle's size against its budget.
+//   npm run bench:console [-- --runs 5] [--json FILE]
+//
+// Per run, serially: the reference (a fresh browser context loading `/health`: browser, loopback and server
+// costs with no console in them), then a first load (a fresh context — empty cache — signed in through this
+// tab's sessionStorage, as when an operator opens a shared link: navigation → heatmap drawn), then a redraw
+// of the heatmap as cost. The page's own resource timings say where the first load's time went.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type Browser, chromium } from '@playwright/test';
+import { repoRoot, type StackInfo, startStack } from '../tests/browser/stack.js';
+import { parseCli, runCli, UsageError } from './lib/cli.js';
+
+const usage = `usage: npm run bench:console -- [--runs N] [--json FILE]
+  --runs N     cold loads measured, each beside its reference (default: 5)
+  --json FILE  also write rows {metric, value, unit} as JSON`;
+
+/** Budgets (apps/console/README.md, "Budgets"). */
+export const CONSOLE_BUDGETS = { firstLoadMs: 1000, heatmapMs: 500, bundleGzipKiB: 320 } as const;
+
+export interface BenchRow {
+  metric: string;
+  value: number;
+  unit: string;
+}
+
+interface Run {
+  referenceMs: number;
+  firstLoadMs: number;
+  heatmapMs: number;
+  redrawMs: number;
+  /** From the page's Performance API (marks of src/shared/marks.ts, resource timings), ms since navigation start. */
+  scriptsLoadedMs: number;
+  signedInMs: number;
+  detailReceivedMs: number;
+  echartsReadyMs: number;
+  setOptionMs: number;
+  drawnMs: number;
+  detailResponseMs: number;
+  detailBytes: number;
+  detailTransferBytes: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * Gzip (level 9) sizes of the built console: all assets, and the first chunk (the script and styles index.html
+ * runs; the modulepreloaded ECharts chunk is fetched beside it but not needed to sign in).
+ */
+export function bundleSizes(): { totalGzipBytes: number; entryGzipBytes: number; files: number } {
+  const dir = join(repoRoot, 'apps/console/dist');
+  const assets = readdirSync(join(dir, 'assets')).filter((f) => /\.(js|css)$/.test(f));
+  const index = readFileSync(join(dir, 'index.html'), 'utf8');
+  const entryFiles = new Set(
+    [
+      ...index.matchAll(
+        /<(?:script[^>]*\bsrc|link[^>]*rel="stylesheet"[^>]*\bhref)="[^"]*\/assets\/([^"]+)"/g,
+      ),
+    ].map((m) => m[1]!),
+  );
+  let total = 0;
+  let entry = 0;
+  for (const f of assets) {
+    const bytes = gzipSync(readFileSync(join(dir, 'assets', f)), { level: 9 }).length;
+    total += bytes;
+    if (entryFiles.has(f)) entry += bytes;
+  }
+  return { totalGzipBytes: total, entryGzipBytes: entry, files: assets.length };
+}
+
+async function referenceLoad(browser: Browser, stack: StackInfo): Promise<number> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const started = performance.now();
+    await page.goto(`${stack.base}/health`);
+    return performance.now() - started;
+  } finally {
+    await context.close();
+  }
+}
+
+async function firstLoad(browser: Browser, stack: StackInfo): Promise<Omit<Run, 'referenceMs'>> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(
+      (key) => sessionStorage.setItem('gridshift.console.key', key),
+      stack.operatorKey,
+    );
+    const heatmap = page.getByTestId('heatmap');
+    const started = performance.now();
+    await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
+    await heatmap
+      .and(page.locator('[data-render-ms]:not([data-render-ms=""])'))
+      .waitFor({ timeout: 120_000 });
+    const firstLoadMs = performance.now() - started;
+    const heatmapMs = Number(await heatmap.getAttribute('data-render-ms'));
+    const cells = Number(await heatmap.getAttribute('data-cells'));
+    if (cells !== 20 * 24) throw new Error(`the heatmap drew ${cells} cells, expected ${20 * 24}`);
+    const timings = await page.evaluate((id) => {
+      // Resource timings (the root tsconfig has no DOM types: the fields read are spelled out).
+      const resources = performance.getEntriesByType('resource') as unknown as {
+        name: string;
+        responseEnd: number;
+        decodedBodySize: number;
+        transferSize: number;
+      }[];
+      const scripts = resources.filter((r) => /\/console\/assets\/.*\.(js|css)$/.test(r.name));
+      const detail = resources.find((r) => new URL(r.name).pathname === `/schedules/${id}`);
+      const markAt = (name: string) =>
+        performance.getEntriesByName(`gridshift:${name}`)[0]?.startTime ?? Number.NaN;
+      return {
+        signedInMs: markAt('signed-in'),
+        detailReceivedMs: markAt('detail-received'),
+        echartsReadyMs: markAt('echarts-ready'),
+        setOptionMs: markAt('heatmap-set-option'),
+        drawnMs: markAt('heatmap-drawn'),
+        scriptsLoadedMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
+        detailResponseMs: detail?.responseEnd ?? Number.NaN,
+        detailBytes: detail?.decodedBodySize ?? Number.NaN,
+        detailTransferBytes: detail?.transferSize ?? Number.NaN,
+      };
+    }, stack.bigScheduleId);
+    await page.getByRole('button', { name: /^Cost/ }).click();
+    await heatmap.and(page.locator('[data-render-ms]:not([data-render-ms=""])')).waitFor({ timeout: 60_000 });
+    const redrawMs = Number(await heatmap.getAttribute('data-render-ms'));
+    return { firstLoadMs, heatmapMs, redrawMs, ...timings };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The bench's rows from its runs (medians, best, ratios to the same run's reference) and the bundle. */
+export function benchRows(
+  runs: Run[],
+  bundle: ReturnType<typeof bundleSizes>,
+  loadPerCore: number,
+): BenchRow[] {
+  const col = (k: keyof Run) => runs.map((r) => r[k]);
+  const ratios = runs.map((r) => r.firstLoadMs / r.referenceMs);
+  return [
+    {
+      metric: 'reference: fresh context loads /health (median)',
+      value: round(median(col('referenceMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'first load: fresh context → heatmap drawn (median)',
+      value: round(median(col('firstLoadMs'))),
+      unit: 'ms',
+    },
+    { metric: 'first load (best)', value: round(Math.min(...col('firstLoadMs'))), unit: 'ms' },
+    {
+      metric: 'first load / reference (median of per-run ratios)',
+      value: round(median(ratios), 2),
+      unit: 'ratio',
+    },
+    { metric: 'first load budget', value: CONSOLE_BUDGETS.firstLoadMs, unit: 'ms' },
+    {
+      metric: 'heatmap drawn: setOption → finished (median)',
+      value: round(median(col('heatmapMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'heatmap / reference (median of per-run ratios)',
+      value: round(median(runs.map((r) => r.heatmapMs / r.referenceMs)), 2),
+      unit: 'ratio',
+    },
+    { metric: 'heatmap budget', value: CONSOLE_BUDGETS.heatmapMs, unit: 'ms' },
+    { metric: 'heatmap redrawn as cost (median)', value: round(median(col('redrawMs'))), unit: 'ms' },
+    {
+      metric: 'first load: scripts and styles loaded (median)',
+      value: round(median(col('scriptsLoadedMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'first load: schedule detail answered (median)',
+      value: round(median(col('detailResponseMs'))),
+      unit: 'ms',
+    },
+    { metric: 'schedule detail body', value: round(median(col('detailBytes')) / 1024, 1), unit: 'KiB' },
+    {
+      metric: 'schedule detail transferred',
+      value: round(median(col('detailTransferBytes')) / 1024, 1),
+      unit: 'KiB',
+    },
+    {
+      metric: 'bundle: JS + CSS, gzip level 9, all chunks',
+      value: round(bundle.totalGzipBytes / 1024, 1),
+      unit: 'KiB',
+    },
+    {
+      metric: 'bundle: loaded by index.html (before any import())',
+      value: round(bundle.entryGzipBytes / 1024, 1),
+      unit: 'KiB',
+    },
+    { metric: 'bundle budget', value: CONSOLE_BUDGETS.bundleGzipKiB, unit: 'KiB' },
+    { metric: 'runs', value: runs.length, unit: 'count' },
+    { metric: 'load average (1 min) per core', value: round(loadPerCore, 2), unit: 'ratio' },
+  ];
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(usage, {
+    runs: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean' },
+  });
+  const runCount = args.runs === undefined ? 5 : Number(args.runs);
+  if (!Number.isInteger(runCount) || runCount < 1 || runCount > 50)
+    throw new UsageError(`--runs must be an integer 1..50, got ${args.runs}`);
+  process.stderr.write('[bench:console] starting the stack (build, demo, 5k × 20 × 24 schedule)…\n');
+  const { info: stack, stop } = await startStack();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  try {
+    // Warm the API's cache of the schedule's derived views (computed once per schedule, then kept).
+    await fetch(`${stack.base}/schedules/${stack.bigScheduleId}`, {
+      headers: { authorization: `Bearer ${stack.adminKey}` },
+    });
+    // One unmeasured load: the browser's own first-start costs are not the console's.
+    await firstLoad(browser, stack);
+    const runs: Run[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < runCount; i += 1) {
+      const referenceMs = await referenceLoad(browser, stack);
+      const run = { referenceMs, ...(await firstLoad(browser, stack)) };
+      runs.push(run);
+      loads.push(loadavg()[0]! / availableParallelism());
+      process.stderr.write(
+        `run ${i + 1}: reference ${round(referenceMs)} ms, first load ${round(run.firstLoadMs)} ms, heatmap ${round(run.heatmapMs)} ms\n`,
+      );
+    }
+    const rows = benchRows(runs, bundleSizes(), median(loads));
+    process.stdout.write(
+      `\nconsole, 5,000 jobs × 20 clusters × 24 h schedule, localhost, Chromium (${runCount} cold loads)\n`,
+    );
+    for (const r of rows)
+      process.stdout.write(`${r.metric.padEnd(60)} ${String(r.value).padStart(9)} ${r.unit}\n`);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+  } finally {
+    await browser.close();
+    await stop();
+  }
+}
+
+runCli(usage, main);
