@@ -39,6 +39,8 @@ interface SolvedClasses {
   flows: ClassFlows;
   solverName: string;
   method: 'flow' | 'lp';
+  /** The flow path's warm-started whole-GPU re-solve (see `solveByFlow`), when it has one. */
+  wholeGpus: ((whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows) | null;
 }
 
 function solveClasses(
@@ -69,7 +71,7 @@ function solveClasses(
     stats.buildMs += solved.stats.buildMs;
     stats.solveMs += solved.stats.solveMs;
     const name = norm.hasJobSpecificCosts ? 'polymatroid-flow+primal-dual' : 'polymatroid-flow';
-    return { flows: solved.flows, solverName: name, method: 'flow' };
+    return { flows: solved.flows, solverName: name, method: 'flow', wholeGpus: solved.wholeGpus };
   }
   const solver = opts.lpSolver ?? javascriptLpSolver;
   const maxCells = opts.maxDenseTableauCells ?? DEFAULT_MAX_DENSE_CELLS;
@@ -105,14 +107,19 @@ function solveClasses(
     }
     flowsFromLp(built, solution.values, flows);
   }
-  return { flows, solverName: solver.name, method: 'lp' };
+  return { flows, solverName: solver.name, method: 'lp', wholeGpus: null };
 }
 
 /**
  * Rounding's re-solve (see `WholeGpuResolver`); null when that solve fails. Classes are the LP's with
- * interactive demand re-summed from the whole-GPU jobs (membership does not change).
+ * interactive demand re-summed from the whole-GPU jobs (membership does not change). The flow path
+ * continues from the LP's optimal flow (`solved.wholeGpus`); otherwise the classes are solved again.
  */
-function wholeGpuResolver(opts: SolveOptions, lpClasses: PlacementClass[]): WholeGpuResolver {
+function wholeGpuResolver(
+  opts: SolveOptions,
+  lpClasses: PlacementClass[],
+  solved: SolvedClasses,
+): WholeGpuResolver {
   return (whole) => {
     const classes = lpClasses.map((cls) => {
       if (!cls.demandBySlot) return cls;
@@ -126,8 +133,10 @@ function wholeGpuResolver(opts: SolveOptions, lpClasses: PlacementClass[]): Whol
       return { ...cls, demandBySlot };
     });
     try {
-      const solved = solveClasses(whole, classes, opts, emptyStats(classes.length), false);
-      return splitToJobs(whole, classes, solved.flows);
+      const flows = solved.wholeGpus
+        ? solved.wholeGpus(whole, classes)
+        : solveClasses(whole, classes, opts, emptyStats(classes.length), false).flows;
+      return splitToJobs(whole, classes, flows);
     } catch (error) {
       if (error instanceof SolverFailure) return null;
       throw error;
@@ -190,6 +199,7 @@ function assemble(
     warnings: ProblemIssue[];
     startedAt: number;
     classes: PlacementClass[] | null;
+    solved?: SolvedClasses;
   },
 ): PlacementResult {
   const heuristic = head.method === 'greedy';
@@ -201,7 +211,11 @@ function assemble(
           work: schedule,
           lostGpuHours: new Float64Array(norm.jobs.length),
         }
-      : roundToWholeGpus(norm, schedule, head.classes ? wholeGpuResolver(opts, head.classes) : undefined);
+      : roundToWholeGpus(
+          norm,
+          schedule,
+          head.classes && head.solved ? wholeGpuResolver(opts, head.classes, head.solved) : undefined,
+        );
   head.stats.roundMs = elapsedSince(roundStart);
   const totals = accountSchedule(norm, rounded.work);
   const lpBound = heuristic ? null : accountSchedule(norm, schedule);
@@ -302,6 +316,7 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     warnings,
     startedAt,
     classes,
+    solved,
   });
 }
 
