@@ -152,34 +152,61 @@ function placementsOf(
 ): Placement[] {
   const T = norm.slotCount;
   const placements: Placement[] = [];
-  const seen = new Int32Array(norm.clusters.length * T).fill(-1);
-  const cells: number[] = [];
+  // Per-cell scratch (reset through `touched`), so each job's three maps are read once, not looked up.
+  const cellCount = norm.clusters.length * T;
+  const seen = new Int32Array(cellCount).fill(-1);
+  const lpOf = new Float64Array(cellCount);
+  const gpusOf = new Float64Array(cellCount);
+  const workOf = new Float64Array(cellCount);
+  const touched = new Int32Array(cellCount);
+  const clusterIds = norm.clusters.map((cluster) => cluster.id);
+  const slotStarts = norm.problem.slotStartsUtc;
+  let count = 0;
+  let stamp = -1;
+  const touch = (cell: number): void => {
+    if (seen[cell] === stamp) return;
+    seen[cell] = stamp;
+    lpOf[cell] = 0;
+    gpusOf[cell] = 0;
+    workOf[cell] = 0;
+    touched[count++] = cell;
+  };
   norm.jobs.forEach((job, j) => {
-    cells.length = 0;
-    const collect = (_v: number, cell: number) => {
-      if (seen[cell] !== j) {
-        seen[cell] = j;
-        cells.push(cell);
+    count = 0;
+    stamp = j;
+    const lp = lpFlows?.[j];
+    if (lp)
+      for (const [cell, v] of lp) {
+        touch(cell);
+        lpOf[cell] = v;
       }
-    };
-    lpFlows?.[j]?.forEach(collect);
-    gpus[j]?.forEach(collect);
-    work[j]?.forEach(collect);
-    cells.sort((a, b) => a - b);
+    const g = gpus[j];
+    if (g)
+      for (const [cell, v] of g) {
+        touch(cell);
+        gpusOf[cell] = v;
+      }
+    const w = work[j];
+    if (w)
+      for (const [cell, v] of w) {
+        touch(cell);
+        workOf[cell] = v;
+      }
+    const cells = touched.subarray(0, count).sort();
     for (const cell of cells) {
-      const lpGpuHours = lpFlows?.[j]?.get(cell) ?? 0;
-      const g = gpus[j]?.get(cell) ?? 0;
-      const w = work[j]?.get(cell) ?? 0;
-      if (!(lpGpuHours > 0) && g === 0 && !(w > 0)) continue;
+      const lpGpuHours = lpOf[cell]!;
+      const wholeGpus = gpusOf[cell]!;
+      const gpuHours = workOf[cell]!;
+      if (!(lpGpuHours > 0) && wholeGpus === 0 && !(gpuHours > 0)) continue;
       const t = cell % T;
       placements.push({
         jobId: job.id,
-        clusterId: norm.clusters[Math.floor(cell / T)]?.id ?? '',
+        clusterId: clusterIds[Math.floor(cell / T)] ?? '',
         slotIndex: t,
-        slotStartUtc: norm.problem.slotStartsUtc[t] ?? '',
+        slotStartUtc: slotStarts[t] ?? '',
         lpGpuHours,
-        gpuHours: w,
-        gpus: g,
+        gpuHours,
+        gpus: wholeGpus,
       });
     }
   });
