@@ -171,44 +171,67 @@ export function splitToJobs(
 ): Map<number, number>[] {
   const T = norm.slotCount;
   const jobFlows: Map<number, number>[] = norm.jobs.map(() => new Map<number, number>());
+  // Scratch for grouping a class's entries by slot (slots in order of first appearance, entries in
+  // flow order within a slot) without a map and arrays per class.
+  const perSlot = new Int32Array(T);
+  const slotStart = new Int32Array(T);
+  const slotOrder = new Int32Array(T);
+  let entryOrder = new Int32Array(64);
   for (const cls of classes) {
     const cells = flows.cells[cls.index] ?? [];
     const amounts = flows.gpuHours[cls.index] ?? [];
     if (cells.length === 0) continue;
-    const bySlot = new Map<number, number[]>();
-    cells.forEach((cell, e) => {
+    if (entryOrder.length < cells.length) entryOrder = new Int32Array(cells.length * 2);
+    let slotsUsed = 0;
+    for (const cell of cells) {
       const t = cell % T;
-      let list = bySlot.get(t);
-      if (!list) bySlot.set(t, (list = []));
-      list.push(e);
-    });
+      if (perSlot[t] === 0) slotOrder[slotsUsed++] = t;
+      perSlot[t] = perSlot[t]! + 1;
+    }
+    let offset = 0;
+    for (let s = 0; s < slotsUsed; s++) {
+      const t = slotOrder[s]!;
+      slotStart[t] = offset;
+      offset += perSlot[t]!;
+      perSlot[t] = 0;
+    }
+    for (let e = 0; e < cells.length; e++) {
+      const t = cells[e]! % T;
+      entryOrder[slotStart[t]! + perSlot[t]!] = e;
+      perSlot[t] = perSlot[t]! + 1;
+    }
     let weightTotal = 0;
     for (const w of cls.weights) weightTotal += w;
-    for (const [t, entries] of bySlot) {
+    for (let s = 0; s < slotsUsed; s++) {
+      const t = slotOrder[s]!;
+      const first = slotStart[t]!;
+      const last = first + perSlot[t]! - 1;
+      perSlot[t] = 0;
       let slotTotal = 0;
-      for (const e of entries) slotTotal += amounts[e] ?? 0;
+      for (let k = first; k <= last; k++) slotTotal += amounts[entryOrder[k]!] ?? 0;
       const classDemand = cls.demandBySlot?.[t] ?? 0;
-      const shareOf = (k: number): number => {
-        if (cls.kind === 'batch') return (cls.weights[k] ?? 0) / weightTotal;
-        const servable = norm.jobs[cls.members[k] ?? -1]?.servableBySlot?.[t] ?? 0;
-        return classDemand > 0 ? servable / classDemand : 0;
-      };
       const tiny = slotTotal * 1e-14;
-      let e = 0;
-      let cellLeft = amounts[entries[0] ?? 0] ?? 0;
+      let e = first;
+      let cellLeft = amounts[entryOrder[e]!] ?? 0;
       for (let k = 0; k < cls.members.length; k++) {
         const target = jobFlows[cls.members[k] ?? -1];
         if (!target) continue;
-        let need = shareOf(k) * slotTotal;
+        let share: number;
+        if (cls.kind === 'batch') share = (cls.weights[k] ?? 0) / weightTotal;
+        else {
+          const servable = norm.jobs[cls.members[k] ?? -1]?.servableBySlot?.[t] ?? 0;
+          share = classDemand > 0 ? servable / classDemand : 0;
+        }
+        let need = share * slotTotal;
         while (need > tiny) {
-          if (cellLeft <= tiny && e < entries.length - 1) {
+          if (cellLeft <= tiny && e < last) {
             e++;
-            cellLeft = amounts[entries[e] ?? 0] ?? 0;
+            cellLeft = amounts[entryOrder[e]!] ?? 0;
             continue;
           }
           // The last cell absorbs float dust so that nothing is lost.
-          const take = e === entries.length - 1 ? need : Math.min(need, cellLeft);
-          const cell = cells[entries[e] ?? 0] ?? 0;
+          const take = e === last ? need : Math.min(need, cellLeft);
+          const cell = cells[entryOrder[e]!] ?? 0;
           target.set(cell, (target.get(cell) ?? 0) + take);
           need -= take;
           cellLeft -= take;

@@ -35,6 +35,8 @@ interface Context {
   cellFull: Uint8Array;
   cellsByCost: Int32Array;
   heuristic: boolean;
+  /** Scratch of `explainJob`: 1 for clusters already listed as cheaper. */
+  clustersListed: Uint8Array;
 }
 
 function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boolean): Context {
@@ -54,7 +56,15 @@ function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boole
   });
   const cost = (cell: number) => norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[cell % T] ?? 0;
   order.sort((a, b) => cost(a) - cost(b) || a - b);
-  return { norm, flows, cellUsed, cellFull, cellsByCost: Int32Array.from(order), heuristic };
+  return {
+    norm,
+    flows,
+    cellUsed,
+    cellFull,
+    cellsByCost: Int32Array.from(order),
+    heuristic,
+    clustersListed: new Uint8Array(norm.clusters.length),
+  };
 }
 
 /** Why the LP left `job` unserved in `slots`: room only above the penalty, only beyond maxGpus, or none. */
@@ -156,18 +166,19 @@ function explainJob(
     marginal = Math.max(marginal, job.penaltyPerGpuHour);
   }
   const cheaperCells: CheaperCell[] = [];
-  const clustersListed = new Set<number>();
+  const clustersListed = ctx.clustersListed;
+  clustersListed.fill(0);
   if (Number.isFinite(marginal)) {
     for (const cell of ctx.cellsByCost) {
       const r = Math.floor(cell / T);
       const t = cell % T;
-      if (clustersListed.has(r)) continue;
+      if (clustersListed[r] === 1) continue;
       const cost = norm.clusters[r]?.costPerGpuHour[t] ?? 0;
       if (cost >= marginal - relTol(marginal)) break;
       if (job.kind === 'interactive' && !(cost < (slotMarginal[t] ?? -Infinity) - relTol(marginal))) continue;
       const reason = blockReason(ctx, job, cell, slotUse, slotMarginal);
       if (reason === null) continue;
-      clustersListed.add(r);
+      clustersListed[r] = 1;
       cheaperCells.push({
         clusterId: norm.clusters[r]?.id ?? '',
         slotIndex: t,
@@ -231,8 +242,12 @@ export function describeJobs(
     string,
     { allowed: JobResult['allowedClusterIds']; excluded: JobResult['excludedClusters'] }
   >();
+  const charKeys = norm.clusters.length < 0x10000;
   const listsFor = (job: NormJob) => {
-    const key = `${job.exclusion.join('')}|${job.allowed.join(',')}`;
+    // Exclusion codes and cluster indices as char codes: a short key without joining per job.
+    const key = charKeys
+      ? `${String.fromCharCode(...job.exclusion)}|${String.fromCharCode(...job.allowed)}`
+      : `${job.exclusion.join('')}|${job.allowed.join(',')}`;
     let lists = clusterLists.get(key);
     if (!lists) {
       const excluded: { clusterId: string; reason: ExclusionReason }[] = [];

@@ -447,11 +447,16 @@ export function roundToWholeGpus(
     const whole = wholeGpuProblem(norm);
     const wholeFlows = resolve(whole);
     if (wholeFlows) {
-      const ratio = (j: number, t: number): number => {
-        const asked = whole.jobs[j]?.servableBySlot?.[t];
-        const real = norm.jobs[j]?.servableBySlot?.[t];
-        return asked === undefined || real === undefined || !(asked > 0) ? 1 : real / asked;
-      };
+      // Demanded / reserved GPU-hours per interactive (job, slot), 1 elsewhere; flat j·T + t.
+      const T = norm.slotCount;
+      const ratios = new Float64Array(norm.jobs.length * T).fill(1);
+      norm.jobs.forEach((job, j) => {
+        const real = job.servableBySlot;
+        const asked = whole.jobs[j]?.servableBySlot;
+        if (!real || !asked) return;
+        for (let t = 0; t < T; t++) if (asked[t]! > 0) ratios[j * T + t] = real[t]! / asked[t]!;
+      });
+      const ratio = (j: number, t: number): number => ratios[j * T + t] ?? 1;
       const candidate = lay(norm, wholeFlows, ratio);
       if (!best || candidate.cost < best.cost) best = candidate;
     }

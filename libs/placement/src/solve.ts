@@ -39,6 +39,8 @@ interface SolvedClasses {
   flows: ClassFlows;
   solverName: string;
   method: 'flow' | 'lp';
+  /** The flow path's warm-started whole-GPU re-solve (see `solveByFlow`), when it has one. */
+  wholeGpus: ((whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows) | null;
 }
 
 function solveClasses(
@@ -69,7 +71,7 @@ function solveClasses(
     stats.buildMs += solved.stats.buildMs;
     stats.solveMs += solved.stats.solveMs;
     const name = norm.hasJobSpecificCosts ? 'polymatroid-flow+primal-dual' : 'polymatroid-flow';
-    return { flows: solved.flows, solverName: name, method: 'flow' };
+    return { flows: solved.flows, solverName: name, method: 'flow', wholeGpus: solved.wholeGpus };
   }
   const solver = opts.lpSolver ?? javascriptLpSolver;
   const maxCells = opts.maxDenseTableauCells ?? DEFAULT_MAX_DENSE_CELLS;
@@ -105,14 +107,19 @@ function solveClasses(
     }
     flowsFromLp(built, solution.values, flows);
   }
-  return { flows, solverName: solver.name, method: 'lp' };
+  return { flows, solverName: solver.name, method: 'lp', wholeGpus: null };
 }
 
 /**
  * Rounding's re-solve (see `WholeGpuResolver`); null when that solve fails. Classes are the LP's with
- * interactive demand re-summed from the whole-GPU jobs (membership does not change).
+ * interactive demand re-summed from the whole-GPU jobs (membership does not change). The flow path
+ * continues from the LP's optimal flow (`solved.wholeGpus`); otherwise the classes are solved again.
  */
-function wholeGpuResolver(opts: SolveOptions, lpClasses: PlacementClass[]): WholeGpuResolver {
+function wholeGpuResolver(
+  opts: SolveOptions,
+  lpClasses: PlacementClass[],
+  solved: SolvedClasses,
+): WholeGpuResolver {
   return (whole) => {
     const classes = lpClasses.map((cls) => {
       if (!cls.demandBySlot) return cls;
@@ -126,8 +133,10 @@ function wholeGpuResolver(opts: SolveOptions, lpClasses: PlacementClass[]): Whol
       return { ...cls, demandBySlot };
     });
     try {
-      const solved = solveClasses(whole, classes, opts, emptyStats(classes.length), false);
-      return splitToJobs(whole, classes, solved.flows);
+      const flows = solved.wholeGpus
+        ? solved.wholeGpus(whole, classes)
+        : solveClasses(whole, classes, opts, emptyStats(classes.length), false).flows;
+      return splitToJobs(whole, classes, flows);
     } catch (error) {
       if (error instanceof SolverFailure) return null;
       throw error;
@@ -143,34 +152,61 @@ function placementsOf(
 ): Placement[] {
   const T = norm.slotCount;
   const placements: Placement[] = [];
-  const seen = new Int32Array(norm.clusters.length * T).fill(-1);
-  const cells: number[] = [];
+  // Per-cell scratch (reset through `touched`), so each job's three maps are read once, not looked up.
+  const cellCount = norm.clusters.length * T;
+  const seen = new Int32Array(cellCount).fill(-1);
+  const lpOf = new Float64Array(cellCount);
+  const gpusOf = new Float64Array(cellCount);
+  const workOf = new Float64Array(cellCount);
+  const touched = new Int32Array(cellCount);
+  const clusterIds = norm.clusters.map((cluster) => cluster.id);
+  const slotStarts = norm.problem.slotStartsUtc;
+  let count = 0;
+  let stamp = -1;
+  const touch = (cell: number): void => {
+    if (seen[cell] === stamp) return;
+    seen[cell] = stamp;
+    lpOf[cell] = 0;
+    gpusOf[cell] = 0;
+    workOf[cell] = 0;
+    touched[count++] = cell;
+  };
   norm.jobs.forEach((job, j) => {
-    cells.length = 0;
-    const collect = (_v: number, cell: number) => {
-      if (seen[cell] !== j) {
-        seen[cell] = j;
-        cells.push(cell);
+    count = 0;
+    stamp = j;
+    const lp = lpFlows?.[j];
+    if (lp)
+      for (const [cell, v] of lp) {
+        touch(cell);
+        lpOf[cell] = v;
       }
-    };
-    lpFlows?.[j]?.forEach(collect);
-    gpus[j]?.forEach(collect);
-    work[j]?.forEach(collect);
-    cells.sort((a, b) => a - b);
+    const g = gpus[j];
+    if (g)
+      for (const [cell, v] of g) {
+        touch(cell);
+        gpusOf[cell] = v;
+      }
+    const w = work[j];
+    if (w)
+      for (const [cell, v] of w) {
+        touch(cell);
+        workOf[cell] = v;
+      }
+    const cells = touched.subarray(0, count).sort();
     for (const cell of cells) {
-      const lpGpuHours = lpFlows?.[j]?.get(cell) ?? 0;
-      const g = gpus[j]?.get(cell) ?? 0;
-      const w = work[j]?.get(cell) ?? 0;
-      if (!(lpGpuHours > 0) && g === 0 && !(w > 0)) continue;
+      const lpGpuHours = lpOf[cell]!;
+      const wholeGpus = gpusOf[cell]!;
+      const gpuHours = workOf[cell]!;
+      if (!(lpGpuHours > 0) && wholeGpus === 0 && !(gpuHours > 0)) continue;
       const t = cell % T;
       placements.push({
         jobId: job.id,
-        clusterId: norm.clusters[Math.floor(cell / T)]?.id ?? '',
+        clusterId: clusterIds[Math.floor(cell / T)] ?? '',
         slotIndex: t,
-        slotStartUtc: norm.problem.slotStartsUtc[t] ?? '',
+        slotStartUtc: slotStarts[t] ?? '',
         lpGpuHours,
-        gpuHours: w,
-        gpus: g,
+        gpuHours,
+        gpus: wholeGpus,
       });
     }
   });
@@ -190,6 +226,7 @@ function assemble(
     warnings: ProblemIssue[];
     startedAt: number;
     classes: PlacementClass[] | null;
+    solved?: SolvedClasses;
   },
 ): PlacementResult {
   const heuristic = head.method === 'greedy';
@@ -201,7 +238,11 @@ function assemble(
           work: schedule,
           lostGpuHours: new Float64Array(norm.jobs.length),
         }
-      : roundToWholeGpus(norm, schedule, head.classes ? wholeGpuResolver(opts, head.classes) : undefined);
+      : roundToWholeGpus(
+          norm,
+          schedule,
+          head.classes && head.solved ? wholeGpuResolver(opts, head.classes, head.solved) : undefined,
+        );
   head.stats.roundMs = elapsedSince(roundStart);
   const totals = accountSchedule(norm, rounded.work);
   const lpBound = heuristic ? null : accountSchedule(norm, schedule);
@@ -302,6 +343,7 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     warnings,
     startedAt,
     classes,
+    solved,
   });
 }
 

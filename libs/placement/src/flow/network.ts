@@ -5,13 +5,17 @@
  * `a ^ 1` is an arc's twin here (`twin[a]` once frozen). The residual capacity `res[a]` is what can
  * still be pushed along a; the flow on a forward arc is the residual capacity of its twin. Pushing x
  * along a is `res[a] -= x; res[twin] += x`.
+ *
+ * Arcs live in growable typed arrays (doubling): a fleet-size network has ~10⁵ arcs, and plain arrays
+ * grown by `push` cost more time and garbage than the rest of the build (measured at 20,000 jobs).
  */
 export class NetworkBuilder {
   /** Per arc: the node it enters, the node it leaves, its capacity and its cost per unit of flow. */
-  readonly heads: number[] = [];
-  readonly tails: number[] = [];
-  readonly caps: number[] = [];
-  readonly costs: number[] = [];
+  heads = new Int32Array(1024);
+  tails = new Int32Array(1024);
+  caps = new Float64Array(1024);
+  costs = new Float64Array(1024);
+  arcCount = 0;
   nodeCount = 0;
 
   addNode(): number {
@@ -20,12 +24,34 @@ export class NetworkBuilder {
 
   /** Adds arc u → v (id 2k) and its residual twin v → u (id 2k+1, cost −cost); returns 2k. */
   addArc(u: number, v: number, capacity: number, cost = 0): number {
-    const id = this.heads.length;
-    this.heads.push(v, u);
-    this.tails.push(u, v);
-    this.caps.push(capacity, 0);
-    this.costs.push(cost, -cost);
+    const id = this.arcCount;
+    if (id + 2 > this.heads.length) this.grow();
+    this.heads[id] = v;
+    this.heads[id + 1] = u;
+    this.tails[id] = u;
+    this.tails[id + 1] = v;
+    this.caps[id] = capacity;
+    this.caps[id + 1] = 0;
+    this.costs[id] = cost;
+    this.costs[id + 1] = -cost;
+    this.arcCount = id + 2;
     return id;
+  }
+
+  private grow(): void {
+    const size = this.heads.length * 2;
+    const heads = new Int32Array(size);
+    heads.set(this.heads);
+    const tails = new Int32Array(size);
+    tails.set(this.tails);
+    const caps = new Float64Array(size);
+    caps.set(this.caps);
+    const costs = new Float64Array(size);
+    costs.set(this.costs);
+    this.heads = heads;
+    this.tails = tails;
+    this.caps = caps;
+    this.costs = costs;
   }
 }
 
@@ -42,6 +68,8 @@ export interface ResidualGraph {
   /** Residual capacity per arc (see `NetworkBuilder`). */
   res: Float64Array;
   twin: Int32Array;
+  /** 1 for an arc of the network, 0 for a residual twin. */
+  forward: Uint8Array;
   adjStart: Int32Array;
   position: Int32Array;
 }
@@ -49,31 +77,35 @@ export interface ResidualGraph {
 /** Freezes `net` into a `ResidualGraph` with residual capacities = capacities (no flow yet). */
 export function freezeNetwork(net: NetworkBuilder): ResidualGraph {
   const n = net.nodeCount;
-  const m = net.heads.length;
+  const m = net.arcCount;
+  const { heads, tails, caps } = net;
   const adjStart = new Int32Array(n + 1);
-  for (const tail of net.tails) adjStart[tail + 1] = (adjStart[tail + 1] ?? 0) + 1;
-  for (let v = 0; v < n; v++) adjStart[v + 1] = (adjStart[v + 1] ?? 0) + (adjStart[v] ?? 0);
+  for (let a = 0; a < m; a++) adjStart[tails[a]! + 1] = adjStart[tails[a]! + 1]! + 1;
+  for (let v = 0; v < n; v++) adjStart[v + 1] = adjStart[v + 1]! + adjStart[v]!;
   const fill = adjStart.slice(0, n);
   const position = new Int32Array(m);
-  net.tails.forEach((tail, a) => {
-    position[a] = fill[tail] ?? 0;
-    fill[tail] = (fill[tail] ?? 0) + 1;
-  });
+  for (let a = 0; a < m; a++) {
+    const p = fill[tails[a]!]!;
+    position[a] = p;
+    fill[tails[a]!] = p + 1;
+  }
   const head = new Int32Array(m);
   const res = new Float64Array(m);
   const twin = new Int32Array(m);
+  const forward = new Uint8Array(m);
   for (let a = 0; a < m; a++) {
-    const p = position[a] ?? 0;
-    head[p] = net.heads[a] ?? 0;
-    res[p] = net.caps[a] ?? 0;
-    twin[p] = position[a ^ 1] ?? 0;
+    const p = position[a]!;
+    head[p] = heads[a]!;
+    res[p] = caps[a]!;
+    twin[p] = position[a ^ 1]!;
+    forward[p] = (a & 1) === 0 ? 1 : 0;
   }
-  return { n, head, res, twin, adjStart, position };
+  return { n, head, res, twin, forward, adjStart, position };
 }
 
 /** Per-arc values of the builder (e.g. costs) in the frozen graph's arc order. */
-export function byPosition(graph: ResidualGraph, values: readonly number[]): Float64Array {
-  const out = new Float64Array(values.length);
-  values.forEach((value, a) => (out[graph.position[a] ?? 0] = value));
+export function byPosition(graph: ResidualGraph, values: Float64Array): Float64Array {
+  const out = new Float64Array(graph.head.length);
+  for (let a = 0; a < out.length; a++) out[graph.position[a]!] = values[a]!;
   return out;
 }

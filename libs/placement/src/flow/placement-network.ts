@@ -38,6 +38,8 @@ export interface PlacementNetwork {
   setHourOut: Map<number, { arc: number; cell: number }[]>;
   /** Nodes whose sink edge is a class's unserved GPU-hours (slot −1: batch, the whole window). */
   classSinkNodes: { cls: number; slot: number; node: number }[];
+  /** Per cell (r·T + t): its node, −1 when the cell has no capacity. */
+  cellNode: Int32Array;
   keptArcs: KeptArc[];
   /** σ · Σ previous GPU-hours: the objective's constant with kept arcs at cost −σ. */
   keptOffset: number;
@@ -182,6 +184,7 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
     links,
     setHourOut,
     classSinkNodes,
+    cellNode,
     keptArcs,
     keptOffset,
     sinkNode,

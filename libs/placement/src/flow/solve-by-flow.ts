@@ -1,8 +1,14 @@
 import type { ClassFlows, PlacementClass } from '../aggregate.js';
 import type { NormalizedProblem } from '../normalize.js';
 import { runGreedyPhases } from './greedy.js';
-import { byPosition, freezeNetwork } from './network.js';
-import { buildPlacementNetwork, decodeClassFlows, toPositions } from './placement-network.js';
+import type { SinkEdges } from './greedy.js';
+import { byPosition, freezeNetwork, type ResidualGraph } from './network.js';
+import {
+  buildPlacementNetwork,
+  decodeClassFlows,
+  toPositions,
+  type PlacementNetwork,
+} from './placement-network.js';
 import { restoreWithKeptArcs } from './stability.js';
 
 /**
@@ -39,11 +45,19 @@ export interface FlowStats {
   solveMs: number;
 }
 
+export interface FlowSolution {
+  flows: ClassFlows;
+  objective: number;
+  stats: FlowStats;
+  /**
+   * The whole-GPU re-solve of rounding, warm-started from this optimum (see `continueToWholeGpus`);
+   * null with stability (kept arcs), where the caller re-solves from scratch. Call at most once.
+   */
+  wholeGpus: ((whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows) | null;
+}
+
 /** Solves the aggregated problem exactly by the polymatroid greedy (+ primal–dual with stability); returns class flows. Pure. */
-export function solveByFlow(
-  norm: NormalizedProblem,
-  classes: PlacementClass[],
-): { flows: ClassFlows; objective: number; stats: FlowStats } {
+export function solveByFlow(norm: NormalizedProblem, classes: PlacementClass[]): FlowSolution {
   const buildStart = performance.now();
   const pn = buildPlacementNetwork(norm, classes);
   const graph = freezeNetwork(pn.net);
@@ -90,5 +104,71 @@ export function solveByFlow(
   }
   const decoded = decodeClassFlows(norm, classes, pn, { graph, sinkFlow: sinks.flow, eps });
   stats.solveMs = performance.now() - solveStart;
-  return { ...decoded, stats };
+  let used = false;
+  const wholeGpus =
+    pn.sinkNode >= 0
+      ? null
+      : (whole: NormalizedProblem, wholeClasses: PlacementClass[]): ClassFlows => {
+          if (used) throw new Error('solveByFlow: the whole-GPU continuation runs once');
+          used = true;
+          continueToWholeGpus(whole, wholeClasses, pn, { graph, sinks, supplyLeft, eps });
+          return decodeClassFlows(whole, wholeClasses, pn, { graph, sinkFlow: sinks.flow, eps }).flows;
+        };
+  return { ...decoded, stats, wholeGpus };
+}
+
+/**
+ * Rounding's whole-GPU problem differs from the LP only in lower cell capacities (whole GPUs × Δt) and
+ * higher interactive demand (each job's per-slot demand rounded up to whole GPUs); classes and network
+ * are the same. Instead of a second greedy from scratch this continues from the LP's optimal flow:
+ * flow above a cell's new capacity is taken back along the arcs that carry it to the classes it came
+ * from (their supply again), the extra interactive demand becomes supply, and the greedy runs once
+ * more on the residual network — augmenting paths may re-route flow between classes and cells, as
+ * in the first run, but never take flow off a sink edge. Touches only the little flow that changed:
+ * the searches that find no supply mark their nodes dead, so most of the network is passed over
+ * once. Updates the graph and sink edges in place. Like the re-solve it replaces, it feeds a
+ * heuristic (whole GPUs); the LP optimum itself is untouched.
+ */
+function continueToWholeGpus(
+  whole: NormalizedProblem,
+  wholeClasses: PlacementClass[],
+  pn: PlacementNetwork,
+  state: { graph: ResidualGraph; sinks: SinkEdges; supplyLeft: Float64Array; eps: number },
+): void {
+  const { graph, sinks, supplyLeft, eps } = state;
+  const { head, res, twin, forward, adjStart } = graph;
+  const T = whole.slotCount;
+  const isSource = Uint8Array.from(pn.supply, (s) => (s > 0 ? 1 : 0));
+  // Takes `amount` of the flow entering v back to the sources it came from; returns what it took.
+  const retract = (v: number, amount: number): number => {
+    let taken = 0;
+    for (let a = adjStart[v]!; a < adjStart[v + 1]! && amount - taken > eps; a++) {
+      // A twin leaving v with residual capacity = flow on the arc u → v.
+      if (forward[a] === 1 || !(res[a]! > eps)) continue;
+      const u = head[a]!;
+      const want = Math.min(amount - taken, res[a]!);
+      const got = isSource[u] === 1 ? want : retract(u, want);
+      if (isSource[u] === 1) supplyLeft[u] = supplyLeft[u]! + got;
+      res[a] = res[a]! - got;
+      res[twin[a]!] = res[twin[a]!]! + got;
+      taken += got;
+    }
+    return taken;
+  };
+  whole.clusters.forEach((cluster, r) => {
+    for (let t = 0; t < T; t++) {
+      const v = pn.cellNode[r * T + t]!;
+      if (v < 0) continue;
+      const cap = cluster.capGpuHours[t]!;
+      const over = sinks.flow[v]! - cap;
+      if (over > eps) sinks.flow[v] = sinks.flow[v]! - retract(v, over);
+      sinks.left[v] = Math.max(0, cap - sinks.flow[v]!);
+    }
+  });
+  for (const { cls, slot, node } of pn.classSinkNodes) {
+    if (slot < 0) continue;
+    const extra = (wholeClasses[cls]?.demandBySlot?.[slot] ?? 0) - pn.supply[node]!;
+    if (extra > 0) supplyLeft[node] = supplyLeft[node]! + extra;
+  }
+  runGreedyPhases(graph, sinks, supplyLeft, eps);
 }
