@@ -1,5 +1,5 @@
 import { compare, costPerMillionTokens, savingsAgainst, type Figures, type Savings } from './figures.js';
-import type { BacktestResult } from './rolling.js';
+import { dearerDays, type BacktestResult } from './rolling.js';
 
 /** Where the inputs came from and how long the run took, for the report header. */
 export interface ReportMeta {
@@ -179,6 +179,7 @@ export function reportMarkdown(result: BacktestResult, meta: ReportMeta): string
     `- **Whole GPUs**: the published schedule (rounded to whole GPUs) costs ${fmt(t.wholeGpu.totalCost, 2)} ${c}, ` +
       `${fmt(rounding, 2)} ${c} (${fmtPct(t.optimal.totalCost === 0 ? null : (rounding / Math.abs(t.optimal.totalCost)) * 100)}) above the LP plan.`,
   );
+  lines.push(`- **Per day**: ${dearerDaysText(result)}`);
   if (noCarbon.length > 0 && carbonZones.length > 0)
     lines.push(`- No carbon data for ${noCarbon.join(', ')}: their work counts 0 t CO₂.`);
   lines.push(
@@ -348,6 +349,25 @@ function share(result: BacktestResult): number | null {
   return all === 0 ? null : (result.information.forecastZoneHours / all) * 100;
 }
 
+/**
+ * The per-day comparison in words: days on which gridshift's plan cost more than a baseline on the day's own
+ * work (legitimate: see libs/backtest/README.md "Per day"), and the plans checked against both baselines on
+ * their own problem (never dearer unless something is wrong).
+ */
+export function dearerDaysText(result: BacktestResult): string {
+  const d = dearerDays(result.days);
+  const same = result.totals.samePlan;
+  const sameText = same
+    ? ` On its own problem (same horizon, remaining work and prices it knew) each of the ${fmt(same.plans)} plans ` +
+      `cost ${same.dearerThanHome + same.dearerThanGreedy === 0 ? 'no more than home and greedy' : `more than home ${fmt(same.dearerThanHome)} and than greedy ${fmt(same.dearerThanGreedy)} time(s) — a bug`}.`
+    : '';
+  return (
+    `gridshift's plan cost more than home on ${fmt(d.vsHome)} and more than greedy on ${fmt(d.vsGreedy)} of ` +
+    `${fmt(d.days)} days (each day's own work at actual prices; a plan may pay more for one day's work to save ` +
+    `more on a neighbouring day's).${sameText}`
+  );
+}
+
 /** A few lines for the terminal: each plan on the same work, savings and (published) the capture share. */
 export function summaryText(result: BacktestResult): string {
   const c = result.currency;
@@ -368,6 +388,10 @@ export function summaryText(result: BacktestResult): string {
     line('greedy', t.greedy),
     `vs home   saves ${savingsText(vsHome, c)}`,
     `vs greedy saves ${savingsText(vsGreedy, c)}`,
+    `days dearer than home ${fmt(dearerDays(result.days).vsHome)}, than greedy ${fmt(dearerDays(result.days).vsGreedy)} of ${fmt(result.days.length)}` +
+      (result.totals.samePlan
+        ? `; plans dearer on their own problem: ${fmt(result.totals.samePlan.dearerThanHome + result.totals.samePlan.dearerThanGreedy)} of ${fmt(result.totals.samePlan.plans)}`
+        : ''),
     ...(published
       ? [
           `perfect foresight saves ${savingsText(perfectVsHome, c)} vs home; the published plan captures ${captureVsHome === null ? '—' : fmtPct(captureVsHome * 100)}`,

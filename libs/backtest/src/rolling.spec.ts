@@ -11,6 +11,7 @@ import { BacktestInputError } from './errors.js';
 import { compare, zeroFigures, type Figures } from './figures.js';
 import { zoneSlots, type HourlyMarket } from './market.js';
 import {
+  dearerDays,
   pricesKnownAt,
   rollingPerfectOptimum,
   runBacktest,
@@ -175,6 +176,99 @@ describe('runBacktest', () => {
       expect(result.totals.perfect).toEqual(result.totals.optimal);
     },
   );
+
+  // Work arriving every hour, each release due 24 h later (windows cross every midnight), on clusters that
+  // cannot hold all of it at the busy hours: the shape of the capacity-binds scenario in three days.
+  const hourly = job({
+    id: 'hourly',
+    kind: 'batch',
+    totalTokens: 6.48e8, // 4.5 GPU-hours a release at 40,000 tokens/s
+    tokensPerSecondPerGpu: { H100: 40000 },
+    releaseEveryHours: 1,
+    deadlineHour: 24,
+    maxGpus: 6,
+    tier: 'batch',
+    homeClusterId: 'b-1',
+  });
+
+  it.each([24, 48, 72])(
+    'every plan costs no more than home and greedy on its own problem, windows crossing midnight (perfect information, %i h)',
+    (horizonHours) => {
+      const result = runBacktest(
+        input({ horizonHours, information: 'perfect' }, [chat, hourly, overnight], 3),
+      );
+      const same = result.totals.samePlan;
+      // 3 daily plans in the range and one past it while the last releases run (13:00 UTC), plus the first.
+      expect(same?.plans).toBeGreaterThanOrEqual(3);
+      expect(same?.dearerThanHome).toBe(0);
+      expect(same?.dearerThanGreedy).toBe(0);
+      expect(same!.optimalCost).toBeLessThanOrEqual(same!.greedyCost + 1e-6);
+      for (const d of result.days) {
+        expect(d.samePlan?.dearerThanGreedy).toBe(0);
+        expect(d.samePlan?.optimalCost).toBeLessThanOrEqual((d.samePlan?.greedyCost ?? 0) + 1e-6);
+        expect(d.optimal.servedGpuHours).toBeCloseTo(d.greedy.servedGpuHours, 6);
+      }
+      const dearer = dearerDays(result.days);
+      expect(dearer.vsGreedy).toBe(
+        result.days.filter((d) => d.optimal.totalCost > d.greedy.totalCost * (1 + 1e-9) + 1e-9).length,
+      );
+    },
+  );
+
+  it('a day can legitimately cost more than greedy: the unique optimum pays more for one release to save on the next', () => {
+    // The README's counterexample. One cluster, 1 GPU, 1 kW, PUE 1; slots 23:00 (day D), 00:00 and 01:00
+    // (day D+1) at 10, 1 and 100 /MWh. Release A (day D) needs 1 GPU-hour in [23:00, 01:00), release B (day
+    // D+1) 1 GPU-hour in [00:00, 02:00). Optimum: A at 23:00, B at 00:00 = 0.010 + 0.001 = 0.011. Greedy (A
+    // claims first: same flexibility, input order) takes the cheapest hour for A (00:00), leaving B 01:00 =
+    // 0.001 + 0.100 = 0.101. Day D: optimum 0.010 > greedy 0.001, whatever rule splits ties, because the
+    // optimum is unique; day D+1: 0.001 < 0.100.
+    const problem = {
+      slotStartsUtc: ['2023-03-01T23:00:00Z', '2023-03-02T00:00:00Z', '2023-03-02T01:00:00Z'],
+      slotMinutes: 60,
+      currency: 'USD',
+      clusters: [
+        { id: 'c', zone: 'Z', schedulableGpus: [1, 1, 1], kwPerGpu: 1, pue: 1, pricePerMwh: [10, 1, 100] },
+      ],
+      jobs: [
+        {
+          id: 'A',
+          kind: 'batch' as const,
+          totalGpuHours: 1,
+          windowStartSlot: 0,
+          deadlineSlot: 2,
+          maxGpus: 1,
+          penaltyPerGpuHour: 50,
+        },
+        {
+          id: 'B',
+          kind: 'batch' as const,
+          totalGpuHours: 1,
+          windowStartSlot: 1,
+          deadlineSlot: 3,
+          maxGpus: 1,
+          penaltyPerGpuHour: 50,
+        },
+      ],
+    };
+    const cost = (
+      placements: { jobId: string; slotIndex: number }[],
+      id: string,
+      gpuHours: (p: never) => number,
+    ) =>
+      placements
+        .filter((p) => p.jobId === id)
+        .reduce((s, p) => s + (gpuHours(p as never) * ([10, 1, 100][p.slotIndex] ?? NaN)) / 1000, 0);
+    const optimum = solvePlacement(problem, { explain: false, wholeGpus: false });
+    const greedy = solveBaseline(problem, 'greedy');
+    const lp = (p: { lpGpuHours: number }) => p.lpGpuHours;
+    const work = (p: { gpuHours: number }) => p.gpuHours;
+    expect(optimum.lpBound?.totalCost).toBeCloseTo(0.011, 12);
+    expect(greedy.totals.totalCost).toBeCloseTo(0.101, 12);
+    expect(cost(optimum.placements, 'A', lp)).toBeCloseTo(0.01, 12);
+    expect(cost(greedy.placements, 'A', work)).toBeCloseTo(0.001, 12);
+    expect(cost(optimum.placements, 'B', lp)).toBeCloseTo(0.001, 12);
+    expect(cost(greedy.placements, 'B', work)).toBeCloseTo(0.1, 12);
+  });
 
   it('plans at midnight with 24 h cost exactly what the engine reports for each day on the same problem', () => {
     const bt = input({ information: 'perfect', planHourUtc: 0 });

@@ -98,9 +98,61 @@ export interface PeriodFigures {
   greedy: Figures;
   /** Solves of gridshift's plan (the plans made that day). */
   solves: number;
+  /** gridshift's plans of the period against home and greedy, each on the plan's own problem. */
+  samePlan?: SamePlanFigures;
   /** Solves that fell back to the greedy schedule (solver error or timeout). */
   fallbackSolves: number;
   solveMs: number;
+}
+
+/**
+ * Each plan's LP optimum against home and greedy on exactly its own problem (same horizon, remaining work,
+ * windows, capacity and the prices the plan knew: actual ones under perfect information), over the whole
+ * horizon, all fractional (before whole-GPU rounding). The optimum minimises that cost over every valid
+ * schedule, so it is never dearer than either baseline on any plan; a dearer plan is a bug.
+ */
+export interface SamePlanFigures {
+  plans: number;
+  optimalCost: number;
+  homeCost: number;
+  greedyCost: number;
+  /** Plans whose optimum cost more than the baseline on the same problem (beyond 1e-9 relative). */
+  dearerThanHome: number;
+  dearerThanGreedy: number;
+}
+
+/** Empty same-problem figures. */
+export function zeroSamePlan(): SamePlanFigures {
+  return { plans: 0, optimalCost: 0, homeCost: 0, greedyCost: 0, dearerThanHome: 0, dearerThanGreedy: 0 };
+}
+
+function addSamePlan(a: SamePlanFigures, b: SamePlanFigures | undefined): SamePlanFigures {
+  if (!b) return a;
+  return {
+    plans: a.plans + b.plans,
+    optimalCost: a.optimalCost + b.optimalCost,
+    homeCost: a.homeCost + b.homeCost,
+    greedyCost: a.greedyCost + b.greedyCost,
+    dearerThanHome: a.dearerThanHome + b.dearerThanHome,
+    dearerThanGreedy: a.dearerThanGreedy + b.dearerThanGreedy,
+  };
+}
+
+/** Days of a result on which gridshift's plan (LP figures, its own work at actual prices) cost more. */
+export interface DearerDays {
+  days: number;
+  vsHome: number;
+  vsGreedy: number;
+}
+
+/** Counts the days on which the plan's total cost exceeds a baseline's beyond 1e-9 relative. */
+export function dearerDays(days: readonly PeriodFigures[]): DearerDays {
+  const dearer = (ours: number, theirs: number) => ours > theirs + 1e-9 * Math.max(1, Math.abs(theirs));
+  return {
+    days: days.length,
+    vsHome: days.filter((d) => dearer(d.optimal.totalCost, d.home.totalCost)).length,
+    vsGreedy: days.filter((d) => dearer(d.optimal.totalCost, d.greedy.totalCost)).length,
+  };
 }
 
 /** One UTC day of the backtest: the work of that day (interactive hours of the day, batch released that day). */
@@ -210,6 +262,8 @@ export interface PlanRun {
   wholeDays: Map<string, Figures>;
   /** Solver effort by the UTC day of the plan time. */
   effort: Map<string, { solves: number; fallbackSolves: number; solveMs: number }>;
+  /** gridshift's plans against the baselines on each plan's own problem, by the UTC day of the plan time. */
+  samePlan: Map<string, SamePlanFigures>;
 }
 
 /** The fixed context every simulation shares. */
@@ -411,7 +465,7 @@ function simulate(
 ): PlanRun {
   const { input, o } = ctx;
   const market = input.market;
-  const run: PlanRun = { days: new Map(), wholeDays: new Map(), effort: new Map() };
+  const run: PlanRun = { days: new Map(), wholeDays: new Map(), effort: new Map(), samePlan: new Map() };
   const clusterIndex = new Map(input.clusters.map((c, i) => [c.id, i]));
   const done = new Map<string, number>();
   const closed = new Set<string>();
@@ -481,12 +535,25 @@ function simulate(
     /** [job id, cluster index, slot, LP GPU-hours, whole-GPU GPU-hours, whole GPUs] */
     const work: [string, number, number, number, number, number][] = [];
     if (kind === 'lp') {
-      // Whole GPUs only for gridshift's plan (its published schedule); the references need the optimum's cost.
+      // Whole GPUs and the baselines on the same problem only for gridshift's plan (its published schedule);
+      // the references need the optimum's cost.
       const result = solvePlacement(problem, {
         explain: false,
-        baselines: false,
+        baselines: recorder !== undefined,
         wholeGpus: recorder !== undefined,
       });
+      if (result.baselines && result.lpBound) {
+        let same = run.samePlan.get(dayOf(startMs));
+        if (!same) run.samePlan.set(dayOf(startMs), (same = zeroSamePlan()));
+        const ours = result.lpBound.totalCost;
+        const dearer = (theirs: number) => ours > theirs + 1e-9 * Math.max(1, Math.abs(theirs));
+        same.plans++;
+        same.optimalCost += ours;
+        same.homeCost += result.baselines.home.totalCost;
+        same.greedyCost += result.baselines.greedy.totalCost;
+        if (dearer(result.baselines.home.totalCost)) same.dearerThanHome++;
+        if (dearer(result.baselines.greedy.totalCost)) same.dearerThanGreedy++;
+      }
       let effort = run.effort.get(dayOf(startMs));
       if (!effort) run.effort.set(dayOf(startMs), (effort = { solves: 0, fallbackSolves: 0, solveMs: 0 }));
       effort.solves++;
@@ -867,6 +934,7 @@ export function assembleBacktest(
       fallbackSolves: 0,
       solveMs: 0,
       ...plan.effort.get(date),
+      samePlan: plan.samePlan.get(date) ?? zeroSamePlan(),
     });
   }
 
@@ -904,6 +972,7 @@ export function assembleBacktest(
       solves: acc.solves + d.solves,
       fallbackSolves: acc.fallbackSolves + d.fallbackSolves,
       solveMs: acc.solveMs + d.solveMs,
+      samePlan: addSamePlan(acc.samePlan ?? zeroSamePlan(), d.samePlan),
     }),
     {
       optimal: zeroFigures(),
@@ -914,6 +983,7 @@ export function assembleBacktest(
       solves: 0,
       fallbackSolves: 0,
       solveMs: 0,
+      samePlan: zeroSamePlan(),
     },
   );
   const h0 = hourIndex(market, o.fromMs);

@@ -32,6 +32,7 @@ import { buildHourlyMarket } from './market.js';
 import { reportMarkdown } from './report.js';
 import { runBacktestInWorkers } from './workers.js';
 import {
+  dearerDays,
   validateBacktestOptions,
   type BacktestInput,
   type BacktestProgress,
@@ -429,6 +430,8 @@ export function writeBacktestReport(
     savings: (({ vsHome, vsGreedy, perfectVsHome }) => ({ vsHome, vsGreedy, perfectVsHome }))(
       compare(result.totals),
     ),
+    dearerDays: dearerDays(result.days),
+    samePlan: result.totals.samePlan ?? null,
     days: result.days,
     jobs: result.jobs,
     solvers: result.solvers,

@@ -1,5 +1,6 @@
 import type { JobFlows } from './account.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
+import { claimOrder } from './tie-break.js';
 
 /**
  * Returns, per job, its allowed in-window cells sorted by cost (ties by cell index). The full sort is done
@@ -108,25 +109,16 @@ export function homeBaseline(norm: NormalizedProblem): JobFlows {
   return flows;
 }
 
-function flexibility(job: NormJob): number {
-  return job.allowed.length * (job.kind === 'batch' ? job.windowEnd - job.windowStart : 1);
-}
-
 /**
- * Greedy baseline (and the fallback schedule): least-flexible job first (fewest allowed cells, then
- * highest penalty), each filling its cheapest allowed cells first, never where a cell costs more than
+ * Greedy baseline (and the fallback schedule): jobs in `claimOrder` (least flexible first: fewest allowed
+ * cells, then highest penalty), each filling its cheapest allowed cells first, never where a cell costs more than
  * leaving the work unserved. Respects capacity, windows and maxGpus. Pure.
  */
 export function greedyBaseline(norm: NormalizedProblem): JobFlows {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
   const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
-  const order = norm.jobs
-    .filter((job) => job.allowed.length > 0)
-    .sort(
-      (a, b) =>
-        flexibility(a) - flexibility(b) || b.penaltyPerGpuHour - a.penaltyPerGpuHour || a.index - b.index,
-    );
+  const order = claimOrder(norm.jobs);
   const cellsFor = sortedCellsByCost(norm);
   const usedInSlot = new Float64Array(T);
   const cellCost = new Float64Array(left.length);

@@ -19,6 +19,12 @@ export interface SolveOptions {
   aggregate?: boolean;
   /** Solve independent components as separate LPs (default true). */
   decompose?: boolean;
+  /**
+   * Split equally cheap schedules by the greedy baseline's claim order (default true): in each slot the least
+   * flexible work takes the cheapest of its allowed clusters that the LP used (`orderTies`). Changes which job
+   * does the work of a cell, never a cell's GPU-hours, a job's GPU-hours per slot or the cost.
+   */
+  tieBreak?: boolean;
   /** Build per-job explanations (default true). */
   explain?: boolean;
   /** Compute home and greedy baselines (default true). */

@@ -9,6 +9,7 @@ import type { PlacementProblem } from './model.js';
 import { normalizeProblem, type NormalizedProblem } from './normalize.js';
 import type { Placement, PlacementResult, PlacementStatus, SolveOptions, SolverStats } from './result.js';
 import { roundToWholeGpus, type WholeGpuResolver } from './round.js';
+import { orderTies } from './tie-break.js';
 import { PlacementProblemError, validateProblem, type ProblemIssue } from './validate.js';
 
 const DEFAULT_MAX_DENSE_CELLS = 4e7;
@@ -334,7 +335,8 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
       classes: null,
     });
   }
-  const jobFlows = splitToJobs(norm, classes, solved.flows);
+  const split = splitToJobs(norm, classes, solved.flows);
+  const jobFlows = (opts.tieBreak ?? true) ? orderTies(norm, split) : split;
   return assemble(norm, jobFlows, opts, {
     status: 'optimal',
     solverName: solved.solverName,
