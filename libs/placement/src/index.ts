@@ -37,6 +37,8 @@ export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
 export { measureSavings } from './measured.js';
 export type {
+  BaselineMemo,
+  DayBaselines,
   MeasuredCluster,
   MeasuredGroupBy,
   MeasuredInput,

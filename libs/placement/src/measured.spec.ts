@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureSavings, type MeasuredInput } from './measured.js';
+import { measureSavings, type BaselineMemo, type DayBaselines, type MeasuredInput } from './measured.js';
 
 // A hand-made case, every number worked out in the comments.
 //
@@ -117,5 +117,29 @@ describe('measureSavings', () => {
     // ZB at 01:00 has no price: 50 (00:00) is carried; realized = 8 × 50 + 8 × 50 = 0.8.
     expect(report.pricesCarriedHours).toBe(1);
     expect(report.totals.realized.cost).toBeCloseTo(0.8, 10);
+  });
+
+  it('remembered baselines give the same report; a day whose data changed is solved again', () => {
+    const held = new Map<string, DayBaselines>();
+    const asked: boolean[] = [];
+    const memo: BaselineMemo = {
+      get: (key) => {
+        asked.push(held.has(key));
+        return held.get(key);
+      },
+      set: (key, value) => void held.set(key, value),
+    };
+    const plain = measureSavings(input);
+    expect(measureSavings(input, memo)).toEqual(plain); // one day, solved and remembered
+    expect(measureSavings(input, memo)).toEqual(plain); // the same day, from the memo
+    expect(asked).toEqual([false, true]);
+    // Another realized figure (par-1 at 01:00: 12 GPU-h) is another problem: solved, not taken from the memo.
+    const changed = {
+      ...input,
+      usage: input.usage.map((u) => (u.slotStartMs === H1 ? { ...u, gpuHours: 12 } : u)),
+    };
+    expect(measureSavings(changed, memo)).toEqual(measureSavings(changed));
+    expect(asked).toEqual([false, true, false]);
+    expect(held.size).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 // Measured savings (M&V): realized usage at the prices actually paid against the plan and against the home and
 // greedy baselines re-run on the realized demand; grouping and totals that equal the sum of their rows.
 import type { JobInput, PlacementProblem } from './model.js';
-import { solveBaseline, type BaselineKind } from './solve.js';
+import { baselinePlacements, type BaselineKind } from './solve.js';
 
 // Measurement and verification (M&V, after IPMVP option C's "measured consumption against an adjusted
 // baseline"): what the work that really ran cost at the prices really paid, against what the home and greedy
@@ -66,6 +66,28 @@ export interface MeasuredJob {
 
 export type MeasuredGroupBy = 'day' | 'zone' | 'cluster' | 'job';
 
+/** What the home and greedy baselines of one day's counterfactual problem ran, per (cluster, job) of the day. */
+export type DayBaselines = ReadonlyMap<
+  BaselineKind,
+  {
+    clusterIds: readonly string[];
+    jobIds: readonly string[];
+    gpuHours: Float64Array;
+    /** GPU-hours × the cluster's kWh per GPU-hour × the hour's price ÷ 1000, summed over the day's hours. */
+    cost: Float64Array;
+  }
+>;
+
+/**
+ * A memo of each day's baselines, keyed by that day's complete counterfactual problem as JSON (usage, fleet,
+ * capacity, prices and kWh per GPU-hour: everything the baselines and their costs read), so a hit is exactly what
+ * solving again would give. The caller owns it (and bounds it, e.g. hashing the key); measureSavings stays pure.
+ */
+export interface BaselineMemo {
+  get(problemKey: string): DayBaselines | undefined;
+  set(problemKey: string, baselines: DayBaselines): void;
+}
+
 export interface MeasuredInput {
   fromMs: number;
   toMs: number;
@@ -115,26 +137,75 @@ const SAME_WORK_TOLERANCE = 1e-3;
 /** Markets that say what was paid, best first (forecasts never do). */
 const PAID_MARKETS = ['real_time', 'intraday', 'day_ahead'] as const;
 
-/** Time-weighted price of `zone` over [startMs, endMs) from the first market in `markets` that covers any of it. */
+/** A zone's stored intervals of one market, in input order, with what a lookup by time needs. */
+interface MarketIntervals {
+  starts: number[];
+  ends: number[];
+  prices: number[];
+  /** Starts never decrease (the repository reads them ordered): lookups bisect; else they scan. */
+  sorted: boolean;
+  /** Longest interval, ms: an interval overlapping [s, e) starts after s − longest. */
+  longestMs: number;
+}
+
+/** Stored intervals by zone, then market. */
+type PriceIndex = ReadonlyMap<string, ReadonlyMap<string, MarketIntervals>>;
+
+function indexPrices(prices: readonly PricePaidInterval[]): PriceIndex {
+  const index = new Map<string, Map<string, MarketIntervals>>();
+  for (const p of prices) {
+    let byMarket = index.get(p.zone);
+    if (byMarket === undefined) index.set(p.zone, (byMarket = new Map<string, MarketIntervals>()));
+    let m = byMarket.get(p.market);
+    if (m === undefined)
+      byMarket.set(p.market, (m = { starts: [], ends: [], prices: [], sorted: true, longestMs: 0 }));
+    const endMs = p.intervalStartMs + p.minutes * MS_PER_MINUTE;
+    if (m.starts.length > 0 && p.intervalStartMs < m.starts[m.starts.length - 1]!) m.sorted = false;
+    m.starts.push(p.intervalStartMs);
+    m.ends.push(endMs);
+    m.prices.push(p.pricePerMwh);
+    m.longestMs = Math.max(m.longestMs, endMs - p.intervalStartMs);
+  }
+  return index;
+}
+
+/**
+ * Time-weighted price of `zone` over [startMs, endMs) from the first market in `markets` that covers any of it.
+ * Overlapping intervals are summed in input order (bisecting only skips intervals that cannot overlap), so the
+ * figures are the same as a scan of every interval.
+ */
 function priceOver(
-  byZone: ReadonlyMap<string, PricePaidInterval[]>,
+  index: PriceIndex,
   zone: string,
   startMs: number,
   endMs: number,
   markets: readonly string[],
 ): { price: number; market: string } | null {
-  const list = byZone.get(zone);
-  if (list === undefined) return null;
+  const byMarket = index.get(zone);
+  if (byMarket === undefined) return null;
   for (const market of markets) {
+    const m = byMarket.get(market);
+    if (m === undefined) continue;
+    let i = 0;
+    if (m.sorted) {
+      // First interval that may reach past startMs: starts > startMs − longest.
+      const after = startMs - m.longestMs;
+      let hi = m.starts.length;
+      while (i < hi) {
+        const mid = (i + hi) >>> 1;
+        if (m.starts[mid]! <= after) i = mid + 1;
+        else hi = mid;
+      }
+    }
     let weight = 0;
     let sum = 0;
-    for (const p of list) {
-      if (p.market !== market) continue;
-      const overlap =
-        Math.min(endMs, p.intervalStartMs + p.minutes * MS_PER_MINUTE) - Math.max(startMs, p.intervalStartMs);
+    for (; i < m.starts.length; i++) {
+      const s = m.starts[i]!;
+      if (m.sorted && s >= endMs) break;
+      const overlap = Math.min(endMs, m.ends[i]!) - Math.max(startMs, s);
       if (overlap <= 0) continue;
       weight += overlap;
-      sum += overlap * p.pricePerMwh;
+      sum += overlap * m.prices[i]!;
     }
     if (weight > 0) return { price: sum / weight, market };
   }
@@ -150,14 +221,9 @@ function priceOver(
  * day-ahead price. Rows group by day, zone, cluster or job (each side's cost where it is incurred); totals are the
  * sums of the rows.
  */
-export function measureSavings(input: MeasuredInput): MeasuredReport {
+export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): MeasuredReport {
   const clusterById = new Map(input.clusters.map((c) => [c.id, c]));
-  const pricesByZone = new Map<string, PricePaidInterval[]>();
-  for (const p of input.prices) {
-    const list = pricesByZone.get(p.zone) ?? [];
-    list.push(p);
-    pricesByZone.set(p.zone, list);
-  }
+  const pricesByZone = indexPrices(input.prices);
   const usage = input.usage.filter(
     (u) => u.slotStartMs >= input.fromMs && u.slotStartMs < input.toMs && clusterById.has(u.clusterId),
   );
@@ -181,6 +247,7 @@ export function measureSavings(input: MeasuredInput): MeasuredReport {
   const hourCount = Math.ceil((input.toMs - input.fromMs) / MS_PER_HOUR);
   const firstHourMs = Math.floor(input.fromMs / MS_PER_HOUR) * MS_PER_HOUR;
   const zones = [...new Set(input.clusters.map((c) => c.zone))];
+  const zonesUsed = new Set(usage.map((u) => clusterById.get(u.clusterId)!.zone));
   let pricesCarriedHours = 0;
   const hourly = new Map<string, number[]>();
   for (const zone of zones) {
@@ -195,7 +262,7 @@ export function measureSavings(input: MeasuredInput): MeasuredReport {
           PAID_MARKETS,
         )?.price ?? null,
     );
-    const usedZone = usage.some((u) => clusterById.get(u.clusterId)!.zone === zone);
+    const usedZone = zonesUsed.has(zone);
     const filled = fillNearest(known);
     if (usedZone) pricesCarriedHours += known.filter((k) => k === null).length;
     hourly.set(zone, filled ?? known.map(() => 0));
@@ -203,10 +270,16 @@ export function measureSavings(input: MeasuredInput): MeasuredReport {
   const hourIndex = (ms: number) => Math.floor((ms - firstHourMs) / MS_PER_HOUR);
   const hourPrice = (zone: string, ms: number) => hourly.get(zone)![Math.max(0, hourIndex(ms))] ?? 0;
 
+  const dayKeys = new Map<number, string>(); // UTC day index → YYYY-MM-DD (formatting dates is not cheap)
   const keyOf = (clusterId: string, jobId: string, ms: number): string => {
     switch (input.groupBy) {
-      case 'day':
-        return new Date(Math.floor(ms / MS_PER_DAY) * MS_PER_DAY).toISOString().slice(0, 10);
+      case 'day': {
+        const day = Math.floor(ms / MS_PER_DAY);
+        let key = dayKeys.get(day);
+        if (key === undefined)
+          dayKeys.set(day, (key = new Date(day * MS_PER_DAY).toISOString().slice(0, 10)));
+        return key;
+      }
       case 'zone':
         return clusterById.get(clusterId)!.zone;
       case 'cluster':
@@ -283,15 +356,19 @@ export function measureSavings(input: MeasuredInput): MeasuredReport {
       kwhPerGpuHour,
       (z, ms) => hourPrice(z, ms),
     );
-    for (const kind of ['home', 'greedy'] as BaselineKind[]) {
-      const { placements } = solveBaseline(problem, kind);
-      for (const p of placements) {
-        const cluster = clusterById.get(p.clusterId)!;
-        const slotMs = startMs + p.slotIndex * MS_PER_HOUR;
-        const r = row(keyOf(p.clusterId, p.jobId, slotMs));
+    const key = memo && JSON.stringify(problem);
+    let baselines = key === undefined ? undefined : memo!.get(key);
+    if (baselines === undefined) {
+      baselines = dayBaselines(problem);
+      if (key !== undefined) memo!.set(key, baselines);
+    }
+    for (const [kind, sums] of baselines) {
+      for (let e = 0; e < sums.jobIds.length; e++) {
+        // Every cell of the day's problem lies in the day: the day's start stands for its slots.
+        const r = row(keyOf(sums.clusterIds[e]!, sums.jobIds[e]!, startMs));
         const side = kind === 'home' ? r.home : r.greedy;
-        side.gpuHours += p.gpuHours;
-        side.cost += (p.gpuHours * kwhPerGpuHour.get(p.clusterId)! * hourPrice(cluster.zone, slotMs)) / 1000;
+        side.gpuHours += sums.gpuHours[e]!;
+        side.cost += sums.cost[e]!;
       }
     }
   }
@@ -334,6 +411,40 @@ export function measureSavings(input: MeasuredInput): MeasuredReport {
     pricesCarriedHours,
     kwhPerGpuHourByCluster: Object.fromEntries(kwhPerGpuHour),
   };
+}
+
+/** Solves the day's home and greedy baselines; sums GPU-hours and cost per (cluster, job), in placement order. */
+function dayBaselines(problem: PlacementProblem): DayBaselines {
+  const clusterIndex = new Map(problem.clusters.map((c, i) => [c.id, i]));
+  const out = new Map<BaselineKind, ReturnType<DayBaselines['get']> & object>();
+  for (const [kind, placements] of baselinePlacements(problem, ['home', 'greedy'])) {
+    const entry = new Map<string, number>();
+    const clusterIds: string[] = [];
+    const jobIds: string[] = [];
+    const gpuHours: number[] = [];
+    const cost: number[] = [];
+    for (const p of placements) {
+      const key = `${p.clusterId}\u0000${p.jobId}`;
+      let e = entry.get(key);
+      if (e === undefined) {
+        entry.set(key, (e = jobIds.length));
+        clusterIds.push(p.clusterId);
+        jobIds.push(p.jobId);
+        gpuHours.push(0);
+        cost.push(0);
+      }
+      const c = problem.clusters[clusterIndex.get(p.clusterId)!]!;
+      gpuHours[e]! += p.gpuHours;
+      cost[e]! += (p.gpuHours * c.kwPerGpu * c.pricePerMwh[p.slotIndex]!) / 1000;
+    }
+    out.set(kind, {
+      clusterIds,
+      jobIds,
+      gpuHours: Float64Array.from(gpuHours),
+      cost: Float64Array.from(cost),
+    });
+  }
+  return out;
 }
 
 /** Nearest known value for each null (earlier first); null when nothing is known. */

@@ -372,16 +372,41 @@ export function solveBaseline(
   validated(problem);
   const norm = normalizeProblem(problem);
   const flows = kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm);
+  return { placements: baselinePlacementsOf(norm, flows), totals: accountSchedule(norm, flows) };
+}
+
+/**
+ * The placements of several baselines of `problem` (validated and normalized once; no accounting): what
+ * `solveBaseline(problem, kind).placements` returns for each kind. Pure.
+ */
+export function baselinePlacements(
+  problem: PlacementProblem,
+  kinds: readonly BaselineKind[],
+): Map<BaselineKind, BaselinePlacement[]> {
+  validated(problem);
+  const norm = normalizeProblem(problem);
+  return new Map(
+    kinds.map((kind) => [
+      kind,
+      baselinePlacementsOf(norm, kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm)),
+    ]),
+  );
+}
+
+function baselinePlacementsOf(norm: NormalizedProblem, flows: JobFlows): BaselinePlacement[] {
   const T = norm.slotCount;
   const placements: BaselinePlacement[] = [];
   flows.forEach((cells, j) => {
     const jobId = norm.jobs[j]?.id;
     if (jobId === undefined) return;
-    for (const [cell, gpuHours] of [...cells].sort((a, b) => a[0] - b[0])) {
+    // Cells in index order (a typed array sorts numbers without boxing them in pairs).
+    const order = Float64Array.from(cells.keys()).sort();
+    for (const cell of order) {
+      const gpuHours = cells.get(cell)!;
       const clusterId = norm.clusters[Math.floor(cell / T)]?.id;
       if (clusterId !== undefined && gpuHours > 0)
         placements.push({ jobId, clusterId, slotIndex: cell % T, gpuHours });
     }
   });
-  return { placements, totals: accountSchedule(norm, flows) };
+  return placements;
 }

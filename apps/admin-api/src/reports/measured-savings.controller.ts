@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Controller, Get, Injectable, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { measureSavings } from '#gridshift/placement';
+import { measureSavings, type BaselineMemo, type DayBaselines } from '#gridshift/placement';
 import { UsageRepository } from '#gridshift/persistence';
 import { Requires } from '../auth/roles.js';
 import { q } from '../http/query.js';
 import { ApiProblems, ApiZodQuery, ApiZodResponse, ZodPipe } from '../http/zod.js';
 
 const MAX_DAYS = 92;
+/** Memory for remembered baselines: ~2 M (cluster, job, day) sums, a few reports of a large fleet. */
+const BASELINE_MEMO_BYTES = 64 * 1024 * 1024;
 const GROUP_BY = ['day', 'zone', 'cluster', 'job'] as const;
 const Money = z.number().describe('In the report currency.');
 
@@ -101,10 +104,62 @@ export const MEASURED_METHOD =
   'sums of the rows. A baseline that serves more than 0.1 % less GPU-hours than really ran is not comparable: its ' +
   'savings are null.';
 
+/**
+ * The baselines of the days reported last, keyed by a SHA-256 of their complete counterfactual problem, least
+ * recently used dropped first once the entries' estimated size passes `maxBytes`: a past day's usage, prices and
+ * fleet rarely change, so asking again (the console refreshing, another grouping, an overlapping range) re-solves
+ * only the days whose data changed. Per process; a hit equals a re-solve.
+ */
+export class BaselineLru implements BaselineMemo {
+  private readonly entries = new Map<string, { baselines: DayBaselines; bytes: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(problemKey: string): DayBaselines | undefined {
+    const digest = digestOf(problemKey);
+    const hit = this.entries.get(digest);
+    if (hit === undefined) return undefined;
+    this.entries.delete(digest);
+    this.entries.set(digest, hit);
+    return hit.baselines;
+  }
+
+  set(problemKey: string, baselines: DayBaselines): void {
+    const digest = digestOf(problemKey);
+    this.drop(digest);
+    // Two float64 and two references per (cluster, job) and kind, plus the digest and map entry.
+    let bytes = 200;
+    for (const sums of baselines.values()) bytes += sums.jobIds.length * 32;
+    this.entries.set(digest, { baselines, bytes });
+    this.bytes += bytes;
+    for (const oldest of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(oldest);
+    }
+  }
+
+  get estimatedBytes(): number {
+    return this.bytes;
+  }
+
+  private drop(digest: string): void {
+    const held = this.entries.get(digest);
+    if (held === undefined) return;
+    this.entries.delete(digest);
+    this.bytes -= held.bytes;
+  }
+}
+
+function digestOf(problemKey: string): string {
+  return createHash('sha256').update(problemKey).digest('base64');
+}
+
 /** Measured savings over a time range (see MEASURED_METHOD). */
 @Injectable()
 export class MeasuredSavingsReporter {
   private readonly usage: UsageRepository;
+  private readonly baselines = new BaselineLru(BASELINE_MEMO_BYTES);
 
   constructor(private readonly db: DataSource) {
     this.usage = new UsageRepository(db);
@@ -125,25 +180,28 @@ export class MeasuredSavingsReporter {
       m.set(c.hourStartMs, c.gpuSchedulable);
       capacity.set(c.clusterId, m);
     }
-    const report = measureSavings({
-      fromMs: from.getTime(),
-      toMs: to.getTime(),
-      groupBy,
-      usage,
-      prices,
-      planned,
-      clusters: fleet.clusters.map((c) => ({ ...c, capacityByHour: capacity.get(c.id) ?? new Map() })),
-      jobs: fleet.jobs.map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        maxGpus: j.maxGpus,
-        origin: j.origin,
-        latencySlaMs: j.latencySlaMs,
-        residencyZones: j.residency,
-        pins: j.pins,
-        homeClusterId: j.homeClusterId,
-      })),
-    });
+    const report = measureSavings(
+      {
+        fromMs: from.getTime(),
+        toMs: to.getTime(),
+        groupBy,
+        usage,
+        prices,
+        planned,
+        clusters: fleet.clusters.map((c) => ({ ...c, capacityByHour: capacity.get(c.id) ?? new Map() })),
+        jobs: fleet.jobs.map((j) => ({
+          id: j.id,
+          kind: j.kind,
+          maxGpus: j.maxGpus,
+          origin: j.origin,
+          latencySlaMs: j.latencySlaMs,
+          residencyZones: j.residency,
+          pins: j.pins,
+          homeClusterId: j.homeClusterId,
+        })),
+      },
+      this.baselines,
+    );
     return {
       from: from.toISOString(),
       to: to.toISOString(),

@@ -1,5 +1,5 @@
 // PostgreSQL binary COPY encoding (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format")
-// for the few column types gridshift streams: text, int4, timestamptz, and one-dimensional float8/int4/text
+// for the few column types gridshift streams: text, int4, float8, timestamptz, and one-dimensional float8/int4/text
 // arrays. Binary avoids formatting every number as text in JavaScript and parsing it again in PostgreSQL.
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -48,6 +48,16 @@ export class CopyWriter {
     this.buffer.writeInt32BE(4, this.offset);
     this.buffer.writeInt32BE(value, this.offset + 4);
     this.offset += 8;
+    return this;
+  }
+
+  /** A float8; NaN is written as NULL. */
+  float8(value: number | null): this {
+    if (value === null || Number.isNaN(value)) return this.int32(-1);
+    this.ensure(12);
+    this.view.setInt32(this.offset, 8);
+    this.view.setFloat64(this.offset + 4, value);
+    this.offset += 12;
     return this;
   }
 

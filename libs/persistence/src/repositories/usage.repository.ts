@@ -1,6 +1,18 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, EntityManager } from 'typeorm';
+import { priceSlots, slotGridCovering, type SlotPrice } from '#gridshift/contracts';
+import { CopyWriter } from './copy-binary.js';
+import { PriceRepository, toPriceInterval } from './price.repository.js';
 
 type Db = DataSource | EntityManager;
+
+const HOUR_MS = 3_600_000;
+const UNIQUE_VIOLATION = '23505';
+const USAGE_COLUMNS =
+  'cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh, observed_at, message_id';
 
 /** One validated usage row (UTC ISO instants). */
 export interface UsageRow {
@@ -82,43 +94,47 @@ export class UsageRepository {
 
   /**
    * Upserts usage rows per (cluster, job, interval start): a row with a later `observedAt` replaces the stored one,
-   * an older or equal one changes nothing (replays are no-ops). Returns the rows written.
+   * an older or equal one changes nothing (replays are no-ops; of equal ones in a call the first counts). Returns
+   * the rows written. Rows are streamed with binary COPY straight into the table; when one is already stored (a
+   * replay, a later report) or repeated in the call, that COPY fails on the primary key and the rows go through a
+   * staging table and one insert that keeps the latest observation (measured against one `unnest` insert per
+   * 20,000 rows: docs/benchmarks.md#closed-loop). In the caller's transaction, or a new one.
    */
-  async store(rows: UsageRow[], manager: Db = this.db): Promise<number> {
-    let written = 0;
-    for (let i = 0; i < rows.length; i += 20_000) {
-      // One row per key per statement (ON CONFLICT cannot touch a row twice): the latest observation wins.
-      const latest = new Map<string, UsageRow>();
-      for (const r of rows.slice(i, i + 20_000)) {
-        const key = `${r.clusterId}\u0000${r.jobId}\u0000${r.slotStart}`;
-        const prev = latest.get(key);
-        if (prev === undefined || Date.parse(r.observedAt) > Date.parse(prev.observedAt)) latest.set(key, r);
-      }
-      const part = [...latest.values()];
-      const result = await manager.query<unknown[]>(
-        `insert into usage_reports as u (cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh,
-                                         observed_at, message_id)
-         select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::float8[], $6::float8[],
-                              $7::timestamptz[], $8::text[])
-         on conflict (cluster_id, job_id, slot_start) do update
-           set minutes = excluded.minutes, gpu_hours = excluded.gpu_hours, energy_kwh = excluded.energy_kwh,
-               observed_at = excluded.observed_at, message_id = excluded.message_id
-           where u.observed_at < excluded.observed_at
-         returning 1`,
-        [
-          part.map((r) => r.clusterId),
-          part.map((r) => r.jobId),
-          part.map((r) => r.slotStart),
-          part.map((r) => r.minutes),
-          part.map((r) => r.gpuHours),
-          part.map((r) => r.energyKwh),
-          part.map((r) => r.observedAt),
-          part.map((r) => r.messageId),
-        ],
-      );
-      written += result.length;
+  async store(rows: readonly UsageRow[], manager: Db = this.db): Promise<number> {
+    if (rows.length === 0) return 0;
+    const runner = 'queryRunner' in manager ? manager.queryRunner : undefined;
+    if (runner === undefined || !runner.isTransactionActive) {
+      const source = 'queryRunner' in manager ? manager.connection : manager;
+      return source.transaction((tx) => this.store(rows, tx));
     }
-    return written;
+    const client = (await runner.connect()) as pg.PoolClient;
+    const encoded = encodeUsageRows(rows);
+    await client.query('savepoint usage_copy');
+    try {
+      await copyUsage(client, 'usage_reports', encoded);
+      await client.query('release savepoint usage_copy');
+      return rows.length;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      await client.query('rollback to savepoint usage_copy');
+    }
+    await client.query(
+      `create temp table if not exists usage_staging (like usage_reports including defaults, ord integer)
+       on commit delete rows`,
+    );
+    await client.query('truncate pg_temp.usage_staging');
+    await copyUsage(client, 'pg_temp.usage_staging', encoded, true);
+    // One row per key (ON CONFLICT cannot touch a row twice): the latest observation, the first of equal ones.
+    const result = await client.query(
+      `insert into usage_reports as u (${USAGE_COLUMNS})
+       select distinct on (cluster_id, job_id, slot_start) ${USAGE_COLUMNS} from pg_temp.usage_staging
+       order by cluster_id, job_id, slot_start, observed_at desc, ord
+       on conflict (cluster_id, job_id, slot_start) do update
+         set minutes = excluded.minutes, gpu_hours = excluded.gpu_hours, energy_kwh = excluded.energy_kwh,
+             observed_at = excluded.observed_at, message_id = excluded.message_id
+         where u.observed_at < excluded.observed_at`,
+    );
+    return result.rowCount ?? 0;
   }
 
   /** Realized usage with an interval start in [from, to), ordered by interval, cluster, job. */
@@ -179,26 +195,64 @@ export class UsageRepository {
     }));
   }
 
-  /** Stored prices of `zones` in [from, to), newest issue per (zone, market, interval); forecasts left out. */
+  /**
+   * Hourly prices of `zones` for the hours starting in [from, to), per zone and market (forecasts left out): each
+   * partner's stored intervals resolved onto the hour by `priceSlots` (as the `prices_between` view does, partly
+   * covered hours included), then across partners the hour with the newest issue (ties: the lower partner id).
+   * Ordered by zone, market, hour. Reads the intervals (`PriceRepository.intervalsBetween`) rather than the view:
+   * the view expands every interval into pieces in SQL and took seconds for a month of 8 zones.
+   */
   async pricesPaid(zones: string[], from: Date, to: Date): Promise<PricePaidCandidate[]> {
-    if (zones.length === 0) return [];
-    const rows = await this.db.query<
-      { zone: string; market: string; ms: number; slot_minutes: number; price_per_mwh: number }[]
-    >(
-      `select distinct on (zone, market, interval_start)
-              zone, market, (extract(epoch from interval_start) * 1000)::float8 as ms, slot_minutes, price_per_mwh
-       from prices_between($1, $2, $3)
-       where market <> 'forecast'
-       order by zone, market, interval_start, issued_at desc, partner_id`,
-      [zones, from, to],
+    if (zones.length === 0 || to <= from) return [];
+    const grid = slotGridCovering(from.getTime(), to.getTime(), 60);
+    const intervals = await new PriceRepository(this.db).intervalsBetween(
+      zones,
+      new Date(grid.startMs),
+      new Date(grid.startMs + grid.count * HOUR_MS),
     );
-    return rows.map((r) => ({
-      zone: r.zone,
-      market: r.market,
-      intervalStartMs: r.ms,
-      minutes: r.slot_minutes,
-      pricePerMwh: r.price_per_mwh,
-    }));
+    // intervalsBetween orders by zone, market, partner: one series per run of equal keys.
+    const best = new Map<string, { slot: SlotPrice; partnerId: string }[]>(); // zone\0market → per hour
+    for (let i = 0; i < intervals.length;) {
+      const { zone, market, partnerId } = intervals[i]!;
+      let j = i;
+      while (
+        j < intervals.length &&
+        intervals[j]!.zone === zone &&
+        intervals[j]!.market === market &&
+        intervals[j]!.partnerId === partnerId
+      )
+        j++;
+      if (market !== 'forecast') {
+        const key = `${zone}\u0000${market}`;
+        let hours = best.get(key);
+        if (hours === undefined) best.set(key, (hours = []));
+        priceSlots(intervals.slice(i, j).map(toPriceInterval), grid).forEach((slot, t) => {
+          if (slot === null) return;
+          const held = hours[t];
+          if (
+            held === undefined ||
+            slot.newestIssuedMs > held.slot.newestIssuedMs ||
+            (slot.newestIssuedMs === held.slot.newestIssuedMs && partnerId < held.partnerId)
+          )
+            hours[t] = { slot, partnerId };
+        });
+      }
+      i = j;
+    }
+    const out: PricePaidCandidate[] = [];
+    for (const key of [...best.keys()].sort()) {
+      const [zone, market] = key.split('\u0000') as [string, string];
+      for (const held of best.get(key)!)
+        if (held !== undefined)
+          out.push({
+            zone,
+            market,
+            intervalStartMs: held.slot.startMs,
+            minutes: 60,
+            pricePerMwh: held.slot.pricePerMwh,
+          });
+    }
+    return out;
   }
 
   /**
@@ -406,4 +460,41 @@ export class UsageRepository {
           cells: r.cells,
         };
   }
+}
+
+/** The binary COPY stream of usage rows (USAGE_COLUMNS order; with `ord`, each row's index after them). */
+function encodeUsageRows(rows: readonly UsageRow[]): { plain: () => Buffer; numbered: () => Buffer } {
+  const encode = (numbered: boolean) => {
+    const writer = new CopyWriter(rows.length * 112 + 64);
+    const fields = numbered ? 9 : 8;
+    rows.forEach((r, i) => {
+      writer
+        .row(fields)
+        .text(r.clusterId)
+        .text(r.jobId)
+        .timestamptz(Date.parse(r.slotStart))
+        .int4(r.minutes)
+        .float8(r.gpuHours)
+        .float8(r.energyKwh)
+        .timestamptz(Date.parse(r.observedAt))
+        .text(r.messageId);
+      if (numbered) writer.int4(i);
+    });
+    return writer.finish();
+  };
+  return { plain: () => encode(false), numbered: () => encode(true) };
+}
+
+async function copyUsage(
+  client: pg.PoolClient,
+  table: string,
+  rows: ReturnType<typeof encodeUsageRows>,
+  numbered = false,
+): Promise<void> {
+  await pipeline(
+    Readable.from([numbered ? rows.numbered() : rows.plain()]),
+    client.query(
+      copyFrom(`copy ${table} (${USAGE_COLUMNS}${numbered ? ', ord' : ''}) from stdin (format binary)`),
+    ),
+  );
 }

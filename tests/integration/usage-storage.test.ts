@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { PriceRepository, UsageRepository, type PriceRow, type UsageRow } from '#gridshift/persistence';
+import { freshSchema } from '../support/harness.js';
+
+// Realized usage storage (binary COPY, or the staging merge when a key is stored already or repeated) and the
+// hourly prices the measured-savings report reads, on a real PostgreSQL.
+
+const HOUR = 3_600_000;
+const D0 = Date.parse('2023-03-02T00:00:00Z');
+
+let db: DataSource;
+let drop: () => Promise<void>;
+let usage: UsageRepository;
+
+beforeAll(async () => {
+  ({ dataSource: db, drop } = await freshSchema(import.meta.filename));
+  usage = new UsageRepository(db);
+});
+afterAll(async () => drop());
+beforeEach(async () => {
+  await db.query('truncate usage_reports, price_issues, price_freshness');
+});
+
+function use(job: string, hour: number, gpuHours: number, observedHour: number, messageId = 'm'): UsageRow {
+  return {
+    clusterId: 'fra-1',
+    jobId: job,
+    slotStart: new Date(D0 + hour * HOUR).toISOString(),
+    minutes: 60,
+    gpuHours,
+    energyKwh: gpuHours * 0.8,
+    observedAt: new Date(D0 + observedHour * HOUR).toISOString(),
+    messageId,
+  };
+}
+
+const stored = () =>
+  db.query<{ job_id: string; gpu_hours: number; energy_kwh: number; message_id: string }[]>(
+    `select job_id, gpu_hours, energy_kwh, message_id from usage_reports order by job_id, slot_start`,
+  );
+
+describe('usage storage', () => {
+  it('stores new rows, a replay changes nothing, a later report wins and an older or equal one does not', async () => {
+    expect(await usage.store([use('a', 0, 4, 1, 'm1'), use('b', 0, 2, 1, 'm1')])).toBe(2);
+    // Replay (same rows): the COPY meets stored keys, the merge finds nothing newer.
+    expect(await usage.store([use('a', 0, 4, 1, 'm1'), use('b', 0, 2, 1, 'm1')])).toBe(0);
+    // a: a later report (observed at 02:00) wins; b: an older one (00:30 → hour 0) and an equal one do not.
+    const older = { ...use('b', 0, 9, 1, 'old'), observedAt: new Date(D0 + HOUR / 2).toISOString() };
+    expect(await usage.store([use('a', 0, 5, 2, 'm2'), older, use('b', 0, 7, 1, 'equal')])).toBe(1);
+    expect(await stored()).toEqual([
+      { job_id: 'a', gpu_hours: 5, energy_kwh: 4, message_id: 'm2' },
+      { job_id: 'b', gpu_hours: 2, energy_kwh: 1.6, message_id: 'm1' },
+    ]);
+  });
+
+  it('of several reports of one key in a call, the latest is stored (the first of equal ones)', async () => {
+    expect(
+      await usage.store([use('a', 0, 1, 2, 'x'), use('a', 0, 3, 3, 'latest'), use('a', 0, 2, 1, 'y')]),
+    ).toBe(1);
+    expect(await usage.store([use('b', 0, 1, 2, 'first'), use('b', 0, 3, 2, 'second')])).toBe(1);
+    expect((await stored()).map((r) => [r.job_id, r.gpu_hours, r.message_id])).toEqual([
+      ['a', 3, 'latest'],
+      ['b', 1, 'first'],
+    ]);
+  });
+
+  it('stores rows of one call atomically inside the caller’s transaction', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await usage.store([use('a', 0, 1, 1)], tx);
+        throw new Error('caller fails');
+      }),
+    ).rejects.toThrow('caller fails');
+    expect(await stored()).toEqual([]);
+  });
+});
+
+describe('prices paid (the hourly prices the measured-savings report reads)', () => {
+  function price(
+    zone: string,
+    market: string,
+    partnerId: string,
+    startMs: number,
+    minutes: number,
+    p: number,
+    issuedHour: number,
+  ): PriceRow {
+    return {
+      zone,
+      market,
+      partnerId,
+      intervalStartUtc: new Date(startMs).toISOString(),
+      intervalMinutes: minutes,
+      pricePerMwhBase: p,
+      priceOriginal: null,
+      currencyOriginal: 'USD',
+      carbonGPerKwh: null,
+      coverageMinutes: minutes,
+      issuedAt: new Date(D0 - 24 * HOUR + issuedHour * HOUR).toISOString(),
+      messageId: null,
+    };
+  }
+
+  it('equals the prices_between view resolved across partners (newest issue, then the lower partner id)', async () => {
+    const rows: PriceRow[] = [];
+    for (let h = 0; h < 6; h++) {
+      rows.push(price('DE-LU', 'day_ahead', 'p1', D0 + h * HOUR, 60, 80 + h, 1));
+      rows.push(price('DE-LU', 'day_ahead', 'p2', D0 + h * HOUR, 60, 70 + h, h % 2 === 0 ? 1 : 2));
+      rows.push(price('FR', 'day_ahead', 'p1', D0 + h * HOUR, 60, 50 + h, 1));
+      rows.push(price('FR', 'forecast', 'p1', D0 + h * HOUR, 60, 99, 3));
+    }
+    // Quarter-hours: intraday in DE-LU hour 2, a later 15-minute correction of FR hour 3's day-ahead price,
+    // and a real-time quarter-hour covering only part of FR hour 4.
+    for (let q = 0; q < 4; q++)
+      rows.push(price('DE-LU', 'intraday', 'p1', D0 + 2 * HOUR + q * 900_000, 15, 60 + q, 4));
+    rows.push(price('FR', 'day_ahead', 'p1', D0 + 3 * HOUR + 900_000, 15, 200, 5));
+    rows.push(price('FR', 'real_time', 'p3', D0 + 4 * HOUR, 15, 30, 6));
+    await new PriceRepository(db).upsert(rows);
+    const from = new Date(D0 + HOUR);
+    const to = new Date(D0 + 5 * HOUR);
+    const viaView = await db.query<{ zone: string; market: string; ms: number; price_per_mwh: number }[]>(
+      `select distinct on (zone, market, interval_start)
+              zone, market, (extract(epoch from interval_start) * 1000)::float8 as ms, price_per_mwh
+       from prices_between($1, $2, $3) where market <> 'forecast'
+       order by zone, market, interval_start, issued_at desc, partner_id`,
+      [['DE-LU', 'FR'], from, to],
+    );
+    const paid = await usage.pricesPaid(['DE-LU', 'FR'], from, to);
+    expect(paid).toHaveLength(viaView.length);
+    expect(paid).toEqual(
+      viaView.map((v) => ({
+        zone: v.zone,
+        market: v.market,
+        intervalStartMs: v.ms,
+        minutes: 60,
+        pricePerMwh: expect.closeTo(v.price_per_mwh, 9) as number,
+      })),
+    );
+    // Spot checks: DE-LU day-ahead hour 2: p1 and p2 issued alike → p1 (82); hour 3: p2 issued later (73).
+    const at = (zone: string, market: string, hour: number) =>
+      paid.find((p) => p.zone === zone && p.market === market && p.intervalStartMs === D0 + hour * HOUR)
+        ?.pricePerMwh;
+    expect(at('DE-LU', 'day_ahead', 2)).toBe(82);
+    expect(at('DE-LU', 'day_ahead', 3)).toBe(73);
+    // FR hour 3: 45 minutes at 53 and the corrected quarter at 200 → (45 × 53 + 15 × 200) / 60 = 89.75.
+    expect(at('FR', 'day_ahead', 3)).toBeCloseTo(89.75, 10);
+    expect(at('FR', 'real_time', 4)).toBe(30);
+    expect(paid.some((p) => p.market === 'forecast')).toBe(false);
+  });
+});
