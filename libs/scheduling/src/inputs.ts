@@ -3,6 +3,7 @@ import { BAND_ORIGIN_DAYS } from '#gridshift/forecast';
 import {
   PlanningInputsRepository,
   PriceRepository,
+  type ClusterFleet,
   type JobRow,
   type PriceIntervalRow,
 } from '#gridshift/persistence';
@@ -27,21 +28,12 @@ export type { JobRow } from '#gridshift/persistence';
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
 
-/** A registered cluster with its capacity forecast per slot. */
-export interface PlanningCluster {
-  id: string;
-  name: string;
-  region: string;
-  zone: string;
-  gpuModel: string;
-  gpuTotal: number;
-  kwPerGpu: number;
-  pue: number;
+/** A cluster as the planner sees it: its registered fleet columns, the latest report and forecast capacity. */
+export interface PlanningCluster extends Omit<ClusterFleet, 'powerCapKw'> {
   /** Facility power cap, kW: one value for every slot, or one per slot once grid events apply (`grid-events.ts`). */
   powerCapKw: number | (number | null)[] | null;
   /** True in slots whose power cap comes from a grid event. */
   gridEventCap?: readonly boolean[];
-  latencyMsByOrigin: Record<string, number>;
   state: ClusterStateSnapshot | null;
   /** Forecast schedulable GPUs per slot. */
   schedulableGpus: number[];
