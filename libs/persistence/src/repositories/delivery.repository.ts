@@ -85,6 +85,9 @@ export interface ExclusionRow {
   createdAt: Date;
 }
 
+/** How long an ack waits for the relay transaction that is marking its order sent (then: retried, not stored). */
+const ACK_WAIT_FOR_RELAY_MS = 10_000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface DeliveryDb {
@@ -157,25 +160,50 @@ export class DeliveryRepository {
     const candidates = acks.map((a, i) => ({ a, i })).filter(({ a }) => UUID.test(a.scheduleId));
     for (const [i, a] of acks.entries()) if (!UUID.test(a.scheduleId)) outcome.unknown.push(i);
     if (candidates.length === 0) return outcome;
-    const known = await manager.query<
-      { schedule_id: string; cluster_id: string; version: number; newest: number; sent: boolean }[]
-    >(
-      `select o.schedule_id::text as schedule_id, o.cluster_id, o.schedule_version as version,
-              d.schedule_id is not null as sent,
-              (select max(n.schedule_version) from deliveries n where n.cluster_id = o.cluster_id) as newest
-       from (select distinct s, c, v from unnest($1::uuid[], $2::text[], $3::int[]) as k(s, c, v)) k
-       join outbox o on o.schedule_id = k.s and o.cluster_id = k.c and o.schedule_version = k.v
-       left join deliveries d on d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id`,
-      [
-        candidates.map(({ a }) => a.scheduleId),
-        candidates.map(({ a }) => a.clusterId),
-        candidates.map(({ a }) => a.version),
-      ],
-    );
-    const byOrder = new Map(known.map((k) => [`${k.schedule_id}|${k.cluster_id}|${k.version}`, k]));
+    type Known = { schedule_id: string; cluster_id: string; version: number; newest: number; sent: boolean };
+    const lookUp = async (orders: { a: AckRow }[]) =>
+      manager.query<Known[]>(
+        `select o.schedule_id::text as schedule_id, o.cluster_id, o.schedule_version as version,
+                d.schedule_id is not null as sent,
+                (select max(n.schedule_version) from deliveries n where n.cluster_id = o.cluster_id) as newest
+         from (select distinct s, c, v from unnest($1::uuid[], $2::text[], $3::int[]) as k(s, c, v)) k
+         join outbox o on o.schedule_id = k.s and o.cluster_id = k.c and o.schedule_version = k.v
+         left join deliveries d on d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id`,
+        [
+          orders.map(({ a }) => a.scheduleId),
+          orders.map(({ a }) => a.clusterId),
+          orders.map(({ a }) => a.version),
+        ],
+      );
+    const orderKey = (k: { schedule_id: string; cluster_id: string; version: number }) =>
+      `${k.schedule_id}|${k.cluster_id}|${k.version}`;
+    const ackKey = (a: AckRow) => `${a.scheduleId.toLowerCase()}|${a.clusterId}|${a.version}`;
+    const byOrder = new Map((await lookUp(candidates)).map((k) => [orderKey(k), k]));
+    // An ack can overtake the relay's transaction: Kafka took the order and the data center answered before the
+    // relay committed its `sent` mark (the delivery row). That transaction holds the order's outbox row, so a
+    // share lock on it waits for exactly that commit (no retry with backoff); then the orders are looked up again.
+    // Only such orders are locked (in id order, as the relay claims them), each ack transaction locks nothing
+    // else first, and a relay stuck in its send makes the wait end after ACK_WAIT_FOR_RELAY_MS (retried then).
+    const inFlight = candidates.filter(({ a }) => byOrder.get(ackKey(a))?.sent === false);
+    if (inFlight.length > 0) {
+      await manager.query(`set local lock_timeout = ${ACK_WAIT_FOR_RELAY_MS}`);
+      await manager.query(
+        `select 1 from outbox o
+         join (select distinct s, c, v from unnest($1::uuid[], $2::text[], $3::int[]) as k(s, c, v)) k
+           on o.schedule_id = k.s and o.cluster_id = k.c and o.schedule_version = k.v
+         order by o.id for share of o`,
+        [
+          inFlight.map(({ a }) => a.scheduleId),
+          inFlight.map(({ a }) => a.clusterId),
+          inFlight.map(({ a }) => a.version),
+        ],
+      );
+      await manager.query(`set local lock_timeout to default`);
+      for (const k of await lookUp(inFlight)) byOrder.set(orderKey(k), k);
+    }
     const accepted: { a: AckRow; superseded: boolean }[] = [];
     for (const { a, i } of candidates) {
-      const k = byOrder.get(`${a.scheduleId.toLowerCase()}|${a.clusterId}|${a.version}`);
+      const k = byOrder.get(ackKey(a));
       if (k === undefined) outcome.unknown.push(i);
       else if (!k.sent) outcome.notYetSent.push(i);
       else accepted.push({ a, superseded: k.newest !== null && a.version < k.newest });
