@@ -1,7 +1,9 @@
 // bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
 //   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event] [--json FILE]
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GridEventMessageV1, PlacementOrderV1 } from '#gridshift/contracts';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
@@ -183,9 +185,20 @@ async function measure(
                     (select count(*) from outbox o where o.schedule_id = s.id and o.status = 'pending') as pending
              from schedules s where kind = 'plan' order by version desc limit 3`,
           );
+          // The whole logs go to files (a failed store logs megabytes of parameters); here each of the last lines
+          // of the planner's log, cut to 400 characters.
+          const dir = mkdtempSync(join(tmpdir(), 'bench-reaction-'));
+          writeFileSync(join(dir, 'planner.log'), planner.output());
+          writeFileSync(join(dir, 'ingest.log'), ingest.output());
+          const tail = planner
+            .output()
+            .split('\n')
+            .slice(-40)
+            .map((line) => line.slice(0, 400))
+            .join('\n');
           throw new Error(
             `no published schedule after version ${version} in time; newest: ${JSON.stringify(recent)}\n` +
-              planner.output().slice(-6000),
+              `logs: ${dir}/planner.log, ${dir}/ingest.log; the planner's last lines:\n${tail}`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
