@@ -163,16 +163,21 @@ async function measure(
       },
     });
 
+    // The newest published plan above `version` that began storing after `sentAt` (a plan already under way
+    // when the change was sent is not its answer: without this, a late plan shifts every sample by one).
     const publishedAfter = async (
       version: number,
       deadlineMs: number,
+      sentAt = 0,
     ): Promise<{ version: number; doneAt: number }> => {
+      const sentEpochMs = sentAt === 0 ? 0 : performance.timeOrigin + sentAt;
       for (;;) {
         const rows = await ds.query<{ version: number; orders: number }[]>(
           `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders
            from schedules s where s.kind = 'plan' and s.version > $1 and s.status in ('approved','published','superseded')
+             and s.created_at >= to_timestamp($2::float8 / 1000)
            order by s.version desc limit 1`,
-          [version],
+          [version, sentEpochMs],
         );
         const row = rows[0];
         const seen = row ? (arrivals.get(row.version) ?? []) : [];
@@ -216,8 +221,13 @@ async function measure(
       zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
     );
     let last = await publishedAfter(0, performance.now() + 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    last = await publishedAfter(last.version - 1, performance.now() + 60_000);
+    // Until the planner is idle: no newer plan for 3 s (the warm-up's messages can make several).
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const newer = await publishedAfter(last.version - 1, performance.now() + 60_000);
+      if (newer.version === last.version) break;
+      last = newer;
+    }
 
     const latencies: number[] = [];
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
@@ -246,7 +256,7 @@ async function measure(
         sentAt = performance.now();
         await producer.send(topics.prices, [{ key: zone, value: message }]);
       }
-      last = await publishedAfter(last.version, sentAt + 60_000);
+      last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
       const [times] = await ds.query<{ created: number; claimed: number | null; event: number | null }[]>(
         `select extract(epoch from s.created_at) * 1000 as created,
