@@ -1,7 +1,9 @@
 // bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
 //   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event] [--json FILE]
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GridEventMessageV1, PlacementOrderV1 } from '#gridshift/contracts';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
@@ -161,16 +163,21 @@ async function measure(
       },
     });
 
+    // The newest published plan above `version` that began storing after `sentAt` (a plan already under way
+    // when the change was sent is not its answer: without this, a late plan shifts every sample by one).
     const publishedAfter = async (
       version: number,
       deadlineMs: number,
+      sentAt = 0,
     ): Promise<{ version: number; doneAt: number }> => {
+      const sentEpochMs = sentAt === 0 ? 0 : performance.timeOrigin + sentAt;
       for (;;) {
         const rows = await ds.query<{ version: number; orders: number }[]>(
           `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders
            from schedules s where s.kind = 'plan' and s.version > $1 and s.status in ('approved','published','superseded')
+             and s.created_at >= to_timestamp($2::float8 / 1000)
            order by s.version desc limit 1`,
-          [version],
+          [version, sentEpochMs],
         );
         const row = rows[0];
         const seen = row ? (arrivals.get(row.version) ?? []) : [];
@@ -183,9 +190,20 @@ async function measure(
                     (select count(*) from outbox o where o.schedule_id = s.id and o.status = 'pending') as pending
              from schedules s where kind = 'plan' order by version desc limit 3`,
           );
+          // The whole logs go to files (a failed store logs megabytes of parameters); here each of the last lines
+          // of the planner's log, cut to 400 characters.
+          const dir = mkdtempSync(join(tmpdir(), 'bench-reaction-'));
+          writeFileSync(join(dir, 'planner.log'), planner.output());
+          writeFileSync(join(dir, 'ingest.log'), ingest.output());
+          const tail = planner
+            .output()
+            .split('\n')
+            .slice(-40)
+            .map((line) => line.slice(0, 400))
+            .join('\n');
           throw new Error(
             `no published schedule after version ${version} in time; newest: ${JSON.stringify(recent)}\n` +
-              planner.output().slice(-6000),
+              `logs: ${dir}/planner.log, ${dir}/ingest.log; the planner's last lines:\n${tail}`,
           );
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
@@ -203,8 +221,13 @@ async function measure(
       zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
     );
     let last = await publishedAfter(0, performance.now() + 120_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    last = await publishedAfter(last.version - 1, performance.now() + 60_000);
+    // Until the planner is idle: no newer plan for 3 s (the warm-up's messages can make several).
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const newer = await publishedAfter(last.version - 1, performance.now() + 60_000);
+      if (newer.version === last.version) break;
+      last = newer;
+    }
 
     const latencies: number[] = [];
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
@@ -233,7 +256,7 @@ async function measure(
         sentAt = performance.now();
         await producer.send(topics.prices, [{ key: zone, value: message }]);
       }
-      last = await publishedAfter(last.version, sentAt + 60_000);
+      last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
       const [times] = await ds.query<{ created: number; claimed: number | null; event: number | null }[]>(
         `select extract(epoch from s.created_at) * 1000 as created,

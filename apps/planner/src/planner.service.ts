@@ -76,8 +76,10 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       settings: planningSettings(config),
       approval: approvalPolicy(config),
       ...(fixedNow ? { now: () => new Date(fixedNow) } : {}),
-      // An in-thread solve must not block the event loop for long: the lease connection would idle out.
-      solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS, undefined, config.PLANNER_LEASE_MS / 4),
+      // An in-thread solve must not block the event loop for long: the lease connection (renewed every third of
+      // the lease, closed by the server after a lease of silence) would idle out. After one that took over half
+      // the lease the next ones go to the worker (≈ 2 s more each on a loaded machine) until one is quick again.
+      solve: solveAdaptive(config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS, undefined, config.PLANNER_LEASE_MS / 2),
     });
     this.priceFreshness = new PriceFreshnessGauges(dataSource, registry);
     this.changes = new Debouncer(config.PLANNER_DEBOUNCE_MS, config.PLANNER_DEBOUNCE_MAX_MS, () =>

@@ -45,24 +45,23 @@ describe('solveAdaptive', () => {
   });
 
   it('after an in-thread solve longer than maxBlockMs, the next ones go to the worker until one is quick again', async () => {
-    workerCalls.length = 0;
-    // maxBlockMs −1: any in-thread solve (≥ 0 ms) counts as too long; the fake worker reports 0 ms of library time.
-    const adaptive = solveAdaptive(5, fakeWorker, -1);
-    await adaptive(problem(3), 1000); // thread, measured ≥ 0 ms > −1 → the next goes to the worker
-    await adaptive(problem(3), 1000); // worker: library time unknown → stays in the worker
-    expect(workerCalls).toEqual([3]);
-    const quick: SolveFn = (p) => {
+    // A clock that advances 3,000 ms per reading: every in-thread solve "takes" 3 s, over the 2.5 s allowed.
+    let t = 0;
+    const slowClock = () => (t += 3000);
+    const workerMs: number[] = [4000, 1000];
+    const worker: SolveFn = (p) => {
       workerCalls.push(p.jobs.length);
       return Promise.resolve({
         status: 'optimal',
-        solver: { name: 'fake', method: 'flow', stats: { totalMs: -2 } },
+        solver: { name: 'fake', method: 'flow', stats: { totalMs: workerMs.shift() } },
       } as PlacementResult);
     };
     workerCalls.length = 0;
-    const recovering = solveAdaptive(5, quick, -1);
-    await recovering(problem(2), 1000); // thread
-    await recovering(problem(2), 1000); // worker, reports −2 ms ≤ −1 → back to the thread
-    await recovering(problem(2), 1000); // thread
-    expect(workerCalls).toEqual([2]);
+    const adaptive = solveAdaptive(5, worker, 2500, slowClock);
+    await adaptive(problem(3), 1000); // thread: 3 s > 2.5 s → the next goes to the worker
+    await adaptive(problem(3), 1000); // worker: library 4 s → still the worker
+    await adaptive(problem(3), 1000); // worker: library 1 s → back to the thread
+    await adaptive(problem(3), 1000); // thread
+    expect(workerCalls).toEqual([3, 3]);
   });
 });

@@ -28,6 +28,7 @@ export function solveAdaptive(
   maxInThreadJobs: number,
   inWorker: SolveFn = solveInWorker,
   maxBlockMs = Number.POSITIVE_INFINITY,
+  clock: () => number = () => performance.now(),
 ): SolveFn {
   // How long the last solve without a stability term took (thread: wall clock; worker: the library's own time).
   // Past `maxBlockMs` the next ones go to the worker: on a loaded machine an in-thread solve can block the event
@@ -43,10 +44,10 @@ export function solveAdaptive(
           (result.solver as { stats?: { totalMs?: number } } | undefined)?.stats?.totalMs ?? lastSolveMs;
         return result;
       });
-    const started = performance.now();
+    const started = clock();
     try {
       const result = solvePlacement(problem);
-      lastSolveMs = performance.now() - started;
+      lastSolveMs = clock() - started;
       return Promise.resolve(result);
     } catch (error) {
       if (error instanceof PlacementProblemError) return Promise.reject(error);
