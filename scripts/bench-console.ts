@@ -122,14 +122,16 @@ async function firstLoad(browser: Browser, stack: StackInfo, page0 = ''): Promis
       }[];
       const scripts = resources.filter((r) => /\/console\/assets\/.*\.(js|css)$/.test(r.name));
       const detail = resources.find((r) => new URL(r.name).pathname === `/schedules/${id}`);
-      const markAt = (name: string) =>
-        performance.getEntriesByName(`gridshift:${name}`)[0]?.startTime ?? Number.NaN;
+      // The first of each mark (no named functions in here: tsx's __name helper does not exist in the page).
+      const marks: Record<string, number> = {};
+      for (const m of performance.getEntriesByType('mark'))
+        if (!(m.name in marks)) marks[m.name] = m.startTime;
       return {
-        signedInMs: markAt('signed-in'),
-        detailReceivedMs: markAt('detail-received'),
-        echartsReadyMs: markAt('echarts-ready'),
-        setOptionMs: markAt('heatmap-set-option'),
-        drawnMs: markAt('heatmap-drawn'),
+        signedInMs: marks['gridshift:signed-in'] ?? Number.NaN,
+        detailReceivedMs: marks['gridshift:detail-received'] ?? Number.NaN,
+        echartsReadyMs: marks['gridshift:echarts-ready'] ?? Number.NaN,
+        setOptionMs: marks['gridshift:heatmap-set-option'] ?? Number.NaN,
+        drawnMs: marks['gridshift:heatmap-drawn'] ?? Number.NaN,
         scriptsLoadedMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
         detailResponseMs: detail?.responseEnd ?? Number.NaN,
         detailBytes: detail?.decodedBodySize ?? Number.NaN,
