@@ -195,6 +195,19 @@ export function benchRows(
       value: round(median(col('detailResponseMs'))),
       unit: 'ms',
     },
+    ...(
+      [
+        ['key checked, signed in', 'signedInMs'],
+        ['detail parsed by the page', 'detailReceivedMs'],
+        ['ECharts loaded, chart created', 'echartsReadyMs'],
+        ['heatmap setOption', 'setOptionMs'],
+        ['heatmap drawn, in-page clock', 'drawnMs'],
+      ] as const
+    ).map(([what, k]) => ({
+      metric: `first load: ${what} (median)`,
+      value: round(median(col(k))),
+      unit: 'ms',
+    })),
     { metric: 'schedule detail body', value: round(median(col('detailBytes')) / 1024, 1), unit: 'KiB' },
     {
       metric: 'schedule detail transferred',
@@ -207,7 +220,7 @@ export function benchRows(
       unit: 'KiB',
     },
     {
-      metric: 'bundle: loaded by index.html (before any import())',
+      metric: 'bundle: first chunk (script + styles index.html runs)',
       value: round(bundle.entryGzipBytes / 1024, 1),
       unit: 'KiB',
     },
