@@ -7,7 +7,7 @@
 // costs with no console in them), then a first load (a fresh context — empty cache — signed in through this
 // tab's sessionStorage, as when an operator opens a shared link: navigation → heatmap drawn), then a redraw
 // of the heatmap as cost. The page's own resource timings say where the first load's time went.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,9 +15,14 @@ import { type Browser, chromium } from '@playwright/test';
 import { repoRoot, type StackInfo, startStack } from '../tests/browser/stack.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 
-const usage = `usage: npm run bench:console -- [--runs N] [--json FILE]
-  --runs N     cold loads measured, each beside its reference (default: 5)
-  --json FILE  also write rows {metric, value, unit} as JSON`;
+const usage = `usage: npm run bench:console -- [--runs N] [--compare DIR] [--json FILE]
+  --runs N       cold loads measured, each beside its reference (default: 5)
+  --compare DIR  another build of the console (e.g. of an earlier commit: its index.html and assets/), loaded
+                 in turns with this one in the same run (rows prefixed "compared build:")
+  --json FILE    also write rows {metric, value, unit} as JSON`;
+
+/** Where a compared build's index.html is served during the run (its assets go beside the current ones). */
+const COMPARE_PAGE = 'compare-build.html';
 
 /** Budgets (apps/console/README.md, "Budgets"). */
 export const CONSOLE_BUDGETS = { firstLoadMs: 1000, heatmapMs: 500, bundleGzipKiB: 320 } as const;
@@ -89,7 +94,7 @@ async function referenceLoad(browser: Browser, stack: StackInfo): Promise<number
   }
 }
 
-async function firstLoad(browser: Browser, stack: StackInfo): Promise<Omit<Run, 'referenceMs'>> {
+async function firstLoad(browser: Browser, stack: StackInfo, page0 = ''): Promise<Omit<Run, 'referenceMs'>> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -99,7 +104,7 @@ async function firstLoad(browser: Browser, stack: StackInfo): Promise<Omit<Run, 
     );
     const heatmap = page.getByTestId('heatmap');
     const started = performance.now();
-    await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
+    await page.goto(`${stack.base}/console/${page0}#/schedules/${stack.bigScheduleId}`);
     await heatmap
       .and(page.locator('[data-render-ms]:not([data-render-ms=""])'))
       .waitFor({ timeout: 120_000 });
@@ -117,14 +122,16 @@ async function firstLoad(browser: Browser, stack: StackInfo): Promise<Omit<Run, 
       }[];
       const scripts = resources.filter((r) => /\/console\/assets\/.*\.(js|css)$/.test(r.name));
       const detail = resources.find((r) => new URL(r.name).pathname === `/schedules/${id}`);
-      const markAt = (name: string) =>
-        performance.getEntriesByName(`gridshift:${name}`)[0]?.startTime ?? Number.NaN;
+      // The first of each mark (no named functions in here: tsx's __name helper does not exist in the page).
+      const marks: Record<string, number> = {};
+      for (const m of performance.getEntriesByType('mark'))
+        if (!(m.name in marks)) marks[m.name] = m.startTime;
       return {
-        signedInMs: markAt('signed-in'),
-        detailReceivedMs: markAt('detail-received'),
-        echartsReadyMs: markAt('echarts-ready'),
-        setOptionMs: markAt('heatmap-set-option'),
-        drawnMs: markAt('heatmap-drawn'),
+        signedInMs: marks['gridshift:signed-in'] ?? Number.NaN,
+        detailReceivedMs: marks['gridshift:detail-received'] ?? Number.NaN,
+        echartsReadyMs: marks['gridshift:echarts-ready'] ?? Number.NaN,
+        setOptionMs: marks['gridshift:heatmap-set-option'] ?? Number.NaN,
+        drawnMs: marks['gridshift:heatmap-drawn'] ?? Number.NaN,
         scriptsLoadedMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
         detailResponseMs: detail?.responseEnd ?? Number.NaN,
         detailBytes: detail?.decodedBodySize ?? Number.NaN,
@@ -188,6 +195,19 @@ export function benchRows(
       value: round(median(col('detailResponseMs'))),
       unit: 'ms',
     },
+    ...(
+      [
+        ['key checked, signed in', 'signedInMs'],
+        ['detail parsed by the page', 'detailReceivedMs'],
+        ['ECharts loaded, chart created', 'echartsReadyMs'],
+        ['heatmap setOption', 'setOptionMs'],
+        ['heatmap drawn, in-page clock', 'drawnMs'],
+      ] as const
+    ).map(([what, k]) => ({
+      metric: `first load: ${what} (median)`,
+      value: round(median(col(k))),
+      unit: 'ms',
+    })),
     { metric: 'schedule detail body', value: round(median(col('detailBytes')) / 1024, 1), unit: 'KiB' },
     {
       metric: 'schedule detail transferred',
@@ -200,7 +220,7 @@ export function benchRows(
       unit: 'KiB',
     },
     {
-      metric: 'bundle: loaded by index.html (before any import())',
+      metric: 'bundle: first chunk (script + styles index.html runs)',
       value: round(bundle.entryGzipBytes / 1024, 1),
       unit: 'KiB',
     },
@@ -210,21 +230,77 @@ export function benchRows(
   ];
 }
 
+/** The compared build's rows: its first loads and heatmap beside the same references. */
+function compareRows(runs: Run[]): BenchRow[] {
+  const col = (k: keyof Run) => runs.map((r) => r[k]);
+  return [
+    {
+      metric: 'compared build: first load (median)',
+      value: round(median(col('firstLoadMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'compared build: first load (best)',
+      value: round(Math.min(...col('firstLoadMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'compared build: first load / reference (median of per-run ratios)',
+      value: round(median(runs.map((r) => r.firstLoadMs / r.referenceMs)), 2),
+      unit: 'ratio',
+    },
+    {
+      metric: 'compared build: heatmap drawn (median)',
+      value: round(median(col('heatmapMs'))),
+      unit: 'ms',
+    },
+    {
+      metric: 'compared build: schedule detail answered (median)',
+      value: round(median(col('detailResponseMs'))),
+      unit: 'ms',
+    },
+  ];
+}
+
+/** Copies a compared build next to the current one; returns how to remove it again. */
+function installCompared(dir: string): () => void {
+  const dist = join(repoRoot, 'apps/console/dist');
+  const added: string[] = [];
+  for (const f of readdirSync(join(dir, 'assets'))) {
+    const target = join(dist, 'assets', f);
+    if (existsSync(target)) continue;
+    copyFileSync(join(dir, 'assets', f), target);
+    added.push(target);
+  }
+  const page = join(dist, COMPARE_PAGE);
+  copyFileSync(join(dir, 'index.html'), page);
+  added.push(page);
+  return () => {
+    for (const f of added) rmSync(f, { force: true });
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseCli(usage, {
     runs: { type: 'string' },
+    compare: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean' },
   });
   const runCount = args.runs === undefined ? 5 : Number(args.runs);
   if (!Number.isInteger(runCount) || runCount < 1 || runCount > 50)
     throw new UsageError(`--runs must be an integer 1..50, got ${args.runs}`);
+  if (args.compare !== undefined && !existsSync(join(args.compare, 'index.html')))
+    throw new UsageError(`--compare ${args.compare}: no index.html there (build that console first)`);
   process.stderr.write('[bench:console] starting the stack (build, demo, 5k × 20 × 24 schedule)…\n');
   const { info: stack, stop } = await startStack();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
+  // Sizes of this build alone, before a compared build's assets are put beside it.
+  const bundle = bundleSizes();
+  const removeCompared = args.compare === undefined ? () => undefined : installCompared(args.compare);
   try {
     // Warm the API's cache of the schedule's derived views (computed once per schedule, then kept).
     await fetch(`${stack.base}/schedules/${stack.bigScheduleId}`, {
@@ -232,18 +308,41 @@ async function main(): Promise<void> {
     });
     // One unmeasured load: the browser's own first-start costs are not the console's.
     await firstLoad(browser, stack);
+    if (args.compare !== undefined) await firstLoad(browser, stack, COMPARE_PAGE);
     const runs: Run[] = [];
+    const compared: Run[] = [];
     const loads: number[] = [];
     for (let i = 0; i < runCount; i += 1) {
       const referenceMs = await referenceLoad(browser, stack);
-      const run = { referenceMs, ...(await firstLoad(browser, stack)) };
+      // In turns (which build goes first alternates), each beside the reference of its round.
+      const measure = async () => ({ referenceMs, ...(await firstLoad(browser, stack)) });
+      const measureCompared = async () => ({
+        referenceMs,
+        ...(await firstLoad(browser, stack, COMPARE_PAGE)),
+      });
+      let run: Run;
+      if (args.compare === undefined) run = await measure();
+      else if (i % 2 === 0) {
+        run = await measure();
+        compared.push(await measureCompared());
+      } else {
+        compared.push(await measureCompared());
+        run = await measure();
+      }
       runs.push(run);
+      if (compared.length > 0)
+        process.stderr.write(
+          `run ${i + 1}: compared build: first load ${round(compared.at(-1)!.firstLoadMs)} ms, heatmap ${round(compared.at(-1)!.heatmapMs)} ms\n`,
+        );
       loads.push(loadavg()[0]! / availableParallelism());
       process.stderr.write(
         `run ${i + 1}: reference ${round(referenceMs)} ms, first load ${round(run.firstLoadMs)} ms, heatmap ${round(run.heatmapMs)} ms\n`,
       );
     }
-    const rows = benchRows(runs, bundleSizes(), median(loads));
+    const rows = [
+      ...benchRows(runs, bundle, median(loads)),
+      ...(compared.length > 0 ? compareRows(compared) : []),
+    ];
     process.stdout.write(
       `\nconsole, 5,000 jobs × 20 clusters × 24 h schedule, localhost, Chromium (${runCount} cold loads)\n`,
     );
@@ -251,6 +350,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${r.metric.padEnd(60)} ${String(r.value).padStart(9)} ${r.unit}\n`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
   } finally {
+    removeCompared();
     await browser.close();
     await stop();
   }

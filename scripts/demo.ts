@@ -440,11 +440,28 @@ async function eveningEvent(
   await producer.send(`${prefix}${TOPICS.gridEvents}`, [{ key: zone, value: event }]);
   await producer.disconnect();
   say(`grid event ${event.eventId}: −30 % in ${zone} 17:00–20:00 UTC sent to Kafka (mandatory)`);
+  // The first plan after the event that took it into account: usually its own re-plan (trigger grid-event), but
+  // a re-plan already under way when the event was stored (a data center's refusal) takes it in, and then no
+  // grid-event re-plan follows (nothing changed since).
+  let seen = '';
   const replan = await until('the grid-event re-plan', async () => {
     const page = await admin.call<{
-      items: { id: string; version: number | null; status: string; trigger: string }[];
-    }>('GET', '/schedules?limit=10');
-    return page.items.find((s) => s.trigger === 'grid-event' && (s.version ?? 0) > afterVersion);
+      items: { id: string; version: number | null; kind: string; status: string; trigger: string }[];
+    }>('GET', '/schedules?kind=plan&limit=10');
+    seen = page.items.map((s) => `v${s.version ?? '?'} ${s.status} ${s.trigger}`).join(', ');
+    const newer = page.items.filter((s) => (s.version ?? 0) > afterVersion).reverse();
+    for (const s of newer) {
+      if (s.trigger === 'grid-event') return s;
+      const detail = await admin.call<{ assumptions: { code?: string; details?: { eventId?: string } }[] }>(
+        'GET',
+        `/schedules/${s.id}`,
+      );
+      if (detail.assumptions.some((a) => a.code === 'grid-event' && a.details?.eventId === event.eventId))
+        return s;
+    }
+    return undefined;
+  }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (plans: ${seen})`);
   });
   if (replan.status === 'draft') {
     say(`schedule v${replan.version} is a draft (the approval policy held it); approving it as the operator`);
@@ -456,7 +473,7 @@ async function eveningEvent(
     ),
   );
   say(
-    `schedule v${replan.version} (trigger grid-event) published ${((Date.now() - sentAt) / 1000).toFixed(1)} s after the event was sent`,
+    `schedule v${replan.version} (trigger ${replan.trigger}) published ${((Date.now() - sentAt) / 1000).toFixed(1)} s after the event was sent`,
   );
   const report = await admin.call<{
     summary: string;

@@ -7,7 +7,12 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterRepository, type DeadLetterWrite } from '#gridshift/persistence';
+import {
+  DeadLetterRepository,
+  type DeadLetterWrite,
+  DeliveryRepository,
+  OutboxRepository,
+} from '#gridshift/persistence';
 import { ScheduleFactsCache } from '../../apps/admin-api/src/schedules/schedule-facts.cache.js';
 import { ScheduleViews } from '../../apps/admin-api/src/schedules/schedule-views.js';
 import { SchedulePricesSchema } from '../../apps/admin-api/src/schedules/schedules.schemas.js';
@@ -131,5 +136,53 @@ describe('schedule prices with forecast bands', () => {
       });
     }
     await expect(views.prices('00000000-0000-0000-0000-000000000001')).rejects.toThrow(/schedule/);
+  });
+});
+
+describe('unacknowledged orders, fleet-wide', () => {
+  it('lists the newest order of each cluster still sent after the timeout, paged by cluster', async () => {
+    const v1 = buildSchedule({
+      seed: 7,
+      jobs: 2,
+      clusters: 2,
+      slots: 2,
+      horizonStart: '2024-03-03T00:00:00.000Z',
+      status: 'superseded',
+      version: 11,
+    });
+    const v2 = buildSchedule({
+      seed: 8,
+      jobs: 2,
+      clusters: 2,
+      slots: 2,
+      horizonStart: '2024-03-03T00:00:00.000Z',
+      status: 'published',
+      version: 12,
+    });
+    await insertSchedule(db, v1);
+    await insertSchedule(db, v2);
+    const outbox = new OutboxRepository(db);
+    // v11 went to ua-a and ua-b, then v12 to ua-a only: ua-a's newest order is v12, ua-b's is v11.
+    const order = (s: typeof v1, clusterId: string) => ({
+      messageId: `${s.id}:${clusterId}`,
+      clusterId,
+      scheduleId: s.id,
+      scheduleVersion: s.version!,
+      payload: '{}',
+    });
+    await outbox.enqueue('t', 0, [order(v1, 'ua-a'), order(v1, 'ua-b'), order(v2, 'ua-a')]);
+    const pending = await outbox.claimPending(10);
+    await outbox.markSent(pending.map((p) => p.id));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // sent strictly before the next statement's now()
+
+    const deliveries = new DeliveryRepository(db);
+    const first = await deliveries.unacknowledgedOrders(0, { limit: 1 });
+    expect(first.map((d) => [d.clusterId, d.version])).toEqual([['ua-a', 12]]);
+    const rest = await deliveries.unacknowledgedOrders(0, { limit: 10, afterClusterId: 'ua-a' });
+    expect(rest.map((d) => [d.clusterId, d.version, d.status])).toEqual([['ua-b', 11, 'sent']]);
+    expect((await deliveries.unacknowledged(0)).count).toBe(2);
+    // Within the timeout nothing is overdue.
+    expect(await deliveries.unacknowledgedOrders(3600, { limit: 10 })).toEqual([]);
+    expect((await deliveries.unacknowledged(3600)).count).toBe(0);
   });
 });
