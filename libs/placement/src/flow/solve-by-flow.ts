@@ -50,8 +50,8 @@ export interface FlowSolution {
   objective: number;
   stats: FlowStats;
   /**
-   * The whole-GPU re-solve of rounding, warm-started from this optimum (see `continueToWholeGpus`);
-   * null with stability (kept arcs), where the caller re-solves from scratch. Call at most once.
+   * The whole-GPU re-solve of rounding, warm-started from this optimum (see `continueToWholeGpus`).
+   * Call at most once.
    */
   wholeGpus: ((whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows) | null;
 }
@@ -105,15 +105,19 @@ export function solveByFlow(norm: NormalizedProblem, classes: PlacementClass[]):
   const decoded = decodeClassFlows(norm, classes, pn, { graph, sinkFlow: sinks.flow, eps });
   stats.solveMs = performance.now() - solveStart;
   let used = false;
-  const wholeGpus =
-    pn.sinkNode >= 0
-      ? null
-      : (whole: NormalizedProblem, wholeClasses: PlacementClass[]): ClassFlows => {
-          if (used) throw new Error('solveByFlow: the whole-GPU continuation runs once');
-          used = true;
-          continueToWholeGpus(whole, wholeClasses, pn, { graph, sinks, supplyLeft, eps });
-          return decodeClassFlows(whole, wholeClasses, pn, { graph, sinkFlow: sinks.flow, eps }).flows;
-        };
+  const wholeGpus = (whole: NormalizedProblem, wholeClasses: PlacementClass[]): ClassFlows => {
+    if (used) throw new Error('solveByFlow: the whole-GPU continuation runs once');
+    used = true;
+    // With stability T is a node again: closed, so the greedy's paths never pass through it (the sink
+    // edges keep their flow in `sinks`).
+    for (const a of pn.sinkArc) {
+      if (a < 0) continue;
+      graph.res[a] = 0;
+      graph.res[graph.twin[a]!] = 0;
+    }
+    continueToWholeGpus(whole, wholeClasses, pn, { graph, sinks, supplyLeft, eps });
+    return decodeClassFlows(whole, wholeClasses, pn, { graph, sinkFlow: sinks.flow, eps }).flows;
+  };
   return { ...decoded, stats, wholeGpus };
 }
 
@@ -124,7 +128,8 @@ export function solveByFlow(norm: NormalizedProblem, classes: PlacementClass[]):
  * flow above a cell's new capacity is taken back along the arcs that carry it to the classes it came
  * from (their supply again), the extra interactive demand becomes supply, and the greedy runs once
  * more on the residual network — augmenting paths may re-route flow between classes and cells, as
- * in the first run, but never take flow off a sink edge. Touches only the little flow that changed:
+ * in the first run, but never take flow off a sink edge (nor, with stability, off a kept arc: kept flow
+ * is taken back only where a cell has too little else). Touches only the little flow that changed:
  * the searches that find no supply mark their nodes dead, so most of the network is passed over
  * once. Updates the graph and sink edges in place. Like the re-solve it replaces, it feeds a
  * heuristic (whole GPUs); the LP optimum itself is untouched.
@@ -139,15 +144,18 @@ function continueToWholeGpus(
   const { head, res, twin, forward, adjStart } = graph;
   const T = whole.slotCount;
   const isSource = Uint8Array.from(pn.supply, (s) => (s > 0 ? 1 : 0));
+  // Kept arcs (stability) by the twin that leaves their cell: taken back from last.
+  const keptTwin = new Uint8Array(res.length);
+  for (const k of pn.keptArcs) keptTwin[twin[k.arc]!] = 1;
   // Takes `amount` of the flow entering v back to the sources it came from; returns what it took.
-  const retract = (v: number, amount: number): number => {
+  const retract = (v: number, amount: number, kept: boolean): number => {
     let taken = 0;
     for (let a = adjStart[v]!; a < adjStart[v + 1]! && amount - taken > eps; a++) {
       // A twin leaving v with residual capacity = flow on the arc u → v.
-      if (forward[a] === 1 || !(res[a]! > eps)) continue;
+      if (forward[a] === 1 || !(res[a]! > eps) || (keptTwin[a] === 1 && !kept)) continue;
       const u = head[a]!;
       const want = Math.min(amount - taken, res[a]!);
-      const got = isSource[u] === 1 ? want : retract(u, want);
+      const got = isSource[u] === 1 ? want : retract(u, want, kept);
       if (isSource[u] === 1) supplyLeft[u] = supplyLeft[u]! + got;
       res[a] = res[a]! - got;
       res[twin[a]!] = res[twin[a]!]! + got;
@@ -160,8 +168,10 @@ function continueToWholeGpus(
       const v = pn.cellNode[r * T + t]!;
       if (v < 0) continue;
       const cap = cluster.capGpuHours[t]!;
-      const over = sinks.flow[v]! - cap;
-      if (over > eps) sinks.flow[v] = sinks.flow[v]! - retract(v, over);
+      for (const kept of [false, true]) {
+        const over = sinks.flow[v]! - cap;
+        if (over > eps) sinks.flow[v] = sinks.flow[v]! - retract(v, over, kept);
+      }
       sinks.left[v] = Math.max(0, cap - sinks.flow[v]!);
     }
   });
@@ -170,5 +180,12 @@ function continueToWholeGpus(
     const extra = (wholeClasses[cls]?.demandBySlot?.[slot] ?? 0) - pn.supply[node]!;
     if (extra > 0) supplyLeft[node] = supplyLeft[node]! + extra;
   }
+  // The greedy prices no kept arc, so they are closed while it runs and keep their flow.
+  const keptFlow = pn.keptArcs.map((k) => [res[k.arc]!, res[twin[k.arc]!]!] as const);
+  for (const k of pn.keptArcs) res[k.arc] = res[twin[k.arc]!] = 0;
   runGreedyPhases(graph, sinks, supplyLeft, eps);
+  pn.keptArcs.forEach((k, i) => {
+    res[k.arc] = keptFlow[i]![0];
+    res[twin[k.arc]!] = keptFlow[i]![1];
+  });
 }
