@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { createDataSource, migrate } from '#gridshift/persistence';
+import { analyzeSchema, createDataSource, dropSchema, migrate } from '#gridshift/persistence';
 import {
   buildSchedule,
   insertSchedule,
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    await db.query('analyze');
+    await analyzeSchema(db);
     const placements = published.placements.length + draft.placements.length;
     process.stderr.write(
       `seeded ${placements} placements in ${Math.round(performance.now() - seedStarted)} ms\n`,
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     await app?.stop('SIGTERM');
     if (args.keep)
       process.stderr.write(`kept schema ${schema} (drop it with: drop schema "${schema}" cascade)\n`);
-    else await db.query(`drop schema if exists "${schema}" cascade`);
+    else await dropSchema(db);
     await db.destroy();
   }
 }

@@ -4,11 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka } from 'kafkajs';
-import pg from 'pg';
 import type { PriceMessageV1 } from '#gridshift/contracts';
 import { findDataDir, SHIPPED_DATA } from '#gridshift/datasets';
 import { createKafka, ensureTopics, FETCH_DEFAULTS, JsonProducer } from '#gridshift/messaging';
-import { createDataSource, migrate } from '#gridshift/persistence';
+import { countRows, createDataSource, dropSchema, FleetRepository, migrate } from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { ensureServices } from './lib/services.js';
@@ -121,9 +120,9 @@ async function ingestOnce(setup: Setup, run: number): Promise<number> {
   await ds.initialize();
   await migrate(ds);
   // The ingest takes prices only for registered zones.
-  await ds.query(`insert into zones (id, name, currency) select z, z, 'EUR' from unnest($1::text[]) as z`, [
-    [...SHIPPED_DATA.priceZones],
-  ]);
+  const fleet = new FleetRepository(ds);
+  for (const zone of SHIPPED_DATA.priceZones)
+    await fleet.upsertZone({ id: zone, name: zone, currency: 'EUR', timeZone: 'UTC' });
   const port = 23190 + run;
   const groupId = `bench-ingest-${suffix}`;
   const app = startNode('dist/apps/ingest/src/main.js', {
@@ -135,8 +134,6 @@ async function ingestOnce(setup: Setup, run: number): Promise<number> {
     LOG_LEVEL: 'warn',
     PORT: String(port),
   });
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
   try {
     await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${app.output()}`);
@@ -144,14 +141,12 @@ async function ingestOnce(setup: Setup, run: number): Promise<number> {
     const warm = await committedAt(admin, `${groupId}-prices`, topic, Math.ceil(count * WARMUP));
     const seconds = ((await committedAt(admin, `${groupId}-prices`, topic, count)) - warm) / 1000;
     // After timing: what the planner reads (the resolved view) holds every point exactly once.
-    const { rows } = await client.query<{ n: string }>(`select count(*) n from "${schema}".prices`);
-    if (Number(rows[0]!.n) !== points)
-      throw new Error(`the prices view holds ${rows[0]!.n} slots, expected ${points}`);
+    const stored = await countRows(ds, 'prices');
+    if (stored !== points) throw new Error(`the prices view holds ${stored} slots, expected ${points}`);
     return seconds;
   } finally {
     await app.stop();
-    await client.end();
-    await ds.query(`drop schema "${schema}" cascade`);
+    await dropSchema(ds);
     await ds.destroy();
   }
 }

@@ -24,7 +24,7 @@ import {
   type JobFile,
 } from '#gridshift/fleet';
 import { createKafka, JsonProducer } from '#gridshift/messaging';
-import { createDataSource } from '#gridshift/persistence';
+import { createDataSource, dropSchema } from '#gridshift/persistence';
 import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
 import { savingsAgainst } from '#gridshift/placement';
 import { loadReportMessages, replay } from '#gridshift/simulation';
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   // A clean slate: the demo's schema and topics are recreated on every run.
   const ds = createDataSource({ url: databaseUrl, schema, poolMax: 2 });
   await ds.initialize();
-  await ds.query(`drop schema if exists "${schema}" cascade`);
+  await dropSchema(ds);
   await ds.destroy();
   const kafka = createKafka({ brokers, clientId: 'gridshift-demo' });
   const kafkaAdmin = kafka.admin();

@@ -3,11 +3,10 @@ import type { DataSource } from 'typeorm';
 import { decodePlacementOrder, type PlacementOrderV1 } from '#gridshift/contracts';
 import { ensureTopics } from '#gridshift/messaging';
 import { createLogger } from '#gridshift/observability';
-import { LoadRepository, PriceRepository, queryRows } from '#gridshift/persistence';
+import { LoadRepository, PlacementCellRepository, PriceRepository, queryRows } from '#gridshift/persistence';
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_PLANNING_SETTINGS,
-  diffSchedules,
   getPlanRequest,
   InvalidScheduleTransitionError,
   isStaleEpochError,
@@ -20,6 +19,7 @@ import {
   ScheduleNotFoundError,
   snapshotHash,
   solveInThread,
+  summarizeMoves,
   type InputSnapshot,
   type PlanOutcome,
 } from '#gridshift/scheduling';
@@ -292,13 +292,19 @@ describe('planner pipeline on real PostgreSQL', () => {
       'schedule.reject',
     ]);
 
-    const diff = diffSchedules(
-      (await loadSchedule(db, firstId)) as Parameters<typeof diffSchedules>[0],
-      (await loadSchedule(db, draft.scheduleId)) as Parameters<typeof diffSchedules>[1],
+    // The diff the admin API shows: changed cells over both horizons, then which jobs moved where.
+    const changed = await new PlacementCellRepository(db).changedCells(
+      firstId,
+      draft.scheduleId,
+      new Date(0),
+      new Date(8.64e15),
     );
+    const diff = summarizeMoves(changed, () => undefined);
     const chat = diff.jobs.find((j) => j.jobId === 'chat-eu')!;
-    expect(chat.leftClusters).toEqual(['par-1']);
-    expect(chat.newClusters).toEqual(['fra-1']);
+    expect(chat.clusters.map((c) => [c.clusterId, c.removedGpuHours > 0, c.addedGpuHours > 0])).toEqual([
+      ['fra-1', false, true],
+      ['par-1', true, false],
+    ]);
     expect(diff.movedGpuHours).toBeGreaterThanOrEqual(48);
   });
 

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { inject } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { createKafka } from '#gridshift/messaging';
-import { createDataSource, migrate } from '#gridshift/persistence';
+import { createDataSource, dropSchema, migrate } from '#gridshift/persistence';
 
 /** A short random suffix for names that must not collide between test files running in parallel. */
 export function uniqueSuffix(): string {
@@ -37,7 +37,7 @@ export async function freshSchema(
     schema,
     dataSource,
     drop: async () => {
-      await dataSource.query(`drop schema if exists "${schema}" cascade`);
+      await dropSchema(dataSource);
       await dataSource.destroy();
     },
   };

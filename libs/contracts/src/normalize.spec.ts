@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isKnownCurrency, parseExchangeRates, ratePerBase, toBasePerMwh } from './fx.js';
-import {
-  aggregateToSlots,
-  normalizeLoadMessage,
-  normalizePriceMessage,
-  normalizePriceDays,
-  normalizePricePoints,
-  type NormalizedPricePoint,
-  type NormalizedPriceSlot,
-} from './normalize.js';
+import { normalizeLoadMessage, normalizePriceIntervalDays, normalizePricePoints } from './normalize.js';
+import { priceSlots, slotGridCovering } from './price-slots.js';
 import type { PriceMessageV1 } from './schemas.js';
 import { isAlignedMs, isNaiveTimestamp, toUtcIso } from './time.js';
 
@@ -108,18 +101,45 @@ describe('normalizePricePoints', () => {
   });
 });
 
-describe('normalizePriceMessage (slot grid)', () => {
+/**
+ * A message as every reader sees it once stored: its points normalised (normalizePricePoints), then resolved onto
+ * the slot grid by the one rule (priceSlots), slots nothing covers left out.
+ */
+function slotsOf(msg: PriceMessageV1, slotMinutes = 60) {
+  const points = normalizePricePoints(msg, { fx });
+  const intervals = points.map((p) => ({
+    startMs: Date.parse(p.intervalStartUtc),
+    minutes: p.intervalMinutes,
+    pricePerMwh: p.pricePerMwhBase,
+    carbonGPerKwh: p.carbonGPerKwh,
+    issuedMs: Date.parse(p.issuedAt),
+  }));
+  const fromMs = Math.min(...intervals.map((i) => i.startMs));
+  const toMs = Math.max(...intervals.map((i) => i.startMs + i.minutes * 60_000));
+  return priceSlots(intervals, slotGridCovering(fromMs, toMs, slotMinutes)).flatMap((slot) =>
+    slot === null
+      ? []
+      : [
+          {
+            intervalStartUtc: new Date(slot.startMs).toISOString(),
+            pricePerMwhBase: slot.pricePerMwh,
+            carbonGPerKwh: slot.carbonGPerKwh,
+            coverageMinutes: slot.coverageMinutes,
+            issuedAt: new Date(slot.newestIssuedMs).toISOString(),
+          },
+        ],
+  );
+}
+
+describe('a message on the slot grid (normalizePricePoints, then priceSlots)', () => {
   it('four 15-min prices 40, 60, 80, 100 → one 60-min slot at 70', () => {
-    const slots = normalizePriceMessage(
+    const slots = slotsOf(
       message({ points: quarterHours('2023-03-02T00:00:00Z', [40, 60, 80, 100], [100, 200, 300, 400]) }),
-      { fx },
     );
     expect(slots).toHaveLength(1);
     expect(slots[0]).toMatchObject({
       intervalStartUtc: '2023-03-02T00:00:00.000Z',
-      slotMinutes: 60,
       pricePerMwhBase: 70, // (40+60+80+100)×15 / 60
-      priceOriginal: 70,
       carbonGPerKwh: 250, // (100+200+300+400)×15 / 60
       coverageMinutes: 60,
       issuedAt: '2023-03-01T11:00:00.000Z',
@@ -127,14 +147,13 @@ describe('normalizePriceMessage (slot grid)', () => {
   });
 
   it('weights by time: 30 min at 10 + 2×15 min at 40 and 100 → 40', () => {
-    const slots = normalizePriceMessage(
+    const slots = slotsOf(
       message({
         points: [
           { intervalStart: '2023-03-02T00:00:00Z', intervalMinutes: 30, price: 10 },
           ...quarterHours('2023-03-02T00:30:00Z', [40, 100]),
         ],
       }),
-      { fx },
     );
     expect(slots.map((s) => s.pricePerMwhBase)).toEqual([40]); // (10×30 + 40×15 + 100×15) / 60
   });
@@ -145,15 +164,12 @@ describe('normalizePriceMessage (slot grid)', () => {
       intervalMinutes: 5 as const,
       price: i < 6 ? 83.25 : 101.75, // ÷ 0.925 → 90 and 110
     }));
-    const [slot] = normalizePriceMessage(message({ currency: 'EUR', points }), { fx });
+    const [slot] = slotsOf(message({ currency: 'EUR', points }));
     expect(slot?.pricePerMwhBase).toBe(100); // (6×90 + 6×110) / 12
-    expect(slot?.priceOriginal).toBe(92.5); // (6×83.25 + 6×101.75) / 12
   });
 
   it('keeps a partly covered slot with its coverage and the mean of the covered minutes', () => {
-    const slots = normalizePriceMessage(message({ points: quarterHours('2023-03-02T00:30:00Z', [50, 70]) }), {
-      fx,
-    });
+    const slots = slotsOf(message({ points: quarterHours('2023-03-02T00:30:00Z', [50, 70]) }));
     expect(slots).toEqual([
       expect.objectContaining({
         intervalStartUtc: '2023-03-02T00:00:00.000Z',
@@ -164,19 +180,18 @@ describe('normalizePriceMessage (slot grid)', () => {
   });
 
   it('carbon: mean over the minutes that have it, null when none do', () => {
-    const slots = normalizePriceMessage(
+    const slots = slotsOf(
       message({
         points: quarterHours('2023-03-02T00:00:00Z', [1, 1, 1, 1, 2, 2, 2, 2], [100, null, 300, null]),
       }),
-      { fx },
     );
     expect(slots.map((s) => s.carbonGPerKwh)).toEqual([200, null]); // (100+300)/2; second hour has none
   });
 
   it('splits hourly points into 15-min slots and 30-min IST-shifted points into hours', () => {
-    const hourly = normalizePriceMessage(
+    const hourly = slotsOf(
       message({ points: [{ intervalStart: '2023-03-02T00:00:00Z', intervalMinutes: 60, price: 8 }] }),
-      { fx, slotMinutes: 15 },
+      15,
     );
     expect(
       hourly.map((s) => [s.intervalStartUtc.slice(11, 16), s.pricePerMwhBase, s.coverageMinutes]),
@@ -187,7 +202,7 @@ describe('normalizePriceMessage (slot grid)', () => {
       ['00:45', 8, 15],
     ]);
     // An IST hour 00:00–01:00+05:30 = 18:30–19:30Z, sent as two 30-min points at 5000 INR (÷ 82.6 = 60.532688).
-    const ist = normalizePriceMessage(
+    const ist = slotsOf(
       message({
         currency: 'INR',
         points: [
@@ -195,88 +210,11 @@ describe('normalizePriceMessage (slot grid)', () => {
           { intervalStart: '2023-03-02T00:30:00+05:30', intervalMinutes: 30, price: 5000 },
         ],
       }),
-      { fx },
     );
     expect(ist.map((s) => [s.intervalStartUtc, s.pricePerMwhBase, s.coverageMinutes])).toEqual([
       ['2023-03-01T18:00:00.000Z', 60.532688, 30],
       ['2023-03-01T19:00:00.000Z', 60.532688, 30],
     ]);
-  });
-
-  it('rejects a slot length that is not a multiple of 5 dividing a day', () => {
-    expect(() =>
-      normalizePriceMessage(message({ points: quarterHours('2023-03-02T00:00:00Z', [1]) }), {
-        fx,
-        slotMinutes: 7,
-      }),
-    ).toThrow(/slotMinutes/);
-  });
-});
-
-describe('aggregateToSlots across issues', () => {
-  const base = (patch: Partial<NormalizedPricePoint>): NormalizedPricePoint => ({
-    zone: 'NL',
-    market: 'intraday',
-    partnerId: 'p',
-    intervalStartUtc: '2023-03-02T00:00:00.000Z',
-    intervalMinutes: 60,
-    pricePerMwhBase: 100,
-    baseCurrency: 'USD',
-    currencyOriginal: 'USD',
-    unitOriginal: 'MWh',
-    priceOriginal: 100,
-    carbonGPerKwh: null,
-    issuedAt: '2023-03-01T10:00:00.000Z',
-    ...patch,
-  });
-
-  it('a newer 15-min update supersedes only its quarter of an older hourly price', () => {
-    const slots = aggregateToSlots([
-      base({}),
-      base({
-        intervalStartUtc: '2023-03-02T00:15:00.000Z',
-        intervalMinutes: 15,
-        pricePerMwhBase: 20,
-        priceOriginal: 20,
-        issuedAt: '2023-03-01T11:00:00.000Z',
-      }),
-    ]);
-    expect(slots).toHaveLength(1);
-    expect(slots[0]).toMatchObject({
-      pricePerMwhBase: 80,
-      coverageMinutes: 60,
-      issuedAt: '2023-03-01T11:00:00.000Z',
-    }); // (100×45 + 20×15) / 60
-  });
-
-  it('an older issue arriving later does not overwrite the newer one', () => {
-    const newer = base({ pricePerMwhBase: 55, priceOriginal: 55, issuedAt: '2023-03-01T12:00:00.000Z' });
-    const older = base({ pricePerMwhBase: 99, priceOriginal: 99, issuedAt: '2023-03-01T09:00:00.000Z' });
-    expect(aggregateToSlots([newer, older])[0]?.pricePerMwhBase).toBe(55);
-    expect(aggregateToSlots([older, newer])[0]?.pricePerMwhBase).toBe(55);
-  });
-
-  it('keeps series apart and marks mixed original currencies', () => {
-    const slots = aggregateToSlots([
-      base({ intervalMinutes: 30 }),
-      base({
-        intervalStartUtc: '2023-03-02T00:30:00.000Z',
-        intervalMinutes: 30,
-        currencyOriginal: 'EUR',
-        pricePerMwhBase: 50,
-      }),
-      base({ partnerId: 'q', pricePerMwhBase: 1 }),
-    ]);
-    expect(slots.map((s) => [s.partnerId, s.pricePerMwhBase, s.currencyOriginal, s.priceOriginal])).toEqual([
-      ['p', 75, 'MIXED', null], // (100×30 + 50×30) / 60
-      ['q', 1, 'USD', 100],
-    ]);
-  });
-
-  it('is empty for no input and never returns -0', () => {
-    expect(aggregateToSlots([])).toEqual([]);
-    const [slot] = aggregateToSlots([base({ pricePerMwhBase: -0.0000001 })]);
-    expect(Object.is(slot?.pricePerMwhBase, 0)).toBe(true);
   });
 });
 
@@ -310,92 +248,58 @@ describe('time helpers', () => {
   });
 });
 
-describe('normalizePriceMessage fast path', () => {
-  it('equals the general slot aggregation for on-grid hourly curves (seeded random curves)', () => {
-    let seed = 42;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    for (let trial = 0; trial < 50; trial++) {
-      const hours = 1 + Math.floor(random() * 48);
-      const start = Date.parse('2023-03-01T00:00:00Z') + Math.floor(random() * 500) * 3_600_000;
-      const msg: PriceMessageV1 = {
-        partnerId: 'p',
-        zone: 'DE-LU',
-        market: 'day_ahead',
-        currency: random() < 0.5 ? 'EUR' : 'USD',
-        unit: random() < 0.2 ? 'kWh' : 'MWh',
-        issuedAt: '2023-02-28T11:00:00+01:00',
-        points: Array.from({ length: hours }, (_, h) => ({
-          intervalStart: new Date(start + h * 3_600_000).toISOString(),
-          intervalMinutes: 60,
-          price: Math.round((random() * 400 - 100) * 1000) / 1000,
-          ...(random() < 0.7 ? { carbonGPerKwh: Math.round(random() * 600) } : {}),
-        })),
-      };
-      const opts = { fx: { base: 'USD', perBase: { USD: 1, EUR: 0.925 } } };
-      expect(normalizePriceMessage(msg, opts)).toEqual(aggregateToSlots(normalizePricePoints(msg, opts), {}));
-    }
-  });
-});
-
-describe('normalizePriceDays (how prices are stored: one block per UTC day of an issue)', () => {
-  /** The reference: normalizePriceMessage's slots, grouped by UTC day by hand. */
-  const reference = (msg: PriceMessageV1, slotMinutes: number) => {
-    const days = new Map<number, Map<number, NormalizedPriceSlot>>();
-    for (const slot of normalizePriceMessage(msg, { fx, slotMinutes })) {
-      const ms = Date.parse(slot.intervalStartUtc);
-      const day = Math.floor(ms / 86_400_000) * 86_400_000;
-      if (!days.has(day)) days.set(day, new Map());
-      days.get(day)!.set((ms - day) / (slotMinutes * 60_000), slot);
-    }
-    return days;
-  };
-
-  const check = (msg: PriceMessageV1, slotMinutes: number) => {
-    const days = normalizePriceDays(msg, { fx, slotMinutes });
-    const want = reference(msg, slotMinutes);
-    expect(days.map((d) => d.blockStartMs)).toEqual([...want.keys()].sort((a, b) => a - b));
+describe('normalizePriceIntervalDays (how prices are stored: intervals as sent, a block per UTC day)', () => {
+  /** The reference: normalizePricePoints' rows, grouped by UTC day by hand. */
+  const check = (msg: PriceMessageV1) => {
+    const days = normalizePriceIntervalDays(msg, { fx });
+    const points = normalizePricePoints(msg, { fx });
+    const minutes = msg.points[0]!.intervalMinutes;
+    const dayOf = (ms: number) => Math.floor(ms / 86_400_000) * 86_400_000;
+    const want = [...new Set(points.map((p) => dayOf(Date.parse(p.intervalStartUtc))))].sort((x, y) => x - y);
+    expect(days.map((d) => d.blockStartMs)).toEqual(want);
     for (const day of days) {
-      const slots = want.get(day.blockStartMs)!;
-      expect(day.pricePerMwh).toHaveLength(1440 / slotMinutes);
-      expect(day.points).toBe(slots.size);
+      expect(day.slotMinutes).toBe(minutes);
+      expect(day.pricePerMwh).toHaveLength(1440 / minutes);
       expect(day.issuedMs).toBe(Date.parse(msg.issuedAt));
       expect(day.currencyOriginal).toBe(msg.currency);
+      expect(day.coverageMinutes).toBeNull(); // an interval always covers itself
+      const mine = points.filter((p) => dayOf(Date.parse(p.intervalStartUtc)) === day.blockStartMs);
+      expect(day.points).toBe(mine.length);
       const value = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
       day.pricePerMwh.forEach((price, k) => {
-        const slot = slots.get(k);
-        expect(value(price)).toBe(slot?.pricePerMwhBase ?? null);
-        expect(value(day.priceOriginal[k])).toBe(slot?.priceOriginal ?? null);
-        expect(value(day.carbonGPerKwh?.[k])).toBe(slot?.carbonGPerKwh ?? null);
-        const coverage = day.coverageMinutes ? day.coverageMinutes[k] || null : slot ? slotMinutes : null;
-        expect(coverage).toBe(slot?.coverageMinutes ?? null);
+        const point = mine.find(
+          (p) => Date.parse(p.intervalStartUtc) === day.blockStartMs + k * minutes * 60_000,
+        );
+        expect(value(price)).toBe(point?.pricePerMwhBase ?? null);
+        expect(value(day.priceOriginal[k])).toBe(point?.priceOriginal ?? null);
+        expect(value(day.carbonGPerKwh?.[k])).toBe(point?.carbonGPerKwh ?? null);
       });
     }
     return days;
   };
 
-  it('builds an hourly curve that crosses midnight UTC into two days, as the slot rows are', () => {
+  it('builds an hourly curve that crosses midnight UTC into two days', () => {
     const points = Array.from({ length: 24 }, (_, h) => ({
       intervalStart: new Date(Date.parse('2023-03-01T23:00:00Z') + h * 3_600_000).toISOString(),
       intervalMinutes: 60 as const,
       price: 80 + h - (h === 5 ? 200 : 0),
       carbonGPerKwh: h % 3 === 0 ? null : 300 + h,
     }));
-    const days = check(message({ currency: 'EUR', issuedAt: '2023-03-01T12:00:00+01:00', points }), 60);
+    const days = check(message({ currency: 'EUR', issuedAt: '2023-03-01T12:00:00+01:00', points }));
     expect(days.map((d) => d.points)).toEqual([1, 23]);
-    expect(days[0]!.coverageMinutes).toBeNull(); // every priced slot is fully covered
   });
 
-  it('aggregates finer intervals like normalizePriceMessage and keeps partial coverage', () => {
-    const msg = message({
-      points: quarterHours('2023-03-02T00:15:00Z', [10, 20, 30, 40, 50, 60], [1, null, 3]),
-    });
-    const days = check(msg, 60);
-    expect([...days[0]!.coverageMinutes!.slice(0, 2)]).toEqual([45, 45]);
-  });
-
-  it('drops the carbon array when no point has carbon, and handles 15-minute slots', () => {
+  it('keeps quarter-hours as quarter-hours and drops the carbon array when no point has carbon', () => {
     const msg = message({ unit: 'kWh', points: quarterHours('2023-03-02T10:00:00Z', [0.05, 0.06]) });
-    expect(check(msg, 15)[0]!.carbonGPerKwh).toBeNull();
-    expect(check(msg, 60)[0]!.coverageMinutes?.[10]).toBe(30);
+    const [day] = check(msg);
+    expect(day!.carbonGPerKwh).toBeNull();
+    expect([day!.pricePerMwh[40], day!.pricePerMwh[41]]).toEqual([50, 60]); // 10:00 is the 41st quarter; kWh ×1000
+  });
+
+  it('refuses an interval not aligned to its own length (a message validation lets through none)', () => {
+    const msg = message({
+      points: [{ intervalStart: '2023-03-02T00:15:00Z', intervalMinutes: 60, price: 1 }],
+    });
+    expect(() => normalizePriceIntervalDays(msg, { fx })).toThrow(/not aligned/);
   });
 });

@@ -3,7 +3,7 @@ import {
   decodePriceMessage,
   encodeMessage,
   parseExchangeRates,
-  normalizePriceMessage,
+  normalizePricePoints,
 } from '#gridshift/contracts';
 import { CARBON_HEADER, parseCarbonCsv } from './carbon.js';
 import {
@@ -163,7 +163,7 @@ describe('file series → gridshift.prices.v1 messages', () => {
     if (message === null) return;
     const decoded = decodePriceMessage('DE-LU', encodeMessage(message), { fx });
     expect(decoded.ok).toBe(true);
-    expect(normalizePriceMessage(message, { fx }).map((s) => s.pricePerMwhBase)).toEqual([162.162162, 100]); // 150 ÷ 0.925; 92.5 ÷ 0.925
+    expect(normalizePricePoints(message, { fx }).map((p) => p.pricePerMwhBase)).toEqual([162.162162, 100]); // 150 ÷ 0.925; 92.5 ÷ 0.925
   });
 
   it('an IST hour (18:30–19:30Z) is sent as two aligned 30-min points', () => {

@@ -72,3 +72,34 @@ export async function revert(dataSource: DataSource, steps = Number.POSITIVE_INF
   }
   return reverted;
 }
+
+function schemaOf(dataSource: DataSource): string {
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`unexpected schema name ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+/** Drops the data source's schema with everything in it: the demo and the benchmarks start and end clean. */
+export async function dropSchema(dataSource: DataSource): Promise<void> {
+  await dataSource.query(`drop schema if exists "${schemaOf(dataSource)}" cascade`);
+}
+
+/** Refreshes the query planner's statistics of the data source's schema after a bulk seed. */
+export async function analyzeSchema(dataSource: DataSource): Promise<void> {
+  const tables = await dataSource.query<{ name: string }[]>(
+    `select tablename as name from pg_tables where schemaname = $1`,
+    [schemaOf(dataSource)],
+  );
+  for (const { name } of tables) await dataSource.query(`analyze "${schemaOf(dataSource)}"."${name}"`);
+}
+
+/** Rows in a table or view of the data source's schema (a benchmark's check that nothing was lost). */
+export async function countRows(dataSource: DataSource, relation: string): Promise<number> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(relation))
+    throw new Error(`unexpected relation ${JSON.stringify(relation)}`);
+  const rows = await dataSource.query<{ n: string }[]>(
+    `select count(*)::text as n from "${schemaOf(dataSource)}"."${relation}"`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,83 +1,74 @@
 import { describe, expect, it } from 'vitest';
-import { diffSchedules, type DiffableSchedule } from './diff.js';
+import { summarizeMoves, type ChangedCell } from './diff.js';
 
-const p = (jobId: string, clusterId: string, hour: number, gpuHours: number) => ({
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 4, 1);
+
+/** One (job, cluster, slot) whose GPU-hours differ: before → after. */
+const cell = (
+  jobId: string,
+  clusterId: string,
+  hour: number,
+  before: number,
+  after: number,
+): ChangedCell => ({
   jobId,
   clusterId,
-  slotStartUtc: new Date(Date.UTC(2024, 4, 1, hour)).toISOString(),
-  gpus: Math.ceil(gpuHours),
-  gpuHours,
+  slotStartMs: T0 + hour * H,
+  beforeGpuHours: before,
+  afterGpuHours: after,
 });
 
-describe('diffSchedules', () => {
-  const a: DiffableSchedule = {
-    id: 'a',
-    version: 1,
-    totals: { totalCost: 100, energyCost: 90 },
-    placements: [
-      p('chat', 'fra', 0, 4),
-      p('chat', 'fra', 1, 4),
-      p('embed', 'par', 0, 2),
-      p('same', 'ams', 0, 1),
-    ],
-  };
-  const b: DiffableSchedule = {
-    id: 'b',
-    version: 2,
-    totals: { totalCost: 80, energyCost: 75 },
-    placements: [
-      p('chat', 'fra', 0, 1),
-      p('chat', 'par', 0, 3),
-      p('chat', 'par', 1, 4),
-      p('same', 'ams', 0, 1),
-      p('new', 'fra', 0, 2),
-    ],
-  };
-  const diff = diffSchedules(a, b);
+// Schedule a → b: chat fra 4+4 → 1+0 and par 0+0 → 3+4; embed leaves par (2 → 0); new comes to fra (0 → 2);
+// a job placed alike in both schedules yields no changed cell.
+const changed = [
+  cell('chat', 'fra', 0, 4, 1),
+  cell('chat', 'fra', 1, 4, 0),
+  cell('chat', 'par', 0, 0, 3),
+  cell('chat', 'par', 1, 0, 4),
+  cell('embed', 'par', 0, 2, 0),
+  cell('new', 'fra', 0, 0, 2),
+];
+// One GPU-hour costs 10 in fra and 5 in par, the same price on both sides.
+const price = (clusterId: string) => (clusterId === 'fra' ? 10 : 5);
 
-  it('lists the jobs that move, per cluster', () => {
-    // chat: fra 8 → 1 (−7), par 0 → 7 (+7); embed: par 2 → 0; new: fra 0 → 2; same: unchanged.
+describe('summarizeMoves (the one diff of two schedules)', () => {
+  const diff = summarizeMoves(changed, price);
+
+  it('lists the jobs that move, per cluster, biggest first', () => {
     expect(diff.jobs).toEqual([
       {
         jobId: 'chat',
-        fromGpuHours: 8,
-        toGpuHours: 8,
+        movedGpuHours: 7, // fra: (4 − 1) + (4 − 0)
+        addedGpuHours: 7, // par: 3 + 4
+        costDelta: -35, // −7 × 10 + 7 × 5
         clusters: [
-          { clusterId: 'fra', fromGpuHours: 8, toGpuHours: 1, deltaGpuHours: -7 },
-          { clusterId: 'par', fromGpuHours: 0, toGpuHours: 7, deltaGpuHours: 7 },
+          { clusterId: 'fra', removedGpuHours: 7, addedGpuHours: 0 },
+          { clusterId: 'par', removedGpuHours: 0, addedGpuHours: 7 },
         ],
-        leftClusters: [],
-        newClusters: ['par'],
       },
       {
         jobId: 'embed',
-        fromGpuHours: 2,
-        toGpuHours: 0,
-        clusters: [{ clusterId: 'par', fromGpuHours: 2, toGpuHours: 0, deltaGpuHours: -2 }],
-        leftClusters: ['par'],
-        newClusters: [],
+        movedGpuHours: 2,
+        addedGpuHours: 0,
+        costDelta: -10, // −2 × 5
+        clusters: [{ clusterId: 'par', removedGpuHours: 2, addedGpuHours: 0 }],
       },
       {
         jobId: 'new',
-        fromGpuHours: 0,
-        toGpuHours: 2,
-        clusters: [{ clusterId: 'fra', fromGpuHours: 0, toGpuHours: 2, deltaGpuHours: 2 }],
-        leftClusters: [],
-        newClusters: ['fra'],
+        movedGpuHours: 0,
+        addedGpuHours: 2,
+        costDelta: 20, // 2 × 10
+        clusters: [{ clusterId: 'fra', removedGpuHours: 0, addedGpuHours: 2 }],
       },
     ]);
   });
 
-  it('sums moved GPU-hours and cost deltas', () => {
-    // Moved = 7 (chat left fra) + 2 (embed left par) = 9; cost 100 → 80.
-    expect(diff.movedGpuHours).toBe(9);
-    expect([diff.fromGpuHours, diff.toGpuHours]).toEqual([11, 11]);
-    expect(diff.cost).toEqual({ from: 100, to: 80, delta: -20 });
-    expect(diff.energyCost.delta).toBe(-15);
-    expect(diff.clusters).toEqual([
-      { clusterId: 'ams', fromGpuHours: 1, toGpuHours: 1, deltaGpuHours: 0 },
-      { clusterId: 'fra', fromGpuHours: 8, toGpuHours: 3, deltaGpuHours: -5 },
-      { clusterId: 'par', fromGpuHours: 2, toGpuHours: 7, deltaGpuHours: 5 },
-    ]);
+  it('sums moved and added GPU-hours and counts unpriced cells', () => {
+    // Moved = 7 (chat left fra) + 2 (embed left par) = 9; added = 7 + 2 = 9.
+    expect([diff.movedGpuHours, diff.addedGpuHours, diff.unpricedCells]).toEqual([9, 9, 0]);
+    const noParPrice = summarizeMoves(changed, (clusterId) => (clusterId === 'fra' ? 10 : undefined));
+    expect(noParPrice.unpricedCells).toBe(3); // chat par ×2, embed par
+    expect(noParPrice.jobs.find((j) => j.jobId === 'chat')?.costDelta).toBe(-70); // fra only: −7 × 10
   });
 });

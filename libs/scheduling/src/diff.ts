@@ -1,123 +1,12 @@
 /**
  * How two schedules differ — the one place schedules are compared. Pure: no IO.
- * - `diffSchedules`: per job and cluster over each schedule's whole horizon, with the stored cost totals.
- * - `diffWindow` + `summarizeMoves` + `priceDiffSides`: per (job, cluster, slot) over the slots both horizons
- *   cover, both sides priced with one set of prices (the admin API's diff view).
+ * `diffWindow` + `summarizeMoves` + `priceDiffSides`: per (job, cluster, slot) over the slots both horizons
+ * cover (the changed cells come from PlacementCellRepository.changedCells), both sides priced with one set of
+ * prices. The admin API's diff view and the planner's tests use it.
  */
 import type { ChangedCellRow } from '#gridshift/persistence';
 import type { CostedCell, SchedulePricing } from './repricing.js';
 import { costPerGpuHour } from './repricing.js';
-import type { SchedulePlacement } from './checked-placements.js';
-
-/** The comparable part of a schedule for `diffSchedules`. */
-export interface DiffableSchedule {
-  id: string;
-  version: number | null;
-  totals: { totalCost: number; energyCost: number; carbonCost?: number; servedGpuHours?: number };
-  placements: Pick<SchedulePlacement, 'jobId' | 'clusterId' | 'slotStartUtc' | 'gpus' | 'gpuHours'>[];
-}
-
-/** How one job's GPU-hours per cluster differ between two schedules. */
-export interface JobDiff {
-  jobId: string;
-  fromGpuHours: number;
-  toGpuHours: number;
-  /** Per cluster where the job's GPU-hours changed: from, to, to − from. */
-  clusters: { clusterId: string; fromGpuHours: number; toGpuHours: number; deltaGpuHours: number }[];
-  /** Clusters the job left entirely / newly uses. */
-  leftClusters: string[];
-  newClusters: string[];
-}
-
-export interface ScheduleDiff {
-  from: { id: string; version: number | null };
-  to: { id: string; version: number | null };
-  /** Jobs whose GPU-hours per cluster changed, sorted by job id. */
-  jobs: JobDiff[];
-  /** Per cluster: GPU-hours in each schedule and the change, sorted by cluster id. */
-  clusters: { clusterId: string; fromGpuHours: number; toGpuHours: number; deltaGpuHours: number }[];
-  /** Σ over job × cluster of max(0, from − to): GPU-hours that left where `from` had them. */
-  movedGpuHours: number;
-  fromGpuHours: number;
-  toGpuHours: number;
-  /** to − from. */
-  cost: { from: number; to: number; delta: number };
-  energyCost: { from: number; to: number; delta: number };
-}
-
-/**
- * Which jobs move where between schedule `from` and `to` (pure). GPU-hours are summed per job × cluster
- * over each schedule's whole horizon (placements' `gpuHours`); costs are the stored totals.
- */
-export function diffSchedules(from: DiffableSchedule, to: DiffableSchedule): ScheduleDiff {
-  const sum = (s: DiffableSchedule) => {
-    const byJob = new Map<string, Map<string, number>>();
-    const byCluster = new Map<string, number>();
-    let total = 0;
-    for (const p of s.placements) {
-      let clusters = byJob.get(p.jobId);
-      if (!clusters) byJob.set(p.jobId, (clusters = new Map<string, number>()));
-      clusters.set(p.clusterId, (clusters.get(p.clusterId) ?? 0) + p.gpuHours);
-      byCluster.set(p.clusterId, (byCluster.get(p.clusterId) ?? 0) + p.gpuHours);
-      total += p.gpuHours;
-    }
-    return { byJob, byCluster, total };
-  };
-  const a = sum(from);
-  const b = sum(to);
-  const EPS = 1e-9;
-  let moved = 0;
-  const jobs: JobDiff[] = [];
-  for (const jobId of [...new Set([...a.byJob.keys(), ...b.byJob.keys()])].sort()) {
-    const before = a.byJob.get(jobId) ?? new Map<string, number>();
-    const after = b.byJob.get(jobId) ?? new Map<string, number>();
-    const clusters: JobDiff['clusters'] = [];
-    let fromTotal = 0;
-    let toTotal = 0;
-    for (const clusterId of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-      const x = before.get(clusterId) ?? 0;
-      const y = after.get(clusterId) ?? 0;
-      fromTotal += x;
-      toTotal += y;
-      moved += Math.max(0, x - y);
-      if (Math.abs(y - x) > EPS)
-        clusters.push({ clusterId, fromGpuHours: x, toGpuHours: y, deltaGpuHours: y - x });
-    }
-    if (clusters.length === 0) continue;
-    jobs.push({
-      jobId,
-      fromGpuHours: fromTotal,
-      toGpuHours: toTotal,
-      clusters,
-      leftClusters: clusters.filter((c) => c.toGpuHours <= EPS).map((c) => c.clusterId),
-      newClusters: clusters.filter((c) => c.fromGpuHours <= EPS).map((c) => c.clusterId),
-    });
-  }
-  const clusters = [...new Set([...a.byCluster.keys(), ...b.byCluster.keys()])].sort().map((clusterId) => {
-    const x = a.byCluster.get(clusterId) ?? 0;
-    const y = b.byCluster.get(clusterId) ?? 0;
-    return { clusterId, fromGpuHours: x, toGpuHours: y, deltaGpuHours: y - x };
-  });
-  return {
-    from: { id: from.id, version: from.version },
-    to: { id: to.id, version: to.version },
-    jobs,
-    clusters,
-    movedGpuHours: moved,
-    fromGpuHours: a.total,
-    toGpuHours: b.total,
-    cost: {
-      from: from.totals.totalCost,
-      to: to.totals.totalCost,
-      delta: to.totals.totalCost - from.totals.totalCost,
-    },
-    energyCost: {
-      from: from.totals.energyCost,
-      to: to.totals.energyCost,
-      delta: to.totals.energyCost - from.totals.energyCost,
-    },
-  };
-}
 
 /** One (job, cluster, slot) whose GPU-hours differ between the base (published) and the candidate schedule. */
 export type ChangedCell = ChangedCellRow;

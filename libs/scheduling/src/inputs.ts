@@ -22,7 +22,7 @@ import type { PlanningSettings } from './settings.js';
 // Phase 1 of a plan: read what the plan is built from (through libs/persistence) and resolve it per slot with
 // the pure price resolution (price-resolution.ts) and capacity forecast (capacity-forecast.ts).
 
-export type { ClusterRow, JobRow } from '#gridshift/persistence';
+export type { JobRow } from '#gridshift/persistence';
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -157,39 +157,32 @@ export async function loadInputs(db: Db, options: LoadInputsOptions): Promise<Pl
     if (!m) profiles.set(r.clusterId, (m = new Map<number, number>()));
     m.set(r.hour, r.medianGpus);
   }
-  const clusters: PlanningCluster[] = clusterRows.map((r) => {
+  const clusters: PlanningCluster[] = clusterRows.map(({ state: reported, ...fleet }) => {
     const state: ClusterStateSnapshot | null =
-      r.s_observed_at === null
+      reported === null
         ? null
         : {
-            observedAtUtc: r.s_observed_at.toISOString(),
-            gpuTotal: r.s_gpu_total ?? r.gpu_total,
-            gpuBusy: r.s_gpu_busy ?? 0,
-            gpuSchedulable: r.s_gpu_schedulable ?? 0,
-            powerCapKw: r.s_power_cap_kw,
-            pue: r.s_pue ?? r.pue,
+            observedAtUtc: reported.observedAt.toISOString(),
+            gpuTotal: reported.gpuTotal ?? fleet.gpuTotal,
+            gpuBusy: reported.gpuBusy ?? 0,
+            gpuSchedulable: reported.gpuSchedulable ?? 0,
+            powerCapKw: reported.powerCapKw,
+            pue: reported.pue ?? fleet.pue,
           };
-    const base = { id: r.id, gpuTotal: r.gpu_total, state };
+    const base = { id: fleet.id, gpuTotal: fleet.gpuTotal, state };
     const forecast = forecastCapacity(
       base,
-      profiles.get(r.id) ?? new Map<number, number>(),
+      profiles.get(fleet.id) ?? new Map<number, number>(),
       grid.slotStartsMs,
       nowMs,
       settings.loadMaxAgeMinutes,
     );
     assumptions.push(...forecast.assumptions);
     return {
-      id: r.id,
-      name: r.name,
-      region: r.region,
-      zone: r.zone,
-      gpuModel: r.gpu_model,
-      gpuTotal: r.gpu_total,
-      kwPerGpu: r.kw_per_gpu,
+      ...fleet,
       // The latest reported PUE and power cap win over the registered ones.
-      pue: state?.pue ?? r.pue,
-      powerCapKw: state?.powerCapKw ?? r.power_cap_kw,
-      latencyMsByOrigin: r.latency_ms_by_origin ?? {},
+      pue: state?.pue ?? fleet.pue,
+      powerCapKw: state?.powerCapKw ?? fleet.powerCapKw,
       state,
       schedulableGpus: forecast.schedulableGpus,
     };

@@ -1,19 +1,9 @@
-import type { ClusterRow } from './planning-inputs.repository.js';
+import { clusterFleet, type ClusterFleet, type ClusterRow } from './planning-inputs.repository.js';
 import type { Queryable } from './query.js';
 import { queryRows } from './query.js';
 
 /** A `clusters` row. */
-export interface ClusterRecord {
-  id: string;
-  name: string;
-  region: string;
-  zone: string;
-  gpuModel: string;
-  gpuTotal: number;
-  kwPerGpu: number;
-  pue: number;
-  powerCapKw: number | null;
-  latencyMsByOrigin: Record<string, number>;
+export interface ClusterRecord extends ClusterFleet {
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -46,19 +36,10 @@ interface ClusterDbRow extends ClusterRow {
   updated_at: Date;
 }
 
-/** The one mapper of a `clusters` row. */
+/** The one mapper of a whole `clusters` row (its fleet columns through clusterFleet). */
 export function clusterRecord(r: ClusterDbRow): ClusterRecord {
   return {
-    id: r.id,
-    name: r.name,
-    region: r.region,
-    zone: r.zone,
-    gpuModel: r.gpu_model,
-    gpuTotal: r.gpu_total,
-    kwPerGpu: r.kw_per_gpu,
-    pue: r.pue,
-    powerCapKw: r.power_cap_kw,
-    latencyMsByOrigin: r.latency_ms_by_origin,
+    ...clusterFleet(r),
     active: r.active,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -14,8 +14,52 @@ export interface ClusterRow {
   latency_ms_by_origin: Record<string, number>;
 }
 
-/** A cluster joined with its latest `cluster_state` (the `s_` columns are null without a report). */
-export interface ClusterWithStateRow extends ClusterRow {
+/** A cluster's fleet columns, as every reader of `clusters` sees them. */
+export interface ClusterFleet {
+  id: string;
+  name: string;
+  region: string;
+  zone: string;
+  gpuModel: string;
+  gpuTotal: number;
+  kwPerGpu: number;
+  pue: number;
+  powerCapKw: number | null;
+  latencyMsByOrigin: Record<string, number>;
+}
+
+/** The one mapper of a `clusters` row's fleet columns (the admin API's records and the planner's inputs use it). */
+export function clusterFleet(r: ClusterRow): ClusterFleet {
+  return {
+    id: r.id,
+    name: r.name,
+    region: r.region,
+    zone: r.zone,
+    gpuModel: r.gpu_model,
+    gpuTotal: r.gpu_total,
+    kwPerGpu: r.kw_per_gpu,
+    pue: r.pue,
+    powerCapKw: r.power_cap_kw,
+    latencyMsByOrigin: r.latency_ms_by_origin ?? {},
+  };
+}
+
+/** The latest `cluster_state` report of a cluster. */
+export interface ClusterLatestState {
+  observedAt: Date;
+  gpuTotal: number | null;
+  gpuBusy: number | null;
+  gpuSchedulable: number | null;
+  powerCapKw: number | null;
+  pue: number | null;
+}
+
+/** An active cluster with its latest reported state (null without a report). */
+export interface ClusterWithState extends ClusterFleet {
+  state: ClusterLatestState | null;
+}
+
+interface ClusterWithStateRow extends ClusterRow {
   s_observed_at: Date | null;
   s_gpu_total: number | null;
   s_gpu_busy: number | null;
@@ -61,8 +105,8 @@ export class PlanningInputsRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
 
   /** Active clusters with their latest reported state, ordered by id. */
-  async activeClustersWithState(): Promise<ClusterWithStateRow[]> {
-    return this.db.query<ClusterWithStateRow[]>(
+  async activeClustersWithState(): Promise<ClusterWithState[]> {
+    const rows = await this.db.query<ClusterWithStateRow[]>(
       `select c.id, c.name, c.region, c.zone, c.gpu_model, c.gpu_total, c.kw_per_gpu, c.pue, c.power_cap_kw,
               c.latency_ms_by_origin, s.observed_at as s_observed_at, s.gpu_total as s_gpu_total,
               s.gpu_busy as s_gpu_busy, s.gpu_schedulable as s_gpu_schedulable,
@@ -70,6 +114,20 @@ export class PlanningInputsRepository {
        from clusters c left join cluster_state s on s.cluster_id = c.id
        where c.active order by c.id`,
     );
+    return rows.map((r) => ({
+      ...clusterFleet(r),
+      state:
+        r.s_observed_at === null
+          ? null
+          : {
+              observedAt: r.s_observed_at,
+              gpuTotal: r.s_gpu_total,
+              gpuBusy: r.s_gpu_busy,
+              gpuSchedulable: r.s_gpu_schedulable,
+              powerCapKw: r.s_power_cap_kw,
+              pue: r.s_pue,
+            },
+    }));
   }
 
   /** Per cluster and UTC hour of day, the median schedulable GPUs of the reports observed in [from, to]. */
