@@ -72,6 +72,10 @@ export function orderTies(norm: NormalizedProblem, flows: JobFlows): JobFlows {
     for (let p = 0; p < js.length - 1; p++) {
       if (p > 0) count(p, -1);
       const row = work[p]!;
+      // Nothing to gain when all its work already sits in its cheapest clusters.
+      let cheapest = Number.POSITIVE_INFINITY;
+      for (const r of allowed[p]!) cheapest = Math.min(cheapest, cost(r));
+      if (!allowed[p]!.some((r) => row[r]! > EPS_GPU_HOURS && cost(r) > cheapest)) continue;
       const byCost = [...allowed[p]!].sort((a, b) => cost(a) - cost(b) || a - b);
       for (let guard = 0; guard < 4 * R * js.length; guard++) {
         // The dearest cluster holding this job's work, and the cheapest cluster that can pass room to it.
