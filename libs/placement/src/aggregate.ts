@@ -156,6 +156,20 @@ export function aggregateJobs(
   return classes;
 }
 
+/** The same classes with interactive demand re-summed from `norm`'s members (e.g. rounding's whole-GPU jobs). Pure. */
+export function withMemberDemand(norm: NormalizedProblem, classes: PlacementClass[]): PlacementClass[] {
+  return classes.map((cls) => {
+    if (!cls.demandBySlot) return cls;
+    const demandBySlot = new Float64Array(cls.demandBySlot.length);
+    for (const j of cls.members) {
+      const servable = norm.jobs[j]?.servableBySlot;
+      if (servable)
+        for (let t = 0; t < demandBySlot.length; t++) demandBySlot[t] = demandBySlot[t]! + (servable[t] ?? 0);
+    }
+    return { ...cls, demandBySlot };
+  });
+}
+
 /**
  * Splits class flows back to jobs exactly: cell → GPU-hours per job. Pure.
  *

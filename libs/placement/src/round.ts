@@ -404,8 +404,8 @@ function lay(
  */
 export type WholeGpuResolver = (wholeNorm: NormalizedProblem) => JobFlows | null;
 
-/** The problem as seen by `WholeGpuResolver` (see there). */
-function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
+/** The problem as seen by `WholeGpuResolver` (see there). Pure. */
+export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
   const hours = norm.slotHours;
   return {
     ...norm,

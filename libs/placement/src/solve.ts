@@ -1,5 +1,11 @@
 import { accountSchedule, savingsAgainst, type JobFlows } from './account.js';
-import { aggregateJobs, splitToJobs, type ClassFlows, type PlacementClass } from './aggregate.js';
+import {
+  aggregateJobs,
+  splitToJobs,
+  withMemberDemand,
+  type ClassFlows,
+  type PlacementClass,
+} from './aggregate.js';
 import { greedyBaseline, homeBaseline } from './baselines.js';
 import { describeJobs } from './explain.js';
 import { solveByFlow } from './flow/solve-by-flow.js';
@@ -122,17 +128,7 @@ function wholeGpuResolver(
   solved: SolvedClasses,
 ): WholeGpuResolver {
   return (whole) => {
-    const classes = lpClasses.map((cls) => {
-      if (!cls.demandBySlot) return cls;
-      const demandBySlot = new Float64Array(cls.demandBySlot.length);
-      for (const j of cls.members) {
-        const servable = whole.jobs[j]?.servableBySlot;
-        if (servable)
-          for (let t = 0; t < demandBySlot.length; t++)
-            demandBySlot[t] = (demandBySlot[t] ?? 0) + (servable[t] ?? 0);
-      }
-      return { ...cls, demandBySlot };
-    });
+    const classes = withMemberDemand(whole, lpClasses);
     try {
       const flows = solved.wholeGpus
         ? solved.wholeGpus(whole, classes)

@@ -31,6 +31,8 @@ import { restoreWithKeptArcs } from './stability.js';
  *   kept arcs with negative reduced cost, and a primal–dual min-cost flow (multi-source Dijkstra on
  *   reduced costs, then blocking flows on the zero-reduced-cost arcs, repeated) that routes the
  *   resulting excesses to the deficits. That restores optimality with the kept arcs in place.
+ *
+ * This file also continues a solved network to rounding's whole-GPU problem (`continueToWholeGpus`).
  */
 export interface FlowStats {
   nodes: number;
@@ -53,7 +55,7 @@ export interface FlowSolution {
    * The whole-GPU re-solve of rounding, warm-started from this optimum (see `continueToWholeGpus`).
    * Call at most once.
    */
-  wholeGpus: ((whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows) | null;
+  wholeGpus: (whole: NormalizedProblem, wholeClasses: PlacementClass[]) => ClassFlows;
 }
 
 /** Solves the aggregated problem exactly by the polymatroid greedy (+ primal–dual with stability); returns class flows. Pure. */
