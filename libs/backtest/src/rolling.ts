@@ -539,6 +539,7 @@ function simulate(
       // the references need the optimum's cost.
       const result = solvePlacement(problem, {
         explain: false,
+        tieBreak: true,
         baselines: recorder !== undefined,
         wholeGpus: recorder !== undefined,
       });

@@ -332,7 +332,7 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
     });
   }
   const split = splitToJobs(norm, classes, solved.flows);
-  const jobFlows = (opts.tieBreak ?? true) ? orderTies(norm, split) : split;
+  const jobFlows = opts.tieBreak === true ? orderTies(norm, split) : split;
   return assemble(norm, jobFlows, opts, {
     status: 'optimal',
     solverName: solved.solverName,

@@ -147,9 +147,9 @@ describe('orderTies: the least flexible work takes the cheapest cells of its slo
         const first = claimOrder(norm.jobs)[0];
         if (first)
           expect(jobCost(p, after, first.index)).toBeLessThanOrEqual(jobCost(p, before, first.index) + 1e-9);
-        const result = solvePlacement(p);
+        const result = solvePlacement(p, { tieBreak: true });
         expect(checkPlacement(p, result)).toEqual([]);
-        const untied = solvePlacement(p, { tieBreak: false });
+        const untied = solvePlacement(p);
         expect(result.lpBound?.totalCost).toBeCloseTo(untied.lpBound?.totalCost ?? NaN, 9);
       }),
       { numRuns: 200, seed: 20261207 },
