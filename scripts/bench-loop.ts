@@ -9,8 +9,12 @@ import { performance } from 'node:perf_hooks';
 import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
 import {
+  analyzeSchema,
+  countRows,
   createDataSource,
+  dropSchema,
   migrate,
+  PipelineProbeRepository,
   PriceRepository,
   UsageRepository,
   type UsageRow,
@@ -104,6 +108,7 @@ async function main(): Promise<void> {
     allTopics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
   );
   const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
+  const probe = new PipelineProbeRepository(ds);
   await ds.initialize();
   await migrate(ds);
   const h0 = currentHourMs();
@@ -167,22 +172,10 @@ async function main(): Promise<void> {
   async function ackRoundTrip(): Promise<MetricRow[]> {
     const settledVersion = async (after: number, deadlineMs: number): Promise<number> => {
       for (;;) {
-        const r = await ds.query<{ version: number; orders: number; settled: number }[]>(
-          `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders,
-                  (select count(*)::int from deliveries d where d.schedule_id = s.id and d.settled_at is not null) as settled
-           from schedules s where s.kind = 'plan' and s.version > $1 order by s.version desc limit 1`,
-          [after],
-        );
-        const row = r[0];
+        const row = await probe.newestPlan(after);
         if (row && row.orders > 0 && row.settled >= row.orders) return row.version;
         if (performance.now() > deadlineMs) {
-          const state = await ds.query<unknown[]>(
-            `select s.version, s.status, s.trigger, o.cluster_id, o.status as outbox, d.status as delivery, d.sends
-             from schedules s left join outbox o on o.schedule_id = s.id
-             left join deliveries d on d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id
-             where s.version > $1 order by s.version, o.cluster_id`,
-            [after],
-          );
+          const state = await probe.deliveryStateAfter(after);
           throw new Error(
             `no settled schedule after v${after}: ${JSON.stringify(state)}\n${planner?.output().slice(-3000)}\n${ingest?.output().slice(-3000)}`,
           );
@@ -219,16 +212,7 @@ async function main(): Promise<void> {
     const retries = (await ingestCounter('gridshift_consumer_store_retries_total', 'acks')) - retriesBefore;
     // Where the time goes (all PostgreSQL clocks but `applied`, the agent's clock on this machine): relay
     // transaction start → Kafka → agent applied; → the ack's store transaction; → settled.
-    const timed = await ds.query<{ total: number; toAgent: number; toStore: number }[]>(
-      `select extract(epoch from d.settled_at - d.first_sent_at)::float8 * 1000 as total,
-              extract(epoch from a.acked_at - d.first_sent_at)::float8 * 1000 as "toAgent",
-              extract(epoch from d.settled_at - a.acked_at)::float8 * 1000 as "toStore"
-       from deliveries d
-       join lateral (select min(x.acked_at) as acked_at from delivery_acks x
-                     where x.schedule_id = d.schedule_id and x.cluster_id = d.cluster_id) a on true
-       where d.schedule_version >= $1 and d.settled_at is not null and d.resends = 0`,
-      [firstMeasured],
-    );
+    const timed = await probe.deliveryTimings(firstMeasured);
     const pick = (f: (t: (typeof timed)[number]) => number, p: number) =>
       Math.round(percentile(timed.map(f), p));
     return [
@@ -311,7 +295,7 @@ async function main(): Promise<void> {
     ingest = startIngest();
     await waitReady(ingest, INGEST_PORT);
     const ingestSeconds = await window(() => ingestCounter('gridshift_ingest_usage_rows_total'), 'ingest');
-    const stored = (await ds.query<{ n: number }[]>(`select count(*)::int as n from usage_reports`))[0]!.n;
+    const stored = await countRows(ds, 'usage_reports');
     if (stored !== usageRows) throw new Error(`usage: ${stored} rows stored, expected ${usageRows}`);
     process.stdout.write(`  usage ingest: 90 % of ${usageRows} rows in ${ingestSeconds.toFixed(2)} s\n`);
     return [
@@ -376,7 +360,7 @@ async function main(): Promise<void> {
         })),
       ),
     );
-    await ds.query(`analyze`);
+    await analyzeSchema(ds);
     const from = new Date(monthStart);
     const to = new Date(monthEnd);
     const timed = async (reporter: MeasuredSavingsReporter) => {
@@ -439,7 +423,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     await Promise.all(agents.map((a) => a.stop()));
     await Promise.all([planner?.stop(), ingest?.stop()]);
-    await ds.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
+    await dropSchema(ds).catch(() => undefined);
     await ds.destroy();
     const admin = kafka.admin();
     await admin.connect();

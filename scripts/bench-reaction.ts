@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GridEventMessageV1, PlacementOrderV1 } from '#gridshift/contracts';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
-import { createDataSource, migrate } from '#gridshift/persistence';
+import { createDataSource, dropSchema, migrate, PipelineProbeRepository } from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { ensureServices } from './lib/services.js';
@@ -107,6 +107,7 @@ async function measure(
     })),
   );
   const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
+  const probe = new PipelineProbeRepository(ds);
   await ds.initialize();
   await migrate(ds);
   const h0 = currentHourMs();
@@ -172,24 +173,13 @@ async function measure(
     ): Promise<{ version: number; doneAt: number }> => {
       const sentEpochMs = sentAt === 0 ? 0 : performance.timeOrigin + sentAt;
       for (;;) {
-        const rows = await ds.query<{ version: number; orders: number }[]>(
-          `select s.version, (select count(*)::int from outbox o where o.schedule_id = s.id) as orders
-           from schedules s where s.kind = 'plan' and s.version > $1 and s.status in ('approved','published','superseded')
-             and s.created_at >= to_timestamp($2::float8 / 1000)
-           order by s.version desc limit 1`,
-          [version, sentEpochMs],
-        );
-        const row = rows[0];
+        const row = await probe.newestPlan(version, { approvedOnly: true, storedSinceMs: sentEpochMs });
         const seen = row ? (arrivals.get(row.version) ?? []) : [];
         if (row && row.orders > 0 && seen.length >= row.orders) {
           return { version: row.version, doneAt: Math.max(...seen.slice(0, row.orders)) };
         }
         if (performance.now() > deadlineMs) {
-          const recent = await ds.query<unknown[]>(
-            `select version, status, trigger, solver_stats->>'status' as solve, approval->'reasons' as reasons,
-                    (select count(*) from outbox o where o.schedule_id = s.id and o.status = 'pending') as pending
-             from schedules s where kind = 'plan' order by version desc limit 3`,
-          );
+          const recent = await probe.recentPlans(3);
           // The whole logs go to files (a failed store logs megabytes of parameters); here each of the last lines
           // of the planner's log, cut to 400 characters.
           const dir = mkdtempSync(join(tmpdir(), 'bench-reaction-'));
@@ -258,21 +248,16 @@ async function measure(
       }
       last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
-      const [times] = await ds.query<{ created: number; claimed: number | null; event: number | null }[]>(
-        `select extract(epoch from s.created_at) * 1000 as created,
-                (select extract(epoch from max(o.sent_at)) * 1000 from outbox o where o.schedule_id = s.id) as claimed,
-                (select extract(epoch from g.updated_at) * 1000 from grid_events g where g.event_id = $2) as event
-         from schedules s where s.kind = 'plan' and s.version = $1`,
-        [last.version, `bench-${zone}`],
-      );
+      const times = await probe.planPathTimes(last.version, `bench-${zone}`);
       if (times) {
         const sent = epochMs(sentAt);
-        const ingestAt = trigger === 'grid-event' && times.event !== null ? Number(times.event) : sent;
+        const ingestAt =
+          trigger === 'grid-event' && times.eventUpdatedMs !== null ? times.eventUpdatedMs : sent;
         if (trigger === 'grid-event') path.ingest.push(ingestAt - sent);
-        path.toStore.push(Number(times.created) - ingestAt);
-        if (times.claimed !== null) {
-          path.toRelay.push(Number(times.claimed) - Number(times.created));
-          path.toConsumer.push(epochMs(last.doneAt) - Number(times.claimed));
+        path.toStore.push(times.createdMs - ingestAt);
+        if (times.lastSentMs !== null) {
+          path.toRelay.push(times.lastSentMs - times.createdMs);
+          path.toConsumer.push(epochMs(last.doneAt) - times.lastSentMs);
         }
       }
       process.stdout.write(
@@ -280,13 +265,10 @@ async function measure(
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    const stats = await ds.query<{ phase_ms: Record<string, number>; lib: Record<string, number> }[]>(
-      `select solver_stats->'phaseMs' as phase_ms, solver_stats->'stats' as lib from schedules
-       where kind = 'plan' and version > 2`,
-    );
+    const stats = await probe.planSolverFigures(2);
     const phases: Record<string, number> = {};
     for (const key of ['loadInputs', 'gridEvents', 'buildProblem', 'solve', 'round', 'account']) {
-      phases[key] = Math.round(median(stats.map((s) => s.phase_ms[key] ?? 0)));
+      phases[key] = Math.round(median(stats.map((s) => s.phaseMs[key] ?? 0)));
     }
     // The store transaction, from the planner's "schedule stored" log lines of the measured versions.
     const stores: Record<string, number>[] = [];
@@ -335,7 +317,7 @@ async function measure(
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
     await Promise.all([planner.stop(), ingest.stop()]);
-    await ds.query(`drop schema "${schema}" cascade`);
+    await dropSchema(ds);
     await ds.destroy();
   }
 }

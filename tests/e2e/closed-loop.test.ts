@@ -8,6 +8,7 @@ import {
   type ClusterBehaviour,
 } from '#gridshift/datacenter-agent';
 import { JsonProducer } from '#gridshift/messaging';
+import { PipelineProbeRepository } from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
 import { requestPlan } from '#gridshift/scheduling';
 import { freshSchema, services, testKafka, uniqueSuffix } from '../support/harness.js';
@@ -196,6 +197,27 @@ describe('closed loop with the data centers', () => {
       .toBe(true);
     const acks = await db.query<{ n: number }[]>(`select count(*)::int as n from delivery_acks`);
     expect(acks[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('the benchmark probes read the same progress and timings (PipelineProbeRepository)', async () => {
+    const probe = new PipelineProbeRepository(db);
+    const applied = (await deliveries()).find((d) => d.status === 'applied')!;
+    const plan = await probe.newestPlan(applied.schedule_version - 1, { approvedOnly: true });
+    expect(plan!.version).toBeGreaterThanOrEqual(applied.schedule_version);
+    expect(plan!.orders).toBeGreaterThan(0);
+    expect(await probe.newestPlan(plan!.version)).toBeUndefined();
+    expect(await probe.newestPlan(0, { storedSinceMs: Date.now() + 3_600_000 })).toBeUndefined();
+    const timings = await probe.deliveryTimings(applied.schedule_version);
+    expect(timings.length).toBeGreaterThan(0);
+    for (const t of timings) expect(t.total).toBeCloseTo(t.toAgent + t.toStore, 6); // first send → ack → settled
+    const path = await probe.planPathTimes(applied.schedule_version, 'no-such-event');
+    expect(path!.eventUpdatedMs).toBeNull();
+    expect(path!.lastSentMs!).toBeGreaterThanOrEqual(path!.createdMs);
+    expect((await probe.recentPlans(1)).length).toBe(1);
+    expect((await probe.deliveryStateAfter(0)).length).toBeGreaterThan(0);
+    const figures = await probe.planSolverFigures(0);
+    expect(figures.length).toBeGreaterThan(0);
+    expect(Object.keys(figures[0]!.phaseMs)).toContain('solve');
   });
 
   it('a refusal keeps the job out of that cluster in the next plan (trigger rejection)', async () => {

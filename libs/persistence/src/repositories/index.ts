@@ -19,3 +19,4 @@ export * from './job.repository.js';
 export * from './delivery.repository.js';
 export * from './usage.repository.js';
 export * from './dead-letter.repository.js';
+export * from './pipeline-probe.repository.js';
