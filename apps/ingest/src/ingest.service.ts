@@ -1,3 +1,6 @@
+// The ingest app: one decoder per input topic (prices, cluster load, grid events, acks, usage) and the service that
+// wires their five supervised consumers to the repositories; one file because the decoders and the service share
+// the per-topic settings and metrics.
 import {
   Inject,
   Injectable,

@@ -1,3 +1,5 @@
+// The backtest's human-readable outputs (report.md, the terminal summary, number formatting) in one file: every
+// figure they print comes from the same BacktestResult, so the wording of savings and comparisons lives in one place.
 import { compare, costPerMillionTokens, savingsAgainst, type Figures, type Savings } from './figures.js';
 import { dearerDays, type BacktestResult } from './rolling.js';
 

@@ -1,3 +1,5 @@
+// The placement engine's entry points (solvePlacement, the greedy fallback, the baselines) in one file: they share
+// the validation, aggregation, rounding and accounting steps and must run them in the same order.
 import { accountSchedule, savingsAgainst, type JobFlows } from './account.js';
 import {
   aggregateJobs,

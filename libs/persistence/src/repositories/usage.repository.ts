@@ -1,3 +1,5 @@
+// Every SQL statement about realized usage in one repository: the binary COPY ingest with its staging merge, drift
+// checks, the rows and prices paid the measured-savings report reads, and the metered energy grid events are proven by.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
