@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDataSource, migrate, migrations, revert } from '#gridshift/persistence';
+import { createDataSource, migrate, migrations, revert, ScheduleRepository } from '#gridshift/persistence';
 import { services, uniqueSchema } from '../support/harness.js';
 
 const schema = uniqueSchema(import.meta.filename);
@@ -202,6 +202,71 @@ describe('migration 21 (prices per interval as sent) with data', () => {
                   issued_at from prices order by zone, market, partner_id, interval_start`,
         ),
       ).toEqual(perSlot);
+    } finally {
+      await ds.query(`drop schema if exists "${other}" cascade`);
+      await ds.destroy();
+    }
+  });
+});
+
+describe('migration 38 (job sets stored once) with data', () => {
+  it('reads a snapshot whole whether its job set is apart or inline, puts job sets back on revert', async () => {
+    const other = uniqueSchema(import.meta.filename);
+    const ds = createDataSource({ url: services().databaseUrl, schema: other, poolMax: 2 });
+    await ds.initialize();
+    const jobs = [{ id: 'j1', kind: 'batch', totalGpuHours: 4, maxGpus: 2 }];
+    const whole = { formatVersion: 1, nowUtc: 'n', problem: { currency: 'EUR', jobs, slotStartsUtc: ['s'] } };
+    const apart = { formatVersion: 1, nowUtc: 'n', problem: { currency: 'EUR', slotStartsUtc: ['s'] } };
+    const hash = 'a'.repeat(64);
+    const row = (id: string, version: number, snapshot: unknown, inputJobsHash: string | null) => ({
+      id,
+      version,
+      kind: 'plan' as const,
+      trigger: 'test',
+      leaderEpoch: 0,
+      horizonStartUtc: '2026-01-01T00:00:00Z',
+      horizonEndUtc: '2026-01-01T01:00:00Z',
+      slotMinutes: 60,
+      inputSnapshotJson: JSON.stringify(snapshot),
+      inputJobsHash,
+      inputHash: `h${version}`,
+      solverStats: {},
+      totals: {},
+      baselines: {},
+      savings: {},
+      assumptions: [],
+      shortfalls: [],
+      objective: 0,
+      approval: null,
+    });
+    const ids = ['00000000-0000-0000-0000-000000000031', '00000000-0000-0000-0000-000000000032'];
+    const snapshots = async () => {
+      const rows = await ds.query<{ s: unknown }[]>(
+        `select input_snapshot as s from schedules where id = any($1) order by id`,
+        [ids],
+      );
+      return rows.map((r) => r.s);
+    };
+    try {
+      await migrate(ds);
+      const schedules = new ScheduleRepository(ds);
+      expect(await schedules.storeInputPart(hash, JSON.stringify(jobs))).toBe(true);
+      expect(await schedules.storeInputPart(hash, JSON.stringify(jobs))).toBe(false); // stored once
+      await schedules.insert(row(ids[0]!, 1, whole, null));
+      await schedules.insert(row(ids[1]!, 2, apart, hash));
+      for (const id of ids)
+        expect((await schedules.find(id, { snapshot: true }))?.inputSnapshot).toEqual(whole);
+      // A reference to a job set that is not stored is refused.
+      await expect(
+        schedules.insert(row('00000000-0000-0000-0000-000000000033', 3, apart, 'b'.repeat(64))),
+      ).rejects.toMatchObject({ code: '23503' });
+      expect(await snapshots()).toEqual([whole, apart]);
+
+      const at38 = migrations.findIndex((m) => m.name.endsWith('1732380000038'));
+      await revert(ds, migrations.length - at38);
+      expect(await snapshots()).toEqual([whole, whole]);
+      await migrate(ds);
+      expect(await snapshots()).toEqual([whole, whole]);
     } finally {
       await ds.query(`drop schema if exists "${other}" cascade`);
       await ds.destroy();

@@ -11,6 +11,7 @@ import {
   InvalidScheduleTransitionError,
   isStaleEpochError,
   loadSchedule,
+  loadScheduleExplainer,
   OutboxRelay,
   Planner,
   requestPlan,
@@ -256,6 +257,39 @@ describe('planner pipeline on real PostgreSQL', () => {
     const draft = stored(await planner({ maxMovedPct: 10 }).plan('price-change', { epoch }));
     expect(draft.scheduleStatus).toBe('draft');
     expect(draft.decision.reasons.join(' ')).toMatch(/would move/);
+
+    // Same jobs, new prices: the re-plan references the job set stored with the first plan.
+    const parts = await db.query<{ id: string; input_jobs_hash: string | null }[]>(
+      `select id, input_jobs_hash from schedules where id = any($1)`,
+      [[firstId, draft.scheduleId]],
+    );
+    expect(parts).toHaveLength(2);
+    expect(parts[0]!.input_jobs_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(parts[1]!.input_jobs_hash).toBe(parts[0]!.input_jobs_hash);
+    const partCount = await db.query<{ n: string }[]>(`select count(*)::text n from schedule_input_parts`);
+    expect(partCount[0]!.n).toBe('1');
+    const redrawn = await loadSchedule(db, draft.scheduleId, { snapshot: true, placements: false });
+    expect(redrawn.inputHash).toBe(snapshotHash(redrawn.inputSnapshot as InputSnapshot));
+
+    // Explanations, computed on request from each stored schedule: chat-eu went from France to Germany.
+    for (const [id, where] of [
+      [firstId, 'par-1'],
+      [draft.scheduleId, 'fra-1'],
+    ] as const) {
+      const explain = (await loadScheduleExplainer(db, id))!;
+      const chat = explain('chat-eu')!;
+      expect(chat).toMatchObject({ jobId: 'chat-eu', outcome: 'placed' });
+      expect(chat.clusters).toEqual([{ clusterId: where, gpuHours: 48, firstSlot: 0, lastSlot: 5 }]);
+      expect(chat.summary).toMatch(
+        new RegExp(`^Placed 48\\.00 of 48\\.00 GPU-h in ${where} \\(slots 0–5\\)`),
+      );
+      // The pinned job runs only in fra-1: mad-1 has A100s it has no rate for, par-1 is pinned away.
+      expect(explain('pinned')!.excludedClusters).toEqual([
+        { clusterId: 'mad-1', reason: 'not-allowed' },
+        { clusterId: 'par-1', reason: 'pinned' },
+      ]);
+      expect(explain('no-such-job')).toBeNull();
+    }
     const lifecycle = new ScheduleLifecycle(db);
     await expect(lifecycle.reject(firstId, { actor: 'ops', reason: 'no' })).rejects.toBeInstanceOf(
       InvalidScheduleTransitionError,

@@ -1,6 +1,8 @@
 import type { JobFlows } from './account.js';
+import type { PlacementProblem } from './model.js';
 import {
   EXCLUSION_REASONS,
+  normalizeProblem,
   type ExclusionReason,
   type NormalizedProblem,
   type NormJob,
@@ -39,7 +41,16 @@ interface Context {
   clustersListed: Uint8Array;
 }
 
-function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boolean): Context {
+/**
+ * `full(cell, r, t)` says whether a cell has no room left; by default (the LP's flows) when its GPU-hours reach
+ * the LP capacity.
+ */
+function buildContext(
+  norm: NormalizedProblem,
+  flows: JobFlows,
+  heuristic: boolean,
+  full?: (cell: number, r: number, t: number) => boolean,
+): Context {
   const T = norm.slotCount;
   const cellCount = norm.clusters.length * T;
   const cellUsed = new Float64Array(cellCount);
@@ -50,7 +61,8 @@ function buildContext(norm: NormalizedProblem, flows: JobFlows, heuristic: boole
     for (let t = 0; t < T; t++) {
       const cell = r * T + t;
       const cap = cluster.capGpuHours[t] ?? 0;
-      if ((cellUsed[cell] ?? 0) >= cap - relTol(cap)) cellFull[cell] = 1 + (cluster.powerLimited[t] ?? 0);
+      const isFull = full ? full(cell, r, t) : (cellUsed[cell] ?? 0) >= cap - relTol(cap);
+      if (isFull) cellFull[cell] = 1 + (cluster.powerLimited[t] ?? 0);
       order.push(cell);
     }
   });
@@ -344,4 +356,111 @@ export function describeJobs(
     if (opts.explain) result.explanation = explainJob(ctx, job, slotUse, unservedBySlot, residual, currency);
     return result;
   });
+}
+
+/** A placement as a schedule stores it: whole GPUs of a job in a cluster and slot, and the GPU-hours of work on them. */
+export interface StoredPlacement {
+  jobId: string;
+  clusterId: string;
+  slotStartUtc: string;
+  gpus: number;
+  gpuHours: number;
+}
+
+/** The explanation of one job of a stored schedule, with its outcome and the clusters its rules exclude. */
+export interface StoredJobExplanation extends JobExplanation {
+  outcome: JobResult['outcome'];
+  excludedClusters: { clusterId: string; reason: ExclusionReason }[];
+}
+
+/**
+ * Explanations of a stored (whole-GPU) schedule, computed on request instead of stored per job: where each job
+ * went and why not somewhere cheaper, read off `placements` on `problem` (the schedule's input snapshot). The
+ * same rules as the solver's own explanations (`describeJobs`), applied to the stored schedule rather than to
+ * the LP optimum before rounding: a cell is full when its whole GPUs are all used, a job is at its parallelism
+ * limit when it holds `maxGpus` in a slot, and what rounding left unserved counts as unserved. Builds the
+ * context once (normalising the problem); the returned function explains one job (null when the problem has
+ * no such job). Pure.
+ */
+export function storedScheduleExplainer(
+  problem: PlacementProblem,
+  placements: readonly StoredPlacement[],
+  opts: { heuristic: boolean },
+): (jobId: string) => StoredJobExplanation | null {
+  const norm = normalizeProblem(problem);
+  const T = norm.slotCount;
+  const clusterIndex = new Map(norm.clusters.map((c, r) => [c.id, r]));
+  const slotIndex = new Map(norm.problem.slotStartsUtc.map((start, t) => [Date.parse(start), t]));
+  const jobIndex = new Map(norm.jobs.map((job) => [job.id, job.index]));
+  const work: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const gpusByJob: Map<number, number>[] = norm.jobs.map(() => new Map<number, number>());
+  const gpusInCell = new Float64Array(norm.clusters.length * T);
+  for (const p of placements) {
+    const j = jobIndex.get(p.jobId);
+    const r = clusterIndex.get(p.clusterId);
+    const t = slotIndex.get(Date.parse(p.slotStartUtc));
+    // Placements outside the problem (unknown job, cluster or slot) cannot be explained against it.
+    if (j === undefined || r === undefined || t === undefined) continue;
+    const cell = r * T + t;
+    work[j]!.set(cell, (work[j]!.get(cell) ?? 0) + p.gpuHours);
+    gpusByJob[j]!.set(cell, (gpusByJob[j]!.get(cell) ?? 0) + p.gpus);
+    gpusInCell[cell] = (gpusInCell[cell] ?? 0) + p.gpus;
+  }
+  const ctx = buildContext(
+    norm,
+    work,
+    opts.heuristic,
+    (cell, r, t) => (gpusInCell[cell] ?? 0) >= (norm.clusters[r]?.capGpus[t] ?? 0),
+  );
+  const slotUse = new Float64Array(T);
+  const servedBySlot = new Float64Array(T);
+  return (jobId) => {
+    const j = jobIndex.get(jobId);
+    const job = j === undefined ? undefined : norm.jobs[j];
+    if (!job) return null;
+    // Occupancy (whole GPUs × slot hours, against maxGpus) and served work per slot.
+    slotUse.fill(0);
+    servedBySlot.fill(0);
+    for (const [cell, gpus] of gpusByJob[job.index] ?? [])
+      slotUse[cell % T] = (slotUse[cell % T] ?? 0) + gpus * norm.slotHours;
+    let served = 0;
+    for (const [cell, v] of work[job.index] ?? []) {
+      servedBySlot[cell % T] = (servedBySlot[cell % T] ?? 0) + v;
+      served += v;
+    }
+    let residual = 0;
+    let unservedBySlot: Float64Array | null = null;
+    if (job.allowed.length > 0) {
+      if (job.kind === 'interactive') {
+        unservedBySlot = new Float64Array(T);
+        for (let t = 0; t < T; t++) {
+          const left = (job.servableBySlot?.[t] ?? 0) - (servedBySlot[t] ?? 0);
+          if (left > relTol(job.maxGpuHoursPerSlot)) {
+            unservedBySlot[t] = left;
+            residual += left;
+          }
+        }
+      } else {
+        residual = job.servableGpuHours - served;
+        if (!(residual > relTol(job.servableGpuHours))) residual = 0;
+      }
+    }
+    const shortfall = Math.max(0, job.demandGpuHours - served);
+    const outcome =
+      shortfall <= relTol(job.demandGpuHours)
+        ? 'placed'
+        : served > relTol(job.demandGpuHours)
+          ? 'partially-placed'
+          : 'unplaceable';
+    const excludedClusters: StoredJobExplanation['excludedClusters'] = [];
+    job.exclusion.forEach((code, r) => {
+      const reason = EXCLUSION_REASONS[code - 1];
+      if (code > 0 && reason) excludedClusters.push({ clusterId: norm.clusters[r]?.id ?? '', reason });
+    });
+    return {
+      ...explainJob(ctx, job, slotUse, unservedBySlot, residual, norm.problem.currency),
+      outcome,
+      excludedClusters,
+    };
+  };
 }

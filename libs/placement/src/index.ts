@@ -33,6 +33,8 @@ export type {
 export { PlacementProblemError, validateProblem } from './validate.js';
 export type { ProblemIssue, ProblemIssueCode } from './validate.js';
 export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
+export { storedScheduleExplainer } from './explain.js';
+export type { StoredJobExplanation, StoredPlacement } from './explain.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
 export { measureSavings } from './measured.js';

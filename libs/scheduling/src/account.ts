@@ -13,22 +13,6 @@ export interface ShortfallEntry {
   reasons: { reason: ShortfallReason; gpuHours: number }[];
 }
 
-/** Where a job went and why not somewhere cheaper. */
-export interface ExplanationEntry {
-  jobId: string;
-  outcome: 'placed' | 'partially-placed' | 'unplaceable';
-  summary: string;
-  clusters: { clusterId: string; gpuHours: number; firstSlot: number; lastSlot: number }[];
-  marginalCostPerGpuHour: number | null;
-  cheaperCells: {
-    clusterId: string;
-    slotStartUtc: string;
-    costPerGpuHour: number;
-    blockedBy: string;
-  }[];
-  excludedClusters: { clusterId: string; reason: string }[];
-}
-
 /** The schedule in force that a new one is compared with (approval policy, stability, diffs). */
 export interface PreviousSchedule {
   id: string;
@@ -73,7 +57,6 @@ export interface ScheduleAccount {
   baselines: { home: ScheduleTotals; greedy: ScheduleTotals } | Record<string, never>;
   savings: NonNullable<PlacementResult['savings']> | Record<string, never>;
   shortfalls: ShortfallEntry[];
-  explanations: ExplanationEntry[];
   comparison: ScheduleComparison;
   solver: {
     status: PlacementResult['status'];
@@ -90,12 +73,10 @@ export interface ScheduleAccount {
 
 const EPS = 1e-9;
 
-/** `value` to 6 significant digits. */
-function sig6(value: number): number {
-  return Number.isFinite(value) && value !== 0 ? Number(value.toPrecision(6)) : value;
-}
-
-/** Phase 5 — totals, baselines, savings, shortfalls, explanations and the comparison with the schedule in force (pure). */
+/**
+ * Phase 5 — totals, baselines, savings, shortfalls and the comparison with the schedule in force (pure). Per-job
+ * explanations are not part of it: they are computed on request from the stored schedule (`explanations.ts`).
+ */
 export function buildScheduleAccount(
   result: PlacementResult,
   placements: SchedulePlacement[],
@@ -104,7 +85,6 @@ export function buildScheduleAccount(
 ): ScheduleAccount {
   const slotStart = result.slotStartsUtc;
   const shortfalls: ShortfallEntry[] = [];
-  const explanations: ExplanationEntry[] = [];
   for (const job of result.jobs) {
     if (job.shortfall.gpuHours > EPS && job.outcome !== 'placed') {
       shortfalls.push({
@@ -117,29 +97,12 @@ export function buildScheduleAccount(
         reasons: job.shortfall.reasons,
       });
     }
-    const e = job.explanation;
-    // Figures rounded for storage (6 significant digits): 5,000 explanations stay a few MB.
-    explanations.push({
-      jobId: job.jobId,
-      outcome: job.outcome,
-      summary: e?.summary ?? '',
-      clusters: (e?.clusters ?? []).map((c) => ({ ...c, gpuHours: sig6(c.gpuHours) })),
-      marginalCostPerGpuHour: e?.marginalCostPerGpuHour == null ? null : sig6(e.marginalCostPerGpuHour),
-      cheaperCells: (e?.cheaperCells ?? []).map((c) => ({
-        clusterId: c.clusterId,
-        slotStartUtc: c.slotStartUtc,
-        costPerGpuHour: sig6(c.costPerGpuHour),
-        blockedBy: c.blockedBy,
-      })),
-      excludedClusters: job.excludedClusters.map((x) => ({ clusterId: x.clusterId, reason: x.reason })),
-    });
   }
   return {
     totals: { ...result.totals, currency: result.currency },
     baselines: result.baselines ?? {},
     savings: result.savings ?? {},
     shortfalls,
-    explanations,
     comparison: compareWithPrevious(slotStart, placements, result.totals, previous),
     solver: {
       status: result.status,

@@ -10,6 +10,7 @@
  * SQL lives in libs/persistence; this lib calls its repositories.
  */
 export * from './account.js';
+export * from './explanations.js';
 export * from './assumptions.js';
 export * from './capacity-forecast.js';
 export * from './changes.js';

@@ -149,7 +149,8 @@ export class Planner {
     t = performance.now();
     const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
-    const { hash: inputHash, json: snapshotJson } = snapshotDocument(snapshot);
+    const document = snapshotDocument(snapshot);
+    const inputHash = document.hash;
     phaseMs.snapshot = ms(t);
     if (context.skipIfUnchanged) {
       const latest = await new ScheduleRepository(this.dataSource).newestPlan();
@@ -189,7 +190,7 @@ export class Planner {
         horizonEndUtc,
         slotMinutes: inputs.slotMinutes,
         snapshot,
-        snapshotJson,
+        document,
         inputHash,
         account: figures,
         assumptions: [

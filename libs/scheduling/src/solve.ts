@@ -7,15 +7,21 @@ import {
   type PlacementResult,
 } from '#gridshift/placement';
 
+/**
+ * The library's per-job explanations are not built: a schedule's explanations are computed on request from
+ * what it stored (`explanations.ts`), so the solve (and, in the worker, the result's structured clone) skips them.
+ */
+const SOLVE_OPTIONS = { explain: false } as const;
+
 /** Solves one problem; injectable so tests and benchmarks can choose the thread. */
 export type SolveFn = (problem: PlacementProblem, timeLimitMs: number) => Promise<PlacementResult>;
 
 /** Solves off the main thread (leases keep renewing while it runs); timeout → greedy, flagged. */
 export const solveInWorker: SolveFn = (problem, timeLimitMs) =>
-  solvePlacementInWorker(problem, { timeLimitMs });
+  solvePlacementInWorker(problem, { ...SOLVE_OPTIONS, timeLimitMs });
 
 /** Solves on the calling thread (no time limit; for tools and tests). */
-export const solveInThread: SolveFn = (problem) => Promise.resolve(solvePlacement(problem));
+export const solveInThread: SolveFn = (problem) => Promise.resolve(solvePlacement(problem, SOLVE_OPTIONS));
 
 /**
  * Solves small problems on the calling thread and the rest in the worker. A worker costs a spawn and a
@@ -46,13 +52,18 @@ export function solveAdaptive(
       });
     const started = clock();
     try {
-      const result = solvePlacement(problem);
+      const result = solvePlacement(problem, SOLVE_OPTIONS);
       lastSolveMs = clock() - started;
       return Promise.resolve(result);
     } catch (error) {
       if (error instanceof PlacementProblemError) return Promise.reject(error);
       return Promise.resolve(
-        greedyFallback(problem, 'solver-error', error instanceof Error ? error.message : String(error)),
+        greedyFallback(
+          problem,
+          'solver-error',
+          error instanceof Error ? error.message : String(error),
+          SOLVE_OPTIONS,
+        ),
       );
     }
   };

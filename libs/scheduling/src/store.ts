@@ -19,7 +19,7 @@ import {
 } from './lifecycle.js';
 import type { SchedulePlacement } from './checked-placements.js';
 import { gridEventOrderReasons } from './grid-events.js';
-import type { InputSnapshot } from './snapshot.js';
+import { snapshotDocument, type InputSnapshot, type SnapshotDocument } from './snapshot.js';
 
 /** Everything stored for one schedule. */
 export interface ScheduleRecord {
@@ -31,8 +31,8 @@ export interface ScheduleRecord {
   horizonEndUtc: string;
   slotMinutes: number;
   snapshot: InputSnapshot;
-  /** The snapshot as JSON text when the caller has it already (`snapshotDocument`); else it is serialised here. */
-  snapshotJson?: string;
+  /** The snapshot as stored (`snapshotDocument`) when the caller has it already; else it is serialised here. */
+  document?: SnapshotDocument;
   inputHash: string;
   account: ScheduleAccount;
   assumptions: Assumption[];
@@ -89,6 +89,10 @@ export async function storeSchedule(
     let version: number | null = null;
     if (record.kind === 'plan') version = await schedules.nextPlanVersion();
     const previousOrders = approving ? await previousOrdersBefore(manager, version!) : null;
+    const document = record.document ?? snapshotDocument(record.snapshot);
+    // The job set is stored once per distinct content; a re-plan on new prices only references it.
+    if (document.jobs) await schedules.storeInputPart(document.jobs.hash, document.jobs.json);
+    lap('inputs');
     const a = record.account;
     const insertingSchedule = schedules.insert({
       id: record.id,
@@ -99,7 +103,8 @@ export async function storeSchedule(
       horizonStartUtc: record.horizonStartUtc,
       horizonEndUtc: record.horizonEndUtc,
       slotMinutes: record.slotMinutes,
-      inputSnapshotJson: record.snapshotJson ?? JSON.stringify(record.snapshot),
+      inputSnapshotJson: document.json,
+      inputJobsHash: document.jobs?.hash ?? null,
       inputHash: record.inputHash,
       solverStats: { ...a.solver, phaseMs: record.phaseMs },
       totals: a.totals,
@@ -107,7 +112,6 @@ export async function storeSchedule(
       savings: a.savings,
       assumptions: record.assumptions,
       shortfalls: a.shortfalls,
-      explanations: a.explanations,
       objective: a.totals.totalCost,
       approval: record.approval,
     });

@@ -69,7 +69,7 @@ export async function runWhatIf(dataSource: DataSource, request: WhatIfRequest):
       ).toISOString(),
       slotMinutes: inputs.slotMinutes,
       snapshot,
-      snapshotJson: document.json,
+      document,
       inputHash: document.hash,
       account: figures,
       assumptions: [...inputs.assumptions, ...built.assumptions],

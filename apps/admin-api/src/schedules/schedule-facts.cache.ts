@@ -9,7 +9,9 @@ import {
 import { APP_CONFIG } from '#gridshift/platform';
 import {
   costCells,
+  loadScheduleExplainer,
   pricingFromProblem,
+  type ScheduleExplainer,
   type SchedulePriceCurves,
   zonePriceCurves,
   type CostedCell,
@@ -48,11 +50,16 @@ export class ScheduleFactsCache {
   private readonly prices = new PromiseLru<SchedulePricing | null>(4096);
   private readonly diffs = new PromiseLru<FullDiff>(8);
   private readonly curves = new PromiseLru<SchedulePriceCurves | undefined>(256);
+  /** A few schedules' explainers: each holds its normalised problem (tens of MB at 20,000 jobs). */
+  private readonly explainers = new PromiseLru<ScheduleExplainer | null>(4);
   private readonly schedules: ScheduleRepository;
   private readonly views: ScheduleViewRepository;
   private readonly cells: PlacementCellRepository;
 
-  constructor(db: DataSource, @Inject(APP_CONFIG) config: Pick<AdminApiConfig, 'SCHEDULE_CACHE_ENTRIES'>) {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: Pick<AdminApiConfig, 'SCHEDULE_CACHE_ENTRIES'>,
+  ) {
     this.facts = new PromiseLru(config.SCHEDULE_CACHE_ENTRIES);
     this.schedules = new ScheduleRepository(db);
     this.views = new ScheduleViewRepository(db);
@@ -96,6 +103,16 @@ export class ScheduleFactsCache {
     // An id that does not exist (yet) is not remembered: the planner may store it a moment later.
     if (!view) this.facts.delete(id);
     return view;
+  }
+
+  /**
+   * The explainer of a schedule's jobs, computed from its snapshot and placements (both immutable) on the first
+   * request for one of its jobs and kept for the next ones; null when the schedule has no problem to explain on.
+   */
+  async explainer(id: string): Promise<ScheduleExplainer | null> {
+    const explainer = await this.explainers.get(id, () => loadScheduleExplainer(this.db, id));
+    if (!explainer) this.explainers.delete(id);
+    return explainer;
   }
 
   /** The diff of `id` against `againstId` (placements never change, so neither does the diff). */

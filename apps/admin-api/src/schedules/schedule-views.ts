@@ -136,7 +136,9 @@ export class ScheduleViews {
     const { view } = await this.require(id);
     const rows = await this.cells.page(id, { jobId, limit: 100_000 });
     const shortfall = view.facts.shortfalls.find((s) => recordOrNull(s)?.jobId === jobId) ?? null;
-    const explanation = await this.schedules.jobExplanation(id, jobId);
+    // Schedules stored before explanations were computed on request still carry theirs.
+    const explanation =
+      (await this.schedules.jobExplanation(id, jobId)) ?? (await this.cache.explainer(id))?.(jobId) ?? null;
     if (rows.length === 0 && shortfall === null && explanation === null) {
       throw new NotFoundError(`job in schedule ${id}`, jobId, { name: 'jobId', in: 'path' });
     }

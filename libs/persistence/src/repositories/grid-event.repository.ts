@@ -261,7 +261,11 @@ export class GridEventRepository {
   /** The placement problem a schedule was solved on (from its input snapshot), or null. */
   async scheduleProblem(scheduleId: string): Promise<unknown> {
     const rows = await this.db.query<{ problem: unknown }[]>(
-      `select (input_snapshot::jsonb)->'problem' as problem from schedules where id = $1`,
+      `select case when p.document is null then (s.input_snapshot::jsonb)->'problem'
+                   else ((s.input_snapshot::jsonb)->'problem') || jsonb_build_object('jobs', p.document::jsonb) end
+                as problem
+         from schedules s left join schedule_input_parts p on p.hash = s.input_jobs_hash
+        where s.id = $1`,
       [scheduleId],
     );
     return rows[0]?.problem ?? null;

@@ -31,7 +31,10 @@ export interface ScheduleRow {
   createdAt: Date;
   /** Only when asked for (`find(id, { explanations: true })`). */
   explanations?: unknown[];
-  /** Only when asked for (`find(id, { snapshot: true })`); it can be megabytes. */
+  /**
+   * Only when asked for (`find(id, { snapshot: true })`); it can be megabytes. Whole: a snapshot stored with its
+   * job set referenced (`input_jobs_hash`) comes back with that job set as `problem.jobs`.
+   */
   inputSnapshot?: unknown;
 }
 
@@ -45,8 +48,10 @@ export interface NewScheduleRow {
   horizonStartUtc: string;
   horizonEndUtc: string;
   slotMinutes: number;
-  /** The input snapshot as JSON text (the caller has it already to hash it). */
+  /** The input snapshot as JSON text (the caller has it already to hash it), without its job set when `inputJobsHash` is set. */
   inputSnapshotJson: string;
+  /** The snapshot's job set, stored apart (`storeInputPart`); null when the snapshot holds it. */
+  inputJobsHash: string | null;
   inputHash: string;
   solverStats: unknown;
   totals: unknown;
@@ -54,7 +59,8 @@ export interface NewScheduleRow {
   savings: unknown;
   assumptions: unknown;
   shortfalls: unknown;
-  explanations: unknown;
+  /** Per-job explanations; omitted (`[]`) since they are computed on request from the schedule and its inputs. */
+  explanations?: unknown;
   objective: number;
   approval: unknown;
 }
@@ -106,12 +112,20 @@ interface ScheduleDbRow {
   created_at: Date;
   explanations?: unknown[];
   input_snapshot?: unknown;
+  input_jobs?: unknown;
 }
 
 const SCHEDULE_COLUMNS = `id, version, kind, status, trigger, leader_epoch::text as leader_epoch, horizon_start,
   horizon_end, slot_minutes, input_hash, solver_stats, totals, baselines, savings, assumptions, shortfalls,
   objective, supersedes_version, approval, approved_at, approved_by, published_at, rejected_at, rejected_by,
   rejected_reason, created_at`;
+
+/** A stored snapshot with its job set put back as `problem.jobs` (as stored when `jobs` is null). */
+function withJobSet(snapshot: unknown, jobs: unknown): unknown {
+  if (jobs === null || snapshot === null || typeof snapshot !== 'object') return snapshot;
+  const s = snapshot as { problem?: Record<string, unknown> };
+  return { ...s, problem: { ...(s.problem ?? {}), jobs } };
+}
 
 /** The one mapper of a `schedules` row. */
 function scheduleRow(r: ScheduleDbRow): ScheduleRow {
@@ -144,7 +158,7 @@ function scheduleRow(r: ScheduleDbRow): ScheduleRow {
     createdAt: r.created_at,
   };
   if (r.explanations !== undefined) row.explanations = r.explanations;
-  if (r.input_snapshot !== undefined) row.inputSnapshot = r.input_snapshot;
+  if (r.input_snapshot !== undefined) row.inputSnapshot = withJobSet(r.input_snapshot, r.input_jobs ?? null);
   return row;
 }
 
@@ -177,9 +191,9 @@ export class ScheduleRepository {
     await this.db.query(
       `insert into schedules (id, version, kind, status, trigger, leader_epoch, horizon_start, horizon_end,
          slot_minutes, input_snapshot, input_hash, solver_stats, totals, baselines, savings, assumptions,
-         shortfalls, explanations, objective, approval)
+         shortfalls, explanations, objective, approval, input_jobs_hash)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11, $12::jsonb, $13::jsonb, $14::jsonb,
-         $15::jsonb, $16::jsonb, $17::jsonb, $18::json, $19, $20::jsonb)`,
+         $15::jsonb, $16::jsonb, $17::jsonb, $18::json, $19, $20::jsonb, $21)`,
       [
         s.id,
         s.version,
@@ -198,11 +212,29 @@ export class ScheduleRepository {
         JSON.stringify(s.savings),
         JSON.stringify(s.assumptions),
         JSON.stringify(s.shortfalls),
-        JSON.stringify(s.explanations),
+        JSON.stringify(s.explanations ?? []),
         s.objective,
         s.approval === null ? null : JSON.stringify(s.approval),
+        s.inputJobsHash,
       ],
     );
+  }
+
+  /**
+   * Stores one part of a schedule's inputs (a job set) under `hash` (the SHA-256 of `json`, the caller's
+   * content address) unless it is stored already: the megabytes are sent only for a content not seen before.
+   * Returns whether it was written.
+   */
+  async storeInputPart(hash: string, json: string): Promise<boolean> {
+    const found = await this.db.query<unknown[]>(`select 1 from schedule_input_parts where hash = $1`, [
+      hash,
+    ]);
+    if (found.length > 0) return false;
+    await this.db.query(
+      `insert into schedule_input_parts (hash, document) values ($1, $2::json) on conflict (hash) do nothing`,
+      [hash, json],
+    );
+    return true;
   }
 
   /** One schedule (`id` must be a UUID), with the large documents only when asked for; undefined when unknown. */
@@ -213,7 +245,12 @@ export class ScheduleRepository {
     const columns = [
       SCHEDULE_COLUMNS,
       ...(options.explanations ? ['explanations'] : []),
-      ...(options.snapshot ? ['input_snapshot'] : []),
+      ...(options.snapshot
+        ? [
+            'input_snapshot',
+            `(select document from schedule_input_parts p where p.hash = schedules.input_jobs_hash) as input_jobs`,
+          ]
+        : []),
     ].join(', ');
     const rows = await this.db.query<ScheduleDbRow[]>(`select ${columns} from schedules where id = $1`, [id]);
     return rows[0] && scheduleRow(rows[0]);
