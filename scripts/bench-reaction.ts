@@ -1,6 +1,7 @@
 // bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
-//   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event] [--json FILE]
+//   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event]
+//     [--stability σ] [--json FILE]
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,19 +24,22 @@ import {
   zonePrice,
 } from '../tests/integration/planner-fixtures.js';
 
-const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price] [--json FILE]
+const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price] [--stability σ] [--json FILE]
   --jobs N[,N…]   fleet sizes in jobs (70 % interactive, 30 % batch)      (default: 1000,5000)
   --clusters N    clusters, spread over 8 real price zones                (default: 20)
   --samples N     changes measured per size (after one warm-up)           (default: 20)
   --trigger T     price: a new day-ahead curve for one zone;              (default: price)
                   grid-event: a new revision of a mandatory demand-response event in one zone
                   (a 20/30/40 % load reduction for the next 4 hours, rotating zones)
-  --json FILE     also write the rows {trigger, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
+  --stability σ   the planner's PLANNER_STABILITY_COST_PER_GPU_HOUR: cost per GPU-hour moved
+                  away from the schedule in force (σ > 0 solves in the worker)  (default: 0)
+  --json FILE     also write the rows {trigger, stability, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
 
 type Trigger = 'price' | 'grid-event';
 
 interface Row {
   trigger: Trigger;
+  stability: number;
   jobs: number;
   clusters: number;
   slots: number;
@@ -45,6 +49,12 @@ interface Row {
 }
 
 const SLOTS = 24;
+/**
+ * The steps of the store transaction the planner logs (`storeSchedule`'s timings): begin (epoch, approval lock,
+ * version, earlier orders), inputs (the job set, when new), schedule, placements, approve, commit. Builds before
+ * the job set was stored apart count begin and inputs in `schedule`.
+ */
+const STORE_STEPS = ['begin', 'inputs', 'schedule', 'placements', 'approve', 'commit'];
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -83,6 +93,7 @@ async function measure(
   jobsCount: number,
   clustersCount: number,
   samples: number,
+  stability: number,
   services: { databaseUrl: string; brokers: string[] },
 ): Promise<{ row: Row; phases: Record<string, number> }> {
   const suffix = Math.random().toString(16).slice(2, 8);
@@ -138,6 +149,7 @@ async function measure(
     // Every re-plan is published so each price change yields orders (the default policy may keep drafts).
     PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
     PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
+    PLANNER_STABILITY_COST_PER_GPU_HOUR: String(stability),
   });
   const producer = new JsonProducer(kafka);
   const consumer = kafka.consumer({ groupId: `bench-reaction-${suffix}`, maxWaitTimeInMs: 50 });
@@ -281,7 +293,7 @@ async function measure(
         // not a JSON line
       }
     }
-    for (const key of ['snapshot', 'store']) {
+    for (const key of ['snapshot', 'store', ...STORE_STEPS.map((step) => `store.${step}`)]) {
       phases[key] = stores.length > 0 ? Math.round(median(stores.map((s) => s[key] ?? 0))) : Number.NaN;
     }
     // Inside `solve`: the placement library's own time (the rest is the worker thread round trip).
@@ -304,6 +316,7 @@ async function measure(
     return {
       row: {
         trigger,
+        stability,
         jobs: jobsCount,
         clusters: clustersCount,
         slots: SLOTS,
@@ -329,6 +342,7 @@ async function main(): Promise<void> {
     samples: { type: 'string' },
     json: { type: 'string' },
     trigger: { type: 'string' },
+    stability: { type: 'string' },
     help: { type: 'boolean' },
   });
   const trigger = (args.trigger ?? 'price') as Trigger;
@@ -342,22 +356,24 @@ async function main(): Promise<void> {
   if (!Number.isInteger(clusters) || clusters < 1)
     throw new UsageError('--clusters must be a positive integer');
   if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a positive integer');
+  const stability = Number(args.stability ?? 0);
+  if (!Number.isFinite(stability) || stability < 0) throw new UsageError('--stability must be a number ≥ 0');
   const services = ensureServices({ database: 'gridshift_bench', quiet: true });
   const rows: Row[] = [];
   const breakdown: Record<string, number>[] = [];
   for (const jobs of sizes) {
-    const { row, phases } = await measure(trigger, jobs, clusters, samples, services);
+    const { row, phases } = await measure(trigger, jobs, clusters, samples, stability, services);
     rows.push(row);
     breakdown.push(phases);
   }
   process.stdout.write(
-    '\n| trigger | jobs | clusters | slots | samples | p50 ms | p99 ms | median ms: load · events · build · solve (library, its rounding) · check · account · snapshot · store · rest* |\n',
+    '\n| trigger | σ | jobs | clusters | slots | samples | p50 ms | p99 ms | median ms: load · events · build · solve (library, its rounding) · check · account · snapshot · store · rest* |\n',
   );
-  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---|\n');
+  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---:|---|\n');
   rows.forEach((r, i) => {
     const p = breakdown[i]!;
     process.stdout.write(
-      `| ${r.trigger} | ${r.jobs} | ${r.clusters} | ${r.slots} | ${r.samples} | ${r.p50Ms} | ${r.p99Ms} | ${p.loadInputs} · ${p.gridEvents} · ${p.buildProblem} · ${p.solve} (${p.libraryTotal}, ${p.libraryRound}) · ${p.round} · ${p.account} · ${p.snapshot} · ${p.store} · ${p.rest} |\n`,
+      `| ${r.trigger} | ${r.stability} | ${r.jobs} | ${r.clusters} | ${r.slots} | ${r.samples} | ${r.p50Ms} | ${r.p99Ms} | ${p.loadInputs} · ${p.gridEvents} · ${p.buildProblem} · ${p.solve} (${p.libraryTotal}, ${p.libraryRound}) · ${p.round} · ${p.account} · ${p.snapshot} · ${p.store} · ${p.rest} |\n`,
     );
   });
   process.stdout.write(
@@ -371,6 +387,16 @@ async function main(): Promise<void> {
     const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : String(v));
     process.stdout.write(
       `| ${r.trigger} | ${r.jobs} | ${ms(p['path.ingest'])} | ${ms(p['path.toStore'])} | ${ms(p['path.toRelay'])} | ${ms(p['path.toConsumer'])} |\n`,
+    );
+  });
+  process.stdout.write(
+    `\n| trigger | jobs | median ms of the store transaction: ${STORE_STEPS.join(' · ')} |\n|---|---:|---|\n`,
+  );
+  rows.forEach((r, i) => {
+    const p = breakdown[i]!;
+    const steps = STORE_STEPS.map((step) => p[`store.${step}`]);
+    process.stdout.write(
+      `| ${r.trigger} | ${r.jobs} | ${steps.map((v) => (Number.isNaN(v) ? 'n/a' : v)).join(' · ')} |\n`,
     );
   });
   if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);

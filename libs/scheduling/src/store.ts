@@ -58,7 +58,7 @@ export interface StoredSchedule {
   version: number | null;
   status: 'draft' | 'approved' | 'published' | 'what-if';
   approval: ApproveResult | null;
-  /** Milliseconds per step of the transaction (schedule row, placements, approval, commit). */
+  /** Milliseconds per step of the transaction (begin, inputs, schedule row, placements, approval, commit). */
   timingsMs: Record<string, number>;
 }
 
@@ -89,6 +89,7 @@ export async function storeSchedule(
     let version: number | null = null;
     if (record.kind === 'plan') version = await schedules.nextPlanVersion();
     const previousOrders = approving ? await previousOrdersBefore(manager, version!) : null;
+    lap('begin');
     const document = record.document ?? snapshotDocument(record.snapshot);
     // The job set is stored once per distinct content; a re-plan on new prices only references it.
     if (document.jobs) await schedules.storeInputPart(document.jobs.hash, document.jobs.json);
