@@ -1,5 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDataSource, migrate, migrations, revert, ScheduleRepository } from '#gridshift/persistence';
+import {
+  createDataSource,
+  migrate,
+  migrations,
+  OutboxRepository,
+  revert,
+  ScheduleRepository,
+} from '#gridshift/persistence';
 import { services, uniqueSchema } from '../support/harness.js';
 
 const schema = uniqueSchema(import.meta.filename);
@@ -267,6 +274,66 @@ describe('migration 38 (job sets stored once) with data', () => {
       expect(await snapshots()).toEqual([whole, whole]);
       await migrate(ds);
       expect(await snapshots()).toEqual([whole, whole]);
+    } finally {
+      await ds.query(`drop schema if exists "${other}" cascade`);
+      await ds.destroy();
+    }
+  });
+});
+
+describe('migration 39 (whether orders assign work) with data', () => {
+  it('fills the flag from stored payloads, reads it (or the payload when absent), and reverts', async () => {
+    const other = uniqueSchema(import.meta.filename);
+    const ds = createDataSource({ url: services().databaseUrl, schema: other, poolMax: 2 });
+    await ds.initialize();
+    const flags = async () =>
+      (
+        await ds.query<{ cluster_id: string; has_assignments: boolean | null }[]>(
+          `select cluster_id, has_assignments from outbox order by cluster_id`,
+        )
+      ).map((r) => [r.cluster_id, r.has_assignments]);
+    const insertOrder = (cluster: string, slots: unknown[], withFlag: boolean) =>
+      ds.query(
+        `insert into outbox (message_id, topic, message_key, payload, schedule_id, schedule_version, cluster_id,
+                             leader_epoch${withFlag ? ', has_assignments' : ''})
+         values ($1, 't', $2, $3::json, $4, 1, $2, 0${withFlag ? ', $5' : ''})`,
+        [`m-${cluster}`, cluster, JSON.stringify({ slots }), id, ...(withFlag ? [slots.length > 0] : [])],
+      );
+    const id = '00000000-0000-0000-0000-000000000041';
+    try {
+      await migrate(ds);
+      const at39 = migrations.findIndex((m) => m.name.endsWith('1732380000039'));
+      await revert(ds, migrations.length - at39);
+      await ds.query(
+        `insert into schedules (id, version, status, trigger, leader_epoch, horizon_start, horizon_end, slot_minutes,
+           input_snapshot, input_hash, solver_stats, totals, baselines, savings, objective)
+         values ($1, 1, 'approved', 'test', 0, now(), now() + interval '1 hour', 60, '{}', 'h', '{}', '{}', '{}', '{}', 0)`,
+        [id],
+      );
+      await insertOrder('a', [{ start: 's', minutes: 60, assignments: [] }], false);
+      await insertOrder('b', [], false);
+      await migrate(ds);
+      expect(await flags()).toEqual([
+        ['a', true],
+        ['b', false],
+      ]);
+      // Written without the flag (NULL): the payload says.
+      await insertOrder('c', [{ start: 's', minutes: 60, assignments: [] }], false);
+      await insertOrder('d', [], true);
+      const latest = await new OutboxRepository(ds).latestOrdersBefore(2);
+      expect(latest.sort((x, y) => x.clusterId.localeCompare(y.clusterId))).toEqual([
+        { clusterId: 'a', version: 1, hadAssignments: true },
+        { clusterId: 'b', version: 1, hadAssignments: false },
+        { clusterId: 'c', version: 1, hadAssignments: true },
+        { clusterId: 'd', version: 1, hadAssignments: false },
+      ]);
+      await revert(ds, migrations.length - at39);
+      const columns = await ds.query<unknown[]>(
+        `select 1 from information_schema.columns where table_schema = $1 and table_name = 'outbox'
+           and column_name = 'has_assignments'`,
+        [other],
+      );
+      expect(columns).toHaveLength(0);
     } finally {
       await ds.query(`drop schema if exists "${other}" cascade`);
       await ds.destroy();

@@ -231,6 +231,7 @@ async function enqueueOrders(
       scheduleId: o.scheduleId,
       scheduleVersion: o.scheduleVersion,
       payload,
+      hasAssignments: o.slots.length > 0,
       headers,
     })),
   );

@@ -17,7 +17,13 @@ import { buildProblem } from './problem.js';
 import { loadPlacements, loadScheduleInForceHead } from './read.js';
 import { checkedPlacements, type VerifyLevel } from './checked-placements.js';
 import type { ApprovalPolicy, PlanningSettings } from './settings.js';
-import { buildSnapshot, marketSignature, snapshotDocument, type MarketSignature } from './snapshot.js';
+import {
+  buildSnapshot,
+  marketSignature,
+  snapshotDocument,
+  type MarketSignature,
+  type SerialisedJobSet,
+} from './snapshot.js';
 import { solve, solveInWorker, type SolveFn } from './solve.js';
 import { storeSchedule } from './store.js';
 
@@ -90,6 +96,8 @@ export class Planner {
   private inForce: PreviousSchedule | null | undefined;
   /** The market signature of the newest plan, by its id (a stored snapshot never changes). */
   private planned: { id: string; market: MarketSignature | null } | null = null;
+  /** The job set of the last snapshot, serialised: a re-plan with the same jobs reuses its text and hash. */
+  private lastJobSet: SerialisedJobSet | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -149,7 +157,8 @@ export class Planner {
     t = performance.now();
     const market = marketSignature(inputs, dayAhead, events.revisions);
     const snapshot = buildSnapshot(inputs, built.problem, market, previous?.id ?? null);
-    const document = snapshotDocument(snapshot);
+    const document = snapshotDocument(snapshot, this.lastJobSet);
+    if (document.jobs) this.lastJobSet = { jobs: built.problem.jobs, part: document.jobs };
     const inputHash = document.hash;
     phaseMs.snapshot = ms(t);
     if (context.skipIfUnchanged) {

@@ -100,6 +100,19 @@ describe('snapshotDocument', () => {
     expect(snapshotDocument(other).hash).not.toBe(snapshotDocument(snap).hash);
   });
 
+  it('reuses a job set serialised before only when the jobs are equal', () => {
+    const first = snapshotDocument(snap);
+    const reuse = { jobs: structuredClone(snap.problem.jobs), part: { hash: 'h', json: 'reused' } };
+    // Equal jobs (another array with the same content): the earlier text and hash are taken as they are.
+    expect(snapshotDocument(snap, reuse).jobs).toBe(reuse.part);
+    const changed = {
+      ...snap,
+      problem: { ...snap.problem, jobs: [{ id: 'j"1', maxGpus: 3 }] },
+    } as InputSnapshot;
+    expect(snapshotDocument(changed, reuse).jobs).toEqual(snapshotDocument(changed).jobs);
+    expect(snapshotDocument(snap, { jobs: snap.problem.jobs, part: first.jobs! })).toEqual(first);
+  });
+
   it('keeps a snapshot without a job array whole', () => {
     const bare = { formatVersion: 1, horizonStartUtc: 'h' } as unknown as InputSnapshot;
     expect(snapshotDocument(bare)).toEqual({

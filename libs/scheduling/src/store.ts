@@ -120,7 +120,12 @@ export async function storeSchedule(
     // placement cells and the orders: once the driver has sent the statement, the two run in parallel.
     insertingSchedule.catch(() => undefined); // awaited below; a rejection meanwhile is not unhandled
     await new Promise((resolve) => setImmediate(resolve));
-    const cells = encodePlacementCells(record.placements, record.horizonStartUtc, record.slotMinutes);
+    const cells = encodePlacementCells(
+      record.id,
+      record.placements,
+      record.horizonStartUtc,
+      record.slotMinutes,
+    );
     const now = new Date();
     const prepared =
       previousOrders === null
@@ -137,12 +142,7 @@ export async function storeSchedule(
           });
     await insertingSchedule;
     lap('schedule');
-    await new PlacementCellRepository(manager).insert(
-      record.id,
-      cells,
-      record.horizonStartUtc,
-      record.slotMinutes,
-    );
+    await new PlacementCellRepository(manager).insert(cells);
     lap('placements');
     let approval: ApproveResult | null = null;
     if (approving && options.approve) {

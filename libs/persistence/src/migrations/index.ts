@@ -20,6 +20,7 @@ import { RecordUsageDrift1732380000027 } from './1732380000027-record-usage-drif
 import { StoreGridEvents1732380000028 } from './1732380000028-store-grid-events.js';
 import { RecordDeadLetters1732380000035 } from './1732380000035-record-dead-letters.js';
 import { StoreScheduleJobSetsOnce1732380000038 } from './1732380000038-store-schedule-job-sets-once.js';
+import { RecordWhetherOrdersAssignWork1732380000039 } from './1732380000039-record-whether-orders-assign-work.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   StoreGridEvents1732380000028,
   RecordDeadLetters1732380000035,
   StoreScheduleJobSetsOnce1732380000038,
+  RecordWhetherOrdersAssignWork1732380000039,
 ];

@@ -1,5 +1,5 @@
 // PostgreSQL binary COPY encoding (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format")
-// for the few column types gridshift streams: text, int4, float8, timestamptz, and one-dimensional float8/int4/text
+// for the few column types gridshift streams: text, uuid, int4, float8, timestamptz, and one-dimensional float8/int4/text
 // arrays. Binary avoids formatting every number as text in JavaScript and parsing it again in PostgreSQL.
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -58,6 +58,17 @@ export class CopyWriter {
     this.view.setInt32(this.offset, 8);
     this.view.setFloat64(this.offset + 4, value);
     this.offset += 12;
+    return this;
+  }
+
+  /** A uuid from its text form (8-4-4-4-12 hex digits). */
+  uuid(value: string): this {
+    const hex = value.replace(/-/g, '');
+    if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`not a uuid: ${value}`);
+    this.ensure(20);
+    this.buffer.writeInt32BE(16, this.offset);
+    this.buffer.write(hex, this.offset + 4, 'hex');
+    this.offset += 20;
     return this;
   }
 

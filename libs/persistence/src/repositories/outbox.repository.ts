@@ -8,6 +8,8 @@ export interface OutboxMessage {
   scheduleVersion: number;
   /** The order as JSON text (serialised once by the caller). */
   payload: string;
+  /** Whether the order assigns any work (non-empty `slots`); read from the payload when omitted. */
+  hasAssignments?: boolean;
   /** Kafka headers sent with it besides message-id and content-type (e.g. `gridshift-reasons`). */
   headers?: Record<string, string>;
 }
@@ -46,10 +48,12 @@ export class OutboxRepository {
     version: number,
   ): Promise<{ clusterId: string; version: number; hadAssignments: boolean }[]> {
     const rows = await this.db.query<{ cluster_id: string; version: number; had: boolean }[]>(
-      `select c.cluster_id, o.schedule_version as version, json_array_length(o.payload->'slots') > 0 as had
+      `select c.cluster_id, o.schedule_version as version, o.had
        from (select distinct cluster_id from outbox where schedule_version < $1) c
        cross join lateral (
-         select schedule_version, payload from outbox
+         select schedule_version,
+                coalesce(has_assignments, json_array_length(payload->'slots') > 0) as had
+         from outbox
          where outbox.cluster_id = c.cluster_id and schedule_version < $1
          order by schedule_version desc limit 1) o`,
       [version],
@@ -73,13 +77,14 @@ export class OutboxRepository {
           JSON.stringify(m.headers ?? {}),
           m.scheduleId,
           m.scheduleVersion,
+          m.hasAssignments ?? null,
         );
         const n = params.length;
-        return `($${n - 5}, $1, $${n - 4}, $${n - 3}::json, $${n - 2}::jsonb, $${n - 1}::uuid, $${n}::int, $${n - 4}, $2::bigint)`;
+        return `($${n - 6}, $1, $${n - 5}, $${n - 4}::json, $${n - 3}::jsonb, $${n - 2}::uuid, $${n - 1}::int, $${n - 5}, $2::bigint, $${n}::boolean)`;
       });
       await this.db.query(
         `insert into outbox (message_id, topic, message_key, payload, headers, schedule_id, schedule_version,
-                             cluster_id, leader_epoch)
+                             cluster_id, leader_epoch, has_assignments)
          values ${values.join(', ')}
          on conflict (message_id) do nothing`,
         params,

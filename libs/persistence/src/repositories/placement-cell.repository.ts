@@ -1,3 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { CopyWriter } from './copy-binary.js';
 import type { Queryable } from './query.js';
 
 /** One placement as the planner makes it (slot as its UTC start). */
@@ -9,14 +14,11 @@ export interface NewPlacement {
   gpuHours: number;
 }
 
-/** A cell ready to insert: its job, GPU and GPU-hour arrays as PostgreSQL array literals. */
-export interface EncodedPlacementCell {
-  clusterId: string;
-  /** Slot as its offset from the horizon start. */
-  slot: number;
-  jobs: string;
-  gpus: string;
-  hours: string;
+/** The cells of one schedule ready to insert: a binary COPY stream of `placement_cells` rows. */
+export interface EncodedPlacementCells {
+  scheduleId: string;
+  cells: number;
+  copy: Buffer;
 }
 
 /** GPUs, GPU-hours and jobs of one schedule in one cluster and slot (a stored cell's totals). */
@@ -46,37 +48,24 @@ export interface StoredPlacementRow {
   gpuHours: number;
 }
 
-const CELLS_PER_STATEMENT = 10_000;
-
 /** A cell's totals: GPUs (bigint, as text), GPU-hours and jobs (all its placements, as rows did). */
 const CELL_TOTALS = `(select sum(g) from unnest(gpus) g)::bigint as gpus,
   (select sum(h) from unnest(gpu_hours) h) as gpu_hours, cardinality(job_ids) as jobs`;
 
-/**
- * A PostgreSQL array literal of texts or numbers. JSON's escapes of `"` and `\\` are the array literal's, so
- * JSON.stringify (much faster than building the string by hand) gives it after swapping the brackets;
- * texts that JSON would escape otherwise (control characters, lone surrogates) are quoted by hand.
- */
-function arrayLiteral(values: string[] | number[]): string {
-  const json = JSON.stringify(values);
-  if (typeof values[0] === 'string' && json.includes('\\') && !ARRAY_SAFE.test(json)) {
-    return `{${(values as string[]).map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
-  }
-  return `{${json.slice(1, -1)}}`;
-}
-/** JSON text whose only backslash escapes are `\"` and `\\`. */
-const ARRAY_SAFE = /^(?:[^\\]|\\["\\])*$/;
+const CELL_COLUMNS = 'schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours';
 
 /**
- * The placements as cells — one `placement_cells` row per (cluster, slot) with its jobs in parallel arrays
- * (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement. Pure (no IO), so the
- * planner builds them while the server stores the schedule row.
+ * The placements of schedule `scheduleId` as cells — one `placement_cells` row per (cluster, slot) with its jobs
+ * in parallel arrays (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement —
+ * encoded as a binary COPY stream (PostgreSQL reads the numbers and texts as they are, parsing nothing). Pure
+ * (no IO), so the planner builds them while the server stores the schedule row.
  */
 export function encodePlacementCells(
+  scheduleId: string,
   placements: readonly NewPlacement[],
   horizonStartUtc: string,
   slotMinutes: number,
-): EncodedPlacementCell[] {
+): EncodedPlacementCells {
   const startMs = Date.parse(horizonStartUtc);
   const slotMs = slotMinutes * 60_000;
   const slots = new Map<string, number>();
@@ -97,13 +86,19 @@ export function encodePlacementCells(
     cell.gpus.push(p.gpus);
     cell.hours.push(p.gpuHours);
   }
-  return [...cells.values()].map((c) => ({
-    clusterId: c.clusterId,
-    slot: c.slot,
-    jobs: arrayLiteral(c.jobs),
-    gpus: arrayLiteral(c.gpus),
-    hours: arrayLiteral(c.hours),
-  }));
+  // ≈ 4 + id bytes per job, 8 per GPU count, 12 per GPU-hours, and each row's header and array headers.
+  const writer = new CopyWriter(placements.length * 40 + cells.size * 160 + 64);
+  for (const c of cells.values()) {
+    writer
+      .row(6)
+      .uuid(scheduleId)
+      .text(c.clusterId)
+      .timestamptz(startMs + c.slot * slotMs)
+      .textArray(c.jobs)
+      .int4Array(c.gpus)
+      .float8Array(c.hours);
+  }
+  return { scheduleId, cells: cells.size, copy: writer.finish() };
 }
 
 /** The placements of schedules, stored per (cluster, slot) cell in `placement_cells`. */
@@ -111,28 +106,25 @@ export class PlacementCellRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Writes the cells, one VALUES row per cell with its own parameters (array literals are parsed once; a
-   * text[] of them would be escaped by the driver and parsed twice). ≤ 5 parameters per cell, within the
-   * protocol's 65,535.
+   * Writes the cells (`encodePlacementCells`) with one binary COPY, on the connection of the caller's
+   * transaction (the cells commit with their schedule) or, outside one, on a pooled connection. The table's
+   * constraints and foreign key hold as for an insert.
    */
-  async insert(
-    scheduleId: string,
-    cells: readonly EncodedPlacementCell[],
-    horizonStartUtc: string,
-    slotMinutes: number,
-  ): Promise<void> {
-    for (let i = 0; i < cells.length; i += CELLS_PER_STATEMENT) {
-      const params: unknown[] = [scheduleId, horizonStartUtc, slotMinutes];
-      const values = cells.slice(i, i + CELLS_PER_STATEMENT).map((r) => {
-        params.push(r.clusterId, r.slot, r.jobs, r.gpus, r.hours);
-        const n = params.length;
-        return `($1, $${n - 4}, $2::timestamptz + $${n - 3}::int * $3::int * interval '1 minute', $${n - 2}::text[], $${n - 1}::int[], $${n}::float8[])`;
-      });
-      await this.db.query(
-        `insert into placement_cells (schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours)
-         values ${values.join(', ')}`,
-        params,
+  async insert(encoded: EncodedPlacementCells): Promise<void> {
+    if (encoded.cells === 0) return;
+    const inTransaction = 'queryRunner' in this.db ? this.db.queryRunner : undefined;
+    const runner =
+      inTransaction ??
+      ('createQueryRunner' in this.db ? this.db.createQueryRunner() : this.db.connection.createQueryRunner());
+    const own = inTransaction === undefined;
+    try {
+      const client = (await runner.connect()) as pg.PoolClient;
+      await pipeline(
+        Readable.from([encoded.copy]),
+        client.query(copyFrom(`copy placement_cells (${CELL_COLUMNS}) from stdin (format binary)`)),
       );
+    } finally {
+      if (own) await runner.release();
     }
   }
 
