@@ -11,6 +11,7 @@ import {
   InvalidScheduleTransitionError,
   isStaleEpochError,
   loadSchedule,
+  loadPlacements,
   loadScheduleExplainer,
   OutboxRelay,
   Planner,
@@ -276,7 +277,9 @@ describe('planner pipeline on real PostgreSQL', () => {
       [firstId, 'par-1'],
       [draft.scheduleId, 'fra-1'],
     ] as const) {
-      const explain = (await loadScheduleExplainer(db, id))!;
+      const explainer = (await loadScheduleExplainer(db, id))!;
+      const placements = await loadPlacements(db, id);
+      const explain = (jobId: string) => explainer(jobId, placements);
       const chat = explain('chat-eu')!;
       expect(chat).toMatchObject({ jobId: 'chat-eu', outcome: 'placed' });
       expect(chat.clusters).toEqual([{ clusterId: where, gpuHours: 48, firstSlot: 0, lastSlot: 5 }]);

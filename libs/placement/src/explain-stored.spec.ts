@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { storedScheduleExplainer, type StoredPlacement } from './explain.js';
+import { storedScheduleExplainer as explainerOf, type StoredPlacement } from './explain.js';
 import type { PlacementProblem } from './model.js';
 import { solvePlacement } from './solve.js';
 import { batch, cluster, interactive, problem } from './test-support.js';
 
 // Clusters draw 1 kW per GPU at PUE 1, so one GPU-hour costs price / 1000 EUR; penalty 10 EUR per GPU-hour.
+
+/** The explainer of `placements` as the stores reads it: GPUs per cell of the schedule, each job's placements. */
+function storedScheduleExplainer(
+  p: PlacementProblem,
+  placements: StoredPlacement[],
+  opts: { heuristic: boolean },
+): (jobId: string) => ReturnType<ReturnType<typeof explainerOf>> {
+  const cells = new Map<string, { clusterId: string; slotStartUtc: string; gpus: number }>();
+  for (const x of placements) {
+    const key = `${x.clusterId}|${x.slotStartUtc}`;
+    const cell = cells.get(key) ?? { clusterId: x.clusterId, slotStartUtc: x.slotStartUtc, gpus: 0 };
+    cell.gpus += x.gpus;
+    cells.set(key, cell);
+  }
+  const explain = explainerOf(p, [...cells.values()], opts);
+  return (jobId) => explain(jobId, placements);
+}
 
 /** The whole-GPU placements a schedule stores. */
 function stored(p: PlacementProblem): StoredPlacement[] {

@@ -367,6 +367,13 @@ export interface StoredPlacement {
   gpuHours: number;
 }
 
+/** Whole GPUs a stored schedule uses in one cluster and slot, all jobs together. */
+export interface StoredCellUse {
+  clusterId: string;
+  slotStartUtc: string;
+  gpus: number;
+}
+
 /** The explanation of one job of a stored schedule, with its outcome and the clusters its rules exclude. */
 export interface StoredJobExplanation extends JobExplanation {
   outcome: JobResult['outcome'];
@@ -374,59 +381,62 @@ export interface StoredJobExplanation extends JobExplanation {
 }
 
 /**
- * Explanations of a stored (whole-GPU) schedule, computed on request instead of stored per job: where each job
- * went and why not somewhere cheaper, read off `placements` on `problem` (the schedule's input snapshot). The
- * same rules as the solver's own explanations (`describeJobs`), applied to the stored schedule rather than to
- * the LP optimum before rounding: a cell is full when its whole GPUs are all used, a job is at its parallelism
- * limit when it holds `maxGpus` in a slot, and what rounding left unserved counts as unserved. Builds the
- * context once (normalising the problem); the returned function explains one job (null when the problem has
- * no such job). Pure.
+ * Explanations of a stored (whole-GPU) schedule, computed on request instead of stored per job: where a job went
+ * and why not somewhere cheaper, read off the schedule on `problem` (its input snapshot). The same rules as the
+ * solver's own explanations (`describeJobs`), applied to the stored schedule rather than to the LP optimum before
+ * rounding: a cell is full when its whole GPUs are all used (`cells`, the schedule's GPUs per cluster and slot),
+ * a job is at its parallelism limit when it holds `maxGpus` in a slot, and what rounding left unserved counts as
+ * unserved. Normalises the problem once; the returned function explains one job from its own stored placements
+ * (null when the problem has no such job). Pure.
  */
 export function storedScheduleExplainer(
   problem: PlacementProblem,
-  placements: readonly StoredPlacement[],
+  cells: readonly StoredCellUse[],
   opts: { heuristic: boolean },
-): (jobId: string) => StoredJobExplanation | null {
+): (jobId: string, placements: readonly StoredPlacement[]) => StoredJobExplanation | null {
   const norm = normalizeProblem(problem);
   const T = norm.slotCount;
   const clusterIndex = new Map(norm.clusters.map((c, r) => [c.id, r]));
   const slotIndex = new Map(norm.problem.slotStartsUtc.map((start, t) => [Date.parse(start), t]));
+  const cellOf = (clusterId: string, slotStartUtc: string): number | undefined => {
+    const r = clusterIndex.get(clusterId);
+    const t = slotIndex.get(Date.parse(slotStartUtc));
+    return r === undefined || t === undefined ? undefined : r * T + t;
+  };
   const jobIndex = new Map(norm.jobs.map((job) => [job.id, job.index]));
-  const work: JobFlows = norm.jobs.map(() => new Map<number, number>());
-  const gpusByJob: Map<number, number>[] = norm.jobs.map(() => new Map<number, number>());
   const gpusInCell = new Float64Array(norm.clusters.length * T);
-  for (const p of placements) {
-    const j = jobIndex.get(p.jobId);
-    const r = clusterIndex.get(p.clusterId);
-    const t = slotIndex.get(Date.parse(p.slotStartUtc));
-    // Placements outside the problem (unknown job, cluster or slot) cannot be explained against it.
-    if (j === undefined || r === undefined || t === undefined) continue;
-    const cell = r * T + t;
-    work[j]!.set(cell, (work[j]!.get(cell) ?? 0) + p.gpuHours);
-    gpusByJob[j]!.set(cell, (gpusByJob[j]!.get(cell) ?? 0) + p.gpus);
-    gpusInCell[cell] = (gpusInCell[cell] ?? 0) + p.gpus;
+  for (const c of cells) {
+    const cell = cellOf(c.clusterId, c.slotStartUtc);
+    // Cells outside the problem (unknown cluster or slot) cannot be explained against it.
+    if (cell !== undefined) gpusInCell[cell] = (gpusInCell[cell] ?? 0) + c.gpus;
   }
+  // One job's flows at a time (set per call): the context reads only the explained job's.
+  const flows: JobFlows = [];
   const ctx = buildContext(
     norm,
-    work,
+    flows,
     opts.heuristic,
     (cell, r, t) => (gpusInCell[cell] ?? 0) >= (norm.clusters[r]?.capGpus[t] ?? 0),
   );
   const slotUse = new Float64Array(T);
   const servedBySlot = new Float64Array(T);
-  return (jobId) => {
+  return (jobId, placements) => {
     const j = jobIndex.get(jobId);
     const job = j === undefined ? undefined : norm.jobs[j];
     if (!job) return null;
     // Occupancy (whole GPUs × slot hours, against maxGpus) and served work per slot.
+    const work = new Map<number, number>();
     slotUse.fill(0);
     servedBySlot.fill(0);
-    for (const [cell, gpus] of gpusByJob[job.index] ?? [])
-      slotUse[cell % T] = (slotUse[cell % T] ?? 0) + gpus * norm.slotHours;
     let served = 0;
-    for (const [cell, v] of work[job.index] ?? []) {
-      servedBySlot[cell % T] = (servedBySlot[cell % T] ?? 0) + v;
-      served += v;
+    for (const p of placements) {
+      const cell = p.jobId === jobId ? cellOf(p.clusterId, p.slotStartUtc) : undefined;
+      if (cell === undefined) continue;
+      const t = cell % T;
+      work.set(cell, (work.get(cell) ?? 0) + p.gpuHours);
+      slotUse[t] = (slotUse[t] ?? 0) + p.gpus * norm.slotHours;
+      servedBySlot[t] = (servedBySlot[t] ?? 0) + p.gpuHours;
+      served += p.gpuHours;
     }
     let residual = 0;
     let unservedBySlot: Float64Array | null = null;
@@ -457,10 +467,15 @@ export function storedScheduleExplainer(
       const reason = EXCLUSION_REASONS[code - 1];
       if (code > 0 && reason) excludedClusters.push({ clusterId: norm.clusters[r]?.id ?? '', reason });
     });
-    return {
-      ...explainJob(ctx, job, slotUse, unservedBySlot, residual, norm.problem.currency),
-      outcome,
-      excludedClusters,
-    };
+    flows[job.index] = work;
+    try {
+      return {
+        ...explainJob(ctx, job, slotUse, unservedBySlot, residual, norm.problem.currency),
+        outcome,
+        excludedClusters,
+      };
+    } finally {
+      flows[job.index] = new Map();
+    }
   };
 }

@@ -4,7 +4,8 @@ import {
   type PlacementProblem,
   type StoredJobExplanation,
 } from '#gridshift/placement';
-import { ScheduleRepository } from '#gridshift/persistence';
+import { PlacementCellRepository, ScheduleRepository } from '#gridshift/persistence';
+import type { SchedulePlacement } from './checked-placements.js';
 import { recordOrNull } from './json-values.js';
 import { loadPlacements } from './read.js';
 import type { InputSnapshot } from './snapshot.js';
@@ -48,14 +49,21 @@ export function explanationEntry(jobId: string, e: StoredJobExplanation): Explan
   };
 }
 
-/** Explains one job of a schedule; null when the schedule's problem has no such job. */
-export type ScheduleExplainer = (jobId: string) => ExplanationEntry | null;
+/**
+ * Explains one job of a schedule from that job's stored placements (`placements`: the job's, or any superset);
+ * null when the schedule's problem has no such job.
+ */
+export type ScheduleExplainer = (
+  jobId: string,
+  placements: readonly SchedulePlacement[],
+) => ExplanationEntry | null;
 
 /**
  * The explainer of a stored schedule, computed from what the schedule stored: its input snapshot (the problem
- * it was solved on; the stability term's previous placements read from the schedule they reference) and its
- * whole-GPU placements (`storedScheduleExplainer`). Null when there is no such schedule or its snapshot holds
- * no problem. Reads the snapshot and every placement once: keep the result for further jobs of that schedule.
+ * it was solved on; the stability term's previous placements read from the schedule they reference), the GPUs
+ * of each of its cells and, per call, the job's placements (`storedScheduleExplainer`). Null when there is no
+ * such schedule or its snapshot holds no problem. Reads the snapshot and the cell totals once (normalising the
+ * problem): keep the result for further jobs of that schedule.
  */
 export async function loadScheduleExplainer(
   db: DataSource | EntityManager,
@@ -66,8 +74,8 @@ export async function loadScheduleExplainer(
   const stored = recordOrNull(snapshot?.problem) as InputSnapshot['problem'] | null;
   if (!row || !stored || !Array.isArray(stored.jobs) || !Array.isArray(stored.clusters)) return null;
   const { stability, ...rest } = stored;
-  const [placements, previous] = await Promise.all([
-    loadPlacements(db, scheduleId),
+  const [cells, previous] = await Promise.all([
+    new PlacementCellRepository(db).totals(scheduleId),
     stability?.previousScheduleId ? loadPlacements(db, stability.previousScheduleId) : Promise.resolve([]),
   ]);
   const problem: PlacementProblem = stability
@@ -75,9 +83,17 @@ export async function loadScheduleExplainer(
     : rest;
   const solver = row.solverStats;
   const heuristic = solver.method === 'greedy' || solver.fallback === 'greedy';
-  const explain = storedScheduleExplainer(problem, placements, { heuristic });
-  return (jobId) => {
-    const e = explain(jobId);
+  const explain = storedScheduleExplainer(
+    problem,
+    cells.map((c) => ({
+      clusterId: c.clusterId,
+      slotStartUtc: new Date(c.slotStartMs).toISOString(),
+      gpus: c.gpus,
+    })),
+    { heuristic },
+  );
+  return (jobId, placements) => {
+    const e = explain(jobId, placements);
     return e && explanationEntry(jobId, e);
   };
 }

@@ -138,7 +138,18 @@ export class ScheduleViews {
     const shortfall = view.facts.shortfalls.find((s) => recordOrNull(s)?.jobId === jobId) ?? null;
     // Schedules stored before explanations were computed on request still carry theirs.
     const explanation =
-      (await this.schedules.jobExplanation(id, jobId)) ?? (await this.cache.explainer(id))?.(jobId) ?? null;
+      (await this.schedules.jobExplanation(id, jobId)) ??
+      (await this.cache.explainer(id))?.(
+        jobId,
+        rows.map((p) => ({
+          jobId: p.jobId,
+          clusterId: p.clusterId,
+          slotStartUtc: p.slotStart.toISOString(),
+          gpus: p.gpus,
+          gpuHours: p.gpuHours,
+        })),
+      ) ??
+      null;
     if (rows.length === 0 && shortfall === null && explanation === null) {
       throw new NotFoundError(`job in schedule ${id}`, jobId, { name: 'jobId', in: 'path' });
     }
