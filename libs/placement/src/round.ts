@@ -54,7 +54,7 @@ class JobCells {
  * Every mutation goes through `addGpus` / `addWork` (or `plan` + `apply`), which is what lets the
  * rounding phases keep capacity, power cap and maxGpus by construction.
  */
-export class Rounding {
+class Rounding {
   readonly T: number;
   readonly slotHours: number;
   readonly used: Int32Array;
@@ -137,23 +137,6 @@ export class Rounding {
       return out;
     });
     return { gpus, work };
-  }
-
-  /**
-   * Places up to `want` GPU-hours of job j in one cell on whole GPUs: the spare work capacity of the job's
-   * own GPUs there first, then free whole GPUs (capacity, power cap and maxGpus kept). Returns what it placed.
-   */
-  claim(j: number, cell: number, want: number): number {
-    const tiny = FRACTION_EPS * this.slotHours;
-    if (!(want > tiny)) return 0;
-    const slack = this.slack(j, cell);
-    const free = Math.floor(this.freeGpus(j, cell) + FRACTION_EPS);
-    const take = Math.min(want, slack + free * this.slotHours);
-    if (!(take > tiny)) return 0;
-    const extraGpus = Math.max(0, Math.ceil((take - slack) / this.slotHours - FRACTION_EPS));
-    if (extraGpus > 0) this.addGpus(j, cell, extraGpus);
-    this.addWork(j, cell, take);
-    return take;
   }
 
   freeGpus(j: number, cell: number): number {
