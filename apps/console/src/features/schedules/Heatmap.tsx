@@ -2,7 +2,7 @@ import { type PointerEvent, useCallback, useEffect, useLayoutEffect, useMemo, us
 import { hourOf, money, num } from '../../shared/format';
 import { mark } from '../../shared/marks';
 import type { ScheduleDetailView } from './api';
-import { cellAt, drawHeatmap, heatmapHeight, heatmapLayout } from './heatmap-canvas';
+import { cellAt, drawHeatmap, type HeatmapLayout, heatmapHeight, heatmapLayout } from './heatmap-canvas';
 import { type HeatmapMetric, heatmapCells } from './heatmap-data';
 import { ScrollRegion } from '../../shared/ScrollRegion';
 
@@ -27,7 +27,7 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
   const [renderMs, setRenderMs] = useState<number | null>(null);
   const [drawnCells, setDrawnCells] = useState(0);
   const [asTable, setAsTable] = useState(false);
-  const [width, setWidth] = useState(0);
+  const [resized, setResized] = useState(0);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const drawn = useRef(onDrawn);
@@ -46,31 +46,19 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
     [metric, currency],
   );
   const hours = useMemo(() => data.slotStarts.map(hourOf), [data.slotStarts]);
-  const layout = useMemo(
-    () => heatmapLayout(width, data.clusters.length, data.slotStarts.length),
-    [width, data.clusters.length, data.slotStarts.length],
-  );
+  // Where the cells are, as last painted (the tooltip reads it).
+  const layoutRef = useRef<HeatmapLayout | null>(null);
 
-  // The canvas follows its container's width (measured before the first paint, then on real changes only).
+  // Paint before the browser's next paint (a layout effect: the first frame that shows the page shows the
+  // heatmap), on every change of data, and when the container's width really changes.
   useLayoutEffect(() => {
     const canvas = canvasRef.current;
-    const box = canvas?.parentElement;
-    if (!box) return;
-    setWidth(Math.round(box.clientWidth));
-    const observer = new ResizeObserver(([entry]) => {
-      if (entry) setWidth(Math.round(entry.contentRect.width));
-    });
-    observer.observe(box);
-    return () => observer.disconnect();
-  }, []);
-
-  // Paint on every change of data or size; report the time from here to the frame that shows it.
-  useEffect(() => {
-    const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
+    const width = Math.round(canvas?.parentElement?.clientWidth ?? 0);
     if (!canvas || !ctx || width === 0) return;
     const started = performance.now();
     mark('heatmap-set-option');
+    const layout = heatmapLayout(width, data.clusters.length, data.slotStarts.length);
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(layout.width * ratio);
     canvas.height = Math.round(layout.height * ratio);
@@ -82,19 +70,34 @@ export function Heatmap({ detail, onDrawn }: { detail: ScheduleDetailView; onDra
       max: data.max,
       format,
     });
+    layoutRef.current = layout;
+    // Reported once the frame holding it has been produced.
     return afterNextFrame(() => {
       mark('heatmap-drawn');
       setDrawnCells(painted);
       setRenderMs(performance.now() - started);
       drawn.current?.();
     });
-  }, [data, hours, layout, width, format]);
+  }, [data, hours, format, resized]);
+
+  // A real change of the container's width repaints (the observer's first call, the same width, does not).
+  useEffect(() => {
+    const box = canvasRef.current?.parentElement;
+    if (!box) return;
+    const observer = new ResizeObserver(([entry]) => {
+      const width = Math.round(entry?.contentRect.width ?? 0);
+      if (width > 0 && width !== layoutRef.current?.width) setResized((n) => n + 1);
+    });
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
 
   const onPointer = (event: PointerEvent<HTMLCanvasElement>) => {
     const bounds = event.currentTarget.getBoundingClientRect();
     const x = event.clientX - bounds.left;
     const y = event.clientY - bounds.top;
-    const cell = cellAt(layout, x, y);
+    const layout = layoutRef.current;
+    const cell = layout && cellAt(layout, x, y);
     if (!cell) return setTip(null);
     const value = data.cells[cell.row * data.slotStarts.length + cell.col]?.[2] ?? 0;
     setTip({ x, y, text: `${data.clusters[cell.row] ?? ''} ${hours[cell.col] ?? ''}: ${format(value)}` });
