@@ -139,32 +139,20 @@ export class UsageRepository {
     return result.rowCount ?? 0;
   }
 
-  /** Realized usage with an interval start in [from, to), ordered by interval, cluster, job. */
+  /**
+   * Realized usage with an interval start in [from, to), ordered by interval, cluster, job (the order of
+   * `usage_reports_slot_cluster_job_idx`: no sort). The columns are named as the fields, so node-postgres's rows are
+   * returned as they are (a month is ~100,000 rows; a second object per row was a fifth of the read).
+   */
   async realized(from: Date, to: Date): Promise<RealizedUsageRow[]> {
-    const rows = await this.db.query<
-      {
-        cluster_id: string;
-        job_id: string;
-        ms: number;
-        minutes: number;
-        gpu_hours: number;
-        energy_kwh: number;
-      }[]
-    >(
-      `select cluster_id, job_id, (extract(epoch from slot_start) * 1000)::float8 as ms, minutes, gpu_hours,
-              energy_kwh
+    return this.db.query<RealizedUsageRow[]>(
+      `select cluster_id as "clusterId", job_id as "jobId",
+              (extract(epoch from slot_start) * 1000)::float8 as "slotStartMs", minutes, gpu_hours as "gpuHours",
+              energy_kwh as "energyKwh"
        from usage_reports where slot_start >= $1 and slot_start < $2
        order by slot_start, cluster_id, job_id`,
       [from, to],
     );
-    return rows.map((r) => ({
-      clusterId: r.cluster_id,
-      jobId: r.job_id,
-      slotStartMs: r.ms,
-      minutes: r.minutes,
-      gpuHours: r.gpu_hours,
-      energyKwh: r.energy_kwh,
-    }));
   }
 
   /**
