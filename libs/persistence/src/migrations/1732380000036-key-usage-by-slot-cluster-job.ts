@@ -4,10 +4,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Usage keyed by interval first: the primary key becomes (slot_start, cluster_id, job_id) — the same key, in the
  * order the measured-savings report reads a month in — and the separate `slot_start` index goes. With the key
  * led by cluster and job, the report's read took an incremental sort of every interval's rows by two text columns,
- * most of its time in PostgreSQL (≈ 200 of 240 ms for 108,000 rows); now it is an index scan. The usage store's
+ * most of its time in PostgreSQL for a month (108,000 rows); now it is an index scan. The usage store's
  * probe of stored (cluster, interval) pairs and every other usage query filter on `slot_start` first, and the
  * ingest maintains one index instead of two (docs/benchmarks.md#closed-loop). ON CONFLICT infers the key by its
- * columns in any order.
+ * columns in any order. The key is rebuilt under an exclusive lock: usage writes and reads wait for it.
  */
 export class KeyUsageBySlotClusterJob1732380000036 implements MigrationInterface {
   name = 'KeyUsageBySlotClusterJob1732380000036';
