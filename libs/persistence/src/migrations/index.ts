@@ -19,6 +19,7 @@ import { StoreRealizedUsage1732380000026 } from './1732380000026-store-realized-
 import { RecordUsageDrift1732380000027 } from './1732380000027-record-usage-drift.js';
 import { StoreGridEvents1732380000028 } from './1732380000028-store-grid-events.js';
 import { RecordDeadLetters1732380000035 } from './1732380000035-record-dead-letters.js';
+import { KeyUsageBySlotClusterJob1732380000036 } from './1732380000036-key-usage-by-slot-cluster-job.js';
 
 /** Every migration in order; new ones are appended here. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RecordUsageDrift1732380000027,
   StoreGridEvents1732380000028,
   RecordDeadLetters1732380000035,
+  KeyUsageBySlotClusterJob1732380000036,
 ];
