@@ -1,10 +1,11 @@
 // bench:loop — the closed loop with the data centers, through the real apps and 20 reference agents on loopback:
 //   1. order published → applied acknowledgement stored (p50/p99), after price changes re-plan 5k jobs × 20 clusters;
 //   2. usage ingest: job-slot rows per second from Kafka into PostgreSQL;
-//   3. a month of hourly usage → the measured-savings report.
+//   3. a month of hourly usage → the measured-savings report;
+//   4. (only when asked: --phases store) UsageRepository.store alone on fresh, replayed and mixed calls.
 //   npm run bench:loop [-- --jobs 5000] [--clusters 20] [--samples 10] [--usage-rows 480000] [--phases ack,usage,report]
 //                      [--json FILE]
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
@@ -41,7 +42,7 @@ const usage = `usage: npm run bench:loop -- [--jobs N] [--clusters N] [--samples
   --samples N      price changes whose orders are measured (after one warm-up)    (default: 10)
   --usage-rows N   job-slot usage rows sent through Kafka for the ingest rate     (default: 480000)
   --month-jobs N   jobs with a month of hourly usage for the report               (default: 150)
-  --phases LIST    which of ack, usage, report to run, comma-separated             (default: all three)
+  --phases LIST    which of ack, usage, report, store to run, comma-separated      (default: ack,usage,report)
   --json FILE      also write the rows {metric, value, unit} as JSON`;
 
 interface MetricRow {
@@ -51,6 +52,8 @@ interface MetricRow {
 }
 
 const HOUR_MS = 3_600_000;
+/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
 const SLOTS = 24;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,7 +87,8 @@ async function main(): Promise<void> {
   const monthJobs = int('--month-jobs', args['month-jobs'], 150, 100_000);
   const phases = new Set((args.phases ?? 'ack,usage,report').split(',').map((p) => p.trim()));
   for (const p of phases)
-    if (!['ack', 'usage', 'report'].includes(p)) throw new UsageError(`--phases: unknown phase ${p}`);
+    if (!['ack', 'usage', 'report', 'store'].includes(p))
+      throw new UsageError(`--phases: unknown phase ${p}`);
 
   const services = ensureServices({ quiet: true });
   const suffix = Math.random().toString(16).slice(2, 8);
@@ -318,7 +322,7 @@ async function main(): Promise<void> {
    * 3. A month of hourly usage (monthJobs jobs, each in one cluster per hour) → the measured-savings report (the
    * admin API's reporter in process), median of three: cold (a new reporter, nothing remembered), repeated (a
    * reporter that made the same report before: each day's baselines come from its memo), and the reads alone
-   * (the report's SQL and row decoding).
+   * (the report's SQL and row decoding); with the bench process's CPU time during the cold report.
    */
   async function monthReport(): Promise<MetricRow[]> {
     const monthStart = Math.floor((h0 - 30 * 24 * HOUR_MS) / (24 * HOUR_MS)) * 24 * HOUR_MS;
@@ -363,10 +367,14 @@ async function main(): Promise<void> {
     await analyzeSchema(ds);
     const from = new Date(monthStart);
     const to = new Date(monthEnd);
-    const timed = async (reporter: MeasuredSavingsReporter) => {
+    const coldCpuMs: number[] = [];
+    const timed = async (reporter: MeasuredSavingsReporter, cpu?: number[]) => {
       const t = performance.now();
+      const c = process.cpuUsage();
       const report = await reporter.report(from, to, 'day');
+      const used = process.cpuUsage(c);
       if (report.rows.length !== 30) throw new Error(`report has ${report.rows.length} days, expected 30`);
+      cpu?.push((used.user + used.system) / 1000);
       return performance.now() - t;
     };
     const coldMs: number[] = [];
@@ -376,7 +384,7 @@ async function main(): Promise<void> {
     await timed(warm);
     for (let run = 0; run < 3; run += 1) {
       // Cold: a new reporter (nothing remembered); repeat: the same report again from a reporter that made it.
-      coldMs.push(await timed(new MeasuredSavingsReporter(ds)));
+      coldMs.push(await timed(new MeasuredSavingsReporter(ds), coldCpuMs));
       repeatMs.push(await timed(warm));
       const t = performance.now();
       await Promise.all([
@@ -390,10 +398,92 @@ async function main(): Promise<void> {
     }
     return [
       { metric: 'measured_report_month_ms', value: Math.round(percentile(coldMs, 50)), unit: 'ms' },
+      // The bench process's CPU time during the cold report (decoding the rows and the pure part; PostgreSQL's
+      // share is not in it): steadier than the wall clock on a loaded machine.
+      {
+        metric: 'measured_report_month_cpu_ms',
+        value: Math.round(percentile(coldCpuMs, 50)),
+        unit: 'ms',
+      },
       { metric: 'measured_report_month_repeat_ms', value: Math.round(percentile(repeatMs, 50)), unit: 'ms' },
       { metric: 'measured_report_month_reads_ms', value: Math.round(percentile(readsMs, 50)), unit: 'ms' },
       { metric: 'measured_report_month_rows', value: month.length, unit: 'usage rows' },
     ];
+  }
+
+  /**
+   * 4. The usage repository's store alone, in calls of 20,250 rows (81 cluster-hours of 250 jobs) in their own
+   * transactions, `rounds` × 3 calls per case: fresh (nothing stored), replay (the same calls again: nothing
+   * written) and mixed (fresh rows with a redelivered message — the previous call's last 250 rows — at the end).
+   * Wall clock and CPU time (this process plus the PostgreSQL backend serving the call, from /proc), median per case.
+   */
+  async function storeCases(rounds = 3): Promise<MetricRow[]> {
+    const usageRepo = new UsageRepository(ds);
+    const perCall = 20_250;
+    let baseMs = h0 - 400 * 24 * HOUR_MS;
+    const call = (): UsageRow[] => {
+      const out = Array.from({ length: perCall }, (_, i) => {
+        const slotMs = baseMs + Math.floor(i / 250) * HOUR_MS;
+        return {
+          clusterId: clusters[Math.floor(i / 250) % clusters.length]!.id,
+          jobId: `job-${String(i % 250).padStart(5, '0')}`,
+          slotStart: new Date(slotMs).toISOString(),
+          minutes: 60,
+          gpuHours: 4,
+          energyKwh: 3.4,
+          observedAt: new Date(slotMs + HOUR_MS).toISOString(),
+          messageId: null,
+        };
+      });
+      baseMs += (perCall / 250) * HOUR_MS;
+      return out;
+    };
+    const backendCpuMs = (pid: number) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    };
+    const timeCalls = async (calls: UsageRow[][], wall: number[], cpu: number[]) => {
+      let written = 0;
+      const t = performance.now();
+      let cpuMs = 0;
+      for (const rows of calls)
+        written += await ds.transaction(async (tx) => {
+          const pid = (await tx.query<{ pid: number }[]>('select pg_backend_pid() as pid'))[0]!.pid;
+          const c = process.cpuUsage();
+          const b = backendCpuMs(pid);
+          const n = await usageRepo.store(rows, tx);
+          const used = process.cpuUsage(c);
+          cpuMs += backendCpuMs(pid) - b + (used.user + used.system) / 1000;
+          return n;
+        });
+      wall.push(performance.now() - t);
+      cpu.push(cpuMs);
+      return written;
+    };
+    const cases = { fresh: [[], []], replay: [[], []], mixed: [[], []] } as Record<
+      string,
+      [number[], number[]]
+    >;
+    for (let round = 0; round < rounds; round += 1) {
+      const calls = Array.from({ length: 3 }, call);
+      if ((await timeCalls(calls, ...cases.fresh!)) !== 3 * perCall)
+        throw new Error('store: fresh rows lost');
+      if ((await timeCalls(calls, ...cases.replay!)) !== 0) throw new Error('store: a replay wrote rows');
+      const mixed = Array.from({ length: 3 }, call).map((rows, i, all) => [
+        ...rows,
+        ...(i === 0 ? calls[2]! : all[i - 1]!).slice(-250),
+      ]);
+      if ((await timeCalls(mixed, ...cases.mixed!)) !== 3 * perCall)
+        throw new Error('store: mixed rows lost');
+    }
+    return Object.entries(cases).flatMap(([name, [wall, cpu]]) => [
+      { metric: `usage_store_${name}_ms`, value: Math.round(percentile(wall, 50)), unit: 'ms per 3 calls' },
+      {
+        metric: `usage_store_${name}_cpu_ms`,
+        value: Math.round(percentile(cpu, 50)),
+        unit: 'ms per 3 calls',
+      },
+    ]);
   }
 
   try {
@@ -419,6 +509,7 @@ async function main(): Promise<void> {
     }
     if (phases.has('usage')) rows.push(...(await usageIngest()));
     if (phases.has('report')) rows.push(...(await monthReport()));
+    if (phases.has('store')) rows.push(...(await storeCases()));
   } finally {
     await producer.disconnect();
     await Promise.all(agents.map((a) => a.stop()));

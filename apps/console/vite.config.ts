@@ -1,8 +1,40 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * index.html runs a small entry script (src/main.tsx) that starts the first API requests and then imports
+ * the app (app/start.tsx: React and the shell). This adds `<link rel="modulepreload">` for that chunk and
+ * its static imports, so the browser fetches and compiles them while the entry script and the API requests
+ * run, instead of after the entry script asked for them.
+ */
+function preloadAppChunk(): Plugin {
+  let base = '/';
+  return {
+    name: 'gridshift-console-preload-app',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {}).filter((c) => c.type === 'chunk');
+        const start = chunks.find((c) => c.facadeModuleId?.endsWith('/src/app/start.tsx'));
+        if (!start) throw new Error('preloadAppChunk: no chunk for src/app/start.tsx');
+        const entries = new Set(chunks.filter((c) => c.isEntry).map((c) => c.fileName));
+        const files = [start.fileName, ...start.imports].filter((file) => !entries.has(file));
+        return files.map((file) => ({
+          tag: 'link',
+          attrs: { rel: 'modulepreload', crossorigin: true, href: `${base}${file}` },
+          injectTo: 'head' as const,
+        }));
+      },
+    },
+  };
+}
 
 /**
  * The console is served by the admin API under /console (static files, see apps/console/README.md). In
@@ -11,7 +43,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/console/',
-  plugins: [react()],
+  plugins: [react(), preloadAppChunk()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -3,8 +3,8 @@ import type { DataSource } from 'typeorm';
 import { PriceRepository, UsageRepository, type PriceRow, type UsageRow } from '#gridshift/persistence';
 import { freshSchema } from '../support/harness.js';
 
-// Realized usage storage (binary COPY, or the staging merge when a key is stored already or repeated) and the
-// hourly prices the measured-savings report reads, on a real PostgreSQL.
+// Realized usage storage (binary COPY for intervals with nothing stored, the staging merge for the rest and for keys
+// repeated in a call) and the hourly prices the measured-savings report reads, on a real PostgreSQL.
 
 const HOUR = 3_600_000;
 const D0 = Date.parse('2023-03-02T00:00:00Z');
@@ -43,7 +43,7 @@ const stored = () =>
 describe('usage storage', () => {
   it('stores new rows, a replay changes nothing, a later report wins and an older or equal one does not', async () => {
     expect(await usage.store([use('a', 0, 4, 1, 'm1'), use('b', 0, 2, 1, 'm1')])).toBe(2);
-    // Replay (same rows): the COPY meets stored keys, the merge finds nothing newer.
+    // Replay (same rows): their interval holds stored rows, so they are staged; the merge finds nothing newer.
     expect(await usage.store([use('a', 0, 4, 1, 'm1'), use('b', 0, 2, 1, 'm1')])).toBe(0);
     // a: a later report (observed at 02:00) wins; b: an older one (00:30 → hour 0) and an equal one do not.
     const older = { ...use('b', 0, 9, 1, 'old'), observedAt: new Date(D0 + HOUR / 2).toISOString() };
@@ -62,6 +62,26 @@ describe('usage storage', () => {
     expect((await stored()).map((r) => [r.job_id, r.gpu_hours, r.message_id])).toEqual([
       ['a', 3, 'latest'],
       ['b', 1, 'first'],
+    ]);
+  });
+
+  it('a call mixing new intervals with stored ones writes every new or later row once', async () => {
+    expect(await usage.store([use('a', 0, 4, 1, 'm1'), use('b', 0, 2, 1, 'm1')])).toBe(2);
+    // Hour 1 is new (straight COPY); hour 0 holds stored rows (staged): a's replay changes nothing, b's later
+    // report wins, c is a new job in that stored hour. 1 + 1 + 1 rows written.
+    expect(
+      await usage.store([
+        use('a', 1, 6, 2, 'm2'),
+        use('a', 0, 4, 1, 'm1'),
+        use('b', 0, 3, 2, 'm2'),
+        use('c', 0, 1, 2, 'm2'),
+      ]),
+    ).toBe(3);
+    expect((await stored()).map((r) => [r.job_id, r.gpu_hours, r.message_id])).toEqual([
+      ['a', 4, 'm1'],
+      ['a', 6, 'm2'],
+      ['b', 3, 'm2'],
+      ['c', 1, 'm2'],
     ]);
   });
 

@@ -1,16 +1,14 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './app/App';
-import { loadEcharts } from './shared/Chart';
+// The entry script: small on purpose. It starts the first load's API requests (the saved key's check and a
+// shared link's schedule) and the page's chunk, then loads React and the app — all in parallel, so the
+// round trips and the downloads overlap instead of following each other (README, "First load").
+import { earlyPaths, requestEarly } from './api/early';
+import { keyStore } from './shared/key-store';
+import { parseRoute } from './shared/route';
+import { preloadPage } from './app/pages';
 import './shared/styles.css';
 
-// Start downloading the charts' chunk now: it arrives while the sign-in check and the first API calls run.
-void loadEcharts();
-
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const route = parseRoute(window.location.hash);
+const saved = keyStore.load();
+if (saved) for (const path of earlyPaths(route.path)) requestEarly(path, saved);
+if (saved) preloadPage(route);
+void import('./app/start');

@@ -541,6 +541,8 @@ function simulate(
         explain: false,
         tieBreak: true,
         baselines: recorder !== undefined,
+        // Compared with the LP optimum below (fractional on both sides).
+        baselineGpus: 'fractional',
         wholeGpus: recorder !== undefined,
       });
       if (result.baselines && result.lpBound) {

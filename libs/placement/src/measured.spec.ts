@@ -109,6 +109,31 @@ describe('measureSavings', () => {
     expect(report.rows.every((r) => r.vsHome === null)).toBe(true);
   });
 
+  it('a capacity report from before the day holds until the next one', () => {
+    // fra-1 reported 5 schedulable GPUs the evening before (H0 − 5 h) and 4 a week earlier; home may only use
+    // fra-1: 5 GPU-h of chat's 10 in each hour = 10 of the 20 realized GPU-h. With the later report at 12 GPUs
+    // instead, home serves all 20.
+    const pinned = { ...input, jobs: [{ ...input.jobs[0]!, pins: { mustRunIn: ['fra-1'] } }] };
+    const reports = (later: number) =>
+      input.clusters.map((c) =>
+        c.id === 'fra-1'
+          ? {
+              ...c,
+              capacityByHour: new Map([
+                [H0 - 5 * 3_600_000, later],
+                [H0 - 168 * 3_600_000, 4],
+              ]),
+            }
+          : c,
+      );
+    const short = measureSavings({ ...pinned, clusters: reports(5) });
+    expect(short.totals.home.gpuHours).toBeCloseTo(10, 10);
+    expect(short.comparable.home).toBe(false);
+    const enough = measureSavings({ ...pinned, clusters: reports(12) });
+    expect(enough.totals.home.gpuHours).toBeCloseTo(20, 10);
+    expect(enough.comparable.home).toBe(true);
+  });
+
   it('carries the nearest known price into hours without one, and says how many', () => {
     const report = measureSavings({
       ...input,

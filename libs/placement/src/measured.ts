@@ -224,17 +224,22 @@ function priceOver(
 export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): MeasuredReport {
   const clusterById = new Map(input.clusters.map((c) => [c.id, c]));
   const pricesByZone = indexPrices(input.prices);
-  const usage = input.usage.filter(
-    (u) => u.slotStartMs >= input.fromMs && u.slotStartMs < input.toMs && clusterById.has(u.clusterId),
-  );
-
-  // Metered kWh per GPU-hour per cluster over the period.
+  // One pass: the usage in range (input order), metered kWh per GPU-hour per cluster, and the usage per UTC day.
+  const usage: MeasuredUsage[] = [];
   const energy = new Map<string, { kwh: number; gpuHours: number }>();
-  for (const u of usage) {
-    const e = energy.get(u.clusterId) ?? { kwh: 0, gpuHours: 0 };
+  const byDay = new Map<number, MeasuredUsage[]>();
+  for (const u of input.usage) {
+    if (u.slotStartMs < input.fromMs || u.slotStartMs >= input.toMs || !clusterById.has(u.clusterId))
+      continue;
+    usage.push(u);
+    let e = energy.get(u.clusterId);
+    if (e === undefined) energy.set(u.clusterId, (e = { kwh: 0, gpuHours: 0 }));
     e.kwh += u.energyKwh;
     e.gpuHours += u.gpuHours;
-    energy.set(u.clusterId, e);
+    const day = Math.floor(u.slotStartMs / MS_PER_DAY) * MS_PER_DAY;
+    let list = byDay.get(day);
+    if (list === undefined) byDay.set(day, (list = []));
+    list.push(u);
   }
   const kwhPerGpuHour = new Map(
     input.clusters.map((c) => {
@@ -307,19 +312,39 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
     return r;
   };
 
-  // Realized: metered energy × the price paid over the usage interval.
+  // Realized: metered energy × the price paid over the usage interval. Usage comes ordered by interval, so the
+  // last lookup per zone and the last day's row are usually the ones needed again.
   const energyKwhByMarket: Record<string, number> = {};
+  const lastPaid = new Map<string, { startMs: number; endMs: number; price: number; market: string }>();
+  let lastDay = Number.NaN;
+  let lastDayRow: MeasuredRow | undefined;
   for (const u of usage) {
     const zone = clusterById.get(u.clusterId)!.zone;
     const endMs = u.slotStartMs + u.minutes * MS_PER_MINUTE;
-    const paid = priceOver(pricesByZone, zone, u.slotStartMs, endMs, PAID_MARKETS);
-    const price = paid?.price ?? hourPrice(zone, u.slotStartMs);
-    const market = paid?.market ?? 'carried';
-    energyKwhByMarket[market] = (energyKwhByMarket[market] ?? 0) + u.energyKwh;
-    const r = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
+    let paid = lastPaid.get(zone);
+    if (paid === undefined || paid.startMs !== u.slotStartMs || paid.endMs !== endMs) {
+      const found = priceOver(pricesByZone, zone, u.slotStartMs, endMs, PAID_MARKETS);
+      paid = {
+        startMs: u.slotStartMs,
+        endMs,
+        price: found?.price ?? hourPrice(zone, u.slotStartMs),
+        market: found?.market ?? 'carried',
+      };
+      lastPaid.set(zone, paid);
+    }
+    energyKwhByMarket[paid.market] = (energyKwhByMarket[paid.market] ?? 0) + u.energyKwh;
+    let r: MeasuredRow;
+    if (input.groupBy === 'day') {
+      const day = Math.floor(u.slotStartMs / MS_PER_DAY);
+      if (day !== lastDay) {
+        lastDay = day;
+        lastDayRow = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
+      }
+      r = lastDayRow!;
+    } else r = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
     r.realized.gpuHours += u.gpuHours;
     r.realized.energyKwh += u.energyKwh;
-    r.realized.cost += (u.energyKwh * price) / 1000;
+    r.realized.cost += (u.energyKwh * paid.price) / 1000;
   }
 
   // Plan: planned GPU-hours × metered kWh per GPU-hour × the day-ahead price (what the plan was priced with).
@@ -336,14 +361,8 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
   }
 
   // Baselines: per UTC day, on the realized demand.
-  const byDay = new Map<number, MeasuredUsage[]>();
-  for (const u of usage) {
-    const day = Math.floor(u.slotStartMs / MS_PER_DAY) * MS_PER_DAY;
-    const list = byDay.get(day) ?? [];
-    list.push(u);
-    byDay.set(day, list);
-  }
   const jobById = new Map(input.jobs.map((j) => [j.id, j]));
+  const capacityBefore = latestCapacityBefore(input.clusters);
   for (const [dayMs, dayUsage] of [...byDay].sort((a, b) => a[0] - b[0])) {
     const startMs = Math.max(dayMs, firstHourMs);
     const endMs = Math.min(dayMs + MS_PER_DAY, firstHourMs + hourCount * MS_PER_HOUR);
@@ -355,6 +374,7 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
       jobById,
       kwhPerGpuHour,
       (z, ms) => hourPrice(z, ms),
+      capacityBefore,
     );
     const key = memo && JSON.stringify(problem);
     let baselines = key === undefined ? undefined : memo!.get(key);
@@ -416,15 +436,19 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
 /** Solves the day's home and greedy baselines; sums GPU-hours and cost per (cluster, job), in placement order. */
 function dayBaselines(problem: PlacementProblem): DayBaselines {
   const clusterIndex = new Map(problem.clusters.map((c, i) => [c.id, i]));
+  const jobIndex = new Map(problem.jobs.map((j, i) => [j.id, i]));
+  const jobCount = problem.jobs.length;
   const out = new Map<BaselineKind, ReturnType<DayBaselines['get']> & object>();
   for (const [kind, placements] of baselinePlacements(problem, ['home', 'greedy'])) {
-    const entry = new Map<string, number>();
+    // (cluster, job) → entry, keyed by their indices (a string key per placement was most of this function's time).
+    const entry = new Map<number, number>();
     const clusterIds: string[] = [];
     const jobIds: string[] = [];
     const gpuHours: number[] = [];
     const cost: number[] = [];
     for (const p of placements) {
-      const key = `${p.clusterId}\u0000${p.jobId}`;
+      const ci = clusterIndex.get(p.clusterId)!;
+      const key = ci * jobCount + jobIndex.get(p.jobId)!;
       let e = entry.get(key);
       if (e === undefined) {
         entry.set(key, (e = jobIds.length));
@@ -433,7 +457,7 @@ function dayBaselines(problem: PlacementProblem): DayBaselines {
         gpuHours.push(0);
         cost.push(0);
       }
-      const c = problem.clusters[clusterIndex.get(p.clusterId)!]!;
+      const c = problem.clusters[ci]!;
       gpuHours[e]! += p.gpuHours;
       cost[e]! += (p.gpuHours * c.kwPerGpu * c.pricePerMwh[p.slotIndex]!) / 1000;
     }
@@ -445,6 +469,34 @@ function dayBaselines(problem: PlacementProblem): DayBaselines {
     });
   }
   return out;
+}
+
+/**
+ * The schedulable GPUs of a cluster's latest report in an hour before `ms` (null: none), each cluster's reports
+ * sorted once rather than for every day.
+ */
+function latestCapacityBefore(
+  clusters: readonly MeasuredCluster[],
+): (clusterId: string, ms: number) => number | null {
+  const sorted = new Map(
+    clusters.map((c) => {
+      const reports = [...c.capacityByHour].sort((a, b) => a[0] - b[0]);
+      return [c.id, { hours: reports.map((r) => r[0]), gpus: reports.map((r) => r[1]) }];
+    }),
+  );
+  return (clusterId, ms) => {
+    const c = sorted.get(clusterId);
+    if (c === undefined) return null;
+    // The number of reported hours before ms: the last of them is the latest.
+    let lo = 0;
+    let hi = c.hours.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (c.hours[mid]! < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? null : c.gpus[lo - 1]!;
+  };
 }
 
 /** Nearest known value for each null (earlier first); null when nothing is known. */
@@ -469,6 +521,7 @@ function baselineProblem(
   jobById: ReadonlyMap<string, MeasuredJob>,
   kwhPerGpuHour: ReadonlyMap<string, number>,
   hourPrice: (zone: string, ms: number) => number,
+  capacityBefore: (clusterId: string, ms: number) => number | null,
 ): PlacementProblem {
   const slots = Math.max(1, Math.round((endMs - startMs) / MS_PER_HOUR));
   const slotStarts = Array.from({ length: slots }, (_, t) => startMs + t * MS_PER_HOUR);
@@ -490,9 +543,7 @@ function baselineProblem(
   }
   const clusterInputs = clusters.map((c) => {
     // The latest report at or before each slot (reports before the day count), else the installed GPUs.
-    let latest: number | null = null;
-    for (const [hourMs, gpus] of [...c.capacityByHour].sort((a, b) => a[0] - b[0]))
-      if (hourMs < startMs) latest = gpus;
+    let latest = capacityBefore(c.id, startMs);
     const ran = ranGpus.get(c.id);
     const schedulableGpus = slotStarts.map((ms, t) => {
       latest = c.capacityByHour.get(ms) ?? latest;

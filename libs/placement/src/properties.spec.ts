@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPlacement } from './check.js';
 import type { ClusterInput, JobInput, PlacementProblem } from './model.js';
-import { solvePlacement } from './solve.js';
+import { clusterAllowed, jobDemand, jobWindow, usableGpus } from './independent-rules.js';
+import { solveBaseline, solvePlacement } from './solve.js';
 import { HOUR_STARTS, oracleObjective, relGap } from './test-support.js';
 
 // Small arbitrary fleets, including negative prices, spikes to market caps, zero capacity, power caps,
@@ -120,9 +121,57 @@ describe('placement properties', () => {
           expect(bound).toBeLessThanOrEqual((result.baselines?.home.totalCost ?? NaN) + tol(bound));
           expect(bound).toBeLessThanOrEqual((result.baselines?.greedy.totalCost ?? NaN) + tol(bound));
           expect(bound).toBeLessThanOrEqual(result.totals.totalCost + tol(bound));
+          // Like for like: the whole-GPU schedule against whole-GPU baselines is never dearer.
+          const ours = result.totals.totalCost;
+          expect(ours).toBeLessThanOrEqual((result.baselines?.home.totalCost ?? NaN) + tol(ours));
+          expect(ours).toBeLessThanOrEqual((result.baselines?.greedy.totalCost ?? NaN) + tol(ours));
         }
       }),
       { numRuns: 150, seed: 20230302 },
+    );
+  });
+
+  it("whole-GPU baselines keep every rule (checked without the solver's normalisation) and serve ≤ demand", () => {
+    fc.assert(
+      fc.property(problemArb, (p) => {
+        const T = p.slotStartsUtc.length;
+        const hours = p.slotMinutes / 60;
+        for (const kind of ['home', 'greedy'] as const) {
+          const { placements, totals } = solveBaseline(p, kind, { wholeGpus: true });
+          const perCell = new Map<string, number>();
+          const perJobSlot = new Map<string, { gpus: number; work: number }>();
+          const perJob = new Map<string, number>();
+          let served = 0;
+          for (const pl of placements) {
+            const job = p.jobs.find((j) => j.id === pl.jobId)!;
+            const cluster = p.clusters.find((c) => c.id === pl.clusterId)!;
+            expect(clusterAllowed(job, cluster)).toBe(true);
+            const { from, to } = jobWindow(job, T);
+            expect(pl.slotIndex >= from && pl.slotIndex < to).toBe(true);
+            expect(Number.isInteger(pl.gpus) && pl.gpus >= 1).toBe(true);
+            expect(pl.gpuHours).toBeLessThanOrEqual(pl.gpus * hours + 1e-9);
+            const cell = `${pl.clusterId}|${pl.slotIndex}`;
+            perCell.set(cell, (perCell.get(cell) ?? 0) + pl.gpus);
+            expect(perCell.get(cell)).toBeLessThanOrEqual(
+              Math.floor(usableGpus(cluster, pl.slotIndex) + 1e-9),
+            );
+            const js = `${pl.jobId}|${pl.slotIndex}`;
+            const s = perJobSlot.get(js) ?? { gpus: 0, work: 0 };
+            s.gpus += pl.gpus;
+            s.work += pl.gpuHours;
+            perJobSlot.set(js, s);
+            expect(s.gpus).toBeLessThanOrEqual(job.maxGpus);
+            if (job.kind === 'interactive')
+              expect(s.work).toBeLessThanOrEqual((job.demandGpuHours[pl.slotIndex] ?? 0) + 1e-9);
+            perJob.set(pl.jobId, (perJob.get(pl.jobId) ?? 0) + pl.gpuHours);
+            served += pl.gpuHours;
+          }
+          for (const job of p.jobs)
+            expect(perJob.get(job.id) ?? 0).toBeLessThanOrEqual(jobDemand(job) + 1e-9);
+          expect(totals.servedGpuHours).toBeCloseTo(served, 9);
+        }
+      }),
+      { numRuns: 150, seed: 20261207 },
     );
   });
 

@@ -31,6 +31,13 @@ export interface SolveOptions {
   /** Compute home and greedy baselines (default true). */
   baselines?: boolean;
   /**
+   * How the baselines hold GPUs (default: as the published schedule — `whole` unless `wholeGpus` is false), so
+   * savings compare like with like: a whole-GPU schedule against baselines on whole GPUs
+   * (`homeBaselineWholeGpus`, `greedyBaselineWholeGpus`), a fractional one against fractional baselines.
+   * `fractional` with whole GPUs is for callers that compare `lpBound` with the baselines (the backtest).
+   */
+  baselineGpus?: 'whole' | 'fractional';
+  /**
    * Round to whole GPUs (default true). false: the published figures are the LP optimum's (placements carry
    * `gpus: 0`, `gpuHours` = the LP's), for callers that only need the optimum's cost (e.g. a backtest's
    * perfect-foresight reference).
@@ -183,6 +190,7 @@ export interface PlacementResult {
   lpBound: ScheduleTotals | null;
   /** totals.totalCost − lpBound.totalCost (≥ 0); null on fallback. */
   roundingCost: number | null;
+  /** Home and greedy on the same problem, on whole GPUs when the schedule is (see `SolveOptions.baselineGpus`). */
   baselines: { home: ScheduleTotals; greedy: ScheduleTotals } | null;
   savings: { vsHome: Savings; vsGreedy: Savings } | null;
   warnings: ProblemIssue[];

@@ -9,6 +9,7 @@ import {
   type PlacementClass,
 } from './aggregate.js';
 import { greedyBaseline, homeBaseline } from './baselines.js';
+import { greedyBaselineWholeGpus, homeBaselineWholeGpus } from './whole-gpu-baselines.js';
 import { describeJobs } from './explain.js';
 import { solveByFlow } from './flow/solve-by-flow.js';
 import { buildAggregatedLp, componentsOf, countLp, emptyFlows, flowsFromLp } from './lp/build-lp.js';
@@ -16,7 +17,7 @@ import { denseTableauCells, javascriptLpSolver } from './lp/javascript-lp-solver
 import type { PlacementProblem } from './model.js';
 import { normalizeProblem, type NormalizedProblem } from './normalize.js';
 import type { Placement, PlacementResult, PlacementStatus, SolveOptions, SolverStats } from './result.js';
-import { roundToWholeGpus, type WholeGpuResolver } from './round.js';
+import { roundToWholeGpus, type RoundedSchedule, type WholeGpuResolver } from './round.js';
 import { orderTies } from './tie-break.js';
 import { PlacementProblemError, validateProblem, type ProblemIssue } from './validate.js';
 
@@ -230,7 +231,7 @@ function assemble(
 ): PlacementResult {
   const heuristic = head.method === 'greedy';
   const roundStart = performance.now();
-  const rounded =
+  let rounded: RoundedSchedule =
     opts.wholeGpus === false
       ? {
           gpus: norm.jobs.map(() => new Map<number, number>()),
@@ -243,12 +244,36 @@ function assemble(
           head.classes && head.solved ? wholeGpuResolver(opts, head.classes, head.solved) : undefined,
         );
   head.stats.roundMs = elapsedSince(roundStart);
-  const totals = accountSchedule(norm, rounded.work);
+  let totals = accountSchedule(norm, rounded.work);
   const lpBound = heuristic ? null : accountSchedule(norm, schedule);
   const withBaselines = opts.baselines ?? true;
-  const baselines = withBaselines
-    ? { home: accountSchedule(norm, homeBaseline(norm)), greedy: accountSchedule(norm, greedyBaseline(norm)) }
-    : null;
+  // Like for like: a whole-GPU schedule is compared with whole-GPU baselines, a fractional one with fractional.
+  const wholeBaselines =
+    (opts.baselineGpus ?? (opts.wholeGpus === false ? 'fractional' : 'whole')) === 'whole';
+  let baselines: PlacementResult['baselines'] = null;
+  if (withBaselines && wholeBaselines) {
+    const schedules = { home: homeBaselineWholeGpus(norm), greedy: greedyBaselineWholeGpus(norm) };
+    baselines = {
+      home: accountSchedule(norm, schedules.home.work),
+      greedy: accountSchedule(norm, schedules.greedy.work),
+    };
+    // Rounding is a heuristic: on rare inputs (1 in 20,000 generated problems) a baseline's own whole-GPU
+    // schedule costs less. Then it is the published schedule, so gridshift never publishes a plan dearer than
+    // what it compares itself with.
+    if (opts.wholeGpus !== false) {
+      for (const kind of ['greedy', 'home'] as const) {
+        if (baselines[kind].totalCost < totals.totalCost - 1e-12 * Math.max(1, Math.abs(totals.totalCost))) {
+          rounded = schedules[kind];
+          totals = baselines[kind];
+        }
+      }
+    }
+  } else if (withBaselines) {
+    baselines = {
+      home: accountSchedule(norm, homeBaseline(norm)),
+      greedy: accountSchedule(norm, greedyBaseline(norm)),
+    };
+  }
   const result: PlacementResult = {
     status: head.status,
     solver: { name: head.solverName, method: head.method, stats: head.stats },
@@ -350,25 +375,38 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
 /** Which baseline: `home` (home cluster first, spills in latency order, no prices) or `greedy` (cheapest cells). */
 export type BaselineKind = 'home' | 'greedy';
 
-/** One job's work in one cluster and slot of a baseline schedule (fractional GPU-hours, not rounded). */
+/** One job's work in one cluster and slot of a baseline schedule. */
 export interface BaselinePlacement {
   jobId: string;
   clusterId: string;
   slotIndex: number;
+  /** GPU-hours of work. */
   gpuHours: number;
+  /** Whole GPUs held (0 for a fractional baseline). */
+  gpus: number;
 }
 
 /**
  * A baseline's schedule of `problem` on its own, for callers that simulate a baseline over time (the backtest
  * runs home and greedy as their own rolling plans). Same problem, same accounting as `solvePlacement`'s
- * `baselines`. Throws `PlacementProblemError` on invalid input. Pure.
+ * `baselines`; fractional GPU-hours unless `wholeGpus` (then `homeBaselineWholeGpus` /
+ * `greedyBaselineWholeGpus`, what `solvePlacement` compares a whole-GPU schedule with). Throws
+ * `PlacementProblemError` on invalid input. Pure.
  */
 export function solveBaseline(
   problem: PlacementProblem,
   kind: BaselineKind,
+  opts: { wholeGpus?: boolean } = {},
 ): { placements: BaselinePlacement[]; totals: ReturnType<typeof accountSchedule> } {
   validated(problem);
   const norm = normalizeProblem(problem);
+  if (opts.wholeGpus) {
+    const whole = kind === 'home' ? homeBaselineWholeGpus(norm) : greedyBaselineWholeGpus(norm);
+    return {
+      placements: baselinePlacementsOf(norm, whole.work, whole.gpus),
+      totals: accountSchedule(norm, whole.work),
+    };
+  }
   const flows = kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm);
   return { placements: baselinePlacementsOf(norm, flows), totals: accountSchedule(norm, flows) };
 }
@@ -391,19 +429,25 @@ export function baselinePlacements(
   );
 }
 
-function baselinePlacementsOf(norm: NormalizedProblem, flows: JobFlows): BaselinePlacement[] {
+function baselinePlacementsOf(
+  norm: NormalizedProblem,
+  flows: JobFlows,
+  gpusOf?: Map<number, number>[],
+): BaselinePlacement[] {
   const T = norm.slotCount;
   const placements: BaselinePlacement[] = [];
   flows.forEach((cells, j) => {
     const jobId = norm.jobs[j]?.id;
     if (jobId === undefined) return;
     // Cells in index order (a typed array sorts numbers without boxing them in pairs).
-    const order = Float64Array.from(cells.keys()).sort();
+    const gpus = gpusOf?.[j];
+    const order = Float64Array.from(gpus ? new Set([...cells.keys(), ...gpus.keys()]) : cells.keys()).sort();
     for (const cell of order) {
-      const gpuHours = cells.get(cell)!;
+      const gpuHours = cells.get(cell) ?? 0;
+      const held = gpus?.get(cell) ?? 0;
       const clusterId = norm.clusters[Math.floor(cell / T)]?.id;
-      if (clusterId !== undefined && gpuHours > 0)
-        placements.push({ jobId, clusterId, slotIndex: cell % T, gpuHours });
+      if (clusterId !== undefined && (gpuHours > 0 || held > 0))
+        placements.push({ jobId, clusterId, slotIndex: cell % T, gpuHours, gpus: held });
     }
   });
   return placements;

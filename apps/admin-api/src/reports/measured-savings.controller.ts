@@ -166,14 +166,15 @@ export class MeasuredSavingsReporter {
   }
 
   async report(from: Date, to: Date, groupBy: (typeof GROUP_BY)[number]): Promise<MeasuredSavingsReport> {
-    const [usage, planned, fleet, currency] = await Promise.all([
+    // The usage is the longest read: the prices (which need the fleet's zones) are read while it arrives.
+    const fleetRead = this.usage.fleetForMeasurement(new Date(from.getTime() - 86_400_000), to);
+    const [usage, planned, fleet, currency, prices] = await Promise.all([
       this.usage.realized(from, to),
       this.usage.plannedInForce(from, to),
-      this.usage.fleetForMeasurement(new Date(from.getTime() - 86_400_000), to),
+      fleetRead,
       this.usage.planCurrency(),
+      fleetRead.then((f) => this.usage.pricesPaid([...new Set(f.clusters.map((c) => c.zone))], from, to)),
     ]);
-    const zones = [...new Set(fleet.clusters.map((c) => c.zone))];
-    const prices = await this.usage.pricesPaid(zones, from, to);
     const capacity = new Map<string, Map<number, number>>();
     for (const c of fleet.capacity) {
       const m = capacity.get(c.clusterId) ?? new Map<number, number>();

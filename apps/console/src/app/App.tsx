@@ -1,17 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import { createApiClient } from '../api/client';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { openSession, SignIn } from '../features/auth/SignIn';
-import { AuditLog } from '../features/audit/AuditLog';
-import { Jobs } from '../features/jobs/Jobs';
-import { Overview } from '../features/overview/Overview';
-import { prefetchScheduleDetail } from '../features/schedules/api';
-import { ScheduleDetail } from '../features/schedules/ScheduleDetail';
-import { ScheduleDiff } from '../features/schedules/ScheduleDiff';
-import { ScheduleList } from '../features/schedules/ScheduleList';
-import { WhatIf } from '../features/what-if/WhatIf';
-import { href, parseRoute, type Route, useRoute } from '../shared/route';
+import { keyStore } from '../shared/key-store';
 import { mark } from '../shared/marks';
-import { keyStore, type Session, SessionProvider } from '../shared/session';
+import { href, type Route } from '../shared/route';
+import { type Session, SessionProvider } from '../shared/session';
+import { useRoute } from '../shared/useRoute';
+import { loadedPage, loadPage, type PageName, pageOf } from './pages';
 
 const NAV = [
   ['', 'Overview'],
@@ -21,22 +15,56 @@ const NAV = [
   ['audit', 'Audit log'],
 ] as const;
 
+/** Loads a page's chunk when it is not there yet; re-renders when it arrives (or says it failed). */
+function usePageChunk(name: PageName | undefined): string | null {
+  const [failed, setFailed] = useState<string | null>(null);
+  const [, setArrived] = useState(0);
+  const ready = name === undefined || loadedPage(name) !== undefined;
+  useEffect(() => {
+    if (!name || ready) return;
+    let gone = false;
+    setFailed(null);
+    loadPage(name).then(
+      () => !gone && setArrived((n) => n + 1),
+      (error: unknown) =>
+        !gone && setFailed(`This page did not load (${String(error)}): reload to try again.`),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [name, ready]);
+  return failed;
+}
+
 function Page({ route }: { route: Route }) {
-  const [section, id, sub] = route.path;
-  switch (section) {
-    case undefined:
-      return <Overview />;
-    case 'schedules':
-      if (id && sub === 'diff') return <ScheduleDiff id={id} against={route.query.get('against')} />;
-      if (id) return <ScheduleDetail id={id} />;
-      return <ScheduleList query={route.query} />;
+  const [, id = ''] = route.path;
+  const name = pageOf(route);
+  const failed = usePageChunk(name);
+  if (failed) return <p role="alert">{failed}</p>;
+  const waiting = <p role="status">Loading page…</p>;
+  const show = <N extends PageName>(
+    page: N,
+    render: (component: NonNullable<ReturnType<typeof loadedPage<N>>>) => ReactNode,
+  ) => {
+    const component = loadedPage(page);
+    return component ? render(component) : waiting;
+  };
+  switch (name) {
+    case 'overview':
+      return show(name, (Overview) => <Overview />);
+    case 'scheduleList':
+      return show(name, (ScheduleList) => <ScheduleList query={route.query} />);
+    case 'scheduleDetail':
+      return show(name, (ScheduleDetail) => <ScheduleDetail id={id} />);
+    case 'scheduleDiff':
+      return show(name, (ScheduleDiff) => <ScheduleDiff id={id} against={route.query.get('against')} />);
     case 'jobs':
-      return <Jobs />;
-    case 'what-if':
-      return <WhatIf />;
+      return show(name, (Jobs) => <Jobs />);
+    case 'whatIf':
+      return show(name, (WhatIf) => <WhatIf />);
     case 'audit':
-      return <AuditLog />;
-    default:
+      return show(name, (AuditLog) => <AuditLog />);
+    case undefined:
       return <p role="alert">No page at {window.location.hash}.</p>;
   }
 }
@@ -67,15 +95,9 @@ export function App() {
   );
 
   useEffect(() => {
+    // The entry script has already asked for the key check (and a shared link's schedule): api/early.ts.
     const saved = keyStore.load();
     if (!saved) return;
-    // A shared link to a schedule: ask for it while the key is checked (one round trip less before the heatmap).
-    const [section, id, sub] = parseRoute(window.location.hash).path;
-    if (section === 'schedules' && id && sub === undefined)
-      prefetchScheduleDetail(
-        createApiClient(saved, () => undefined),
-        id,
-      );
     signIn(saved, true)
       .catch(() => signOut('The saved key was refused: sign in again.'))
       .finally(() => setRestoring(false));

@@ -2,7 +2,7 @@ import type { EChartsCoreOption, EChartsType } from 'echarts/core';
 import { useEffect, useRef, useState } from 'react';
 import { mark } from './marks';
 
-/** ECharts, loaded once as a separate chunk (main.tsx starts the download at boot). */
+/** ECharts, loaded once as a separate chunk when the first chart mounts (the price curves, after the heatmap). */
 export const loadEcharts = () => import('./echarts');
 
 export interface ChartProps {

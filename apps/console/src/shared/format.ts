@@ -1,7 +1,16 @@
 /** Number formatting shared by every page: one place decides how money, energy and time read. */
 
-const nf = (digits: number) =>
-  new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits });
+// One formatter per number of digits, made once: creating an Intl.NumberFormat costs far more than using
+// one (the schedule page formats a few hundred numbers; the first formatter also loads the locale data).
+const formatters = new Map<number, Intl.NumberFormat>();
+const nf = (digits: number) => {
+  let f = formatters.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits });
+    formatters.set(digits, f);
+  }
+  return f;
+};
 
 /** `EUR 1,234` (no decimals above 100, two below); `—` when unknown. */
 export function money(amount: number | null | undefined, currency: string | null | undefined): string {

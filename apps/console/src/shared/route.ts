@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'react';
-
 /**
  * Hash routes (`#/schedules/<id>?against=…`): the console is static files under /console, so the server
- * needs no fallback route and every page has a link an operator can share.
+ * needs no fallback route and every page has a link an operator can share. No React here: the entry script
+ * (main.tsx) reads the route before React has loaded (`useRoute` is in useRoute.ts).
  */
 export interface Route {
   path: string[];
@@ -25,14 +24,4 @@ export function href(...parts: (string | Record<string, string | undefined>)[]):
   }
   const q = query.toString();
   return `#/${path.join('/')}${q ? `?${q}` : ''}`;
-}
-
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
-  useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
 }

@@ -19,6 +19,7 @@ import { StoreRealizedUsage1732380000026 } from './1732380000026-store-realized-
 import { RecordUsageDrift1732380000027 } from './1732380000027-record-usage-drift.js';
 import { StoreGridEvents1732380000028 } from './1732380000028-store-grid-events.js';
 import { RecordDeadLetters1732380000035 } from './1732380000035-record-dead-letters.js';
+import { KeyUsageBySlotClusterJob1732380000036 } from './1732380000036-key-usage-by-slot-cluster-job.js';
 import { StoreScheduleJobSetsOnce1732380000038 } from './1732380000038-store-schedule-job-sets-once.js';
 import { RecordWhetherOrdersAssignWork1732380000039 } from './1732380000039-record-whether-orders-assign-work.js';
 
@@ -45,6 +46,7 @@ export const migrations = [
   RecordUsageDrift1732380000027,
   StoreGridEvents1732380000028,
   RecordDeadLetters1732380000035,
+  KeyUsageBySlotClusterJob1732380000036,
   StoreScheduleJobSetsOnce1732380000038,
   RecordWhetherOrdersAssignWork1732380000039,
 ];

@@ -12,7 +12,6 @@ import { PriceRepository, toPriceInterval } from './price.repository.js';
 type Db = DataSource | EntityManager;
 
 const HOUR_MS = 3_600_000;
-const UNIQUE_VIOLATION = '23505';
 const USAGE_COLUMNS =
   'cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh, observed_at, message_id';
 
@@ -97,10 +96,12 @@ export class UsageRepository {
   /**
    * Upserts usage rows per (cluster, job, interval start): a row with a later `observedAt` replaces the stored one,
    * an older or equal one changes nothing (replays are no-ops; of equal ones in a call the first counts). Returns
-   * the rows written. Rows are streamed with binary COPY straight into the table; when one is already stored (a
-   * replay, a later report) or repeated in the call, that COPY fails on the primary key and the rows go through a
-   * staging table and one insert that keeps the latest observation (measured against one `unnest` insert per
-   * 20,000 rows: docs/benchmarks.md#closed-loop). In the caller's transaction, or a new one.
+   * the rows written. One probe asks which of the call's (cluster, interval) pairs hold stored rows (a handful per
+   * message, on the primary key's prefix); rows of the other pairs, unless their key repeats in the call,
+   * cannot conflict and are streamed with binary COPY straight into the table; the rest go through a staging table
+   * and one insert that keeps the latest observation. Nothing is written twice (until 2026-12-07 a COPY of the whole
+   * call was tried first and rolled back on the first stored key: docs/benchmarks.md#closed-loop). In the caller's
+   * transaction, or a new one.
    */
   async store(rows: readonly UsageRow[], manager: Db = this.db): Promise<number> {
     if (rows.length === 0) return 0;
@@ -110,22 +111,39 @@ export class UsageRepository {
       return source.transaction((tx) => this.store(rows, tx));
     }
     const client = (await runner.connect()) as pg.PoolClient;
-    const encoded = encodeUsageRows(rows);
-    await client.query('savepoint usage_copy');
-    try {
-      await copyUsage(client, 'usage_reports', encoded);
-      await client.query('release savepoint usage_copy');
-      return rows.length;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-      await client.query('rollback to savepoint usage_copy');
+    // Rows by (cluster, interval); a pair is staged when a key in it repeats in the call or it holds stored rows.
+    const pairs = new Map<string, { clusterId: string; slotStartMs: number; staged: boolean }>();
+    const pairOfRow: string[] = [];
+    const keys = new Set<string>();
+    for (const r of rows) {
+      const slotStartMs = Date.parse(r.slotStart);
+      const pair = `${r.clusterId}\u0000${slotStartMs}`;
+      pairOfRow.push(pair);
+      let p = pairs.get(pair);
+      if (p === undefined) pairs.set(pair, (p = { clusterId: r.clusterId, slotStartMs, staged: false }));
+      const key = `${pair}\u0000${r.jobId}`;
+      if (keys.has(key)) p.staged = true;
+      else keys.add(key);
     }
+    const probe = [...pairs.values()];
+    const stored = await client.query<{ i: number }>(
+      `select k.i from unnest($1::text[], $2::timestamptz[]) with ordinality as k(cluster_id, slot_start, i)
+       where exists (select 1 from usage_reports u
+                    where u.slot_start = k.slot_start and u.cluster_id = k.cluster_id)`,
+      [probe.map((p) => p.clusterId), probe.map((p) => new Date(p.slotStartMs).toISOString())],
+    );
+    for (const { i } of stored.rows) probe[Number(i) - 1]!.staged = true;
+    const direct: UsageRow[] = [];
+    const staged: UsageRow[] = [];
+    rows.forEach((r, i) => (pairs.get(pairOfRow[i]!)!.staged ? staged : direct).push(r));
+    if (direct.length > 0) await copyUsage(client, 'usage_reports', encodeUsageRows(direct));
+    if (staged.length === 0) return direct.length;
     await client.query(
       `create temp table if not exists usage_staging (like usage_reports including defaults, ord integer)
        on commit delete rows`,
     );
     await client.query('truncate pg_temp.usage_staging');
-    await copyUsage(client, 'pg_temp.usage_staging', encoded, true);
+    await copyUsage(client, 'pg_temp.usage_staging', encodeUsageRows(staged, true), true);
     // One row per key (ON CONFLICT cannot touch a row twice): the latest observation, the first of equal ones.
     const result = await client.query(
       `insert into usage_reports as u (${USAGE_COLUMNS})
@@ -136,35 +154,23 @@ export class UsageRepository {
              observed_at = excluded.observed_at, message_id = excluded.message_id
          where u.observed_at < excluded.observed_at`,
     );
-    return result.rowCount ?? 0;
+    return direct.length + (result.rowCount ?? 0);
   }
 
-  /** Realized usage with an interval start in [from, to), ordered by interval, cluster, job. */
+  /**
+   * Realized usage with an interval start in [from, to), ordered by interval, cluster, job (the primary key's
+   * order: no sort). The columns are named as the fields, so node-postgres's rows are
+   * returned as they are (a month is ~100,000 rows; a second object per row was a fifth of the read).
+   */
   async realized(from: Date, to: Date): Promise<RealizedUsageRow[]> {
-    const rows = await this.db.query<
-      {
-        cluster_id: string;
-        job_id: string;
-        ms: number;
-        minutes: number;
-        gpu_hours: number;
-        energy_kwh: number;
-      }[]
-    >(
-      `select cluster_id, job_id, (extract(epoch from slot_start) * 1000)::float8 as ms, minutes, gpu_hours,
-              energy_kwh
+    return this.db.query<RealizedUsageRow[]>(
+      `select cluster_id as "clusterId", job_id as "jobId",
+              (extract(epoch from slot_start) * 1000)::float8 as "slotStartMs", minutes, gpu_hours as "gpuHours",
+              energy_kwh as "energyKwh"
        from usage_reports where slot_start >= $1 and slot_start < $2
        order by slot_start, cluster_id, job_id`,
       [from, to],
     );
-    return rows.map((r) => ({
-      clusterId: r.cluster_id,
-      jobId: r.job_id,
-      slotStartMs: r.ms,
-      minutes: r.minutes,
-      gpuHours: r.gpu_hours,
-      energyKwh: r.energy_kwh,
-    }));
   }
 
   /**
@@ -464,37 +470,34 @@ export class UsageRepository {
   }
 }
 
-/** The binary COPY stream of usage rows (USAGE_COLUMNS order; with `ord`, each row's index after them). */
-function encodeUsageRows(rows: readonly UsageRow[]): { plain: () => Buffer; numbered: () => Buffer } {
-  const encode = (numbered: boolean) => {
-    const writer = new CopyWriter(rows.length * 112 + 64);
-    const fields = numbered ? 9 : 8;
-    rows.forEach((r, i) => {
-      writer
-        .row(fields)
-        .text(r.clusterId)
-        .text(r.jobId)
-        .timestamptz(Date.parse(r.slotStart))
-        .int4(r.minutes)
-        .float8(r.gpuHours)
-        .float8(r.energyKwh)
-        .timestamptz(Date.parse(r.observedAt))
-        .text(r.messageId);
-      if (numbered) writer.int4(i);
-    });
-    return writer.finish();
-  };
-  return { plain: () => encode(false), numbered: () => encode(true) };
+/** The binary COPY stream of usage rows (USAGE_COLUMNS order; `numbered`: each row's index after them). */
+function encodeUsageRows(rows: readonly UsageRow[], numbered = false): Buffer {
+  const writer = new CopyWriter(rows.length * 112 + 64);
+  const fields = numbered ? 9 : 8;
+  rows.forEach((r, i) => {
+    writer
+      .row(fields)
+      .text(r.clusterId)
+      .text(r.jobId)
+      .timestamptz(Date.parse(r.slotStart))
+      .int4(r.minutes)
+      .float8(r.gpuHours)
+      .float8(r.energyKwh)
+      .timestamptz(Date.parse(r.observedAt))
+      .text(r.messageId);
+    if (numbered) writer.int4(i);
+  });
+  return writer.finish();
 }
 
 async function copyUsage(
   client: pg.PoolClient,
   table: string,
-  rows: ReturnType<typeof encodeUsageRows>,
+  encoded: Buffer,
   numbered = false,
 ): Promise<void> {
   await pipeline(
-    Readable.from([numbered ? rows.numbered() : rows.plain()]),
+    Readable.from([encoded]),
     client.query(
       copyFrom(`copy ${table} (${USAGE_COLUMNS}${numbered ? ', ord' : ''}) from stdin (format binary)`),
     ),

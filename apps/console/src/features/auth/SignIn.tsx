@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from 'react';
 import { createApiClient } from '../../api/client';
 import { dataOf } from '../../shared/useApi';
-import { keyStore, type Session } from '../../shared/session';
+import type { Session } from '../../shared/session';
 
 /** Checks a key against the API (`GET /api-keys/me`) and returns the session it opens. */
 export async function openSession(
@@ -68,5 +68,3 @@ export function SignIn({
     </main>
   );
 }
-
-export { keyStore };

@@ -1,0 +1,136 @@
+// The home and greedy baselines on whole GPUs: the counterfactuals a whole-GPU schedule is compared with.
+import { homePreference, sortedCellsByCost } from './baselines.js';
+import type { NormalizedProblem, NormJob } from './normalize.js';
+import type { RoundedSchedule } from './round.js';
+import { claimOrder } from './tie-break.js';
+
+const FRACTION_EPS = 1e-9;
+
+/**
+ * Whole-GPU bookkeeping shared by both baselines. Each baseline claims a (job, cell) at most once, so a claim is
+ * simply ⌈work / Δt⌉ new GPUs: free GPUs of the cell (⌊GPUs⌋ after the power cap, minus those held) and of the
+ * job in that slot (maxGpus minus those it holds) bound it.
+ */
+class WholeGpus {
+  readonly T: number;
+  readonly hours: number;
+  readonly used: Int32Array;
+  readonly cap: Int32Array;
+  readonly jobSlotGpus: Float64Array;
+  readonly gpus: Map<number, number>[];
+  readonly work: Map<number, number>[];
+  private job: NormJob | null = null;
+  private jobGpus = new Map<number, number>();
+  private jobWork = new Map<number, number>();
+
+  constructor(readonly norm: NormalizedProblem) {
+    this.T = norm.slotCount;
+    this.hours = norm.slotHours;
+    this.cap = new Int32Array(norm.clusters.length * this.T);
+    norm.clusters.forEach((cluster, r) => this.cap.set(cluster.capGpus, r * this.T));
+    this.used = new Int32Array(this.cap.length);
+    this.jobSlotGpus = new Float64Array(this.T);
+    this.gpus = norm.jobs.map(() => new Map<number, number>());
+    this.work = norm.jobs.map(() => new Map<number, number>());
+  }
+
+  /** Starts claiming for `job` (its GPUs per slot start at 0). */
+  begin(job: NormJob): void {
+    this.job = job;
+    this.jobSlotGpus.fill(0);
+    this.jobGpus = this.gpus[job.index] ?? new Map<number, number>();
+    this.jobWork = this.work[job.index] ?? new Map<number, number>();
+  }
+
+  /** Places up to `want` GPU-hours of the current job in `cell` on new whole GPUs; returns what it placed. */
+  claim(cell: number, want: number): number {
+    const job = this.job;
+    const hours = this.hours;
+    if (!job || !(want > FRACTION_EPS * hours)) return 0;
+    const t = cell % this.T;
+    const free = Math.min(
+      (this.cap[cell] ?? 0) - (this.used[cell] ?? 0),
+      Math.floor(job.maxGpus - (this.jobSlotGpus[t] ?? 0) + FRACTION_EPS),
+    );
+    if (!(free > 0)) return 0;
+    const take = Math.min(want, free * hours);
+    const gpus = Math.ceil(take / hours - FRACTION_EPS);
+    this.used[cell] = (this.used[cell] ?? 0) + gpus;
+    this.jobSlotGpus[t] = (this.jobSlotGpus[t] ?? 0) + gpus;
+    this.jobGpus.set(cell, gpus);
+    this.jobWork.set(cell, take);
+    return take;
+  }
+
+  schedule(): RoundedSchedule {
+    return { gpus: this.gpus, work: this.work, lostGpuHours: new Float64Array(this.norm.jobs.length) };
+  }
+}
+
+/**
+ * `homeBaseline` on whole GPUs (what operators run: a job holds whole GPUs in a cluster): the same order
+ * (interactive first, then batch, each in input order) and the same cluster preference (home, then the other
+ * allowed clusters by latency from the job's origin, no prices), but every (job, cluster, slot) holds whole
+ * GPUs — two jobs never share one, and a cell offers ⌊GPUs⌋ after its power cap. Work is counted as done
+ * (GPU-hours ≤ GPUs × Δt), as in the rounded schedule. Unserved only where no allowed cluster has a whole GPU
+ * free. Pure.
+ */
+export function homeBaselineWholeGpus(norm: NormalizedProblem): RoundedSchedule {
+  const T = norm.slotCount;
+  const state = new WholeGpus(norm);
+  const order = [
+    ...norm.jobs.filter((job) => job.kind === 'interactive'),
+    ...norm.jobs.filter((job) => job.kind === 'batch'),
+  ];
+  for (const job of order) {
+    const clusters = homePreference(norm, job);
+    if (clusters.length === 0) continue;
+    state.begin(job);
+    const fill = (t: number, want: number): number => {
+      let placed = 0;
+      for (const r of clusters) placed += state.claim(r * T + t, want - placed);
+      return placed;
+    };
+    if (job.kind === 'interactive') {
+      const servable = job.servableBySlot;
+      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      continue;
+    }
+    let remaining = job.servableGpuHours;
+    for (let t = job.windowStart; t < job.windowEnd && remaining > 0; t++) {
+      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
+    }
+  }
+  return state.schedule();
+}
+
+/**
+ * `greedyBaseline` on whole GPUs: jobs in `claimOrder` (least flexible first), each filling its cheapest allowed
+ * cells first and never where a cell costs more than leaving the work unserved; every (job, cluster, slot)
+ * holds whole GPUs as in `homeBaselineWholeGpus`. Pure.
+ */
+export function greedyBaselineWholeGpus(norm: NormalizedProblem): RoundedSchedule {
+  const T = norm.slotCount;
+  const state = new WholeGpus(norm);
+  const cellsFor = sortedCellsByCost(norm);
+  const cellCost = new Float64Array(state.cap.length);
+  norm.clusters.forEach((cluster, r) => cellCost.set(cluster.costPerGpuHour, r * T));
+  const placedInSlot = new Float64Array(T);
+  for (const job of claimOrder(norm.jobs)) {
+    state.begin(job);
+    placedInSlot.fill(0);
+    const servable = job.servableBySlot;
+    let remaining = job.kind === 'batch' ? job.servableGpuHours : 0;
+    if (servable) for (const d of servable) remaining += d;
+    for (const cell of cellsFor(job)) {
+      if (!(remaining > FRACTION_EPS)) break;
+      if ((cellCost[cell] ?? 0) >= job.penaltyPerGpuHour) break;
+      const t = cell % T;
+      const want = servable ? (servable[t] ?? 0) - (placedInSlot[t] ?? 0) : remaining;
+      const placed = state.claim(cell, Math.min(want, remaining));
+      placedInSlot[t] = (placedInSlot[t] ?? 0) + placed;
+      remaining -= placed;
+    }
+  }
+  return state.schedule();
+}
