@@ -103,10 +103,12 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
     }
     labelledCount = 0;
     heap.size = 0;
+    let bound = Infinity;
     for (const s of sources) {
       dist[s] = 0;
       labelled[labelledCount++] = s;
       heap.push(0, s);
+      if (room[s]! > eps) bound = 0;
     }
     let reach = Infinity;
     let settledCount = 0;
@@ -130,15 +132,16 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
           const u = head[a]!;
           if (settled[u] === 1) continue;
           const rc = cost[a]! + phi[u]! - phiV;
+          const nd = rc > 0 ? d + rc : d;
+          // Beyond the nearest deficit labelled so far nothing is settled this phase: not labelled.
+          if (nd > bound || !(nd < dist[u]!)) continue;
           if (dist[u] === Infinity) labelled[labelledCount++] = u;
-          if (rc <= 0) {
-            dist[u] = d;
+          dist[u] = nd;
+          if (room[u]! > eps) bound = nd;
+          if (nd === d) {
             settled[u] = 1;
             sameDistance[qTail++] = u;
-          } else if (d + rc < dist[u]!) {
-            dist[u] = d + rc;
-            heap.push(d + rc, u);
-          }
+          } else heap.push(nd, u);
         }
       }
     }
