@@ -112,6 +112,34 @@ describe('stability term against HiGHS', () => {
     },
   );
 
+  // The stability step starts from the optimum without stability solved on coarser classes (jobs with a
+  // previous schedule grouped, previous ignored; the others' classes carried over) and split to jobs:
+  // here half the jobs have no previous schedule and the fleet is crowded, so both kinds of class and
+  // pseudo-split classes meet in one network.
+  it.each([
+    { seed: 7, sigma: 0.01, load: 1.2 },
+    { seed: 8, sigma: 0.2, load: 0.8 },
+  ])(
+    're-plan where half the jobs have no previous schedule (seed $seed, σ $sigma, load $load)',
+    async ({ seed, sigma, load }) => {
+      const before = generateProblem({ jobs: 160, clusters: 6, slots: 12, seed, load });
+      const previous = solvePlacement(before, { explain: false, baselines: false }).placements;
+      const p = structuredClone(before);
+      p.clusters.forEach(
+        (c, r) => (c.pricePerMwh = c.pricePerMwh.map((v, t) => v * (1 + 0.1 * Math.sin(seed + r * 5 + t)))),
+      );
+      const kept = new Set(p.jobs.filter((_, k) => k % 2 === 0).map((j) => j.id));
+      p.stability = {
+        costPerGpuHourMoved: sigma,
+        previous: previous.filter((x) => x.gpus > 0 && kept.has(x.jobId)),
+      };
+      const result = solvePlacement(p, { explain: false });
+      expect(result.solver.name).toBe('polymatroid-flow+primal-dual');
+      expect(relGap(result.lpBound?.totalCost ?? NaN, await oracleObjective(p))).toBeLessThanOrEqual(REL);
+      expectValid(p, result);
+    },
+  );
+
   it('a small wiggle moves nothing when moving costs more than it saves', () => {
     const p = replan(4, 1, 2); // 1 EUR per GPU-h moved ≫ any 2 EUR/MWh price difference
     const result = solvePlacement(p);

@@ -5,13 +5,16 @@ import { NetworkBuilder, type ResidualGraph } from './network.js';
 import type { KeptArc } from './stability.js';
 
 /** Where a class's flow in one slot enters the network: its arc into a set-hour or straight into a cell. */
-interface ClassLink {
+export interface ClassLink {
   cls: number;
   slot: number;
   arc: number;
   /** The set-hour node it enters, or −1 when it enters `cell` directly. */
   setHour: number;
   cell: number;
+  /** The node holding the class's supply for this slot, and the parallelism arc from it (−1: none). */
+  source: number;
+  parallelArc: number;
 }
 
 /**
@@ -102,7 +105,14 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
   /** Per class with a previous schedule, per slot: the node its flow leaves from and its link. */
   type SlotLink = { from: number; arc: number; setHour: number };
   const fromNodes = new Map<number, Map<number, SlotLink>>();
-  const link = (cls: PlacementClass, t: number, from: number, target: { node: number; cell: number }) => {
+  const link = (
+    cls: PlacementClass,
+    t: number,
+    from: number,
+    target: { node: number; cell: number },
+    parallelArc = -1,
+    source = from,
+  ) => {
     const arc = net.addArc(from, target.node, Infinity);
     if (withKept && cls.previous) {
       let bySlot = fromNodes.get(cls.index);
@@ -115,6 +125,8 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
       arc,
       setHour: target.cell < 0 ? target.node : -1,
       cell: target.cell,
+      source,
+      parallelArc,
     });
   };
   for (const cls of classes) {
@@ -125,11 +137,12 @@ export function buildPlacementNetwork(norm: NormalizedProblem, classes: Placemen
         const target = setHourFor(cls, t);
         if (!target) continue;
         let from = classNode;
+        let parallelArc = -1;
         if (Number.isFinite(cls.parallelGpuHoursPerSlot)) {
           from = newNode(0, 0, 0);
-          net.addArc(classNode, from, cls.parallelGpuHoursPerSlot);
+          parallelArc = net.addArc(classNode, from, cls.parallelGpuHoursPerSlot);
         }
-        link(cls, t, from, target);
+        link(cls, t, from, target, parallelArc, classNode);
       }
     } else {
       const demand = cls.demandBySlot;
@@ -264,7 +277,10 @@ export function decodeClassFlows(
 /** Rewrites every arc id `pn` holds from the builder's numbering to `graph`'s positions. */
 export function toPositions(pn: PlacementNetwork, graph: ResidualGraph): void {
   const at = (a: number) => (a < 0 ? a : (graph.position[a] ?? a));
-  for (const link of pn.links) link.arc = at(link.arc);
+  for (const link of pn.links) {
+    link.arc = at(link.arc);
+    link.parallelArc = at(link.parallelArc);
+  }
   for (const outs of pn.setHourOut.values()) for (const o of outs) o.arc = at(o.arc);
   for (const k of pn.keptArcs) {
     k.arc = at(k.arc);

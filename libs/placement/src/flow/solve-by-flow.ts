@@ -1,12 +1,13 @@
-import type { ClassFlows, PlacementClass } from '../aggregate.js';
+import { aggregateJobs, splitToJobs, type ClassFlows, type PlacementClass } from '../aggregate.js';
 import type { NormalizedProblem } from '../normalize.js';
 import { runGreedyPhases } from './greedy.js';
-import type { SinkEdges } from './greedy.js';
+import type { GreedyCounts, SinkEdges } from './greedy.js';
 import { byPosition, freezeNetwork, type ResidualGraph } from './network.js';
 import {
   buildPlacementNetwork,
   decodeClassFlows,
   toPositions,
+  type ClassLink,
   type PlacementNetwork,
 } from './placement-network.js';
 import { restoreWithKeptArcs } from './stability.js';
@@ -79,7 +80,10 @@ export function solveByFlow(norm: NormalizedProblem, classes: PlacementClass[]):
   const eps = scale * 1e-13;
 
   const solveStart = performance.now();
-  const greedy = runGreedyPhases(graph, sinks, supplyLeft, eps);
+  const greedy =
+    pn.sinkNode >= 0
+      ? optimumWithoutKeptArcs(norm, classes, pn, { graph, sinks, supplyLeft, eps })
+      : runGreedyPhases(graph, sinks, supplyLeft, eps);
   const stats: FlowStats = {
     nodes: graph.n,
     arcs: graph.head.length / 2,
@@ -190,4 +194,99 @@ function continueToWholeGpus(
     res[k.arc] = keptFlow[i]![0];
     res[twin[k.arc]!] = keptFlow[i]![1];
   });
+}
+
+/**
+ * The stability step starts from an optimum of the network with its kept arcs closed, i.e. of the problem
+ * without stability. That problem aggregates much further than this network, where every job with a
+ * previous schedule is its own class (19,925 classes instead of 5,781 at 20,000 jobs), and the greedy's
+ * level searches cost in proportion to the network: so the greedy runs on the exact classes of the jobs
+ * with a previous schedule (previous ignored) plus this network's other classes unchanged, the flows
+ * are split to those jobs (`splitToJobs`, job-feasible) and laid onto their singleton classes here. The
+ * result has the aggregated optimum's cost, which equals this network's optimum without kept arcs
+ * (exact aggregation), so it is an optimum of it, as the greedy's would be. Updates `graph.res`, `sinks`
+ * and `supplyLeft` (all drained: what is not placed goes to the unserved edges) in place.
+ */
+function optimumWithoutKeptArcs(
+  norm: NormalizedProblem,
+  classes: PlacementClass[],
+  pn: PlacementNetwork,
+  state: { graph: ResidualGraph; sinks: SinkEdges; supplyLeft: Float64Array; eps: number },
+): GreedyCounts {
+  const { graph, sinks, supplyLeft, eps } = state;
+  const plainNorm: NormalizedProblem = {
+    ...norm,
+    stabilityCostPerGpuHour: 0,
+    jobs: norm.jobs.map((job) => (job.previous === null ? job : { ...job, previous: null })),
+  };
+  const hadPrevious = (index: number) => norm.jobs[index]!.previous !== null;
+  const plainClasses = aggregateJobs(plainNorm, true, (job) => hadPrevious(job.index));
+  const grouped = plainClasses.length;
+  // Classes without a previous schedule are the same in both networks: carried over as they are.
+  const carried = classes.filter((cls) => cls.previous === null);
+  carried.forEach((cls, k) => plainClasses.push({ ...cls, index: grouped + k }));
+  const plain = buildPlacementNetwork(plainNorm, plainClasses);
+  const plainGraph = freezeNetwork(plain.net);
+  toPositions(plain, plainGraph);
+  const plainSinks: SinkEdges = {
+    cost: Float64Array.from(plain.sinkCost),
+    left: Float64Array.from(plain.sinkCap),
+    flow: new Float64Array(plainGraph.n),
+  };
+  const counts = runGreedyPhases(plainGraph, plainSinks, Float64Array.from(plain.supply), eps);
+  const { flows } = decodeClassFlows(plainNorm, plainClasses, plain, {
+    graph: plainGraph,
+    sinkFlow: plainSinks.flow,
+    eps,
+  });
+  const jobFlows = splitToJobs(plainNorm, plainClasses.slice(0, grouped), flows);
+
+  const T = norm.slotCount;
+  const linkAt = new Map<number, ClassLink>();
+  for (const link of pn.links) linkAt.set(link.cls * T + link.slot, link);
+  const cellCount = norm.clusters.length * T;
+  const outArc = new Map<number, number>();
+  for (const [setHour, outs] of pn.setHourOut)
+    for (const o of outs) outArc.set(setHour * cellCount + o.cell, o.arc);
+  const { res, twin } = graph;
+  const push = (a: number, x: number) => {
+    res[a] = res[a]! - x;
+    res[twin[a]!] = res[twin[a]!]! + x;
+  };
+  const place = (cls: number, cell: number, gpuHours: number) => {
+    const link = linkAt.get(cls * T + (cell % T));
+    const cellNode = pn.cellNode[cell]!;
+    if (link === undefined || cellNode < 0) throw new Error('stability step: a class flow has no arc here');
+    let x = Math.min(gpuHours, supplyLeft[link.source]!, sinks.left[cellNode]!);
+    if (link.parallelArc >= 0) x = Math.min(x, res[link.parallelArc]!);
+    if (!(x > 0)) return;
+    supplyLeft[link.source] = supplyLeft[link.source]! - x;
+    if (link.parallelArc >= 0) push(link.parallelArc, x);
+    push(link.arc, x);
+    if (link.setHour >= 0) {
+      const a = outArc.get(link.setHour * cellCount + cell);
+      if (a === undefined) throw new Error('stability step: a class flow has no arc here');
+      push(a, x);
+    }
+    sinks.left[cellNode] = sinks.left[cellNode]! - x;
+    sinks.flow[cellNode] = sinks.flow[cellNode]! + x;
+  };
+  let k = 0;
+  for (const cls of classes) {
+    if (cls.previous === null) {
+      const from = grouped + k++;
+      const cells = flows.cells[from]!;
+      const gpuHours = flows.gpuHours[from]!;
+      for (let e = 0; e < cells.length; e++) place(cls.index, cells[e]!, gpuHours[e]!);
+    } else for (const j of cls.members) for (const [cell, x] of jobFlows[j]!) place(cls.index, cell, x);
+  }
+  // What is left of each supply is unserved, as in the greedy (whose last sink edges are the penalties).
+  for (const { node } of pn.classSinkNodes) {
+    const left = supplyLeft[node]!;
+    if (!(left > 0)) continue;
+    sinks.flow[node] = sinks.flow[node]! + left;
+    sinks.left[node] = sinks.left[node]! - left;
+    supplyLeft[node] = 0;
+  }
+  return counts;
 }

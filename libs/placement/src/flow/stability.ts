@@ -77,48 +77,79 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
   const supply = Float64Array.from(excess, (e) => Math.max(0, e));
   const room = Float64Array.from(excess, (e) => Math.max(0, -e));
 
-  const dist = new Float64Array(n);
+  // Each phase touches only what its search reaches: the Dijkstra resets the nodes it labelled, and the
+  // potentials move by a constant per phase (reduced costs only see differences), so instead of
+  // φ(v) −= min(dist(v), D*) for every node, the settled nodes get φ(v) += D* − dist(v).
+  const dist = new Float64Array(n).fill(Infinity);
   const settled = new Uint8Array(n);
+  const labelled = new Int32Array(n);
+  let labelledCount = 0;
+  const settledList = new Int32Array(n);
+  const sameDistance = new Int32Array(n);
   const heap = new MinHeap();
   const lg = new LevelGraph(n);
+  let sources: number[] = [];
+  for (let v = 0; v < n; v++) if (supply[v]! > eps) sources.push(v);
   let phases = 0;
   for (;;) {
-    const sources: number[] = [];
-    for (let v = 0; v < n; v++) if ((supply[v] ?? 0) > eps) sources.push(v);
+    sources = sources.filter((s) => supply[s]! > eps);
     if (sources.length === 0) break;
     phases++;
-    // Multi-source Dijkstra on reduced costs up to the first deficit distance D*.
-    dist.fill(Infinity);
-    settled.fill(0);
+    // Multi-source Dijkstra on reduced costs up to the first deficit distance D* (`reach`); nodes at the
+    // distance just popped are settled breadth-first without the heap (most reduced costs are 0).
+    for (let k = 0; k < labelledCount; k++) {
+      dist[labelled[k]!] = Infinity;
+      settled[labelled[k]!] = 0;
+    }
+    labelledCount = 0;
     heap.size = 0;
+    let bound = Infinity;
     for (const s of sources) {
       dist[s] = 0;
+      labelled[labelledCount++] = s;
       heap.push(0, s);
+      if (room[s]! > eps) bound = 0;
     }
     let reach = Infinity;
+    let settledCount = 0;
     while (heap.size > 0) {
-      const v = heap.pop();
+      const first = heap.pop();
       const d = heap.lastKey;
-      if (settled[v] || d > (dist[v] ?? Infinity)) continue;
+      if (settled[first] === 1 || d > dist[first]!) continue;
       if (d > reach) break;
-      settled[v] = 1;
-      if ((room[v] ?? 0) > eps && reach === Infinity) reach = d;
-      const phiV = phi[v] ?? 0;
-      const end = adjStart[v + 1] ?? 0;
-      for (let a = adjStart[v] ?? 0; a < end; a++) {
-        if (!((res[a] ?? 0) > eps)) continue;
-        const u = head[a] ?? 0;
-        if (settled[u]) continue;
-        const rc = (cost[a] ?? 0) + (phi[u] ?? 0) - phiV;
-        const nd = rc > 0 ? d + rc : d;
-        if (nd < (dist[u] ?? Infinity)) {
+      let qHead = 0;
+      let qTail = 0;
+      sameDistance[qTail++] = first;
+      settled[first] = 1;
+      while (qHead < qTail) {
+        const v = sameDistance[qHead++]!;
+        settledList[settledCount++] = v;
+        if (room[v]! > eps && reach === Infinity) reach = d;
+        const phiV = phi[v]!;
+        const end = adjStart[v + 1]!;
+        for (let a = adjStart[v]!; a < end; a++) {
+          if (!(res[a]! > eps)) continue;
+          const u = head[a]!;
+          if (settled[u] === 1) continue;
+          const rc = cost[a]! + phi[u]! - phiV;
+          const nd = rc > 0 ? d + rc : d;
+          // Beyond the nearest deficit labelled so far nothing is settled this phase: not labelled.
+          if (nd > bound || !(nd < dist[u]!)) continue;
+          if (dist[u] === Infinity) labelled[labelledCount++] = u;
           dist[u] = nd;
-          heap.push(nd, u);
+          if (room[u]! > eps) bound = nd;
+          if (nd === d) {
+            settled[u] = 1;
+            sameDistance[qTail++] = u;
+          } else heap.push(nd, u);
         }
       }
     }
     if (reach === Infinity) throw new Error('stability step: an excess cannot reach any deficit');
-    for (let v = 0; v < n; v++) phi[v] = (phi[v] ?? 0) - Math.min(settled[v] ? (dist[v] ?? 0) : reach, reach);
+    for (let k = 0; k < settledCount; k++) {
+      const v = settledList[k]!;
+      phi[v] = phi[v]! + reach - dist[v]!;
+    }
     // Blocking flows from excesses to deficits on zero-reduced-cost arcs, until none is left.
     let pushed = 0;
     for (;;) {
