@@ -448,7 +448,7 @@ async function main(): Promise<void> {
       let cpuMs = 0;
       for (const rows of calls)
         written += await ds.transaction(async (tx) => {
-          const pid = (await tx.query<{ pid: number }[]>('select pg_backend_pid() as pid'))[0]!.pid;
+          const pid = await probe.backendPid(tx);
           const c = process.cpuUsage();
           const b = backendCpuMs(pid);
           const n = await usageRepo.store(rows, tx);

@@ -28,6 +28,12 @@ export interface DeliveryTiming {
 export class PipelineProbeRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
 
+  /** The PostgreSQL backend process id of `manager`'s connection (to read its CPU time from /proc). */
+  async backendPid(manager: DataSource | EntityManager = this.db): Promise<number> {
+    const rows = await manager.query<{ pid: number }[]>('select pg_backend_pid() as pid');
+    return rows[0]!.pid;
+  }
+
   /**
    * The newest plan above `afterVersion` (optionally only approved or later, stored at or after `storedSinceMs`),
    * with its order count and settled deliveries; undefined when there is none yet.
