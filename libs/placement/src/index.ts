@@ -35,7 +35,7 @@ export type { ProblemIssue, ProblemIssueCode } from './validate.js';
 export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
-export { measureSavings } from './measured.js';
+export { measureSavings, usageColumns } from './measured.js';
 export type {
   BaselineMemo,
   DayBaselines,
@@ -47,6 +47,7 @@ export type {
   MeasuredRow,
   MeasuredSide,
   MeasuredUsage,
+  MeasuredUsageColumns,
   PlannedUsage,
   PricePaidInterval,
 } from './measured.js';
