@@ -171,7 +171,7 @@ export class UsageRepository {
   async realized(from: Date, to: Date): Promise<RealizedUsageColumns> {
     // The caller's transaction when given one, else a connection of the pool for this read.
     const given: QueryRunner | undefined = 'queryRunner' in this.db ? this.db.queryRunner : undefined;
-    const source: DataSource = 'queryRunner' in this.db ? this.db.connection : this.db;
+    const source: DataSource = 'manager' in this.db ? this.db : this.db.connection;
     const runner = given ?? source.createQueryRunner();
     const release = given === undefined;
     const chunks: Buffer[] = [];
