@@ -96,6 +96,42 @@ describe('usage storage', () => {
   });
 });
 
+describe('realized usage as columns (what the measured-savings report reads)', () => {
+  it('reads a range in key order (interval, cluster, job), ids numbered by first appearance, doubles exact', async () => {
+    const at = (row: UsageRow, clusterId: string, gpuHours: number): UsageRow => ({
+      ...row,
+      clusterId,
+      gpuHours,
+      energyKwh: gpuHours * 0.7,
+    });
+    await usage.store([
+      at(use('b', 1, 0, 2), 'par-1', 2),
+      at(use('a', 1, 0, 2), 'zürich-1', 1 / 3),
+      at(use('c', 0, 0, 1), 'par-1', 0.1 + 0.2),
+      at(use('a', 0, 0, 1), 'par-1', 4),
+      at(use('a', 2, 0, 3), 'zürich-1', 9), // at the range's end: left out
+      at(use('z', -1, 0, 0), 'fra-1', 9), // before it: left out
+    ]);
+    const columns = await usage.realized(new Date(D0), new Date(D0 + 2 * HOUR));
+    // Rows: (00:00 par-1 a), (00:00 par-1 c), (01:00 par-1 b), (01:00 zürich-1 a).
+    expect(columns.clusterIds).toEqual(['par-1', 'zürich-1']); // ids in UTF-8, decoded as such
+    expect(columns.jobIds).toEqual(['a', 'c', 'b']);
+    expect([...columns.clusterIndex]).toEqual([0, 0, 0, 1]);
+    expect([...columns.jobIndex]).toEqual([0, 1, 2, 0]);
+    expect([...columns.slotStartMs]).toEqual([D0, D0, D0 + HOUR, D0 + HOUR]);
+    expect([...columns.minutes]).toEqual([60, 60, 60, 60]);
+    // Doubles come back bit for bit (1/3 and 0.1 + 0.2 have no short decimal form).
+    expect([...columns.gpuHours]).toEqual([4, 0.1 + 0.2, 2, 1 / 3]);
+    expect([...columns.energyKwh]).toEqual([4 * 0.7, (0.1 + 0.2) * 0.7, 2 * 0.7, (1 / 3) * 0.7]);
+  });
+
+  it('an empty range gives empty columns', async () => {
+    const columns = await usage.realized(new Date(D0), new Date(D0 + HOUR));
+    expect(columns.clusterIds).toEqual([]);
+    expect(columns.slotStartMs.length).toBe(0);
+  });
+});
+
 describe('prices paid (the hourly prices the measured-savings report reads)', () => {
   function price(
     zone: string,

@@ -37,7 +37,7 @@ export { storedScheduleExplainer } from './explain.js';
 export type { StoredCellUse, StoredJobExplanation, StoredPlacement } from './explain.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';
-export { measureSavings } from './measured.js';
+export { measureSavings, usageColumns } from './measured.js';
 export type {
   BaselineMemo,
   DayBaselines,
@@ -49,6 +49,7 @@ export type {
   MeasuredRow,
   MeasuredSide,
   MeasuredUsage,
+  MeasuredUsageColumns,
   PlannedUsage,
   PricePaidInterval,
 } from './measured.js';

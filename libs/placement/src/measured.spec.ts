@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { measureSavings, type BaselineMemo, type DayBaselines, type MeasuredInput } from './measured.js';
+import {
+  measureSavings,
+  usageColumns,
+  type BaselineMemo,
+  type DayBaselines,
+  type MeasuredInput,
+  type MeasuredUsage,
+} from './measured.js';
 
 // A hand-made case, every number worked out in the comments.
 //
@@ -10,14 +17,15 @@ import { measureSavings, type BaselineMemo, type DayBaselines, type MeasuredInpu
 // Plan in force: 10 GPU-h in fra-1 at 00:00, 10 GPU-h in par-1 at 01:00.
 const H0 = Date.parse('2023-03-02T00:00:00Z');
 const H1 = H0 + 3_600_000;
+const usage: MeasuredUsage[] = [
+  { clusterId: 'par-1', jobId: 'chat', slotStartMs: H0, minutes: 60, gpuHours: 10, energyKwh: 8 },
+  { clusterId: 'par-1', jobId: 'chat', slotStartMs: H1, minutes: 60, gpuHours: 10, energyKwh: 8 },
+];
 const input: MeasuredInput = {
   fromMs: H0,
   toMs: H0 + 2 * 3_600_000,
   groupBy: 'cluster',
-  usage: [
-    { clusterId: 'par-1', jobId: 'chat', slotStartMs: H0, minutes: 60, gpuHours: 10, energyKwh: 8 },
-    { clusterId: 'par-1', jobId: 'chat', slotStartMs: H1, minutes: 60, gpuHours: 10, energyKwh: 8 },
-  ],
+  usage,
   prices: [
     { zone: 'ZA', market: 'day_ahead', intervalStartMs: H0, minutes: 60, pricePerMwh: 100 },
     { zone: 'ZA', market: 'day_ahead', intervalStartMs: H1, minutes: 60, pricePerMwh: 100 },
@@ -161,10 +169,38 @@ describe('measureSavings', () => {
     // Another realized figure (par-1 at 01:00: 12 GPU-h) is another problem: solved, not taken from the memo.
     const changed = {
       ...input,
-      usage: input.usage.map((u) => (u.slotStartMs === H1 ? { ...u, gpuHours: 12 } : u)),
+      usage: usage.map((u) => (u.slotStartMs === H1 ? { ...u, gpuHours: 12 } : u)),
     };
     expect(measureSavings(changed, memo)).toEqual(measureSavings(changed));
     expect(asked).toEqual([false, true, false]);
     expect(held.size).toBe(2);
   });
+
+  it.each(['day', 'zone', 'cluster', 'job'] as const)(
+    'usage as columns gives the same report as rows (grouped by %s)',
+    (groupBy) => {
+      // Rows a report leaves out on purpose: an unknown cluster and an interval after the range.
+      const rows: MeasuredUsage[] = [
+        ...usage,
+        { clusterId: 'gone-1', jobId: 'chat', slotStartMs: H0, minutes: 60, gpuHours: 5, energyKwh: 4 },
+        { clusterId: 'fra-1', jobId: 'etl', slotStartMs: H1, minutes: 30, gpuHours: 3, energyKwh: 2.5 },
+        {
+          clusterId: 'par-1',
+          jobId: 'chat',
+          slotStartMs: H1 + 3_600_000,
+          minutes: 60,
+          gpuHours: 9,
+          energyKwh: 7,
+        },
+      ];
+      const columns = usageColumns(rows);
+      expect(columns.clusterIds).toEqual(['par-1', 'gone-1', 'fra-1']);
+      expect([...columns.jobIndex]).toEqual([0, 0, 0, 1, 0]);
+      const byRows = measureSavings({ ...input, groupBy, usage: rows });
+      expect(byRows.totals.realized.gpuHours).toBe(23); // 10 + 10 + 3: gone-1 and the hour after the range left out
+      expect(JSON.stringify(measureSavings({ ...input, groupBy, usage: columns }))).toBe(
+        JSON.stringify(byRows),
+      );
+    },
+  );
 });

@@ -22,6 +22,54 @@ export interface MeasuredUsage {
   energyKwh: number;
 }
 
+/**
+ * Realized usage as columns: row i is (clusterIds[clusterIndex[i]], jobIds[jobIndex[i]], slotStartMs[i], …). A month
+ * is ~100,000 rows; as columns they are a few typed arrays instead of an object and strings per row.
+ */
+export interface MeasuredUsageColumns {
+  clusterIds: readonly string[];
+  jobIds: readonly string[];
+  clusterIndex: Int32Array;
+  jobIndex: Int32Array;
+  slotStartMs: Float64Array;
+  minutes: Float64Array;
+  gpuHours: Float64Array;
+  /** Metered facility energy, kWh. */
+  energyKwh: Float64Array;
+}
+
+/** The same usage as columns (ids numbered in order of first appearance). */
+export function usageColumns(rows: readonly MeasuredUsage[]): MeasuredUsageColumns {
+  const clusterIds: string[] = [];
+  const jobIds: string[] = [];
+  const clusterNumber = new Map<string, number>();
+  const jobNumber = new Map<string, number>();
+  const number = (ids: string[], numbers: Map<string, number>, id: string): number => {
+    let n = numbers.get(id);
+    if (n === undefined) numbers.set(id, (n = ids.push(id) - 1));
+    return n;
+  };
+  const columns: MeasuredUsageColumns = {
+    clusterIds,
+    jobIds,
+    clusterIndex: new Int32Array(rows.length),
+    jobIndex: new Int32Array(rows.length),
+    slotStartMs: new Float64Array(rows.length),
+    minutes: new Float64Array(rows.length),
+    gpuHours: new Float64Array(rows.length),
+    energyKwh: new Float64Array(rows.length),
+  };
+  rows.forEach((u, i) => {
+    columns.clusterIndex[i] = number(clusterIds, clusterNumber, u.clusterId);
+    columns.jobIndex[i] = number(jobIds, jobNumber, u.jobId);
+    columns.slotStartMs[i] = u.slotStartMs;
+    columns.minutes[i] = u.minutes;
+    columns.gpuHours[i] = u.gpuHours;
+    columns.energyKwh[i] = u.energyKwh;
+  });
+  return columns;
+}
+
 /** A stored price interval of a zone (base currency per MWh). */
 export interface PricePaidInterval {
   zone: string;
@@ -92,7 +140,8 @@ export interface MeasuredInput {
   fromMs: number;
   toMs: number;
   groupBy: MeasuredGroupBy;
-  usage: readonly MeasuredUsage[];
+  /** In the repository's order (interval, cluster, job): sums add up in input order. */
+  usage: readonly MeasuredUsage[] | MeasuredUsageColumns;
   prices: readonly PricePaidInterval[];
   planned: readonly PlannedUsage[];
   clusters: readonly MeasuredCluster[];
@@ -224,22 +273,28 @@ function priceOver(
 export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): MeasuredReport {
   const clusterById = new Map(input.clusters.map((c) => [c.id, c]));
   const pricesByZone = indexPrices(input.prices);
-  // One pass: the usage in range (input order), metered kWh per GPU-hour per cluster, and the usage per UTC day.
-  const usage: MeasuredUsage[] = [];
+  const u = Array.isArray(input.usage)
+    ? usageColumns(input.usage as readonly MeasuredUsage[])
+    : (input.usage as MeasuredUsageColumns);
+  const clusterOfIndex = u.clusterIds.map((id) => clusterById.get(id));
+  // One pass: the usage in range (input order), metered kWh per GPU-hour per cluster, and the usage per UTC day
+  // (row numbers).
+  const inRange: number[] = [];
   const energy = new Map<string, { kwh: number; gpuHours: number }>();
-  const byDay = new Map<number, MeasuredUsage[]>();
-  for (const u of input.usage) {
-    if (u.slotStartMs < input.fromMs || u.slotStartMs >= input.toMs || !clusterById.has(u.clusterId))
-      continue;
-    usage.push(u);
-    let e = energy.get(u.clusterId);
-    if (e === undefined) energy.set(u.clusterId, (e = { kwh: 0, gpuHours: 0 }));
-    e.kwh += u.energyKwh;
-    e.gpuHours += u.gpuHours;
-    const day = Math.floor(u.slotStartMs / MS_PER_DAY) * MS_PER_DAY;
+  const byDay = new Map<number, number[]>();
+  for (let i = 0; i < u.slotStartMs.length; i++) {
+    const slotStartMs = u.slotStartMs[i]!;
+    const cluster = clusterOfIndex[u.clusterIndex[i]!];
+    if (slotStartMs < input.fromMs || slotStartMs >= input.toMs || cluster === undefined) continue;
+    inRange.push(i);
+    let e = energy.get(cluster.id);
+    if (e === undefined) energy.set(cluster.id, (e = { kwh: 0, gpuHours: 0 }));
+    e.kwh += u.energyKwh[i]!;
+    e.gpuHours += u.gpuHours[i]!;
+    const day = Math.floor(slotStartMs / MS_PER_DAY) * MS_PER_DAY;
     let list = byDay.get(day);
     if (list === undefined) byDay.set(day, (list = []));
-    list.push(u);
+    list.push(i);
   }
   const kwhPerGpuHour = new Map(
     input.clusters.map((c) => {
@@ -252,7 +307,7 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
   const hourCount = Math.ceil((input.toMs - input.fromMs) / MS_PER_HOUR);
   const firstHourMs = Math.floor(input.fromMs / MS_PER_HOUR) * MS_PER_HOUR;
   const zones = [...new Set(input.clusters.map((c) => c.zone))];
-  const zonesUsed = new Set(usage.map((u) => clusterById.get(u.clusterId)!.zone));
+  const zonesUsed = new Set(inRange.map((i) => clusterOfIndex[u.clusterIndex[i]!]!.zone));
   let pricesCarriedHours = 0;
   const hourly = new Map<string, number[]>();
   for (const zone of zones) {
@@ -318,33 +373,36 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
   const lastPaid = new Map<string, { startMs: number; endMs: number; price: number; market: string }>();
   let lastDay = Number.NaN;
   let lastDayRow: MeasuredRow | undefined;
-  for (const u of usage) {
-    const zone = clusterById.get(u.clusterId)!.zone;
-    const endMs = u.slotStartMs + u.minutes * MS_PER_MINUTE;
+  for (const i of inRange) {
+    const clusterId = u.clusterIds[u.clusterIndex[i]!]!;
+    const zone = clusterOfIndex[u.clusterIndex[i]!]!.zone;
+    const slotStartMs = u.slotStartMs[i]!;
+    const endMs = slotStartMs + u.minutes[i]! * MS_PER_MINUTE;
     let paid = lastPaid.get(zone);
-    if (paid === undefined || paid.startMs !== u.slotStartMs || paid.endMs !== endMs) {
-      const found = priceOver(pricesByZone, zone, u.slotStartMs, endMs, PAID_MARKETS);
+    if (paid === undefined || paid.startMs !== slotStartMs || paid.endMs !== endMs) {
+      const found = priceOver(pricesByZone, zone, slotStartMs, endMs, PAID_MARKETS);
       paid = {
-        startMs: u.slotStartMs,
+        startMs: slotStartMs,
         endMs,
-        price: found?.price ?? hourPrice(zone, u.slotStartMs),
+        price: found?.price ?? hourPrice(zone, slotStartMs),
         market: found?.market ?? 'carried',
       };
       lastPaid.set(zone, paid);
     }
-    energyKwhByMarket[paid.market] = (energyKwhByMarket[paid.market] ?? 0) + u.energyKwh;
+    const energyKwh = u.energyKwh[i]!;
+    energyKwhByMarket[paid.market] = (energyKwhByMarket[paid.market] ?? 0) + energyKwh;
     let r: MeasuredRow;
     if (input.groupBy === 'day') {
-      const day = Math.floor(u.slotStartMs / MS_PER_DAY);
+      const day = Math.floor(slotStartMs / MS_PER_DAY);
       if (day !== lastDay) {
         lastDay = day;
-        lastDayRow = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
+        lastDayRow = row(keyOf(clusterId, '', slotStartMs));
       }
       r = lastDayRow!;
-    } else r = row(keyOf(u.clusterId, u.jobId, u.slotStartMs));
-    r.realized.gpuHours += u.gpuHours;
-    r.realized.energyKwh += u.energyKwh;
-    r.realized.cost += (u.energyKwh * paid.price) / 1000;
+    } else r = row(keyOf(clusterId, u.jobIds[u.jobIndex[i]!]!, slotStartMs));
+    r.realized.gpuHours += u.gpuHours[i]!;
+    r.realized.energyKwh += energyKwh;
+    r.realized.cost += (energyKwh * paid.price) / 1000;
   }
 
   // Plan: planned GPU-hours × metered kWh per GPU-hour × the day-ahead price (what the plan was priced with).
@@ -367,6 +425,7 @@ export function measureSavings(input: MeasuredInput, memo?: BaselineMemo): Measu
     const startMs = Math.max(dayMs, firstHourMs);
     const endMs = Math.min(dayMs + MS_PER_DAY, firstHourMs + hourCount * MS_PER_HOUR);
     const problem = baselineProblem(
+      u,
       dayUsage,
       startMs,
       endMs,
@@ -514,7 +573,8 @@ function fillNearest(values: readonly (number | null)[]): number[] | null {
 
 /** The day's counterfactual problem: realized demand, reported capacity (≥ what ran), paid prices, metered kWh. */
 function baselineProblem(
-  dayUsage: readonly MeasuredUsage[],
+  usage: MeasuredUsageColumns,
+  dayRows: readonly number[],
   startMs: number,
   endMs: number,
   clusters: readonly MeasuredCluster[],
@@ -526,25 +586,31 @@ function baselineProblem(
   const slots = Math.max(1, Math.round((endMs - startMs) / MS_PER_HOUR));
   const slotStarts = Array.from({ length: slots }, (_, t) => startMs + t * MS_PER_HOUR);
   const slotOf = (ms: number) => Math.min(slots - 1, Math.max(0, Math.floor((ms - startMs) / MS_PER_HOUR)));
-  const ranGpus = new Map<string, number[]>(); // cluster → GPU-hours per slot that really ran
-  const demand = new Map<string, number[]>(); // job → realized GPU-hours per slot
-  const ranWhere = new Map<string, Map<string, number>>(); // job → cluster → GPU-hours
-  for (const u of dayUsage) {
-    const t = slotOf(u.slotStartMs);
-    const cells = ranGpus.get(u.clusterId) ?? new Array<number>(slots).fill(0);
-    cells[t]! += u.gpuHours;
-    ranGpus.set(u.clusterId, cells);
-    const d = demand.get(u.jobId) ?? new Array<number>(slots).fill(0);
-    d[t]! += u.gpuHours;
-    demand.set(u.jobId, d);
-    const where = ranWhere.get(u.jobId) ?? new Map<string, number>();
-    where.set(u.clusterId, (where.get(u.clusterId) ?? 0) + u.gpuHours);
-    ranWhere.set(u.jobId, where);
+  // By cluster and job number, in order of first appearance (the jobs' order in the problem).
+  const ranGpus = new Map<number, number[]>(); // cluster → GPU-hours per slot that really ran
+  const demand = new Map<number, number[]>(); // job → realized GPU-hours per slot
+  const ranWhere = new Map<number, Map<number, number>>(); // job → cluster → GPU-hours
+  for (const i of dayRows) {
+    const t = slotOf(usage.slotStartMs[i]!);
+    const ci = usage.clusterIndex[i]!;
+    const ji = usage.jobIndex[i]!;
+    const gpuHours = usage.gpuHours[i]!;
+    let cells = ranGpus.get(ci);
+    if (cells === undefined) ranGpus.set(ci, (cells = new Array<number>(slots).fill(0)));
+    cells[t]! += gpuHours;
+    let d = demand.get(ji);
+    if (d === undefined) demand.set(ji, (d = new Array<number>(slots).fill(0)));
+    d[t]! += gpuHours;
+    let where = ranWhere.get(ji);
+    if (where === undefined) ranWhere.set(ji, (where = new Map<number, number>()));
+    where.set(ci, (where.get(ci) ?? 0) + gpuHours);
   }
+  const clusterNumber = new Map(usage.clusterIds.map((id, n) => [id, n]));
   const clusterInputs = clusters.map((c) => {
     // The latest report at or before each slot (reports before the day count), else the installed GPUs.
     let latest = capacityBefore(c.id, startMs);
-    const ran = ranGpus.get(c.id);
+    const number = clusterNumber.get(c.id);
+    const ran = number === undefined ? undefined : ranGpus.get(number);
     const schedulableGpus = slotStarts.map((ms, t) => {
       latest = c.capacityByHour.get(ms) ?? latest;
       // What really ran there was possible, whatever the reports said.
@@ -562,11 +628,15 @@ function baselineProblem(
     };
   });
   const clusterIds = new Set(clusters.map((c) => c.id));
-  const jobs: JobInput[] = [...demand].map(([jobId, perSlot]) => {
+  const jobs: JobInput[] = [...demand].map(([ji, perSlot]) => {
+    const jobId = usage.jobIds[ji]!;
     const job = jobById.get(jobId);
-    const where = [...ranWhere.get(jobId)!].sort((a, b) => b[1] - a[1]);
+    const where = [...ranWhere.get(ji)!].sort((a, b) => b[1] - a[1]);
     const peak = Math.ceil(Math.max(...perSlot));
-    const home = job?.homeClusterId && clusterIds.has(job.homeClusterId) ? job.homeClusterId : where[0]![0];
+    const home =
+      job?.homeClusterId && clusterIds.has(job.homeClusterId)
+        ? job.homeClusterId
+        : usage.clusterIds[where[0]![0]]!;
     const base = {
       id: jobId,
       maxGpus: Math.max(job?.maxGpus ?? 0, peak, 1),
