@@ -8,7 +8,7 @@ import {
   type NormJob,
   type ShortfallReason,
 } from './normalize.js';
-import type { BlockReason, CheaperCell, JobExplanation, JobResult } from './result.js';
+import type { BlockReason, CheaperCell, JobExplanation, JobOutcome, JobResult } from './result.js';
 import type { RoundedSchedule } from './round.js';
 
 const MAX_CHEAPER_CELLS = 3;
@@ -238,6 +238,41 @@ function explainJob(
   };
 }
 
+/**
+ * Servable work a schedule leaves unserved (beyond float noise): per slot for interactive jobs (`unservedBySlot`),
+ * in total for batch jobs (`unservedBySlot` null). `servedBySlot` / `served` are the job's GPU-hours in the
+ * schedule. None for a job with no allowed cluster (its shortfall is structural).
+ */
+function unservedWork(
+  job: NormJob,
+  T: number,
+  servedBySlot: Float64Array,
+  served: number,
+): { residual: number; unservedBySlot: Float64Array | null } {
+  if (job.allowed.length === 0) return { residual: 0, unservedBySlot: null };
+  if (job.kind !== 'interactive') {
+    const residual = job.servableGpuHours - served;
+    return { residual: residual > relTol(job.servableGpuHours) ? residual : 0, unservedBySlot: null };
+  }
+  const unservedBySlot = new Float64Array(T);
+  let residual = 0;
+  for (let t = 0; t < T; t++) {
+    const left = (job.servableBySlot?.[t] ?? 0) - (servedBySlot[t] ?? 0);
+    if (left > relTol(job.maxGpuHoursPerSlot)) {
+      unservedBySlot[t] = left;
+      residual += left;
+    }
+  }
+  return { residual, unservedBySlot };
+}
+
+/** A job's outcome from the GPU-hours it is served. */
+function outcomeOf(job: NormJob, served: number): JobOutcome {
+  const shortfall = Math.max(0, job.demandGpuHours - served);
+  if (shortfall <= relTol(job.demandGpuHours)) return 'placed';
+  return served > relTol(job.demandGpuHours) ? 'partially-placed' : 'unplaceable';
+}
+
 /** Per-job outcome, shortfall by reason, exclusions and (optionally) explanation. Pure. */
 export function describeJobs(
   norm: NormalizedProblem,
@@ -303,27 +338,16 @@ export function describeJobs(
     const addLp = (reason: ShortfallReason, gpuHours: number) => {
       if (gpuHours > 0) lpReasons.set(reason, (lpReasons.get(reason) ?? 0) + gpuHours);
     };
-    let residual = 0;
-    let unservedBySlot: Float64Array | null = null;
-    if (job.allowed.length > 0) {
-      if (job.kind === 'interactive') {
-        unservedBySlot = new Float64Array(T);
-        for (let t = 0; t < T; t++) {
-          const left = (job.servableBySlot?.[t] ?? 0) - (slotUse[t] ?? 0);
-          if (left > relTol(job.maxGpuHoursPerSlot)) {
-            unservedBySlot[t] = left;
-            residual += left;
-            addLp(residualReason(ctx, job, [t], slotUse), left);
-          }
-        }
-      } else {
-        residual = job.servableGpuHours - lpServed;
-        if (residual > relTol(job.servableGpuHours)) {
-          const slots: number[] = [];
-          for (let t = job.windowStart; t < job.windowEnd; t++) slots.push(t);
-          addLp(residualReason(ctx, job, slots, slotUse), residual);
-        } else residual = 0;
+    const { residual, unservedBySlot } = unservedWork(job, T, slotUse, lpServed);
+    if (unservedBySlot) {
+      for (let t = 0; t < T; t++) {
+        const left = unservedBySlot[t] ?? 0;
+        if (left > 0) addLp(residualReason(ctx, job, [t], slotUse), left);
       }
+    } else if (residual > 0) {
+      const slots: number[] = [];
+      for (let t = job.windowStart; t < job.windowEnd; t++) slots.push(t);
+      addLp(residualReason(ctx, job, slots, slotUse), residual);
     }
     const shortfall = Math.max(0, job.demandGpuHours - served);
     const beyondStructural = Math.max(0, shortfall - structural);
@@ -332,12 +356,7 @@ export function describeJobs(
     const rounding = beyondStructural - residual * lpScale;
     if (rounding > relTol(job.demandGpuHours)) add('rounding', rounding);
 
-    const outcome =
-      shortfall <= relTol(job.demandGpuHours)
-        ? 'placed'
-        : served > relTol(job.demandGpuHours)
-          ? 'partially-placed'
-          : 'unplaceable';
+    const outcome = outcomeOf(job, served);
     const lists = listsFor(job);
     const result: JobResult = {
       jobId: job.id,
@@ -438,30 +457,8 @@ export function storedScheduleExplainer(
       servedBySlot[t] = (servedBySlot[t] ?? 0) + p.gpuHours;
       served += p.gpuHours;
     }
-    let residual = 0;
-    let unservedBySlot: Float64Array | null = null;
-    if (job.allowed.length > 0) {
-      if (job.kind === 'interactive') {
-        unservedBySlot = new Float64Array(T);
-        for (let t = 0; t < T; t++) {
-          const left = (job.servableBySlot?.[t] ?? 0) - (servedBySlot[t] ?? 0);
-          if (left > relTol(job.maxGpuHoursPerSlot)) {
-            unservedBySlot[t] = left;
-            residual += left;
-          }
-        }
-      } else {
-        residual = job.servableGpuHours - served;
-        if (!(residual > relTol(job.servableGpuHours))) residual = 0;
-      }
-    }
-    const shortfall = Math.max(0, job.demandGpuHours - served);
-    const outcome =
-      shortfall <= relTol(job.demandGpuHours)
-        ? 'placed'
-        : served > relTol(job.demandGpuHours)
-          ? 'partially-placed'
-          : 'unplaceable';
+    const { residual, unservedBySlot } = unservedWork(job, T, servedBySlot, served);
+    const outcome = outcomeOf(job, served);
     const excludedClusters: StoredJobExplanation['excludedClusters'] = [];
     job.exclusion.forEach((code, r) => {
       const reason = EXCLUSION_REASONS[code - 1];
