@@ -4,7 +4,7 @@
 //   3. a month of hourly usage → the measured-savings report;
 //   4. (only when asked: --phases store) UsageRepository.store alone on fresh, replayed and mixed calls.
 //   npm run bench:loop [-- --jobs 5000] [--clusters 20] [--samples 10] [--usage-rows 480000] [--phases ack,usage,report]
-//                      [--json FILE]
+//                      [--json FILE] [--diagnose FILE]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DataCenterAgent, MemoryStateStore } from '#gridshift/datacenter-agent';
@@ -22,6 +22,7 @@ import {
 } from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
 import { MeasuredSavingsReporter } from '../apps/admin-api/src/reports/measured-savings.controller.js';
+import { ActivitySampler } from './lib/activity-sampler.js';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { ensureServices } from './lib/services.js';
 import { startNode, waitForHttp, type RunningProcess } from '../tests/support/processes.js';
@@ -43,7 +44,9 @@ const usage = `usage: npm run bench:loop -- [--jobs N] [--clusters N] [--samples
   --usage-rows N   job-slot usage rows sent through Kafka for the ingest rate     (default: 480000)
   --month-jobs N   jobs with a month of hourly usage for the report               (default: 150)
   --phases LIST    which of ack, usage, report, store to run, comma-separated      (default: ack,usage,report)
-  --json FILE      also write the rows {metric, value, unit} as JSON`;
+  --json FILE      also write the rows {metric, value, unit} as JSON
+  --diagnose FILE  during the report phase, sample PostgreSQL's activity every 20 ms and every process's CPU per
+                   step (what competes with the report); write them to FILE and print a summary`;
 
 interface MetricRow {
   metric: string;
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     'month-jobs': { type: 'string' },
     phases: { type: 'string' },
     json: { type: 'string' },
+    diagnose: { type: 'string' },
     help: { type: 'boolean' },
   });
   const int = (flag: string, value: string | undefined, fallback: number, max: number) => {
@@ -111,9 +115,24 @@ async function main(): Promise<void> {
     kafka,
     allTopics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
   );
-  const ds = createDataSource({ url: services.databaseUrl, schema, poolMax: 3 });
+  const ds = createDataSource({
+    url: services.databaseUrl,
+    schema,
+    poolMax: 3,
+    applicationName: 'bench-loop',
+  });
+  // --diagnose: a connection of its own, so sampling never queues behind the report's reads.
+  const samplerDs = args.diagnose
+    ? createDataSource({
+        url: services.databaseUrl,
+        schema,
+        poolMax: 1,
+        applicationName: 'bench-loop-sampler',
+      })
+    : null;
   const probe = new PipelineProbeRepository(ds);
   await ds.initialize();
+  await samplerDs?.initialize();
   await migrate(ds);
   const h0 = currentHourMs();
   const clusters = generateClusters(clustersCount);
@@ -170,6 +189,24 @@ async function main(): Promise<void> {
     : [];
   const producer = new JsonProducer(kafka);
   const rows: MetricRow[] = [];
+  const sampler = samplerDs
+    ? new ActivitySampler(new PipelineProbeRepository(samplerDs), {
+        bench: process.pid,
+        children: {
+          get ingest() {
+            return ingest?.child.pid;
+          },
+          get planner() {
+            return planner?.child.pid;
+          },
+        },
+      })
+    : null;
+  let usageReadPlan: string[] = [];
+  let usageStats: unknown[] = [];
+  /** Runs a step of the report phase, sampled when --diagnose asks for it. */
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> =>
+    sampler ? sampler.measure(name, fn) : fn();
   const zones = [...new Set(clusters.map((c) => c.zone))];
 
   /** 1. Order published → applied ack stored, over `samples` re-plans after a warm-up one. */
@@ -344,7 +381,7 @@ async function main(): Promise<void> {
         });
       }
     }
-    await usageRepo.store(month);
+    await step('store the month', () => usageRepo.store(month));
     const prices = new PriceRepository(ds);
     await prices.upsert(
       zones.flatMap((zone) =>
@@ -364,7 +401,8 @@ async function main(): Promise<void> {
         })),
       ),
     );
-    await analyzeSchema(ds);
+    await step('analyze', () => analyzeSchema(ds));
+    const monthJobIds = [...new Set(month.map((r) => r.jobId))];
     const from = new Date(monthStart);
     const to = new Date(monthEnd);
     const coldCpuMs: number[] = [];
@@ -381,20 +419,27 @@ async function main(): Promise<void> {
     const repeatMs: number[] = [];
     const readsMs: number[] = [];
     const warm = new MeasuredSavingsReporter(ds);
-    await timed(warm);
+    await step('first report', () => timed(warm));
     for (let run = 0; run < 3; run += 1) {
       // Cold: a new reporter (nothing remembered); repeat: the same report again from a reporter that made it.
-      coldMs.push(await timed(new MeasuredSavingsReporter(ds), coldCpuMs));
-      repeatMs.push(await timed(warm));
+      coldMs.push(await step(`cold ${run + 1}`, () => timed(new MeasuredSavingsReporter(ds), coldCpuMs)));
+      repeatMs.push(await step(`repeat ${run + 1}`, () => timed(warm)));
       const t = performance.now();
-      await Promise.all([
-        usageRepo.realized(from, to),
-        usageRepo.plannedInForce(from, to),
-        usageRepo.fleetForMeasurement(new Date(monthStart - 86_400_000), to),
-        usageRepo.planCurrency(),
-        usageRepo.pricesPaid(zones, from, to),
-      ]);
+      await step(`reads ${run + 1}`, () =>
+        Promise.all([
+          usageRepo.realized(from, to),
+          usageRepo.plannedInForce(from, to),
+          usageRepo.clustersForMeasurement(new Date(monthStart - 86_400_000), to),
+          usageRepo.jobsForMeasurement(monthJobIds),
+          usageRepo.planCurrency(),
+          usageRepo.pricesPaid(zones, from, to),
+        ]),
+      );
       readsMs.push(performance.now() - t);
+    }
+    if (sampler) {
+      usageReadPlan = await usageRepo.explainRealized(from, to);
+      usageStats = await probe.columnStats('usage_reports');
     }
     return [
       { metric: 'measured_report_month_ms', value: Math.round(percentile(coldMs, 50)), unit: 'ms' },
@@ -514,6 +559,7 @@ async function main(): Promise<void> {
     await producer.disconnect();
     await Promise.all(agents.map((a) => a.stop()));
     await Promise.all([planner?.stop(), ingest?.stop()]);
+    await samplerDs?.destroy();
     await dropSchema(ds).catch(() => undefined);
     await ds.destroy();
     const admin = kafka.admin();
@@ -528,6 +574,29 @@ async function main(): Promise<void> {
     `\n(${jobsCount} jobs × ${clustersCount} clusters × ${SLOTS} slots, ${clustersCount} agents, ${samples} re-plans)\n`,
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+  if (sampler && args.diagnose) {
+    writeFileSync(
+      args.diagnose,
+      `${JSON.stringify({ steps: sampler.records, usageReadPlan, usageStats, samples: sampler.rawSamples }, null, 1)}\n`,
+    );
+    process.stdout.write(
+      `\nWhat ran during each step (--diagnose; samples of pg_stat_activity every ~20 ms):\n`,
+    );
+    for (const r of sampler.records) {
+      const busy = ((100 * r.machineBusyMs) / Math.max(1, r.machineTotalMs)).toFixed(0);
+      process.stdout.write(
+        `\n## ${r.step}: ${r.ms} ms, machine ${busy} % busy, ${r.samples} samples; counters ${JSON.stringify(r.counters)}\n`,
+      );
+      const groups = Object.entries(r.cpuByGroup).sort((a, b) => b[1] - a[1]);
+      for (const [group, ms] of groups.slice(0, 8))
+        process.stdout.write(`  cpu ${String(Math.round(ms)).padStart(6)} ms  ${group}\n`);
+      const waits = Object.entries(r.waits).sort((a, b) => b[1] - a[1]);
+      for (const [what, n] of waits.slice(0, 10))
+        process.stdout.write(`  seen ${String(n).padStart(5)} ×  ${what}\n`);
+    }
+    process.stdout.write(`\nusage read plan:\n  ${usageReadPlan.join('\n  ')}\n`);
+    process.stdout.write(`usage_reports statistics: ${JSON.stringify(usageStats)}\n`);
+  }
 }
 
 runCli(usage, main);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { PriceRepository, UsageRepository, type PriceRow, type UsageRow } from '#gridshift/persistence';
 import { freshSchema } from '../support/harness.js';
+import { seedJobs } from './planner-fixtures.js';
 
 // Realized usage storage (binary COPY for intervals with nothing stored, the staging merge for the rest and for keys
 // repeated in a call) and the hourly prices the measured-savings report reads, on a real PostgreSQL.
@@ -129,6 +130,114 @@ describe('realized usage as columns (what the measured-savings report reads)', (
     const columns = await usage.realized(new Date(D0), new Date(D0 + HOUR));
     expect(columns.clusterIds).toEqual([]);
     expect(columns.slotStartMs.length).toBe(0);
+  });
+});
+
+describe('the month read when the table does not follow the interval order', () => {
+  // 200,000 rows of other intervals stored in random order, then 36,000 of the range (15 %): PostgreSQL's own
+  // choice for the range in key order is then a scan of the whole table and a sort (in the bench, a parallel scan
+  // with an on-disk sort); the report's read must stay the primary key's index scan of the range.
+  const FROM = D0 + 1000 * HOUR;
+  const TO = FROM + 240 * HOUR;
+  const sql = `select cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh from usage_reports
+               where slot_start >= $1 and slot_start < $2 order by slot_start, cluster_id, job_id`;
+  beforeEach(async () => {
+    await db.query(
+      `insert into usage_reports
+       select 'c-' || (i % 20), 'job-' || (i / 20 % 50), $1::timestamptz + (i / 1000) * interval '1 hour',
+              60, 1, 0.8, now(), null
+       from generate_series(0, 199999) i order by random()`,
+      [new Date(D0).toISOString()],
+    );
+    await db.query(
+      `insert into usage_reports
+       select 'c-' || (i % 20), 'job-' || (i / 20 % 150), $1::timestamptz + (i / 150) * interval '1 hour',
+              60, 2, 1.6, now(), null
+       from generate_series(0, 35999) i order by i / 150, i % 20, i / 20 % 150`,
+      [new Date(FROM).toISOString()],
+    );
+    await db.query('analyze usage_reports');
+  });
+
+  it('stays the index scan of the range (no sort, no parallel workers) and returns it in key order', async () => {
+    const plain = (
+      await db.query<{ 'QUERY PLAN': string }[]>(`explain ${sql}`, [new Date(FROM), new Date(TO)])
+    )
+      .map((r) => r['QUERY PLAN'])
+      .join('\n');
+    expect(plain, 'the fixture makes PostgreSQL itself choose a sort').toMatch(/Sort/);
+    const plan = (await usage.explainRealized(new Date(FROM), new Date(TO))).join('\n');
+    expect(plan).toMatch(/^Index Scan using usage_reports_pkey/);
+    expect(plan).not.toMatch(/Sort|Gather|Seq Scan/);
+    const columns = await usage.realized(new Date(FROM), new Date(TO));
+    expect(columns.slotStartMs.length).toBe(36_000);
+    const key = (i: number) =>
+      [
+        columns.slotStartMs[i]!,
+        columns.clusterIds[columns.clusterIndex[i]!]!,
+        columns.jobIds[columns.jobIndex[i]!]!,
+      ] as const;
+    for (let i = 1; i < 36_000; i++) {
+      const [a, b] = [key(i - 1), key(i)];
+      expect(a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))).toBe(true);
+    }
+  });
+
+  it('leaves the planner settings as they were: in the caller’s transaction and on a connection outside one', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query(`set local max_parallel_workers_per_gather = 1`);
+      await new UsageRepository(tx).realized(new Date(FROM), new Date(FROM + HOUR));
+      const rows = await tx.query<{ sort: string; workers: string }[]>(
+        `select current_setting('enable_sort') as sort, current_setting('max_parallel_workers_per_gather') as workers`,
+      );
+      expect(rows[0]).toEqual({ sort: 'on', workers: '1' });
+    });
+    const runner = db.createQueryRunner();
+    try {
+      await runner.connect();
+      const columns = await new UsageRepository(runner.manager).realized(
+        new Date(FROM),
+        new Date(FROM + HOUR),
+      );
+      expect(columns.slotStartMs.length).toBe(150);
+      expect(runner.isTransactionActive).toBe(false);
+      const rows = (await runner.query(`select current_setting('enable_sort') as sort`)) as {
+        sort: string;
+      }[];
+      expect(rows[0]!.sort).toBe('on');
+    } finally {
+      await runner.release();
+    }
+  });
+});
+
+describe('the jobs the measured-savings report reads', () => {
+  it('reads the jobs of the usage by id (unknown ids left out), ordered by id', async () => {
+    await seedJobs(db, [
+      {
+        id: 'job-2',
+        kind: 'interactive',
+        tokensPerSecondPerGpu: { H100: 2000 },
+        tokensPerHour: 1e6,
+        maxGpus: 4,
+      },
+      {
+        id: 'job-1',
+        kind: 'batch',
+        tokensPerSecondPerGpu: { H100: 2000 },
+        totalTokens: 1e6,
+        windowStart: new Date(D0).toISOString(),
+        deadline: new Date(D0 + 12 * HOUR).toISOString(),
+        maxGpus: 8,
+      },
+    ]);
+    const jobs = await usage.jobsForMeasurement(['job-2', 'no-such-job', 'job-1']);
+    expect(jobs.map((j) => [j.id, j.kind, j.maxGpus])).toEqual([
+      ['job-1', 'batch', 8],
+      ['job-2', 'interactive', 4],
+    ]);
+    expect(await usage.jobsForMeasurement([])).toEqual([]);
+    await db.query(`delete from jobs where id in ('job-1', 'job-2')`);
   });
 });
 

@@ -166,14 +166,17 @@ export class MeasuredSavingsReporter {
   }
 
   async report(from: Date, to: Date, groupBy: (typeof GROUP_BY)[number]): Promise<MeasuredSavingsReport> {
-    // The usage is the longest read: the prices (which need the fleet's zones) are read while it arrives.
-    const fleetRead = this.usage.fleetForMeasurement(new Date(from.getTime() - 86_400_000), to);
-    const [usage, planned, fleet, currency, prices] = await Promise.all([
-      this.usage.realized(from, to),
+    // The usage is the longest read: the prices (which need the clusters' zones) are read while it arrives; the jobs
+    // are those of the usage, read by id once it is there.
+    const usageRead = this.usage.realized(from, to);
+    const clustersRead = this.usage.clustersForMeasurement(new Date(from.getTime() - 86_400_000), to);
+    const [usage, jobs, planned, fleet, currency, prices] = await Promise.all([
+      usageRead,
+      usageRead.then((u) => this.usage.jobsForMeasurement(u.jobIds)),
       this.usage.plannedInForce(from, to),
-      fleetRead,
+      clustersRead,
       this.usage.planCurrency(),
-      fleetRead.then((f) => this.usage.pricesPaid([...new Set(f.clusters.map((c) => c.zone))], from, to)),
+      clustersRead.then((f) => this.usage.pricesPaid([...new Set(f.clusters.map((c) => c.zone))], from, to)),
     ]);
     const capacity = new Map<string, Map<number, number>>();
     for (const c of fleet.capacity) {
@@ -190,7 +193,7 @@ export class MeasuredSavingsReporter {
         prices,
         planned,
         clusters: fleet.clusters.map((c) => ({ ...c, capacityByHour: capacity.get(c.id) ?? new Map() })),
-        jobs: fleet.jobs.map((j) => ({
+        jobs: jobs.map((j) => ({
           id: j.id,
           kind: j.kind,
           maxGpus: j.maxGpus,

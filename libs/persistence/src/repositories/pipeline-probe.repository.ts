@@ -21,6 +21,40 @@ export interface DeliveryTiming {
   toStore: number;
 }
 
+/** One server process as `pg_stat_activity` shows it (a benchmark's sample of who is doing what). */
+export interface ActivityRow {
+  pid: number;
+  backendType: string;
+  applicationName: string;
+  /** Whose database: this one (`own`), another (`other`), or none (background processes). */
+  database: 'own' | 'other' | 'none';
+  state: string | null;
+  waitEventType: string | null;
+  waitEvent: string | null;
+  /** The statement's first 160 characters (null for background processes). */
+  query: string | null;
+  /** Processes holding a lock this one waits for. */
+  blockedBy: number[];
+}
+
+/** Cluster-wide PostgreSQL counters that say what the server spent itself on (cumulative). */
+export interface ServerCounters {
+  checkpointsTimed: number;
+  checkpointsRequested: number;
+  buffersCheckpoint: number;
+  buffersClean: number;
+  buffersBackend: number;
+  buffersBackendFsync: number;
+  buffersAlloc: number;
+  walBytes: number;
+  walWrite: number;
+  walSync: number;
+  /** Of this database: blocks read from the OS and found in shared buffers. */
+  blocksRead: number;
+  blocksHit: number;
+  tempBytes: number;
+}
+
 /**
  * Read-only probes of the pipeline's progress for the benchmarks (`bench:reaction`, `bench:loop`): how far the
  * planner, relay and acknowledgements got, and where the time went, read from the planner's own tables.
@@ -121,5 +155,46 @@ export class PipelineProbeRepository {
       [afterVersion],
     );
     return rows.map((r) => ({ phaseMs: r.phase_ms ?? {}, lib: r.lib ?? {} }));
+  }
+
+  /**
+   * Every server process but this probe's own: client backends of all databases and the background processes
+   * (checkpointer, background writer, walwriter, autovacuum), with state, wait event and blockers.
+   */
+  async activity(): Promise<ActivityRow[]> {
+    return this.db.query<ActivityRow[]>(
+      `select pid, coalesce(backend_type, '') as "backendType", coalesce(application_name, '') as "applicationName",
+              case when datname is null then 'none' when datname = current_database() then 'own' else 'other' end
+                as database,
+              state, wait_event_type as "waitEventType", wait_event as "waitEvent",
+              left(query, 160) as query, pg_blocking_pids(pid) as "blockedBy"
+       from pg_stat_activity where pid <> pg_backend_pid()`,
+    );
+  }
+
+  /** The server's checkpoint, buffer-write and WAL counters and this database's block counters (cumulative). */
+  async serverCounters(): Promise<ServerCounters> {
+    const rows = await this.db.query<Record<keyof ServerCounters, string>[]>(
+      `select b.checkpoints_timed as "checkpointsTimed", b.checkpoints_req as "checkpointsRequested",
+              b.buffers_checkpoint as "buffersCheckpoint", b.buffers_clean as "buffersClean",
+              b.buffers_backend as "buffersBackend", b.buffers_backend_fsync as "buffersBackendFsync",
+              b.buffers_alloc as "buffersAlloc", w.wal_bytes as "walBytes", w.wal_write as "walWrite",
+              w.wal_sync as "walSync", d.blks_read as "blocksRead", d.blks_hit as "blocksHit",
+              d.temp_bytes as "tempBytes"
+       from pg_stat_bgwriter b, pg_stat_wal w, pg_stat_database d where d.datname = current_database()`,
+    );
+    const r = rows[0]!;
+    return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)])) as unknown as ServerCounters;
+  }
+
+  /** The query planner's statistics of `table`'s columns in this schema: physical order correlation and distinct values. */
+  async columnStats(
+    table: string,
+  ): Promise<{ column: string; correlation: number | null; distinct: number }[]> {
+    return this.db.query(
+      `select attname as column, correlation, n_distinct as distinct from pg_stats
+       where schemaname = current_schema() and tablename = $1 order by attname`,
+      [table],
+    );
   }
 }

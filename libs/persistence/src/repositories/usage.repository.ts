@@ -164,32 +164,72 @@ export class UsageRepository {
 
   /**
    * Realized usage with an interval start in [from, to), as columns in the primary key's order (interval, cluster,
-   * job: an index scan, no sort), ids numbered in order of first appearance. Read with binary COPY: PostgreSQL sends
-   * the numbers as they are stored (no text to format or parse), and they go straight into typed arrays — neither
-   * side builds anything per row but the ids (a month is ~100,000 rows: docs/benchmarks.md#closed-loop).
+   * job), ids numbered in order of first appearance. Read with binary COPY: PostgreSQL sends the numbers as they are
+   * stored (no text to format or parse), and they go straight into typed arrays — neither side builds anything per
+   * row but the ids (a month is ~100,000 rows: docs/benchmarks.md#closed-loop). Always the primary key's index
+   * scan (`inKeyOrder`).
    */
   async realized(from: Date, to: Date): Promise<RealizedUsageColumns> {
-    // The caller's transaction when given one, else a connection of the pool for this read.
+    const chunks: Buffer[] = [];
+    await this.inKeyOrder(async (client) => {
+      const stream = client.query(copyTo(`copy (${realizedQuery(from, to)}) to stdout (format binary)`));
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+    });
+    return decodeUsageColumns(Buffer.concat(chunks));
+  }
+
+  /** PostgreSQL's plan of `realized`'s read, executed, with its buffer counts (EXPLAIN ANALYZE; diagnostics). */
+  async explainRealized(from: Date, to: Date): Promise<string[]> {
+    const result = await this.inKeyOrder((client) =>
+      client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${realizedQuery(from, to)}`),
+    );
+    return result.rows.map((r) => r['QUERY PLAN']);
+  }
+
+  /**
+   * Runs `read` on one connection with the planner held to a range read in the primary key's order: no sort and no
+   * parallel workers, so the index scan of the range is the plan whatever the table holds. Left to its costs,
+   * PostgreSQL switched to a parallel scan of the whole table with an on-disk sort of the range when the table's
+   * physical order stopped following `slot_start` (usage stored out of order, e.g. a backlog of clusters replayed
+   * through several partitions at once): the read then grew with the table, not the period, and took three
+   * processes (docs/benchmarks.md#closed-loop). The settings are transaction-local: in the caller's transaction
+   * they are put back after the read, else the read runs in a transaction of its own.
+   */
+  private async inKeyOrder<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const given: QueryRunner | undefined = 'queryRunner' in this.db ? this.db.queryRunner : undefined;
     const source: DataSource = 'manager' in this.db ? this.db : this.db.connection;
     const runner = given ?? source.createQueryRunner();
-    const release = given === undefined;
-    const chunks: Buffer[] = [];
+    const callerTransaction = runner.isTransactionActive;
     try {
       const client = (await runner.connect()) as pg.PoolClient;
-      // COPY takes no parameters: the bounds are ISO instants formatted here, never caller text.
-      const stream = client.query(
-        copyTo(
-          `copy (select cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh from usage_reports
-                 where slot_start >= '${from.toISOString()}'::timestamptz and slot_start < '${to.toISOString()}'::timestamptz
-                 order by slot_start, cluster_id, job_id) to stdout (format binary)`,
-        ),
-      );
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      const saved = callerTransaction
+        ? (
+            await client.query<{ sort: string; workers: string }>(
+              `select current_setting('enable_sort') as sort,
+                      current_setting('max_parallel_workers_per_gather') as workers`,
+            )
+          ).rows[0]!
+        : undefined;
+      if (!callerTransaction) await client.query('begin');
+      try {
+        await client.query(
+          `select set_config('enable_sort', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`,
+        );
+        const result = await read(client);
+        if (saved === undefined) await client.query('commit');
+        else
+          await client.query(
+            `select set_config('enable_sort', $1, true), set_config('max_parallel_workers_per_gather', $2, true)`,
+            [saved.sort, saved.workers],
+          );
+        return result;
+      } catch (error) {
+        if (!callerTransaction) await client.query('rollback').catch(() => undefined);
+        throw error;
+      }
     } finally {
-      if (release) await runner.release();
+      if (given === undefined) await runner.release();
     }
-    return decodeUsageColumns(Buffer.concat(chunks));
   }
 
   /**
@@ -330,9 +370,12 @@ export class UsageRepository {
     return rows[0]?.currency ?? null;
   }
 
-  /** Clusters, jobs and hourly reported capacity the counterfactual baselines are built from. */
-  async fleetForMeasurement(from: Date, to: Date): Promise<MeasuredFleetRows> {
-    const [clusters, jobs, capacity] = await Promise.all([
+  /**
+   * Clusters and hourly reported capacity (load reports observed in [from, to)) the counterfactual baselines are
+   * built from; the jobs are read by `jobsForMeasurement`.
+   */
+  async clustersForMeasurement(from: Date, to: Date): Promise<Omit<MeasuredFleetRows, 'jobs'>> {
+    const [clusters, capacity] = await Promise.all([
       this.db.query<
         {
           id: string;
@@ -345,24 +388,6 @@ export class UsageRepository {
         }[]
       >(
         `select id, zone, region, gpu_total, kw_per_gpu, pue, latency_ms_by_origin from clusters order by id`,
-      ),
-      this.db.query<
-        {
-          id: string;
-          kind: 'interactive' | 'batch';
-          max_gpus: number;
-          origin: string;
-          latency_sla_ms: number | null;
-          residency: string[] | null;
-          tier: string;
-          pins: { mustRunIn?: string[]; mustNotRunIn?: string[] } | null;
-          home_cluster_id: string | null;
-        }[]
-      >(
-        `select id, kind, max_gpus, origin, latency_sla_ms, residency, tier, pins, home_cluster_id
-         from jobs where id in (select distinct job_id from usage_reports where slot_start >= $1 and slot_start < $2)
-         order by id`,
-        [from, to],
       ),
       this.db.query<{ cluster_id: string; ms: number; gpus: number }[]>(
         `select cluster_id, (extract(epoch from date_bin('1 hour', observed_at, timestamptz 'epoch')) * 1000)::float8 as ms,
@@ -381,19 +406,45 @@ export class UsageRepository {
         pue: c.pue,
         latencyMsByOrigin: c.latency_ms_by_origin ?? {},
       })),
-      jobs: jobs.map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        maxGpus: j.max_gpus,
-        origin: j.origin,
-        latencySlaMs: j.latency_sla_ms,
-        residency: j.residency ?? [],
-        tier: j.tier,
-        pins: j.pins ?? {},
-        homeClusterId: j.home_cluster_id,
-      })),
       capacity: capacity.map((c) => ({ clusterId: c.cluster_id, hourStartMs: c.ms, gpuSchedulable: c.gpus })),
     };
+  }
+
+  /**
+   * The registered jobs among `jobIds` (the ids of the usage `realized` read), ordered by id. By id rather than by a
+   * second scan of the period's usage: until 2026-12-08 this was `id in (select distinct job_id from usage_reports
+   * …)`, which read the month's usage a second time (docs/benchmarks.md#closed-loop).
+   */
+  async jobsForMeasurement(jobIds: readonly string[]): Promise<MeasuredFleetRows['jobs']> {
+    if (jobIds.length === 0) return [];
+    const jobs = await this.db.query<
+      {
+        id: string;
+        kind: 'interactive' | 'batch';
+        max_gpus: number;
+        origin: string;
+        latency_sla_ms: number | null;
+        residency: string[] | null;
+        tier: string;
+        pins: { mustRunIn?: string[]; mustNotRunIn?: string[] } | null;
+        home_cluster_id: string | null;
+      }[]
+    >(
+      `select id, kind, max_gpus, origin, latency_sla_ms, residency, tier, pins, home_cluster_id
+       from jobs where id = any($1::text[]) order by id`,
+      [jobIds],
+    );
+    return jobs.map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      maxGpus: j.max_gpus,
+      origin: j.origin,
+      latencySlaMs: j.latency_sla_ms,
+      residency: j.residency ?? [],
+      tier: j.tier,
+      pins: j.pins ?? {},
+      homeClusterId: j.home_cluster_id,
+    }));
   }
 
   /**
@@ -598,4 +649,14 @@ function decodeUsageColumns(bytes: Buffer): RealizedUsageColumns {
     gpuHours: gpuHours.slice(0, n),
     energyKwh: energyKwh.slice(0, n),
   };
+}
+
+/**
+ * The month read of `realized` in the primary key's order. COPY takes no parameters: the bounds are ISO instants
+ * formatted here, never caller text.
+ */
+function realizedQuery(from: Date, to: Date): string {
+  return `select cluster_id, job_id, slot_start, minutes, gpu_hours, energy_kwh from usage_reports
+          where slot_start >= '${from.toISOString()}'::timestamptz and slot_start < '${to.toISOString()}'::timestamptz
+          order by slot_start, cluster_id, job_id`;
 }
