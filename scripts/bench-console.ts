@@ -42,6 +42,9 @@ interface Run {
   redrawMs: number;
   /** From the page's Performance API (marks of src/shared/marks.ts, resource timings), ms since navigation start. */
   scriptsLoadedMs: number;
+  /** The script or style of the first view that arrived last: its file, when it was asked for. */
+  lastScript: string;
+  lastScriptStartMs: number;
   signedInMs: number;
   detailReceivedMs: number;
   setOptionMs: number;
@@ -56,6 +59,9 @@ interface Run {
   mainThreadMs: number;
   scriptMs: number;
 }
+
+/** The numeric fields of a run (what medians are taken of). */
+type NumberOfRun = { [K in keyof Run]: Run[K] extends number ? K : never }[keyof Run];
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -135,12 +141,18 @@ async function firstLoad(browser: Browser, stack: StackInfo, page0 = ''): Promis
       const scripts = resources.filter(
         (r) => /\/console\/assets\/.*\.(js|css)$/.test(r.name) && r.startTime < drawnAt,
       );
+      const last = scripts.reduce<(typeof scripts)[number] | undefined>(
+        (a, r) => (a === undefined || r.responseEnd > a.responseEnd ? r : a),
+        undefined,
+      );
       return {
         signedInMs: marks['gridshift:signed-in'] ?? Number.NaN,
         detailReceivedMs: marks['gridshift:detail-received'] ?? Number.NaN,
         setOptionMs: marks['gridshift:heatmap-set-option'] ?? Number.NaN,
         drawnMs: marks['gridshift:heatmap-drawn'] ?? Number.NaN,
         scriptsLoadedMs: Math.max(0, ...scripts.map((r) => r.responseEnd)),
+        lastScript: last?.name.replace(/^.*\//, '') ?? '',
+        lastScriptStartMs: last?.startTime ?? Number.NaN,
         detailResponseMs: detail?.responseEnd ?? Number.NaN,
         detailBytes: detail?.decodedBodySize ?? Number.NaN,
         detailTransferBytes: detail?.transferSize ?? Number.NaN,
@@ -157,7 +169,7 @@ async function firstLoad(browser: Browser, stack: StackInfo, page0 = ''): Promis
 
 /** Where a first load's time went (medians, ms since navigation), each row's name prefixed. */
 function timelineRows(runs: Run[], prefix: string): BenchRow[] {
-  const col = (k: keyof Run) => runs.map((r) => r[k]);
+  const col = (k: NumberOfRun) => runs.map((r) => r[k]);
   return (
     [
       ['scripts and styles of the first view loaded', 'scriptsLoadedMs'],
@@ -186,7 +198,7 @@ function timelineRows(runs: Run[], prefix: string): BenchRow[] {
 
 /** One load's marks, for the progress lines (ms since navigation). */
 const timeline = (r: Run) =>
-  `scripts ${round(r.scriptsLoadedMs)}, detail ${round(r.detailResponseMs)}, signed in ${round(r.signedInMs)}, ` +
+  `scripts ${round(r.scriptsLoadedMs)} (last ${r.lastScript}, asked at ${round(r.lastScriptStartMs)}), detail ${round(r.detailResponseMs)}, signed in ${round(r.signedInMs)}, ` +
   `parsed ${round(r.detailReceivedMs)}, painting ${round(r.setOptionMs)}, drawn ${round(r.drawnMs)}, ` +
   `main thread ${round(r.mainThreadMs)} (scripts ${round(r.scriptMs)})`;
 
@@ -196,7 +208,7 @@ export function benchRows(
   bundle: ReturnType<typeof bundleSizes>,
   loadPerCore: number,
 ): BenchRow[] {
-  const col = (k: keyof Run) => runs.map((r) => r[k]);
+  const col = (k: NumberOfRun) => runs.map((r) => r[k]);
   const ratios = runs.map((r) => r.firstLoadMs / r.referenceMs);
   return [
     {
@@ -257,7 +269,7 @@ export function benchRows(
  * first loads against it pair by pair (the two loads of a round ran one after the other, under the same load).
  */
 function compareRows(runs: Run[], current: Run[]): BenchRow[] {
-  const col = (k: keyof Run) => runs.map((r) => r[k]);
+  const col = (k: NumberOfRun) => runs.map((r) => r[k]);
   const pairs = current.map((r, i) => r.firstLoadMs / runs[i]!.firstLoadMs);
   return [
     {
