@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { PriceRepository, UsageRepository, type PriceRow, type UsageRow } from '#gridshift/persistence';
 import { freshSchema } from '../support/harness.js';
-import { seedJobs } from './planner-fixtures.js';
+import { generateJobs, seedJobs } from './planner-fixtures.js';
 
 // Realized usage storage (binary COPY for intervals with nothing stored, the staging merge for the rest and for keys
 // repeated in a call) and the hourly prices the measured-savings report reads, on a real PostgreSQL.
@@ -213,31 +213,14 @@ describe('the month read when the table does not follow the interval order', () 
 
 describe('the jobs the measured-savings report reads', () => {
   it('reads the jobs of the usage by id (unknown ids left out), ordered by id', async () => {
-    await seedJobs(db, [
-      {
-        id: 'job-2',
-        kind: 'interactive',
-        tokensPerSecondPerGpu: { H100: 2000 },
-        tokensPerHour: 1e6,
-        maxGpus: 4,
-      },
-      {
-        id: 'job-1',
-        kind: 'batch',
-        tokensPerSecondPerGpu: { H100: 2000 },
-        totalTokens: 1e6,
-        windowStart: new Date(D0).toISOString(),
-        deadline: new Date(D0 + 12 * HOUR).toISOString(),
-        maxGpus: 8,
-      },
-    ]);
-    const jobs = await usage.jobsForMeasurement(['job-2', 'no-such-job', 'job-1']);
-    expect(jobs.map((j) => [j.id, j.kind, j.maxGpus])).toEqual([
-      ['job-1', 'batch', 8],
-      ['job-2', 'interactive', 4],
-    ]);
+    const seeds = generateJobs(3, D0);
+    await seedJobs(db, seeds);
+    const jobs = await usage.jobsForMeasurement([seeds[2]!.id, 'no-such-job', seeds[0]!.id]);
+    expect(jobs.map((j) => [j.id, j.kind, j.maxGpus])).toEqual(
+      [seeds[0]!, seeds[2]!].map((j) => [j.id, j.kind, j.maxGpus]),
+    );
     expect(await usage.jobsForMeasurement([])).toEqual([]);
-    await db.query(`delete from jobs where id in ('job-1', 'job-2')`);
+    await db.query(`delete from jobs where id = any($1)`, [seeds.map((j) => j.id)]);
   });
 });
 
