@@ -1,3 +1,4 @@
+import { EntryCollector, toJobMaps, type JobSchedule } from './account.js';
 import type { JobKind } from './model.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 
@@ -183,8 +184,18 @@ export function splitToJobs(
   classes: PlacementClass[],
   flows: ClassFlows,
 ): Map<number, number>[] {
+  return toJobMaps(splitToSchedule(norm, classes, flows));
+}
+
+/** `splitToJobs` as a flat `JobSchedule` (no map per job). Pure. */
+export function splitToSchedule(
+  norm: NormalizedProblem,
+  classes: PlacementClass[],
+  flows: ClassFlows,
+): JobSchedule {
   const T = norm.slotCount;
-  const jobFlows: Map<number, number>[] = norm.jobs.map(() => new Map<number, number>());
+  const jobCount = norm.jobs.length;
+  const out = new EntryCollector(jobCount);
   // Scratch for grouping a class's entries by slot (slots in order of first appearance, entries in
   // flow order within a slot) without a map and arrays per class.
   const perSlot = new Int32Array(T);
@@ -228,8 +239,8 @@ export function splitToJobs(
       let e = first;
       let cellLeft = amounts[entryOrder[e]!] ?? 0;
       for (let k = 0; k < cls.members.length; k++) {
-        const target = jobFlows[cls.members[k] ?? -1];
-        if (!target) continue;
+        const target = cls.members[k] ?? -1;
+        if (!(target >= 0 && target < jobCount)) continue;
         let share: number;
         if (cls.kind === 'batch') share = (cls.weights[k] ?? 0) / weightTotal;
         else {
@@ -246,12 +257,12 @@ export function splitToJobs(
           // The last cell absorbs float dust so that nothing is lost.
           const take = e === last ? need : Math.min(need, cellLeft);
           const cell = cells[entryOrder[e]!] ?? 0;
-          target.set(cell, (target.get(cell) ?? 0) + take);
+          out.add(target, cell, take);
           need -= take;
           cellLeft -= take;
         }
       }
     }
   }
-  return jobFlows;
+  return out.schedule();
 }

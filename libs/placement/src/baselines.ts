@@ -1,4 +1,4 @@
-import type { JobFlows } from './account.js';
+import { EntryCollector, type JobSchedule } from './account.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 import { claimOrder } from './tie-break.js';
 
@@ -69,18 +69,18 @@ export function homePreference(norm: NormalizedProblem, job: NormJob): number[] 
  * order. Interactive demand is served in its own slot; batch work as early as possible in its window, at most
  * maxGpus per slot. Work is unserved only where no allowed cluster has room. Uses no prices. Pure.
  */
-export function homeBaseline(norm: NormalizedProblem): JobFlows {
+export function homeBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const flows = new EntryCollector(norm.jobs.length);
   const order = [
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
   ];
   for (const job of order) {
-    const target = flows[job.index];
+    const target = job.index;
     const clusters = homePreference(norm, job);
-    if (!target || clusters.length === 0) continue;
+    if (clusters.length === 0) continue;
     // Fills slot t up to `want` GPU-hours across the preferred clusters; returns what it placed.
     const fill = (t: number, want: number): number => {
       let placed = 0;
@@ -89,7 +89,7 @@ export function homeBaseline(norm: NormalizedProblem): JobFlows {
         const cell = r * T + t;
         const amount = Math.min(want - placed, left[cell] ?? 0);
         if (amount > EPS) {
-          target.set(cell, amount);
+          flows.add(target, cell, amount);
           left[cell] = (left[cell] ?? 0) - amount;
           placed += amount;
         }
@@ -106,7 +106,7 @@ export function homeBaseline(norm: NormalizedProblem): JobFlows {
       remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
   }
-  return flows;
+  return flows.schedule();
 }
 
 /**
@@ -114,18 +114,17 @@ export function homeBaseline(norm: NormalizedProblem): JobFlows {
  * cells, then highest penalty), each filling its cheapest allowed cells first, never where a cell costs more than
  * leaving the work unserved. Respects capacity, windows and maxGpus. Pure.
  */
-export function greedyBaseline(norm: NormalizedProblem): JobFlows {
+export function greedyBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const flows = new EntryCollector(norm.jobs.length);
   const order = claimOrder(norm.jobs);
   const cellsFor = sortedCellsByCost(norm);
   const usedInSlot = new Float64Array(T);
   const cellCost = new Float64Array(left.length);
   norm.clusters.forEach((cluster, r) => cellCost.set(cluster.costPerGpuHour, r * T));
   for (const job of order) {
-    const target = flows[job.index];
-    if (!target) continue;
+    const target = job.index;
     usedInSlot.fill(0);
     const servable = job.servableBySlot;
     let remaining = job.kind === 'batch' ? job.servableGpuHours : 0;
@@ -141,12 +140,12 @@ export function greedyBaseline(norm: NormalizedProblem): JobFlows {
       const want = servable ? servable[t]! - used : remaining;
       const amount = Math.min(want, cap - used, room);
       if (amount > EPS) {
-        target.set(cell, amount);
+        flows.add(target, cell, amount);
         left[cell] = room - amount;
         usedInSlot[t] = used + amount;
         remaining -= amount;
       }
     }
   }
-  return flows;
+  return flows.schedule();
 }

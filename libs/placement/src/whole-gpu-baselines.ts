@@ -1,7 +1,8 @@
 // The home and greedy baselines on whole GPUs: the counterfactuals a whole-GPU schedule is compared with.
 import { homePreference, sortedCellsByCost } from './baselines.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
-import type { RoundedSchedule } from './round.js';
+import { EntryCollector } from './account.js';
+import { wholeGpuSchedule, type RoundedSchedule } from './round.js';
 import { claimOrder } from './tie-break.js';
 
 const FRACTION_EPS = 1e-9;
@@ -17,11 +18,9 @@ class WholeGpus {
   readonly used: Int32Array;
   readonly cap: Int32Array;
   readonly jobSlotGpus: Float64Array;
-  readonly gpus: Map<number, number>[];
-  readonly work: Map<number, number>[];
+  /** Claims as (job, cell, GPUs, GPU-hours of work). */
+  readonly claims: EntryCollector;
   private job: NormJob | null = null;
-  private jobGpus = new Map<number, number>();
-  private jobWork = new Map<number, number>();
 
   constructor(readonly norm: NormalizedProblem) {
     this.T = norm.slotCount;
@@ -30,16 +29,13 @@ class WholeGpus {
     norm.clusters.forEach((cluster, r) => this.cap.set(cluster.capGpus, r * this.T));
     this.used = new Int32Array(this.cap.length);
     this.jobSlotGpus = new Float64Array(this.T);
-    this.gpus = norm.jobs.map(() => new Map<number, number>());
-    this.work = norm.jobs.map(() => new Map<number, number>());
+    this.claims = new EntryCollector(norm.jobs.length);
   }
 
   /** Starts claiming for `job` (its GPUs per slot start at 0). */
   begin(job: NormJob): void {
     this.job = job;
     this.jobSlotGpus.fill(0);
-    this.jobGpus = this.gpus[job.index] ?? new Map<number, number>();
-    this.jobWork = this.work[job.index] ?? new Map<number, number>();
   }
 
   /** Places up to `want` GPU-hours of the current job in `cell` on new whole GPUs; returns what it placed. */
@@ -57,13 +53,12 @@ class WholeGpus {
     const gpus = Math.ceil(take / hours - FRACTION_EPS);
     this.used[cell] = (this.used[cell] ?? 0) + gpus;
     this.jobSlotGpus[t] = (this.jobSlotGpus[t] ?? 0) + gpus;
-    this.jobGpus.set(cell, gpus);
-    this.jobWork.set(cell, take);
+    this.claims.add(job.index, cell, gpus, take);
     return take;
   }
 
   schedule(): RoundedSchedule {
-    return { gpus: this.gpus, work: this.work, lostGpuHours: new Float64Array(this.norm.jobs.length) };
+    return { ...wholeGpuSchedule(this.claims), lostGpuHours: new Float64Array(this.norm.jobs.length) };
   }
 }
 
