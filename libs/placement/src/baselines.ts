@@ -63,6 +63,20 @@ export function homePreference(norm: NormalizedProblem, job: NormJob): number[] 
 }
 
 /**
+ * `homePreference` per job, computed once per (home cluster, origin, allowed set): fleets have few distinct
+ * ones. The returned lists are shared; callers must not change them.
+ */
+export function homePreferences(norm: NormalizedProblem): (job: NormJob) => readonly number[] {
+  const known = new Map<string, number[]>();
+  return (job) => {
+    const key = `${job.homeCluster}|${norm.problem.jobs[job.index]?.origin ?? ''}|${job.allowedKey}`;
+    let list = known.get(key);
+    if (!list) known.set(key, (list = homePreference(norm, job)));
+    return list;
+  };
+}
+
+/**
  * Home baseline — what operators do without gridshift, on the same problem (horizon, demand, windows,
  * capacity): interactive jobs first (they cannot wait), then batch jobs, each in input order. Each job goes to
  * its home cluster first; what does not fit there spills to its other allowed clusters in `homePreference`
@@ -77,33 +91,33 @@ export function homeBaseline(norm: NormalizedProblem): JobSchedule {
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
   ];
-  for (const job of order) {
-    const target = job.index;
-    const clusters = homePreference(norm, job);
-    if (clusters.length === 0) continue;
-    // Fills slot t up to `want` GPU-hours across the preferred clusters; returns what it placed.
-    const fill = (t: number, want: number): number => {
-      let placed = 0;
-      for (const r of clusters) {
-        if (want - placed <= EPS) break;
-        const cell = r * T + t;
-        const amount = Math.min(want - placed, left[cell] ?? 0);
-        if (amount > EPS) {
-          flows.add(target, cell, amount);
-          left[cell] = (left[cell] ?? 0) - amount;
-          placed += amount;
-        }
+  const preferenceOf = homePreferences(norm);
+  // Fills slot t of job j up to `want` GPU-hours across its preferred clusters; returns what it placed.
+  const fill = (j: number, clusters: readonly number[], t: number, want: number): number => {
+    let placed = 0;
+    for (const r of clusters) {
+      if (want - placed <= EPS) break;
+      const cell = r * T + t;
+      const amount = Math.min(want - placed, left[cell] ?? 0);
+      if (amount > EPS) {
+        flows.add(j, cell, amount);
+        left[cell] = (left[cell] ?? 0) - amount;
+        placed += amount;
       }
-      return placed;
-    };
+    }
+    return placed;
+  };
+  for (const job of order) {
+    const clusters = preferenceOf(job);
+    if (clusters.length === 0) continue;
     if (job.kind === 'interactive') {
       const servable = job.servableBySlot;
-      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      for (let t = 0; t < T && servable; t++) fill(job.index, clusters, t, servable[t] ?? 0);
       continue;
     }
     let remaining = job.servableGpuHours;
     for (let t = job.windowStart; t < job.windowEnd && remaining > EPS; t++) {
-      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
+      remaining -= fill(job.index, clusters, t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
   }
   return flows.schedule();

@@ -1,5 +1,5 @@
 // The home and greedy baselines on whole GPUs: the counterfactuals a whole-GPU schedule is compared with.
-import { homePreference, sortedCellsByCost } from './baselines.js';
+import { homePreferences, sortedCellsByCost } from './baselines.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 import { EntryCollector } from './account.js';
 import { wholeGpuSchedule, type RoundedSchedule } from './round.js';
@@ -77,23 +77,24 @@ export function homeBaselineWholeGpus(norm: NormalizedProblem): RoundedSchedule 
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
   ];
+  const preferenceOf = homePreferences(norm);
+  const fill = (clusters: readonly number[], t: number, want: number): number => {
+    let placed = 0;
+    for (const r of clusters) placed += state.claim(r * T + t, want - placed);
+    return placed;
+  };
   for (const job of order) {
-    const clusters = homePreference(norm, job);
+    const clusters = preferenceOf(job);
     if (clusters.length === 0) continue;
     state.begin(job);
-    const fill = (t: number, want: number): number => {
-      let placed = 0;
-      for (const r of clusters) placed += state.claim(r * T + t, want - placed);
-      return placed;
-    };
     if (job.kind === 'interactive') {
       const servable = job.servableBySlot;
-      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      for (let t = 0; t < T && servable; t++) fill(clusters, t, servable[t] ?? 0);
       continue;
     }
     let remaining = job.servableGpuHours;
     for (let t = job.windowStart; t < job.windowEnd && remaining > 0; t++) {
-      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
+      remaining -= fill(clusters, t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
   }
   return state.schedule();
