@@ -29,13 +29,23 @@ export interface WholeGpuEntries {
  * cell twice (a and b summed). `b` is optional (0).
  */
 export class EntryCollector {
-  private jobs = new Int32Array(1024);
-  private cells = new Int32Array(1024);
-  private as = new Float64Array(1024);
-  private bs = new Float64Array(1024);
+  private jobs: Int32Array;
+  private cells: Int32Array;
+  private as: Float64Array;
+  private bs: Float64Array;
   private size = 0;
 
-  constructor(readonly jobCount: number) {}
+  /** `capacity`: expected entries (grows by doubling beyond it). */
+  constructor(
+    readonly jobCount: number,
+    capacity = 1024,
+  ) {
+    const size = Math.max(16, capacity);
+    this.jobs = new Int32Array(size);
+    this.cells = new Int32Array(size);
+    this.as = new Float64Array(size);
+    this.bs = new Float64Array(size);
+  }
 
   add(job: number, cell: number, a: number, b = 0): void {
     if (this.size === this.jobs.length) this.grow();

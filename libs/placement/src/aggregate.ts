@@ -195,7 +195,14 @@ export function splitToSchedule(
 ): JobSchedule {
   const T = norm.slotCount;
   const jobCount = norm.jobs.length;
-  const out = new EntryCollector(jobCount);
+  // Every member takes a share of each slot the class uses (≤ min(T, its cells)), plus one more entry per cell
+  // where a share spans two cells: what the collector is sized for.
+  let entries = 0;
+  for (const cls of classes) {
+    const cellCount = flows.cells[cls.index]?.length ?? 0;
+    entries += cls.members.length * Math.min(T, cellCount) + cellCount;
+  }
+  const out = new EntryCollector(jobCount, entries);
   // Scratch for grouping a class's entries by slot (slots in order of first appearance, entries in
   // flow order within a slot) without a map and arrays per class.
   const perSlot = new Int32Array(T);

@@ -86,7 +86,7 @@ export function homePreferences(norm: NormalizedProblem): (job: NormJob) => read
 export function homeBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows = new EntryCollector(norm.jobs.length);
+  const flows = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   const order = [
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
@@ -131,7 +131,7 @@ export function homeBaseline(norm: NormalizedProblem): JobSchedule {
 export function greedyBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows = new EntryCollector(norm.jobs.length);
+  const flows = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   const order = claimOrder(norm.jobs);
   const cellsFor = sortedCellsByCost(norm);
   const usedInSlot = new Float64Array(T);

@@ -38,6 +38,8 @@ interface Context {
   heuristic: boolean;
   /** Scratch of `explainJob`: 1 for clusters already listed as cheaper. */
   clustersListed: Uint8Array;
+  /** Scratch of `explainJob`: per slot, the most expensive cost the job pays there. */
+  slotMarginal: Float64Array;
 }
 
 /**
@@ -74,6 +76,7 @@ function buildContext(
     cellsByCost: Int32Array.from(order),
     heuristic,
     clustersListed: new Uint8Array(norm.clusters.length),
+    slotMarginal: new Float64Array(T),
   };
 }
 
@@ -152,7 +155,7 @@ function explainJob(
   const T = norm.slotCount;
   const byCluster = new Map<number, { gpuHours: number; first: number; last: number }>();
   // Per slot: the most expensive cost the job pays there (interactive demand cannot move between slots).
-  const slotMarginal = new Float64Array(T).fill(-Infinity);
+  const slotMarginal = ctx.slotMarginal.fill(-Infinity);
   let marginal = -Infinity;
   for (let k = entries.from; k < entries.to; k++) {
     const cell = entries.cell[k]!;
@@ -247,9 +250,9 @@ function explainJob(
 }
 
 /**
- * Servable work a schedule leaves unserved (beyond float noise): per slot for interactive jobs (`unservedBySlot`),
- * in total for batch jobs (`unservedBySlot` null). `servedBySlot` / `served` are the job's GPU-hours in the
- * schedule. None for a job with no allowed cluster (its shortfall is structural).
+ * Servable work a schedule leaves unserved (beyond float noise): per slot for interactive jobs (`unservedBySlot`,
+ * null when no slot is short), in total for batch jobs (`unservedBySlot` null). `servedBySlot` / `served` are the
+ * job's GPU-hours in the schedule. None for a job with no allowed cluster (its shortfall is structural).
  */
 function unservedWork(
   job: NormJob,
@@ -262,11 +265,13 @@ function unservedWork(
     const residual = job.servableGpuHours - served;
     return { residual: residual > relTol(job.servableGpuHours) ? residual : 0, unservedBySlot: null };
   }
-  const unservedBySlot = new Float64Array(T);
+  // Allocated only when some slot is short (most jobs are served in full).
+  let unservedBySlot: Float64Array | null = null;
   let residual = 0;
   for (let t = 0; t < T; t++) {
     const left = (job.servableBySlot?.[t] ?? 0) - (servedBySlot[t] ?? 0);
     if (left > relTol(job.maxGpuHoursPerSlot)) {
+      unservedBySlot ??= new Float64Array(T);
       unservedBySlot[t] = left;
       residual += left;
     }

@@ -145,7 +145,9 @@ class Rounding {
   /** The rounded schedule, flat: cells with GPUs or work (work below float noise counts as none). */
   toSchedule(): { entries: WholeGpuEntries; work: JobSchedule } {
     const tiny = FRACTION_EPS * this.slotHours;
-    const out = new EntryCollector(this.jobCells.length);
+    let entries = 0;
+    for (const own of this.jobCells) entries += own.cells.length;
+    const out = new EntryCollector(this.jobCells.length, entries);
     this.jobCells.forEach((own, j) => {
       const { cells, gpus, work } = own;
       for (let k = 0; k < cells.length; k++) {

@@ -29,7 +29,7 @@ class WholeGpus {
     norm.clusters.forEach((cluster, r) => this.cap.set(cluster.capGpus, r * this.T));
     this.used = new Int32Array(this.cap.length);
     this.jobSlotGpus = new Float64Array(this.T);
-    this.claims = new EntryCollector(norm.jobs.length);
+    this.claims = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   }
 
   /** Starts claiming for `job` (its GPUs per slot start at 0). */
