@@ -58,18 +58,14 @@ export class EntryCollector {
 
   private grow(): void {
     const size = this.jobs.length * 2;
-    const jobs = new Int32Array(size);
-    jobs.set(this.jobs);
-    const cells = new Int32Array(size);
-    cells.set(this.cells);
-    const as = new Float64Array(size);
-    as.set(this.as);
-    const bs = new Float64Array(size);
-    bs.set(this.bs);
-    this.jobs = jobs;
-    this.cells = cells;
-    this.as = as;
-    this.bs = bs;
+    const copy = <A extends Int32Array | Float64Array>(from: A, to: A): A => {
+      to.set(from);
+      return to;
+    };
+    this.jobs = copy(this.jobs, new Int32Array(size));
+    this.cells = copy(this.cells, new Int32Array(size));
+    this.as = copy(this.as, new Float64Array(size));
+    this.bs = copy(this.bs, new Float64Array(size));
   }
 
   /** The entries per job, cells ascending, duplicates merged. */
