@@ -69,6 +69,13 @@ interface Row extends Size {
   referenceConstraints: number;
   /** HiGHS wall time for parsing + solving the LP text. */
   referenceMs: number | null;
+  /** Process CPU time (user + system) of that HiGHS run, ms. */
+  referenceCpuMs: number | null;
+  /**
+   * cpuMs / referenceCpuMs: issue 17's ratio in CPU time, which a loaded machine distorts far less than wall
+   * time (a run descheduled for seconds adds to its wall time only).
+   */
+  cpuVsReference: number | null;
   /** HiGHS solve time / our solve time (> 1: we are faster). */
   speedupVsReference: number | null;
   /** Our whole solvePlacement time / HiGHS's time on the same model (issue 17's ratio; < 1: we are faster). */
@@ -155,16 +162,21 @@ async function loadHighs(): Promise<HighsLike> {
 function highsObjective(
   highs: HighsLike,
   model: LpModel,
-): { objective: number | null; ms: number; note?: string } {
+): { objective: number | null; ms: number; cpuMs: number; note?: string } {
   const text = toLpFormat(model);
   const started = performance.now();
+  const cpu = process.cpuUsage();
+  const spent = () => {
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+  };
   try {
     const solution = highs.solve(text);
-    const ms = performance.now() - started;
-    if (solution.Status !== 'Optimal') return { objective: null, ms, note: `HiGHS: ${solution.Status}` };
-    return { objective: solution.ObjectiveValue + model.objectiveOffset, ms };
+    const time = spent();
+    if (solution.Status !== 'Optimal') return { objective: null, ...time, note: `HiGHS: ${solution.Status}` };
+    return { objective: solution.ObjectiveValue + model.objectiveOffset, ...time };
   } catch (error) {
-    return { objective: null, ms: performance.now() - started, note: `HiGHS failed: ${String(error)}` };
+    return { objective: null, ...spent(), note: `HiGHS failed: ${String(error)}` };
   }
 }
 
@@ -227,7 +239,7 @@ async function measure(
         : toAggregatedLp(problem, 'network');
   const reference = referenceModel
     ? highsObjective(highs, referenceModel)
-    : { objective: null, ms: 0, note: `HiGHS reference skipped above ${referenceMaxJobs} jobs` };
+    : { objective: null, ms: 0, cpuMs: 0, note: `HiGHS reference skipped above ${referenceMaxJobs} jobs` };
   let jobLevel: { objective: number | null; ms: number; note?: string } = { objective: null, ms: 0 };
   if (kind === 'lp' && size.jobs <= JOB_LEVEL_REFERENCE_MAX_JOBS)
     jobLevel = highsObjective(highs, toJobLevelLp(problem));
@@ -257,6 +269,8 @@ async function measure(
     referenceVariables: referenceModel?.varNames.length ?? 0,
     referenceConstraints: referenceModel?.rows.length ?? 0,
     referenceMs: reference.objective === null ? null : reference.ms,
+    referenceCpuMs: reference.objective === null ? null : reference.cpuMs,
+    cpuVsReference: reference.objective === null ? null : cpuMs / reference.cpuMs,
     speedupVsReference: reference.objective === null ? null : reference.ms / stats.solveMs,
     totalVsReference: reference.objective === null ? null : stats.totalMs / reference.ms,
     jobLevelReferenceObjective: jobLevel.objective,
@@ -353,6 +367,7 @@ function printTable(rows: Row[]): void {
     'HiGHS ms',
     'HiGHS/solve',
     'total/HiGHS',
+    'CPU/HiGHS CPU',
     'relGap',
     'rounding %',
     'vs home %',
@@ -373,6 +388,7 @@ function printTable(rows: Row[]): void {
     fmt(r.referenceMs),
     r.speedupVsReference === null ? 'n/a' : `${r.speedupVsReference.toFixed(1)}×`,
     r.totalVsReference === null ? 'n/a' : r.totalVsReference.toFixed(3),
+    r.cpuVsReference === null ? 'n/a' : r.cpuVsReference.toFixed(3),
     r.relGap === null ? 'n/a' : r.relGap.toExponential(1),
     fmt(r.roundingCostPct, 2),
     fmt(r.savingsVsHomePct, 1),

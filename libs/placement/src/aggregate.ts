@@ -1,3 +1,4 @@
+import { EntryCollector, toJobMaps, type JobSchedule } from './account.js';
 import type { JobKind } from './model.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 
@@ -183,8 +184,25 @@ export function splitToJobs(
   classes: PlacementClass[],
   flows: ClassFlows,
 ): Map<number, number>[] {
+  return toJobMaps(splitToSchedule(norm, classes, flows));
+}
+
+/** `splitToJobs` as a flat `JobSchedule` (no map per job). Pure. */
+export function splitToSchedule(
+  norm: NormalizedProblem,
+  classes: PlacementClass[],
+  flows: ClassFlows,
+): JobSchedule {
   const T = norm.slotCount;
-  const jobFlows: Map<number, number>[] = norm.jobs.map(() => new Map<number, number>());
+  const jobCount = norm.jobs.length;
+  // Every member takes a share of each slot the class uses (≤ min(T, its cells)), plus one more entry per cell
+  // where a share spans two cells: what the collector is sized for.
+  let entries = 0;
+  for (const cls of classes) {
+    const cellCount = flows.cells[cls.index]?.length ?? 0;
+    entries += cls.members.length * Math.min(T, cellCount) + cellCount;
+  }
+  const out = new EntryCollector(jobCount, entries);
   // Scratch for grouping a class's entries by slot (slots in order of first appearance, entries in
   // flow order within a slot) without a map and arrays per class.
   const perSlot = new Int32Array(T);
@@ -228,8 +246,8 @@ export function splitToJobs(
       let e = first;
       let cellLeft = amounts[entryOrder[e]!] ?? 0;
       for (let k = 0; k < cls.members.length; k++) {
-        const target = jobFlows[cls.members[k] ?? -1];
-        if (!target) continue;
+        const target = cls.members[k] ?? -1;
+        if (!(target >= 0 && target < jobCount)) continue;
         let share: number;
         if (cls.kind === 'batch') share = (cls.weights[k] ?? 0) / weightTotal;
         else {
@@ -246,12 +264,12 @@ export function splitToJobs(
           // The last cell absorbs float dust so that nothing is lost.
           const take = e === last ? need : Math.min(need, cellLeft);
           const cell = cells[entryOrder[e]!] ?? 0;
-          target.set(cell, (target.get(cell) ?? 0) + take);
+          out.add(target, cell, take);
           need -= take;
           cellLeft -= take;
         }
       }
     }
   }
-  return jobFlows;
+  return out.schedule();
 }

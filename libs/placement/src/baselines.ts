@@ -1,4 +1,4 @@
-import type { JobFlows } from './account.js';
+import { EntryCollector, type JobSchedule } from './account.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 import { claimOrder } from './tie-break.js';
 
@@ -63,50 +63,64 @@ export function homePreference(norm: NormalizedProblem, job: NormJob): number[] 
 }
 
 /**
+ * `homePreference` per job, computed once per (home cluster, origin, allowed set): fleets have few distinct
+ * ones. The returned lists are shared; callers must not change them.
+ */
+export function homePreferences(norm: NormalizedProblem): (job: NormJob) => readonly number[] {
+  const known = new Map<string, number[]>();
+  return (job) => {
+    const key = `${job.homeCluster}|${norm.problem.jobs[job.index]?.origin ?? ''}|${job.allowedKey}`;
+    let list = known.get(key);
+    if (!list) known.set(key, (list = homePreference(norm, job)));
+    return list;
+  };
+}
+
+/**
  * Home baseline — what operators do without gridshift, on the same problem (horizon, demand, windows,
  * capacity): interactive jobs first (they cannot wait), then batch jobs, each in input order. Each job goes to
  * its home cluster first; what does not fit there spills to its other allowed clusters in `homePreference`
  * order. Interactive demand is served in its own slot; batch work as early as possible in its window, at most
  * maxGpus per slot. Work is unserved only where no allowed cluster has room. Uses no prices. Pure.
  */
-export function homeBaseline(norm: NormalizedProblem): JobFlows {
+export function homeBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const flows = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   const order = [
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
   ];
-  for (const job of order) {
-    const target = flows[job.index];
-    const clusters = homePreference(norm, job);
-    if (!target || clusters.length === 0) continue;
-    // Fills slot t up to `want` GPU-hours across the preferred clusters; returns what it placed.
-    const fill = (t: number, want: number): number => {
-      let placed = 0;
-      for (const r of clusters) {
-        if (want - placed <= EPS) break;
-        const cell = r * T + t;
-        const amount = Math.min(want - placed, left[cell] ?? 0);
-        if (amount > EPS) {
-          target.set(cell, amount);
-          left[cell] = (left[cell] ?? 0) - amount;
-          placed += amount;
-        }
+  const preferenceOf = homePreferences(norm);
+  // Fills slot t of job j up to `want` GPU-hours across its preferred clusters; returns what it placed.
+  const fill = (j: number, clusters: readonly number[], t: number, want: number): number => {
+    let placed = 0;
+    for (const r of clusters) {
+      if (want - placed <= EPS) break;
+      const cell = r * T + t;
+      const amount = Math.min(want - placed, left[cell] ?? 0);
+      if (amount > EPS) {
+        flows.add(j, cell, amount);
+        left[cell] = (left[cell] ?? 0) - amount;
+        placed += amount;
       }
-      return placed;
-    };
+    }
+    return placed;
+  };
+  for (const job of order) {
+    const clusters = preferenceOf(job);
+    if (clusters.length === 0) continue;
     if (job.kind === 'interactive') {
       const servable = job.servableBySlot;
-      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      for (let t = 0; t < T && servable; t++) fill(job.index, clusters, t, servable[t] ?? 0);
       continue;
     }
     let remaining = job.servableGpuHours;
     for (let t = job.windowStart; t < job.windowEnd && remaining > EPS; t++) {
-      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
+      remaining -= fill(job.index, clusters, t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
   }
-  return flows;
+  return flows.schedule();
 }
 
 /**
@@ -114,18 +128,17 @@ export function homeBaseline(norm: NormalizedProblem): JobFlows {
  * cells, then highest penalty), each filling its cheapest allowed cells first, never where a cell costs more than
  * leaving the work unserved. Respects capacity, windows and maxGpus. Pure.
  */
-export function greedyBaseline(norm: NormalizedProblem): JobFlows {
+export function greedyBaseline(norm: NormalizedProblem): JobSchedule {
   const T = norm.slotCount;
   const left = capacityLeft(norm);
-  const flows: JobFlows = norm.jobs.map(() => new Map<number, number>());
+  const flows = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   const order = claimOrder(norm.jobs);
   const cellsFor = sortedCellsByCost(norm);
   const usedInSlot = new Float64Array(T);
   const cellCost = new Float64Array(left.length);
   norm.clusters.forEach((cluster, r) => cellCost.set(cluster.costPerGpuHour, r * T));
   for (const job of order) {
-    const target = flows[job.index];
-    if (!target) continue;
+    const target = job.index;
     usedInSlot.fill(0);
     const servable = job.servableBySlot;
     let remaining = job.kind === 'batch' ? job.servableGpuHours : 0;
@@ -141,12 +154,12 @@ export function greedyBaseline(norm: NormalizedProblem): JobFlows {
       const want = servable ? servable[t]! - used : remaining;
       const amount = Math.min(want, cap - used, room);
       if (amount > EPS) {
-        target.set(cell, amount);
+        flows.add(target, cell, amount);
         left[cell] = room - amount;
         usedInSlot[t] = used + amount;
         remaining -= amount;
       }
     }
   }
-  return flows;
+  return flows.schedule();
 }

@@ -1,4 +1,4 @@
-import type { JobFlows } from './account.js';
+import type { JobSchedule } from './account.js';
 import type { PlacementProblem } from './model.js';
 import {
   EXCLUSION_REASONS,
@@ -31,7 +31,6 @@ function slotRange(first: number, last: number): string {
 
 interface Context {
   norm: NormalizedProblem;
-  flows: JobFlows;
   cellUsed: Float64Array;
   /** 0 = room, 1 = full (GPUs), 2 = full (power cap), 3 = full (a grid event's power cap). */
   cellFull: Uint8Array;
@@ -39,6 +38,8 @@ interface Context {
   heuristic: boolean;
   /** Scratch of `explainJob`: 1 for clusters already listed as cheaper. */
   clustersListed: Uint8Array;
+  /** Scratch of `explainJob`: per slot, the most expensive cost the job pays there. */
+  slotMarginal: Float64Array;
 }
 
 /**
@@ -47,14 +48,14 @@ interface Context {
  */
 function buildContext(
   norm: NormalizedProblem,
-  flows: JobFlows,
+  flows: JobSchedule | null,
   heuristic: boolean,
   full?: (cell: number, r: number, t: number) => boolean,
 ): Context {
   const T = norm.slotCount;
   const cellCount = norm.clusters.length * T;
   const cellUsed = new Float64Array(cellCount);
-  for (const cells of flows) for (const [cell, v] of cells) cellUsed[cell] = (cellUsed[cell] ?? 0) + v;
+  if (flows) for (let k = 0; k < flows.cell.length; k++) cellUsed[flows.cell[k]!]! += flows.value[k]!;
   const cellFull = new Uint8Array(cellCount);
   const order: number[] = [];
   norm.clusters.forEach((cluster, r) => {
@@ -70,12 +71,12 @@ function buildContext(
   order.sort((a, b) => cost(a) - cost(b) || a - b);
   return {
     norm,
-    flows,
     cellUsed,
     cellFull,
     cellsByCost: Int32Array.from(order),
     heuristic,
     clustersListed: new Uint8Array(norm.clusters.length),
+    slotMarginal: new Float64Array(T),
   };
 }
 
@@ -133,9 +134,18 @@ function blockReason(
   return null;
 }
 
+/** The cells of one job and their GPU-hours: `cell[k]`, `value[k]` for k in `from .. to`. */
+interface JobEntries {
+  cell: ArrayLike<number>;
+  value: ArrayLike<number>;
+  from: number;
+  to: number;
+}
+
 function explainJob(
   ctx: Context,
   job: NormJob,
+  entries: JobEntries,
   slotUse: Float64Array,
   unservedBySlot: Float64Array | null,
   residual: number,
@@ -143,12 +153,13 @@ function explainJob(
 ): JobExplanation {
   const { norm } = ctx;
   const T = norm.slotCount;
-  const cells = ctx.flows[job.index] ?? new Map<number, number>();
   const byCluster = new Map<number, { gpuHours: number; first: number; last: number }>();
   // Per slot: the most expensive cost the job pays there (interactive demand cannot move between slots).
-  const slotMarginal = new Float64Array(T).fill(-Infinity);
+  const slotMarginal = ctx.slotMarginal.fill(-Infinity);
   let marginal = -Infinity;
-  for (const [cell, v] of cells) {
+  for (let k = entries.from; k < entries.to; k++) {
+    const cell = entries.cell[k]!;
+    const v = entries.value[k]!;
     if (!(v > 0)) continue;
     const r = Math.floor(cell / T);
     const t = cell % T;
@@ -239,9 +250,9 @@ function explainJob(
 }
 
 /**
- * Servable work a schedule leaves unserved (beyond float noise): per slot for interactive jobs (`unservedBySlot`),
- * in total for batch jobs (`unservedBySlot` null). `servedBySlot` / `served` are the job's GPU-hours in the
- * schedule. None for a job with no allowed cluster (its shortfall is structural).
+ * Servable work a schedule leaves unserved (beyond float noise): per slot for interactive jobs (`unservedBySlot`,
+ * null when no slot is short), in total for batch jobs (`unservedBySlot` null). `servedBySlot` / `served` are the
+ * job's GPU-hours in the schedule. None for a job with no allowed cluster (its shortfall is structural).
  */
 function unservedWork(
   job: NormJob,
@@ -254,11 +265,13 @@ function unservedWork(
     const residual = job.servableGpuHours - served;
     return { residual: residual > relTol(job.servableGpuHours) ? residual : 0, unservedBySlot: null };
   }
-  const unservedBySlot = new Float64Array(T);
+  // Allocated only when some slot is short (most jobs are served in full).
+  let unservedBySlot: Float64Array | null = null;
   let residual = 0;
   for (let t = 0; t < T; t++) {
     const left = (job.servableBySlot?.[t] ?? 0) - (servedBySlot[t] ?? 0);
     if (left > relTol(job.maxGpuHoursPerSlot)) {
+      unservedBySlot ??= new Float64Array(T);
       unservedBySlot[t] = left;
       residual += left;
     }
@@ -276,7 +289,7 @@ function outcomeOf(job: NormJob, served: number): JobOutcome {
 /** Per-job outcome, shortfall by reason, exclusions and (optionally) explanation. Pure. */
 export function describeJobs(
   norm: NormalizedProblem,
-  flows: JobFlows,
+  flows: JobSchedule,
   rounded: RoundedSchedule,
   opts: { explain: boolean; heuristic: boolean },
 ): JobResult[] {
@@ -312,15 +325,22 @@ export function describeJobs(
     return lists;
   };
   return norm.jobs.map((job) => {
-    const cells = flows[job.index] ?? new Map<number, number>();
+    const entries: JobEntries = {
+      cell: flows.cell,
+      value: flows.value,
+      from: flows.start[job.index]!,
+      to: flows.start[job.index + 1]!,
+    };
     slotUse.fill(0);
     let lpServed = 0;
-    for (const [cell, v] of cells) {
-      slotUse[cell % T] = (slotUse[cell % T] ?? 0) + v;
+    for (let k = entries.from; k < entries.to; k++) {
+      const v = flows.value[k]!;
+      slotUse[flows.cell[k]! % T]! += v;
       lpServed += v;
     }
     let served = 0;
-    for (const v of (rounded.work[job.index] ?? new Map<number, number>()).values()) served += v;
+    const work = rounded.work;
+    for (let k = work.start[job.index]!; k < work.start[job.index + 1]!; k++) served += work.value[k]!;
 
     // Structural shortfall first; then what the LP left unserved (its reasons, capped at what is still
     // unserved after rounding — the rounding re-solve may serve a job more than the LP did); the rest
@@ -372,7 +392,8 @@ export function describeJobs(
       allowedClusterIds: lists.allowed,
       excludedClusters: lists.excluded,
     };
-    if (opts.explain) result.explanation = explainJob(ctx, job, slotUse, unservedBySlot, residual, currency);
+    if (opts.explain)
+      result.explanation = explainJob(ctx, job, entries, slotUse, unservedBySlot, residual, currency);
     return result;
   });
 }
@@ -429,11 +450,9 @@ export function storedScheduleExplainer(
     // Cells outside the problem (unknown cluster or slot) cannot be explained against it.
     if (cell !== undefined) gpusInCell[cell] = (gpusInCell[cell] ?? 0) + c.gpus;
   }
-  // One job's flows at a time (set per call): the context reads only the explained job's.
-  const flows: JobFlows = [];
   const ctx = buildContext(
     norm,
-    flows,
+    null,
     opts.heuristic,
     (cell, r, t) => (gpusInCell[cell] ?? 0) >= (norm.clusters[r]?.capGpus[t] ?? 0),
   );
@@ -464,15 +483,11 @@ export function storedScheduleExplainer(
       const reason = EXCLUSION_REASONS[code - 1];
       if (code > 0 && reason) excludedClusters.push({ clusterId: norm.clusters[r]?.id ?? '', reason });
     });
-    flows[job.index] = work;
-    try {
-      return {
-        ...explainJob(ctx, job, slotUse, unservedBySlot, residual, norm.problem.currency),
-        outcome,
-        excludedClusters,
-      };
-    } finally {
-      flows[job.index] = new Map();
-    }
+    const entries: JobEntries = { cell: [...work.keys()], value: [...work.values()], from: 0, to: work.size };
+    return {
+      ...explainJob(ctx, job, entries, slotUse, unservedBySlot, residual, norm.problem.currency),
+      outcome,
+      excludedClusters,
+    };
   };
 }

@@ -1,18 +1,41 @@
 // Rounding a fractional placement to whole GPUs (repair, re-solve with whole-GPU capacities, checks): one
 // algorithm whose steps share the Rounding state, documented on the types below.
-import type { JobFlows } from './account.js';
+import { EntryCollector, type JobSchedule, type WholeGpuEntries } from './account.js';
 import { sortedCellsByCost } from './baselines.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
 
-/** Whole-GPU schedule: per job, cell → GPUs reserved and cell → GPU-hours of work (≤ GPUs × Δt). */
+/**
+ * Whole-GPU schedule: per job, its cells with the GPUs reserved and the GPU-hours of work (≤ GPUs × Δt), flat
+ * (`entries`); `work` is the same entries as a `JobSchedule` of work (shares the arrays).
+ */
 export interface RoundedSchedule {
-  gpus: Map<number, number>[];
-  work: JobFlows;
+  entries: WholeGpuEntries;
+  work: JobSchedule;
   /** GPU-hours the rounding could not place anywhere (become shortfall with reason `rounding`). */
   lostGpuHours: Float64Array;
 }
 
 const FRACTION_EPS = 1e-9;
+/** The collected (job, cell, GPUs, work) entries as a `RoundedSchedule`'s entries and work. */
+export function wholeGpuSchedule(collected: EntryCollector): { entries: WholeGpuEntries; work: JobSchedule } {
+  const { start, cell, a, b } = collected.finish();
+  return { entries: { start, cell, gpus: a, work: b }, work: { start, cell, value: b } };
+}
+
+/** A fractional schedule as a `RoundedSchedule` holding no GPUs (`wholeGpus: false`). */
+export function fractionalSchedule(flows: JobSchedule, jobCount: number): RoundedSchedule {
+  return {
+    entries: {
+      start: flows.start,
+      cell: flows.cell,
+      gpus: new Float64Array(flows.cell.length),
+      work: flows.value,
+    },
+    work: flows,
+    lostGpuHours: new Float64Array(jobCount),
+  };
+}
+
 /** Up to this many job × slot pairs both rounding candidates are laid out (see roundToWholeGpus). */
 const LAY_BOTH_MAX_JOB_SLOTS = 50_000;
 
@@ -119,24 +142,21 @@ class Rounding {
     return Math.max(0, (own.gpus[k] ?? 0) * this.slotHours - (own.work[k] ?? 0));
   }
 
-  /** The rounded schedule as per-job maps (GPUs, work); empty entries dropped. */
-  toSchedule(): { gpus: Map<number, number>[]; work: JobFlows } {
+  /** The rounded schedule, flat: cells with GPUs or work (work below float noise counts as none). */
+  toSchedule(): { entries: WholeGpuEntries; work: JobSchedule } {
     const tiny = FRACTION_EPS * this.slotHours;
-    const gpus = this.jobCells.map((own) => {
-      const out = new Map<number, number>();
-      own.cells.forEach((cell, k) => {
-        if ((own.gpus[k] ?? 0) > 0) out.set(cell, own.gpus[k] ?? 0);
-      });
-      return out;
+    let entries = 0;
+    for (const own of this.jobCells) entries += own.cells.length;
+    const out = new EntryCollector(this.jobCells.length, entries);
+    this.jobCells.forEach((own, j) => {
+      const { cells, gpus, work } = own;
+      for (let k = 0; k < cells.length; k++) {
+        const held = gpus[k]!;
+        const done = work[k]! > tiny ? work[k]! : 0;
+        if (held > 0 || done > 0) out.add(j, cells[k]!, held, done);
+      }
     });
-    const work = this.jobCells.map((own) => {
-      const out = new Map<number, number>();
-      own.cells.forEach((cell, k) => {
-        if ((own.work[k] ?? 0) > tiny) out.set(cell, own.work[k] ?? 0);
-      });
-      return out;
-    });
-    return { gpus, work };
+    return wholeGpuSchedule(out);
   }
 
   freeGpus(j: number, cell: number): number {
@@ -213,7 +233,7 @@ class Placer {
 
   constructor(
     readonly state: Rounding,
-    readonly flows: JobFlows,
+    readonly flows: JobSchedule,
     readonly lost: Float64Array,
     /** Work per GPU-hour of `flows` for job j in slot t (interactive flows that reserve whole GPUs). */
     readonly workRatio: (j: number, t: number) => number,
@@ -236,7 +256,9 @@ class Placer {
     for (const j of jobs) {
       cells.length = 0;
       fractions.length = 0;
-      for (const [cell, gpuHours] of flows[j] ?? []) {
+      for (let e = flows.start[j]!; e < flows.start[j + 1]!; e++) {
+        const cell = flows.cell[e]!;
+        const gpuHours = flows.value[e]!;
         if (!(gpuHours > 0)) continue;
         const exact = gpuHours / slotHours;
         let whole = Math.floor(exact + FRACTION_EPS);
@@ -337,8 +359,10 @@ class Placer {
       } else {
         // Interactive work stays in its slot: per slot, place what is still missing.
         const want = new Float64Array(T);
-        for (const [cell, v] of flows[j] ?? [])
-          want[cell % T] = (want[cell % T] ?? 0) + v * this.workRatio(j, cell % T);
+        for (let e = flows.start[j]!; e < flows.start[j + 1]!; e++) {
+          const t = flows.cell[e]! % T;
+          want[t] = want[t]! + flows.value[e]! * this.workRatio(j, t);
+        }
         const own = state.jobCells[j];
         own?.cells.forEach((cell, k) => (want[cell % T] = (want[cell % T] ?? 0) - (own.work[k] ?? 0)));
         for (let t = 0; t < T; t++) {
@@ -365,11 +389,11 @@ class Placer {
  */
 function lay(
   norm: NormalizedProblem,
-  flows: JobFlows,
+  flows: JobSchedule,
   workRatio: (j: number, t: number) => number,
 ): { state: Rounding; lostGpuHours: Float64Array; cost: number } {
-  const state = new Rounding(norm, flows.length);
-  const lostGpuHours = new Float64Array(flows.length);
+  const state = new Rounding(norm, norm.jobs.length);
+  const lostGpuHours = new Float64Array(norm.jobs.length);
   const interactive: number[] = [];
   const batch: number[] = [];
   norm.jobs.forEach((job) => (job.kind === 'interactive' ? interactive : batch).push(job.index));
@@ -402,7 +426,7 @@ function lay(
  * job asks for ⌈servable GPUs⌉ per slot, so the optimiser itself makes room for whole-GPU interactive
  * reservations. Returns the job-level schedule (interactive flows = reserved GPU-hours) or null.
  */
-export type WholeGpuResolver = (wholeNorm: NormalizedProblem) => JobFlows | null;
+export type WholeGpuResolver = (wholeNorm: NormalizedProblem) => JobSchedule | null;
 
 /** The problem as seen by `WholeGpuResolver` (see there). Pure. */
 export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
@@ -436,7 +460,7 @@ export function wholeGpuProblem(norm: NormalizedProblem): NormalizedProblem {
  */
 export function roundToWholeGpus(
   norm: NormalizedProblem,
-  flows: JobFlows,
+  flows: JobSchedule,
   resolve?: WholeGpuResolver,
 ): RoundedSchedule {
   // Candidate A is rarely better than B on large fleets (measured: never above a few thousand jobs),

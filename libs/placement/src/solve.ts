@@ -1,9 +1,16 @@
 // The placement engine's entry points (solvePlacement, the greedy fallback, the baselines) in one file: they share
 // the validation, aggregation, rounding and accounting steps and must run them in the same order.
-import { accountSchedule, savingsAgainst, type JobFlows } from './account.js';
+import {
+  accountSchedule,
+  fromJobMaps,
+  savingsAgainst,
+  toJobMaps,
+  type JobSchedule,
+  type WholeGpuEntries,
+} from './account.js';
 import {
   aggregateJobs,
-  splitToJobs,
+  splitToSchedule,
   withMemberDemand,
   type ClassFlows,
   type PlacementClass,
@@ -17,7 +24,12 @@ import { denseTableauCells, javascriptLpSolver } from './lp/javascript-lp-solver
 import type { PlacementProblem } from './model.js';
 import { normalizeProblem, type NormalizedProblem } from './normalize.js';
 import type { Placement, PlacementResult, PlacementStatus, SolveOptions, SolverStats } from './result.js';
-import { roundToWholeGpus, type RoundedSchedule, type WholeGpuResolver } from './round.js';
+import {
+  fractionalSchedule,
+  roundToWholeGpus,
+  type RoundedSchedule,
+  type WholeGpuResolver,
+} from './round.js';
 import { orderTies } from './tie-break.js';
 import { PlacementProblemError, validateProblem, type ProblemIssue } from './validate.js';
 
@@ -136,7 +148,7 @@ function wholeGpuResolver(
       const flows = solved.wholeGpus
         ? solved.wholeGpus(whole, classes)
         : solveClasses(whole, classes, opts, emptyStats(classes.length), false).flows;
-      return splitToJobs(whole, classes, flows);
+      return splitToSchedule(whole, classes, flows);
     } catch (error) {
       if (error instanceof SolverFailure) return null;
       throw error;
@@ -144,59 +156,35 @@ function wholeGpuResolver(
   };
 }
 
+/**
+ * The result's placements: per job, the union of its LP cells and its rounded cells (both ascending, merged),
+ * each with the LP's GPU-hours, the GPUs held and the work done there.
+ */
 function placementsOf(
   norm: NormalizedProblem,
-  lpFlows: JobFlows | null,
-  gpus: Map<number, number>[],
-  work: JobFlows,
+  lp: JobSchedule | null,
+  rounded: WholeGpuEntries,
 ): Placement[] {
   const T = norm.slotCount;
   const placements: Placement[] = [];
-  // Per-cell scratch (reset through `touched`), so each job's three maps are read once, not looked up.
-  const cellCount = norm.clusters.length * T;
-  const seen = new Int32Array(cellCount).fill(-1);
-  const lpOf = new Float64Array(cellCount);
-  const gpusOf = new Float64Array(cellCount);
-  const workOf = new Float64Array(cellCount);
-  const touched = new Int32Array(cellCount);
   const clusterIds = norm.clusters.map((cluster) => cluster.id);
   const slotStarts = norm.problem.slotStartsUtc;
-  let count = 0;
-  let stamp = -1;
-  const touch = (cell: number): void => {
-    if (seen[cell] === stamp) return;
-    seen[cell] = stamp;
-    lpOf[cell] = 0;
-    gpusOf[cell] = 0;
-    workOf[cell] = 0;
-    touched[count++] = cell;
-  };
   norm.jobs.forEach((job, j) => {
-    count = 0;
-    stamp = j;
-    const lp = lpFlows?.[j];
-    if (lp)
-      for (const [cell, v] of lp) {
-        touch(cell);
-        lpOf[cell] = v;
+    let a = lp ? lp.start[j]! : 0;
+    const aEnd = lp ? lp.start[j + 1]! : 0;
+    let b = rounded.start[j]!;
+    const bEnd = rounded.start[j + 1]!;
+    while (a < aEnd || b < bEnd) {
+      const lpCell = a < aEnd ? lp!.cell[a]! : Infinity;
+      const roundedCell = b < bEnd ? rounded.cell[b]! : Infinity;
+      const cell = Math.min(lpCell, roundedCell);
+      const lpGpuHours = lpCell === cell ? lp!.value[a++]! : 0;
+      let wholeGpus = 0;
+      let gpuHours = 0;
+      if (roundedCell === cell) {
+        wholeGpus = rounded.gpus[b]!;
+        gpuHours = rounded.work[b++]!;
       }
-    const g = gpus[j];
-    if (g)
-      for (const [cell, v] of g) {
-        touch(cell);
-        gpusOf[cell] = v;
-      }
-    const w = work[j];
-    if (w)
-      for (const [cell, v] of w) {
-        touch(cell);
-        workOf[cell] = v;
-      }
-    const cells = touched.subarray(0, count).sort();
-    for (const cell of cells) {
-      const lpGpuHours = lpOf[cell]!;
-      const wholeGpus = gpusOf[cell]!;
-      const gpuHours = workOf[cell]!;
       if (!(lpGpuHours > 0) && wholeGpus === 0 && !(gpuHours > 0)) continue;
       const t = cell % T;
       placements.push({
@@ -215,7 +203,7 @@ function placementsOf(
 
 function assemble(
   norm: NormalizedProblem,
-  schedule: JobFlows,
+  schedule: JobSchedule,
   opts: SolveOptions,
   head: {
     status: PlacementStatus;
@@ -233,11 +221,7 @@ function assemble(
   const roundStart = performance.now();
   let rounded: RoundedSchedule =
     opts.wholeGpus === false
-      ? {
-          gpus: norm.jobs.map(() => new Map<number, number>()),
-          work: schedule,
-          lostGpuHours: new Float64Array(norm.jobs.length),
-        }
+      ? fractionalSchedule(schedule, norm.jobs.length)
       : roundToWholeGpus(
           norm,
           schedule,
@@ -280,7 +264,7 @@ function assemble(
     currency: norm.problem.currency,
     slotMinutes: norm.problem.slotMinutes,
     slotStartsUtc: [...norm.problem.slotStartsUtc],
-    placements: placementsOf(norm, heuristic ? null : schedule, rounded.gpus, rounded.work),
+    placements: placementsOf(norm, heuristic ? null : schedule, rounded.entries),
     jobs: describeJobs(norm, schedule, rounded, { explain: opts.explain ?? true, heuristic }),
     totals,
     lpBound,
@@ -358,8 +342,8 @@ export function solvePlacement(problem: PlacementProblem, opts: SolveOptions = {
       classes: null,
     });
   }
-  const split = splitToJobs(norm, classes, solved.flows);
-  const jobFlows = opts.tieBreak === true ? orderTies(norm, split) : split;
+  const split = splitToSchedule(norm, classes, solved.flows);
+  const jobFlows = opts.tieBreak === true ? fromJobMaps(orderTies(norm, toJobMaps(split))) : split;
   return assemble(norm, jobFlows, opts, {
     status: 'optimal',
     solverName: solved.solverName,
@@ -403,12 +387,15 @@ export function solveBaseline(
   if (opts.wholeGpus) {
     const whole = kind === 'home' ? homeBaselineWholeGpus(norm) : greedyBaselineWholeGpus(norm);
     return {
-      placements: baselinePlacementsOf(norm, whole.work, whole.gpus),
+      placements: baselinePlacementsOf(norm, whole.entries),
       totals: accountSchedule(norm, whole.work),
     };
   }
   const flows = kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm);
-  return { placements: baselinePlacementsOf(norm, flows), totals: accountSchedule(norm, flows) };
+  return {
+    placements: baselinePlacementsOf(norm, fractionalSchedule(flows, norm.jobs.length).entries),
+    totals: accountSchedule(norm, flows),
+  };
 }
 
 /**
@@ -424,30 +411,26 @@ export function baselinePlacements(
   return new Map(
     kinds.map((kind) => [
       kind,
-      baselinePlacementsOf(norm, kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm)),
+      baselinePlacementsOf(
+        norm,
+        fractionalSchedule(kind === 'home' ? homeBaseline(norm) : greedyBaseline(norm), norm.jobs.length)
+          .entries,
+      ),
     ]),
   );
 }
 
-function baselinePlacementsOf(
-  norm: NormalizedProblem,
-  flows: JobFlows,
-  gpusOf?: Map<number, number>[],
-): BaselinePlacement[] {
+function baselinePlacementsOf(norm: NormalizedProblem, entries: WholeGpuEntries): BaselinePlacement[] {
   const T = norm.slotCount;
   const placements: BaselinePlacement[] = [];
-  flows.forEach((cells, j) => {
-    const jobId = norm.jobs[j]?.id;
-    if (jobId === undefined) return;
-    // Cells in index order (a typed array sorts numbers without boxing them in pairs).
-    const gpus = gpusOf?.[j];
-    const order = Float64Array.from(gpus ? new Set([...cells.keys(), ...gpus.keys()]) : cells.keys()).sort();
-    for (const cell of order) {
-      const gpuHours = cells.get(cell) ?? 0;
-      const held = gpus?.get(cell) ?? 0;
+  norm.jobs.forEach((job, j) => {
+    for (let k = entries.start[j]!; k < entries.start[j + 1]!; k++) {
+      const cell = entries.cell[k]!;
+      const gpuHours = entries.work[k]!;
+      const held = entries.gpus[k]!;
       const clusterId = norm.clusters[Math.floor(cell / T)]?.id;
       if (clusterId !== undefined && (gpuHours > 0 || held > 0))
-        placements.push({ jobId, clusterId, slotIndex: cell % T, gpuHours, gpus: held });
+        placements.push({ jobId: job.id, clusterId, slotIndex: cell % T, gpuHours, gpus: held });
     }
   });
   return placements;

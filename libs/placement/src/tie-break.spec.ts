@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JobFlows } from './account.js';
-import { accountSchedule } from './account.js';
+import { accountSchedule, fromJobMaps } from './account.js';
 import { checkPlacement } from './check.js';
 import type { JobInput, PlacementProblem } from './model.js';
 import { normalizeProblem } from './normalize.js';
@@ -65,7 +65,7 @@ describe('orderTies: the least flexible work takes the cheapest cells of its slo
     // cells: a@0 = 0, b@0 = 2 (r·T + t with T = 2)
     expect(Object.fromEntries(flows[1] ?? [])).toEqual({ 0: 5 });
     expect(Object.fromEntries(flows[0] ?? [])).toEqual({ 2: 5 });
-    expect(accountSchedule(norm, flows).totalCost).toBeCloseTo(0.3, 12);
+    expect(accountSchedule(norm, fromJobMaps(flows)).totalCost).toBeCloseTo(0.3, 12);
   });
 
   it('a chain of later jobs makes room (each moving within its own allowed clusters)', () => {
@@ -140,8 +140,8 @@ describe('orderTies: the least flexible work takes the cheapest cells of its slo
           for (const cell of cells.keys())
             expect(norm.jobs[j]?.allowed).toContain(Math.floor(cell / norm.slotCount));
         });
-        const cost = accountSchedule(norm, before).totalCost;
-        expect(Math.abs(accountSchedule(norm, after).totalCost - cost)).toBeLessThanOrEqual(
+        const cost = accountSchedule(norm, fromJobMaps(before)).totalCost;
+        expect(Math.abs(accountSchedule(norm, fromJobMaps(after)).totalCost - cost)).toBeLessThanOrEqual(
           1e-9 * Math.max(1, Math.abs(cost)),
         );
         const first = claimOrder(norm.jobs)[0];

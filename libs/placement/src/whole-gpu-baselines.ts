@@ -1,7 +1,8 @@
 // The home and greedy baselines on whole GPUs: the counterfactuals a whole-GPU schedule is compared with.
-import { homePreference, sortedCellsByCost } from './baselines.js';
+import { homePreferences, sortedCellsByCost } from './baselines.js';
 import type { NormalizedProblem, NormJob } from './normalize.js';
-import type { RoundedSchedule } from './round.js';
+import { EntryCollector } from './account.js';
+import { wholeGpuSchedule, type RoundedSchedule } from './round.js';
 import { claimOrder } from './tie-break.js';
 
 const FRACTION_EPS = 1e-9;
@@ -17,11 +18,9 @@ class WholeGpus {
   readonly used: Int32Array;
   readonly cap: Int32Array;
   readonly jobSlotGpus: Float64Array;
-  readonly gpus: Map<number, number>[];
-  readonly work: Map<number, number>[];
+  /** Claims as (job, cell, GPUs, GPU-hours of work). */
+  readonly claims: EntryCollector;
   private job: NormJob | null = null;
-  private jobGpus = new Map<number, number>();
-  private jobWork = new Map<number, number>();
 
   constructor(readonly norm: NormalizedProblem) {
     this.T = norm.slotCount;
@@ -30,16 +29,13 @@ class WholeGpus {
     norm.clusters.forEach((cluster, r) => this.cap.set(cluster.capGpus, r * this.T));
     this.used = new Int32Array(this.cap.length);
     this.jobSlotGpus = new Float64Array(this.T);
-    this.gpus = norm.jobs.map(() => new Map<number, number>());
-    this.work = norm.jobs.map(() => new Map<number, number>());
+    this.claims = new EntryCollector(norm.jobs.length, 4 * norm.jobs.length);
   }
 
   /** Starts claiming for `job` (its GPUs per slot start at 0). */
   begin(job: NormJob): void {
     this.job = job;
     this.jobSlotGpus.fill(0);
-    this.jobGpus = this.gpus[job.index] ?? new Map<number, number>();
-    this.jobWork = this.work[job.index] ?? new Map<number, number>();
   }
 
   /** Places up to `want` GPU-hours of the current job in `cell` on new whole GPUs; returns what it placed. */
@@ -57,13 +53,12 @@ class WholeGpus {
     const gpus = Math.ceil(take / hours - FRACTION_EPS);
     this.used[cell] = (this.used[cell] ?? 0) + gpus;
     this.jobSlotGpus[t] = (this.jobSlotGpus[t] ?? 0) + gpus;
-    this.jobGpus.set(cell, gpus);
-    this.jobWork.set(cell, take);
+    this.claims.add(job.index, cell, gpus, take);
     return take;
   }
 
   schedule(): RoundedSchedule {
-    return { gpus: this.gpus, work: this.work, lostGpuHours: new Float64Array(this.norm.jobs.length) };
+    return { ...wholeGpuSchedule(this.claims), lostGpuHours: new Float64Array(this.norm.jobs.length) };
   }
 }
 
@@ -82,23 +77,24 @@ export function homeBaselineWholeGpus(norm: NormalizedProblem): RoundedSchedule 
     ...norm.jobs.filter((job) => job.kind === 'interactive'),
     ...norm.jobs.filter((job) => job.kind === 'batch'),
   ];
+  const preferenceOf = homePreferences(norm);
+  const fill = (clusters: readonly number[], t: number, want: number): number => {
+    let placed = 0;
+    for (const r of clusters) placed += state.claim(r * T + t, want - placed);
+    return placed;
+  };
   for (const job of order) {
-    const clusters = homePreference(norm, job);
+    const clusters = preferenceOf(job);
     if (clusters.length === 0) continue;
     state.begin(job);
-    const fill = (t: number, want: number): number => {
-      let placed = 0;
-      for (const r of clusters) placed += state.claim(r * T + t, want - placed);
-      return placed;
-    };
     if (job.kind === 'interactive') {
       const servable = job.servableBySlot;
-      for (let t = 0; t < T && servable; t++) fill(t, servable[t] ?? 0);
+      for (let t = 0; t < T && servable; t++) fill(clusters, t, servable[t] ?? 0);
       continue;
     }
     let remaining = job.servableGpuHours;
     for (let t = job.windowStart; t < job.windowEnd && remaining > 0; t++) {
-      remaining -= fill(t, Math.min(remaining, job.maxGpuHoursPerSlot));
+      remaining -= fill(clusters, t, Math.min(remaining, job.maxGpuHoursPerSlot));
     }
   }
   return state.schedule();
