@@ -9,6 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
+// kafkajs 2.2.4's 1 ms timer loop and its TimeoutNegativeWarning: the fix in libs/messaging. The pinned Node 24
+// strips that module's types itself; an older Node (start.sh's fallback) has neither type stripping nor the warning.
+if (process.features.typescript)
+  (await import('../../libs/messaging/src/request-queue-fix.ts')).installRequestQueueFix();
 
 const { values } = parseArgs({
   options: {
