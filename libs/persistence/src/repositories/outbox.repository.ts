@@ -167,6 +167,32 @@ export class OutboxRepository {
     );
   }
 
+  /**
+   * Retention: deletes up to `limit` orders sent before `sentBefore` whose delivery settled (applied, partially
+   * applied or rejected: no ack is awaited any more and no resend can set them pending again) and that a newer
+   * order of the same cluster follows (`latestOrdersBefore` reads each cluster's newest). Pending, unacknowledged
+   * and merely accepted orders stay whatever their age. Returns how many were deleted.
+   */
+  async deleteSettledSentBefore(sentBefore: Date, limit: number): Promise<number> {
+    const rows = await queryRows<{ n: number }>(
+      this.db,
+      `with doomed as (
+         select o.id from outbox o
+         join deliveries d on d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id
+         where o.status = 'sent' and o.sent_at < $1
+           and d.status in ('applied', 'partially-applied', 'rejected')
+           and exists (select 1 from outbox n
+                       where n.cluster_id = o.cluster_id and n.schedule_version > o.schedule_version)
+         order by o.sent_at
+         limit $2
+         for update of o skip locked),
+       gone as (delete from outbox o using doomed where o.id = doomed.id and o.status = 'sent' returning 1)
+       select count(*)::int as n from gone`,
+      [sentBefore, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** The ones of `scheduleIds` that are approved and have no pending row left (ready to be published). */
   async fullySentApprovedSchedules(scheduleIds: readonly string[]): Promise<string[]> {
     const rows = await queryRows<{ id: string }>(

@@ -223,18 +223,45 @@ export class ScheduleRepository {
   /**
    * Stores one part of a schedule's inputs (a job set) under `hash` (the SHA-256 of `json`, the caller's
    * content address) unless it is stored already: the megabytes are sent only for a content not seen before.
-   * Returns whether it was written.
+   * Returns whether it was written. A part found is locked (`for key share`) until the transaction ends, so the
+   * retention job (`deleteUnreferencedInputParts`) cannot delete it before this transaction's schedule references it.
    */
   async storeInputPart(hash: string, json: string): Promise<boolean> {
-    const found = await this.db.query<unknown[]>(`select 1 from schedule_input_parts where hash = $1`, [
-      hash,
-    ]);
+    const found = await this.db.query<unknown[]>(
+      `select 1 from schedule_input_parts where hash = $1 for key share`,
+      [hash],
+    );
     if (found.length > 0) return false;
     await this.db.query(
       `insert into schedule_input_parts (hash, document) values ($1, $2::json) on conflict (hash) do nothing`,
       [hash, json],
     );
     return true;
+  }
+
+  /**
+   * Retention: deletes up to `limit` input parts stored before `createdBefore` that no stored schedule references
+   * (a part a schedule references is never deleted: the schedule's inputs must stay reproducible). A part a store
+   * transaction holds (`storeInputPart`) is skipped. Returns how many were deleted.
+   */
+  async deleteUnreferencedInputParts(createdBefore: Date, limit: number): Promise<number> {
+    const rows = await queryRows<{ n: number }>(
+      this.db,
+      `with doomed as (
+         select p.hash from schedule_input_parts p
+         where p.created_at < $1
+           and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
+         order by p.created_at
+         limit $2
+         for update skip locked),
+       gone as (
+         delete from schedule_input_parts p using doomed where p.hash = doomed.hash
+           and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
+         returning 1)
+       select count(*)::int as n from gone`,
+      [createdBefore, limit],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** One schedule (`id` must be a UUID), with the large documents only when asked for; undefined when unknown. */
