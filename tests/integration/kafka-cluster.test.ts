@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
-import { freePortRange, runKafkaScript } from '../support/kafka-scripts.js';
+import { freePortRange, PRIVATE_PORT_RANGES, runKafkaScript } from '../support/kafka-scripts.js';
 
 const BROKERS = 3;
 const PARTITIONS = 3;
@@ -68,8 +68,10 @@ describe('infra/kafka --brokers 3 (private cluster)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gridshift-kafka-cluster-'));
-    const port = await freePortRange(BROKERS, 30_000, 35_000);
-    const controllerPort = await freePortRange(BROKERS, 35_000, 40_000);
+    // Below the kernel's ephemeral range: the previous 30000–40000 lay in it (32768–60999), where an outgoing
+    // connection's source port can take a node's port before its JVM binds it (the node then exits).
+    const port = await freePortRange(2 * BROKERS, ...PRIVATE_PORT_RANGES.kafkaCluster);
+    const controllerPort = port + BROKERS;
     env = {
       ...process.env,
       KAFKA_PORT: String(port),
