@@ -271,6 +271,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     await this.startRelay(epoch);
     this.kick('requests');
     this.kick('changes');
+    void this.onRetention(); // a first pass now, not one interval after a (re)start; it never throws
   }
 
   /** Starts the relay; when Kafka is unreachable the leader keeps planning and the poll retries. */
