@@ -79,7 +79,7 @@ describe('retention of the outbox', () => {
     await sent('c02', 3, OLD, 'rejected'); // kept: c02's newest order
 
     const registry = new Registry();
-    // Batches of 2 rows: three deletions take two statements (2, then 1 < 2 ends the pass).
+    // Batches of 2 rows, each after the previous one's last: 2, then 1, then none (the pass ends).
     const retention = new Retention(db, registry, { retentionDays: DAYS, batchSize: 2 });
     expect(await retention.run(NOW)).toEqual({ outbox: 3, inputParts: 0 });
     expect(await remainingOrders()).toEqual(['c00:v2', 'c00:v3', 'c01:v2', 'c01:v3', 'c02:v1', 'c02:v3']);

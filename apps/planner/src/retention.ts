@@ -1,7 +1,12 @@
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { counter, gauge } from '#gridshift/observability';
-import { OutboxRepository, ScheduleRepository } from '#gridshift/persistence';
+import {
+  OutboxRepository,
+  ScheduleRepository,
+  type RetentionBatch,
+  type RetentionCursor,
+} from '#gridshift/persistence';
 
 export interface RetentionOptions {
   /** Rows younger than this many days are kept; 0 turns the job off. */
@@ -58,26 +63,32 @@ export class Retention {
     return this.options.retentionDays > 0;
   }
 
-  /** One pass: every batch until one comes back short; counted in the metrics. */
+  /** One pass: batch after batch, each from where the previous one stopped, until none is left; counted. */
   async run(now = new Date()): Promise<RetentionOutcome> {
     if (!this.enabled) return { outbox: 0, inputParts: 0 };
     const before = new Date(now.getTime() - this.options.retentionDays * DAY_MS);
-    const outbox = await this.drain('outbox', (limit) => this.outbox.deleteSettledSentBefore(before, limit));
-    const inputParts = await this.drain('schedule_input_parts', (limit) =>
-      this.schedules.deleteUnreferencedInputParts(before, limit),
+    const outbox = await this.drain('outbox', (limit, after) =>
+      this.outbox.deleteSettledSentBefore(before, limit, after),
+    );
+    const inputParts = await this.drain('schedule_input_parts', (limit, after) =>
+      this.schedules.deleteUnreferencedInputParts(before, limit, after),
     );
     this.metrics.lastRun.set(Date.now() / 1000);
     return { outbox, inputParts };
   }
 
-  private async drain(table: string, deleteBatch: (limit: number) => Promise<number>): Promise<number> {
-    const { batchSize } = this.options;
+  private async drain(
+    table: string,
+    deleteBatch: (limit: number, after: RetentionCursor | null) => Promise<RetentionBatch>,
+  ): Promise<number> {
     let total = 0;
+    let after: RetentionCursor | null = null;
     for (;;) {
-      const deleted = await deleteBatch(batchSize);
-      total += deleted;
-      this.metrics.pruned.inc({ table }, deleted);
-      if (deleted < batchSize) return total;
+      const batch = await deleteBatch(this.options.batchSize, after);
+      total += batch.deleted;
+      this.metrics.pruned.inc({ table }, batch.deleted);
+      if (batch.last === null) return total;
+      after = batch.last;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ScheduleKind, ScheduleStatus } from '../types.js';
+import { batchOf, type RetentionBatch, type RetentionCursor } from './outbox.repository.js';
 import { queryRows, type Queryable } from './query.js';
 
 /** A `schedules` row without its two large documents (the input snapshot and the explanations). */
@@ -241,27 +242,35 @@ export class ScheduleRepository {
 
   /**
    * Retention: deletes up to `limit` input parts stored before `createdBefore` that no stored schedule references
-   * (a part a schedule references is never deleted: the schedule's inputs must stay reproducible). A part a store
-   * transaction holds (`storeInputPart`) is skipped. Returns how many were deleted.
+   * (a part a schedule references is never deleted: the schedule's inputs must stay reproducible), in
+   * (created_at, hash) order from after `after` (see `OutboxRepository.deleteSettledSentBefore`). A part a store
+   * transaction holds (`storeInputPart`) is skipped.
    */
-  async deleteUnreferencedInputParts(createdBefore: Date, limit: number): Promise<number> {
-    const rows = await queryRows<{ n: number }>(
+  async deleteUnreferencedInputParts(
+    createdBefore: Date,
+    limit: number,
+    after: RetentionCursor | null = null,
+  ): Promise<RetentionBatch> {
+    const rows = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
       this.db,
       `with doomed as (
-         select p.hash from schedule_input_parts p
+         select p.hash, p.created_at from schedule_input_parts p
          where p.created_at < $1
+           and (p.created_at, p.hash) > (coalesce($3::timestamptz, '-infinity'), coalesce($4::text, ''))
            and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
-         order by p.created_at
+         order by p.created_at, p.hash
          limit $2
          for update skip locked),
        gone as (
          delete from schedule_input_parts p using doomed where p.hash = doomed.hash
            and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
-         returning 1)
-       select count(*)::int as n from gone`,
-      [createdBefore, limit],
+         returning 1),
+       last as (select created_at, hash from doomed order by created_at desc, hash desc limit 1)
+       select (select count(*)::int from gone) as deleted, (select created_at from last) as last_at,
+              (select hash from last) as last_key`,
+      [createdBefore, limit, after?.at ?? null, after?.key ?? null],
     );
-    return rows[0]?.n ?? 0;
+    return batchOf(rows[0]);
   }
 
   /** One schedule (`id` must be a UUID), with the large documents only when asked for; undefined when unknown. */
