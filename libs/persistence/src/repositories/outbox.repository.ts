@@ -45,10 +45,15 @@ export interface RetentionBatch {
   last: RetentionCursor | null;
 }
 
-/** A retention statement's one result row as a batch. */
-export function batchOf(
-  row: { deleted: number; last_at: Date | null; last_key: string | null } | undefined,
-): RetentionBatch {
+/**
+ * Runs one retention statement — it answers one row `(deleted, last_at, last_key)`, the key as text — as a batch.
+ */
+export async function retentionBatch(db: Queryable, sql: string, params: unknown[]): Promise<RetentionBatch> {
+  const [row] = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
+    db,
+    sql,
+    params,
+  );
   if (row === undefined || row.last_at === null || row.last_key === null)
     return { deleted: row?.deleted ?? 0, last: null };
   return { deleted: row.deleted, last: { at: row.last_at, key: row.last_key } };
@@ -200,7 +205,7 @@ export class OutboxRepository {
     limit: number,
     after: RetentionCursor | null = null,
   ): Promise<RetentionBatch> {
-    const rows = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
+    return retentionBatch(
       this.db,
       `with doomed as (
          select o.id, o.sent_at from outbox o
@@ -220,7 +225,6 @@ export class OutboxRepository {
               (select id::text from last) as last_key`,
       [sentBefore, limit, after?.at ?? null, after?.key ?? null],
     );
-    return batchOf(rows[0]);
   }
 
   /** The ones of `scheduleIds` that are approved and have no pending row left (ready to be published). */

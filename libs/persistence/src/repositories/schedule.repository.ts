@@ -1,5 +1,5 @@
 import type { ScheduleKind, ScheduleStatus } from '../types.js';
-import { batchOf, type RetentionBatch, type RetentionCursor } from './outbox.repository.js';
+import { retentionBatch, type RetentionBatch, type RetentionCursor } from './outbox.repository.js';
 import { queryRows, type Queryable } from './query.js';
 
 /** A `schedules` row without its two large documents (the input snapshot and the explanations). */
@@ -251,7 +251,7 @@ export class ScheduleRepository {
     limit: number,
     after: RetentionCursor | null = null,
   ): Promise<RetentionBatch> {
-    const rows = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
+    return retentionBatch(
       this.db,
       `with doomed as (
          select p.hash, p.created_at from schedule_input_parts p
@@ -270,7 +270,6 @@ export class ScheduleRepository {
               (select hash from last) as last_key`,
       [createdBefore, limit, after?.at ?? null, after?.key ?? null],
     );
-    return batchOf(rows[0]);
   }
 
   /** One schedule (`id` must be a UUID), with the large documents only when asked for; undefined when unknown. */
