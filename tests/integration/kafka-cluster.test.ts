@@ -118,13 +118,22 @@ describe('infra/kafka --brokers 3 (private cluster)', () => {
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       expect(metadata?.partitions).toHaveLength(PARTITIONS);
       for (const partition of metadata?.partitions ?? []) expect(partition.replicas).toHaveLength(3);
-      const configs = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
-      });
-      expect(configs.resources[0]?.configEntries).toMatchObject([
-        { configName: 'min.insync.replicas', configValue: '2' },
-      ]);
+      // A new topic reaches each broker's metadata on its own time: a broker that has not applied it yet answers
+      // describeConfigs with "does not host this topic-partition" (seen once at load 10) — asked again until all do.
+      const minInsync = async () => {
+        try {
+          const configs = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [
+              { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] },
+            ],
+          });
+          return configs.resources[0]?.configEntries.map((e) => `${e.configName}=${e.configValue}`);
+        } catch (error) {
+          return String(error);
+        }
+      };
+      await expect.poll(minInsync, { timeout: 30_000, interval: 250 }).toEqual(['min.insync.replicas=2']);
     } finally {
       await admin.disconnect();
     }
