@@ -220,6 +220,29 @@ kafka_port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# kafka_join SEP ITEMS...: the items joined by SEP.
+kafka_join() {
+  local IFS="$1"
+  shift
+  echo "$*"
+}
+
+# kafka_warn_ephemeral_ports: warns when the selected node's ports lie in the kernel's ephemeral range. A port there
+# can be taken, between the free-port check and the JVM's bind, as the source port of any outgoing connection (the
+# broker's own to its peers, a readiness probe, a database client...): the bind then fails with "Address already in
+# use" even with SO_REUSEADDR and the node exits. Ports below the range (Linux: 32768) cannot be taken that way.
+kafka_warn_ephemeral_ports() {
+  local range low high port
+  range="$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)"
+  read -r low high <<<"$range"
+  [[ "$low" =~ ^[0-9]+$ && "$high" =~ ^[0-9]+$ ]] || return 0
+  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    if ((port >= low && port <= high)); then
+      kafka_log "warning: port $port is in the ephemeral port range $low-$high: an outgoing connection can take it before the broker binds it; prefer ports below $low"
+    fi
+  done
+}
+
 # kafka_require_java: exits with a clear message unless Java 17+ is on PATH.
 kafka_require_java() {
   if ! command -v java >/dev/null 2>&1; then

@@ -11,7 +11,7 @@ kafka_parse_args "$@"
 
 wait_ready() { # wait_ready [extra wait-ready.mjs args...]: the one broker, or every broker of the cluster
   "$KAFKA_NODE" "$KAFKA_SCRIPT_DIR/wait-ready.mjs" --port "${KAFKA_BOOTSTRAP//127.0.0.1:/}" \
-    --brokers "$KAFKA_BROKER_COUNT" --log "$KAFKA_SERVER_LOG" "$@"
+    --brokers "$KAFKA_BROKER_COUNT" "$@"
 }
 
 if ! command -v "$KAFKA_NODE" >/dev/null 2>&1; then
@@ -143,6 +143,17 @@ stop_started() {
   kill -KILL "$@" 2>/dev/null || true
 }
 
+# fail_cluster_start: stops the nodes start_cluster started now (to_start, pids: its locals) and exits 1.
+fail_cluster_start() {
+  kafka_log "stopping the nodes started now (${to_start[*]})"
+  stop_started "${pids[@]}"
+  for node in "${to_start[@]}"; do
+    kafka_select_node "$node"
+    rm -f "$KAFKA_PID_FILE"
+  done
+  exit 1
+}
+
 # start_cluster: the `--brokers N` path. Nodes that run are left alone; the others are (re)started; then it waits
 # until the cluster (a controller majority elected, every broker registered) answers with all N brokers.
 start_cluster() {
@@ -151,6 +162,7 @@ start_cluster() {
   started_ms=$(kafka_now_ms)
   for ((node = 1; node <= KAFKA_BROKER_COUNT; node++)); do
     kafka_select_node "$node"
+    kafka_warn_ephemeral_ports
     kafka_running_pid >/dev/null && continue
     for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
       if kafka_port_open "$port"; then
@@ -179,15 +191,25 @@ start_cluster() {
     format_node_storage
     pids+=("$(launch_node)")
   done
+  # Every node's JVM and log (started now or before): a node that exits (e.g. a port of its was taken meanwhile: an
+  # outgoing connection's source port, see kafka_warn_ephemeral_ports) ends the wait at once with its log, instead
+  # of a silent wait until KAFKA_START_TIMEOUT_S.
+  local all_pids=() all_logs=() pid
+  for ((node = 1; node <= KAFKA_BROKER_COUNT; node++)); do
+    kafka_select_node "$node"
+    if ! pid="$(kafka_running_pid)"; then
+      kafka_log "node $node exited right after its start"
+      [[ -s "$KAFKA_SERVER_LOG" ]] && tail -n 40 "$KAFKA_SERVER_LOG" >&2
+      fail_cluster_start
+    fi
+    all_pids+=("$pid")
+    all_logs+=("$KAFKA_SERVER_LOG")
+  done
   kafka_select_node 1
-  if ! summary="$(wait_ready --timeout-s "$KAFKA_START_TIMEOUT_S")"; then
-    kafka_log "the cluster did not answer with $KAFKA_BROKER_COUNT brokers within ${KAFKA_START_TIMEOUT_S} s; stopping the nodes started now (${to_start[*]})"
-    stop_started "${pids[@]}"
-    for node in "${to_start[@]}"; do
-      kafka_select_node "$node"
-      rm -f "$KAFKA_PID_FILE"
-    done
-    exit 1
+  if ! summary="$(wait_ready --timeout-s "$KAFKA_START_TIMEOUT_S" --pid "$(kafka_join , "${all_pids[@]}")" \
+    --log "$(kafka_join , "${all_logs[@]}")")"; then
+    kafka_log "the cluster did not answer with $KAFKA_BROKER_COUNT brokers within ${KAFKA_START_TIMEOUT_S} s, or a node exited (see above)"
+    fail_cluster_start
   fi
   echo "Kafka $KAFKA_VERSION cluster started: $KAFKA_BROKER_COUNT brokers on $KAFKA_BOOTSTRAP (nodes started now: ${to_start[*]}, pids ${pids[*]}; data dir $KAFKA_CLUSTER_DIR) in $(($(kafka_now_ms) - started_ms)) ms: $summary"
 }
@@ -224,6 +246,7 @@ if kafka_port_open "$KAFKA_CONTROLLER_PORT"; then
 fi
 
 # 3. Start a new broker.
+kafka_warn_ephemeral_ports
 started_ms=$(kafka_now_ms)
 kafka_require_java
 bash "$KAFKA_SCRIPT_DIR/fetch.sh"

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Waits until the Kafka broker on 127.0.0.1:<port> answers metadata requests (describeCluster + listTopics) and
 // reports at least --brokers live brokers (a cluster: give its ports, comma-separated, as --port).
-// Usage: node wait-ready.mjs --port 9092[,9093,...] [--brokers 1] [--timeout-s 90] [--pid <broker pid>] [--log <server.log>] [--once]
+// Usage: node wait-ready.mjs --port 9092[,9093,...] [--brokers 1] [--timeout-s 90] [--pid <pid>[,<pid>...]]
+//        [--log <server.log>[,<server.log>...]] [--once]
+// --pid / --log: the broker process(es) and their logs, in the same order (a cluster's nodes): when one exits the
+// wait ends at once with that node's log tail (a node that cannot bind its port exits within seconds; waiting out
+// the timeout would only hide why).
 // Exit 0 when ready (prints one summary line), 1 on timeout / broker exit (prints the last log lines), 2 on bad usage.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -9,6 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
+// kafkajs 2.2.4's 1 ms timer loop and its TimeoutNegativeWarning: the fix in libs/messaging. The pinned Node 24
+// strips that module's types itself; an older Node (start.sh's fallback) has neither type stripping nor the warning.
+if (process.features.typescript)
+  (await import('../../libs/messaging/src/request-queue-fix.ts')).installRequestQueueFix();
 
 const { values } = parseArgs({
   options: {
@@ -36,24 +44,31 @@ if (
   );
   process.exit(2);
 }
-const pid = values.pid === undefined ? undefined : Number(values.pid);
-
-/** True while the broker process (when one was given) is alive. */
-function brokerAlive() {
-  if (pid === undefined) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+const pids = values.pid === undefined ? [] : values.pid.split(',').map(Number);
+const logs = values.log === undefined ? [] : values.log.split(',');
+if (!pids.every((p) => Number.isInteger(p) && p > 0)) {
+  console.error(`wait-ready: bad --pid '${values.pid}'`);
+  process.exit(2);
 }
 
-/** Last lines of the server log, to explain a failed start. */
-function logTail(lines = 40) {
-  if (!values.log || !existsSync(values.log)) return '';
-  const text = readFileSync(values.log, 'utf8').trimEnd().split('\n');
-  return `--- last ${Math.min(lines, text.length)} lines of ${values.log} ---\n${text.slice(-lines).join('\n')}`;
+/** The index of the first given broker process that no longer runs, or -1 while all do. */
+function deadBroker() {
+  return pids.findIndex((pid) => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** Last lines of the `index`-th server log, to explain a failed start. */
+function logTail(index = 0, lines = 40) {
+  const log = logs[index];
+  if (log === undefined || !existsSync(log)) return '';
+  const text = readFileSync(log, 'utf8').trimEnd().split('\n');
+  return `--- last ${Math.min(lines, text.length)} lines of ${log} ---\n${text.slice(-lines).join('\n')}`;
 }
 
 /** One metadata round trip to the broker on `brokerPort` alone; resolves with a summary or rejects. */
@@ -105,9 +120,13 @@ for (;;) {
     lastError = error instanceof Error ? error.message : String(error);
   }
   if (values.once) break;
-  if (!brokerAlive()) {
-    console.error(`wait-ready: broker process ${pid} exited before answering on 127.0.0.1:${port}`);
-    console.error(logTail());
+  const dead = deadBroker();
+  if (dead >= 0) {
+    const node = pids.length > 1 ? ` (node ${dead + 1} of ${pids.length})` : '';
+    console.error(
+      `wait-ready: broker process ${pids[dead]}${node} exited before answering on 127.0.0.1:${port}`,
+    );
+    console.error(logTail(dead));
     process.exit(1);
   }
   if (Date.now() - startedMs >= timeoutMs) break;
@@ -116,6 +135,8 @@ for (;;) {
 console.error(
   `wait-ready: no metadata answer from 127.0.0.1:${port} within ${values.once ? 'one attempt' : `${timeoutMs / 1000} s`} (last error: ${lastError})`,
 );
-const tail = logTail();
-if (tail) console.error(tail);
+for (let i = 0; i < Math.max(logs.length, 1); i++) {
+  const tail = logTail(i);
+  if (tail) console.error(tail);
+}
 process.exit(1);

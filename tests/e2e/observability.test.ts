@@ -25,6 +25,14 @@ function metricNames(expr: string): string[] {
   );
 }
 
+/** Every metric name the alert rules and the dashboard use. */
+const named = new Set(
+  [
+    ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ...dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr),
+  ].flatMap(metricNames),
+);
+
 const apps = [
   { name: 'ingest', port: 23151 },
   { name: 'planner', port: 23152 },
@@ -50,13 +58,18 @@ beforeAll(async () => {
       throw new Error(`${String(error)}\n${app.output()}`);
     });
   }
-  // Lazily registered series appear within a few seconds (the planner's relay starts once it leads).
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  for (const { port } of apps) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    for (const m of text.matchAll(/^# TYPE (\S+) /gm)) exposed.add(m[1]!);
-  }
-});
+  // Some series are registered lazily (the planner's relay, once it leads): read /metrics until every named one is
+  // there or 60 s passed (a fixed 3 s wait was too short on a loaded machine); the test below lists what is missing.
+  const deadline = Date.now() + 60_000;
+  do {
+    for (const { port } of apps) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const m of text.matchAll(/^# TYPE (\S+) /gm)) exposed.add(m[1]!);
+    }
+    if ([...named].every((n) => exposed.has(n))) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  } while (Date.now() < deadline);
+}, 120_000);
 
 afterAll(async () => {
   for (const app of running) await app.stop();

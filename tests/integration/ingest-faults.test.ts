@@ -185,9 +185,20 @@ describe('ingest under faults', () => {
 
       await proxy.pause();
       await producer.send(topics.clusterLoad, batch(100, 150));
-      await new Promise((resolve) => setTimeout(resolve, 6000));
-      const ready = await fetch('http://127.0.0.1:23123/ready');
-      expect(ready.status).toBe(503);
+      // Until /ready fails its PostgreSQL check and the consumer has failed a store of the new batch at least once
+      // (polled: a fixed 6 s wait raced both on a loaded machine), nothing past offset 100 may be committed or stored.
+      await expect
+        .poll(
+          async () => {
+            const ready = await fetch('http://127.0.0.1:23123/ready');
+            const metrics = await (await fetch('http://127.0.0.1:23123/metrics')).text();
+            return (
+              ready.status === 503 && /gridshift_consumer_store_retries_total\{[^}]*\} [1-9]/.test(metrics)
+            );
+          },
+          { timeout: 60_000, interval: 250 },
+        )
+        .toBe(true);
       expect(await committedTotal(`${groupId}-load`, topics.clusterLoad)).toBe(100);
       expect(await count(`select count(*) n from load_reports where cluster_id = 'pg-1'`)).toBe(100);
 

@@ -130,8 +130,23 @@ describe('dead letters that always fit', () => {
         },
       ],
     });
+    // The broker applies the change from its metadata log: until it reports the new limit (polled; a fixed 2 s wait
+    // raced it on a loaded machine) a send could still pass the old one.
+    await expect
+      .poll(
+        async () => {
+          const described = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [
+              { type: ConfigResourceTypes.TOPIC, name: topics.pricesDlq, configNames: ['max.message.bytes'] },
+            ],
+          });
+          return described.resources[0]?.configEntries[0]?.configValue;
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe('65536');
     await admin.disconnect();
-    await new Promise((resolve) => setTimeout(resolve, 2000)); // let the new limit reach the broker's log config
     await producer.send(topics.prices, [
       { key: 'ZB', value: `{"pad": "${'y'.repeat(200_000)}`, messageId: 'broken-1' },
     ]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
-import { freePortRange, runKafkaScript } from '../support/kafka-scripts.js';
+import { freePortRange, PRIVATE_PORT_RANGES, runKafkaScript } from '../support/kafka-scripts.js';
 
 const BROKERS = 3;
 const PARTITIONS = 3;
@@ -68,8 +68,10 @@ describe('infra/kafka --brokers 3 (private cluster)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gridshift-kafka-cluster-'));
-    const port = await freePortRange(BROKERS, 30_000, 35_000);
-    const controllerPort = await freePortRange(BROKERS, 35_000, 40_000);
+    // Below the kernel's ephemeral range: the previous 30000–40000 lay in it (32768–60999), where an outgoing
+    // connection's source port can take a node's port before its JVM binds it (the node then exits).
+    const port = await freePortRange(2 * BROKERS, ...PRIVATE_PORT_RANGES.kafkaCluster);
+    const controllerPort = port + BROKERS;
     env = {
       ...process.env,
       KAFKA_PORT: String(port),
@@ -116,13 +118,22 @@ describe('infra/kafka --brokers 3 (private cluster)', () => {
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       expect(metadata?.partitions).toHaveLength(PARTITIONS);
       for (const partition of metadata?.partitions ?? []) expect(partition.replicas).toHaveLength(3);
-      const configs = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
-      });
-      expect(configs.resources[0]?.configEntries).toMatchObject([
-        { configName: 'min.insync.replicas', configValue: '2' },
-      ]);
+      // A new topic reaches each broker's metadata on its own time: a broker that has not applied it yet answers
+      // describeConfigs with "does not host this topic-partition" (seen once at load 10) — asked again until all do.
+      const minInsync = async () => {
+        try {
+          const configs = await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [
+              { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] },
+            ],
+          });
+          return configs.resources[0]?.configEntries.map((e) => `${e.configName}=${e.configValue}`);
+        } catch (error) {
+          return String(error);
+        }
+      };
+      await expect.poll(minInsync, { timeout: 30_000, interval: 250 }).toEqual(['min.insync.replicas=2']);
     } finally {
       await admin.disconnect();
     }

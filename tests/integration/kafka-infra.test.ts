@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type IHeaders, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, runKafkaScript as runScript } from '../support/kafka-scripts.js';
+import { freePortRange, PRIVATE_PORT_RANGES, runKafkaScript as runScript } from '../support/kafka-scripts.js';
 
 interface PlainMessage {
   key: string | null;
@@ -105,9 +105,8 @@ describe('infra/kafka scripts (private broker)', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gridshift-kafka-infra-'));
-    port = await freePort();
-    let controllerPort = await freePort();
-    while (controllerPort === port) controllerPort = await freePort();
+    port = await freePortRange(2, ...PRIVATE_PORT_RANGES.kafkaInfra);
+    const controllerPort = port + 1;
     env = {
       ...process.env,
       KAFKA_PORT: String(port),

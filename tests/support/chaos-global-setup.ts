@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { chaosTable, type ChaosRow } from './chaos-rows.js';
-import { freePort, freePortRange } from './kafka-scripts.js';
+import { freePortRange, PRIVATE_PORT_RANGES } from './kafka-scripts.js';
 import { repoRoot } from './processes.js';
 
 declare module 'vitest' {
@@ -28,9 +28,10 @@ export const CHAOS_BROKERS = 3;
 export default async function setup(project: TestProject): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'gridshift-chaos-'));
   chmodSync(dir, 0o755); // the embedded PostgreSQL runs as user postgres when we are root (infra/postgres/url.mjs)
-  const kafkaPort = await freePortRange(CHAOS_BROKERS, 30_000, 35_000);
-  const controllerPort = await freePortRange(CHAOS_BROKERS, 35_000, 40_000);
-  const postgresPort = await freePort();
+  // One block: the brokers' client ports, their controller ports, then PostgreSQL's (chosen before any of them binds).
+  const kafkaPort = await freePortRange(2 * CHAOS_BROKERS + 1, ...PRIVATE_PORT_RANGES.chaos);
+  const controllerPort = kafkaPort + CHAOS_BROKERS;
+  const postgresPort = kafkaPort + 2 * CHAOS_BROKERS;
   execFileSync(process.execPath, ['scripts/build.mjs'], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit'],

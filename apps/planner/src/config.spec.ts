@@ -20,6 +20,11 @@ describe('planner config', () => {
       maxMovedGpuHours: null,
       maxCostIncreasePct: 25,
     });
+    expect(config).toMatchObject({
+      PLANNER_RETENTION_DAYS: 30,
+      PLANNER_RETENTION_INTERVAL_MS: 3_600_000,
+      PLANNER_RETENTION_BATCH_SIZE: 1000,
+    });
   });
 
   it.each([
@@ -30,6 +35,9 @@ describe('planner config', () => {
     ['PLANNER_CRON', 'every hour'],
     ['PLANNER_FORECAST_LOOKBACK_HOURS', '12'],
     ['PLANNER_FORECAST_LOOKBACK_HOURS', '1.5'],
+    ['PLANNER_RETENTION_DAYS', '-1'],
+    ['PLANNER_RETENTION_INTERVAL_MS', '1000'], // below a minute: the job would compete with the plans
+    ['PLANNER_RETENTION_BATCH_SIZE', '0'],
   ])('rejects %s=%s naming the variable', (variable, value) => {
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(variable);

@@ -96,6 +96,15 @@ export const plannerConfigShape = {
   PLANNER_DRIFT_PCT: env.number(0, 1e6, DEFAULT_DRIFT_THRESHOLDS.pct),
   /** …and by more than this many GPU-hours triggers a `drift` re-plan. */
   PLANNER_DRIFT_MIN_GPU_HOURS: env.number(0, 1e9, DEFAULT_DRIFT_THRESHOLDS.minGpuHours),
+  /**
+   * Retention (the leader's job): sent orders whose delivery settled and that a newer order of their cluster
+   * follows, and job sets no stored schedule references, are deleted once older than this many days; 0 = never.
+   */
+  PLANNER_RETENTION_DAYS: env.int(0, 36_500, 30),
+  /** How often the retention job runs. */
+  PLANNER_RETENTION_INTERVAL_MS: env.int(60_000, 86_400_000, 3_600_000),
+  /** Rows the retention job deletes per statement (each its own short transaction). */
+  PLANNER_RETENTION_BATCH_SIZE: env.int(1, 100_000, 1000),
   /** Test only: sleep this long between the leadership check and the store transaction. */
   PLANNER_TEST_STORE_DELAY_MS: env.int(0, 600_000, 0),
   /** Test hook: the relay waits this long after claiming a batch, before sending it (0 = off). */

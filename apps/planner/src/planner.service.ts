@@ -38,6 +38,7 @@ import {
 import { Debouncer } from './debouncer.js';
 import { DeliveryFeedback } from './delivery-feedback.js';
 import { PriceFreshnessGauges } from './price-freshness.js';
+import { Retention } from './retention.js';
 
 /** Work the planner does, highest priority first (a demand-response event is answered before anything else). */
 type Work = 'grid-event' | 'requests' | 'rejection' | 'cron' | 'changes' | 'drift';
@@ -62,6 +63,8 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   private readonly feedback: DeliveryFeedback;
   private readonly metrics;
   private readonly priceFreshness: PriceFreshnessGauges;
+  private readonly retention: Retention;
+  private retaining: Promise<void> | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
@@ -92,6 +95,10 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       ackTimeoutSeconds: config.PLANNER_ACK_TIMEOUT_SECONDS,
       maxResends: config.PLANNER_ACK_MAX_RESENDS,
       drift: { pct: config.PLANNER_DRIFT_PCT, minGpuHours: config.PLANNER_DRIFT_MIN_GPU_HOURS },
+    });
+    this.retention = new Retention(dataSource, registry, {
+      retentionDays: config.PLANNER_RETENTION_DAYS,
+      batchSize: config.PLANNER_RETENTION_BATCH_SIZE,
     });
     this.metrics = {
       plans: counter(registry, 'gridshift_planner_plans_total', 'Plans by trigger and outcome', [
@@ -183,6 +190,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     this.usageChanges.cancel();
     await this.election?.stop();
     await this.draining;
+    await this.retaining;
     await this.notifications?.stop();
     await this.relay?.stop();
     this.logger.info('planner stopped');
@@ -212,6 +220,21 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       return 0;
     });
     if (resent > 0) this.relay?.wake();
+  }
+
+  /** Retention tick: the leader deletes what the retention allows (one pass at a time; failures are logged). */
+  async onRetention(): Promise<void> {
+    if (!this.election?.isLeader || !this.retention.enabled || this.retaining) return;
+    this.retaining = this.retention
+      .run()
+      .then((pruned) => {
+        if (pruned.outbox + pruned.inputParts > 0) this.logger.info({ pruned }, 'retention: rows deleted');
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'retention pass failed; next tick retries'))
+      .finally(() => {
+        this.retaining = null;
+      });
+    await this.retaining;
   }
 
   private onNotification(topic: PlannerNotification): void {
@@ -248,6 +271,7 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
     await this.startRelay(epoch);
     this.kick('requests');
     this.kick('changes');
+    void this.onRetention(); // a first pass now, not one interval after a (re)start; it never throws
   }
 
   /** Starts the relay; when Kafka is unreachable the leader keeps planning and the poll retries. */

@@ -8,7 +8,7 @@ import { PlannerService } from './planner.service.js';
  * defined). Each `@Cron` / `@Interval` method only calls one service method.
  */
 export function plannerTriggers(
-  config: Pick<PlannerConfig, 'PLANNER_CRON' | 'PLANNER_POLL_MS'>,
+  config: Pick<PlannerConfig, 'PLANNER_CRON' | 'PLANNER_POLL_MS' | 'PLANNER_RETENTION_INTERVAL_MS'>,
 ): Type<unknown> {
   @Injectable()
   class PlannerTriggers {
@@ -22,6 +22,11 @@ export function plannerTriggers(
     @Interval('planner-poll', config.PLANNER_POLL_MS)
     poll(): Promise<void> {
       return this.planner.onPoll();
+    }
+
+    @Interval('planner-retention', config.PLANNER_RETENTION_INTERVAL_MS)
+    retention(): Promise<void> {
+      return this.planner.onRetention();
     }
   }
   return PlannerTriggers;

@@ -1,5 +1,9 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '#gridshift/observability';
+import { installRequestQueueFix } from './request-queue-fix.js';
+
+// Every client made in this process gets kafkajs's request queue without its 1 ms timer loop (request-queue-fix.ts).
+installRequestQueueFix();
 
 export interface KafkaOptions {
   brokers: string[];

@@ -33,6 +33,32 @@ export interface PendingOutboxRow {
 
 const ORDERS_PER_STATEMENT = 5_000;
 
+/** Where a retention batch stopped: the last row it took, by (timestamp, key). */
+export interface RetentionCursor {
+  at: Date;
+  key: string;
+}
+
+/** One retention batch: rows deleted and where to continue (null: nothing was left to take). */
+export interface RetentionBatch {
+  deleted: number;
+  last: RetentionCursor | null;
+}
+
+/**
+ * Runs one retention statement — it answers one row `(deleted, last_at, last_key)`, the key as text — as a batch.
+ */
+export async function retentionBatch(db: Queryable, sql: string, params: unknown[]): Promise<RetentionBatch> {
+  const [row] = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
+    db,
+    sql,
+    params,
+  );
+  if (row === undefined || row.last_at === null || row.last_key === null)
+    return { deleted: row?.deleted ?? 0, last: null };
+  return { deleted: row.deleted, last: { at: row.last_at, key: row.last_key } };
+}
+
 /**
  * The transactional outbox of placement orders: rows are written in the transaction that approves a schedule
  * and sent by the (fenced) relay. Construct it with the transaction's manager.
@@ -164,6 +190,40 @@ export class OutboxRepository {
       `update outbox set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null
        where id = any($1::bigint[]) and status = 'pending'`,
       [ids],
+    );
+  }
+
+  /**
+   * Retention: deletes up to `limit` orders sent before `sentBefore` whose delivery settled (applied, partially
+   * applied or rejected: no ack is awaited any more and no resend can set them pending again) and that a newer
+   * order of the same cluster follows (`latestOrdersBefore` reads each cluster's newest), in (sent_at, id) order
+   * from after `after` (the previous batch's `last`; none: from the oldest). Pending, unacknowledged and merely
+   * accepted orders stay whatever their age. `last` is null when no row was left to delete.
+   */
+  async deleteSettledSentBefore(
+    sentBefore: Date,
+    limit: number,
+    after: RetentionCursor | null = null,
+  ): Promise<RetentionBatch> {
+    return retentionBatch(
+      this.db,
+      `with doomed as (
+         select o.id, o.sent_at from outbox o
+         where o.status = 'sent' and o.sent_at < $1
+           and (o.sent_at, o.id) > (coalesce($3::timestamptz, '-infinity'), coalesce($4::bigint, 0))
+           and exists (select 1 from deliveries d
+                       where d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id
+                         and d.status in ('applied', 'partially-applied', 'rejected'))
+           and exists (select 1 from outbox n
+                       where n.cluster_id = o.cluster_id and n.schedule_version > o.schedule_version)
+         order by o.sent_at, o.id
+         limit $2
+         for update of o skip locked),
+       gone as (delete from outbox o using doomed where o.id = doomed.id and o.status = 'sent' returning 1),
+       last as (select sent_at, id from doomed order by sent_at desc, id desc limit 1)
+       select (select count(*)::int from gone) as deleted, (select sent_at from last) as last_at,
+              (select id::text from last) as last_key`,
+      [sentBefore, limit, after?.at ?? null, after?.key ?? null],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { ScheduleKind, ScheduleStatus } from '../types.js';
+import { retentionBatch, type RetentionBatch, type RetentionCursor } from './outbox.repository.js';
 import { queryRows, type Queryable } from './query.js';
 
 /** A `schedules` row without its two large documents (the input snapshot and the explanations). */
@@ -223,18 +224,52 @@ export class ScheduleRepository {
   /**
    * Stores one part of a schedule's inputs (a job set) under `hash` (the SHA-256 of `json`, the caller's
    * content address) unless it is stored already: the megabytes are sent only for a content not seen before.
-   * Returns whether it was written.
+   * Returns whether it was written. A part found is locked (`for key share`) until the transaction ends, so the
+   * retention job (`deleteUnreferencedInputParts`) cannot delete it before this transaction's schedule references it.
    */
   async storeInputPart(hash: string, json: string): Promise<boolean> {
-    const found = await this.db.query<unknown[]>(`select 1 from schedule_input_parts where hash = $1`, [
-      hash,
-    ]);
+    const found = await this.db.query<unknown[]>(
+      `select 1 from schedule_input_parts where hash = $1 for key share`,
+      [hash],
+    );
     if (found.length > 0) return false;
     await this.db.query(
       `insert into schedule_input_parts (hash, document) values ($1, $2::json) on conflict (hash) do nothing`,
       [hash, json],
     );
     return true;
+  }
+
+  /**
+   * Retention: deletes up to `limit` input parts stored before `createdBefore` that no stored schedule references
+   * (a part a schedule references is never deleted: the schedule's inputs must stay reproducible), in
+   * (created_at, hash) order from after `after` (see `OutboxRepository.deleteSettledSentBefore`). A part a store
+   * transaction holds (`storeInputPart`) is skipped.
+   */
+  async deleteUnreferencedInputParts(
+    createdBefore: Date,
+    limit: number,
+    after: RetentionCursor | null = null,
+  ): Promise<RetentionBatch> {
+    return retentionBatch(
+      this.db,
+      `with doomed as (
+         select p.hash, p.created_at from schedule_input_parts p
+         where p.created_at < $1
+           and (p.created_at, p.hash) > (coalesce($3::timestamptz, '-infinity'), coalesce($4::text, ''))
+           and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
+         order by p.created_at, p.hash
+         limit $2
+         for update skip locked),
+       gone as (
+         delete from schedule_input_parts p using doomed where p.hash = doomed.hash
+           and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
+         returning 1),
+       last as (select created_at, hash from doomed order by created_at desc, hash desc limit 1)
+       select (select count(*)::int from gone) as deleted, (select created_at from last) as last_at,
+              (select hash from last) as last_key`,
+      [createdBefore, limit, after?.at ?? null, after?.key ?? null],
+    );
   }
 
   /** One schedule (`id` must be a UUID), with the large documents only when asked for; undefined when unknown. */
