@@ -2,7 +2,7 @@
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
 //   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event]
 //     [--stability σ] [--json FILE] [--cpu-prof DIR] [--planner-node-options "…"]
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +57,19 @@ const SLOTS = 24;
  * the job set was stored apart count begin and inputs in `schedule`.
  */
 const STORE_STEPS = ['begin', 'inputs', 'schedule', 'placements', 'approve', 'commit'];
+
+/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system) a process has used so far, in ms; NaN where /proc is not there. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -245,6 +258,8 @@ async function measure(
 
     const latencies: number[] = [];
     const sampleVersions: number[] = [];
+    // The planner's CPU per sample (plan, store, relay): unlike wall times, other load on the machine barely moves it.
+    const plannerCpuBefore = processCpuMs(planner.child.pid);
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
     // stored the event (grid events only) → the plan's store transaction began → the relay claimed its orders.
     const path: { ingest: number[]; toStore: number[]; toRelay: number[]; toConsumer: number[] } = {
@@ -291,6 +306,7 @@ async function measure(
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
+    const plannerCpuMs = (processCpuMs(planner.child.pid) - plannerCpuBefore) / samples;
     const stats = await probe.planSolverFigures(2);
     const phases: Record<string, number> = {};
     for (const key of ['loadInputs', 'gridEvents', 'buildProblem', 'solve', 'round', 'account']) {
@@ -313,7 +329,7 @@ async function measure(
     }
     // Each sample's total beside its plan's solve and store (the p99 is one or two samples: which step made them).
     process.stdout.write(
-      `  per sample, ms total (solve · store): ${latencies
+      `  planner CPU per sample ${Math.round(plannerCpuMs)} ms; per sample, ms total (solve · store): ${latencies
         .map((ms, i) => {
           const phase = storedByVersion.get(sampleVersions[i]!);
           const figure = (key: string) => (phase?.[key] === undefined ? '?' : String(Math.round(phase[key])));
