@@ -27,12 +27,13 @@ export interface PackedResult {
   placements: PackedPlacements;
 }
 
-function textIndex(table: string[], indexOf: Map<string, number>, text: string): number {
-  let i = indexOf.get(text);
+/** The index of `value` in `table` (by identity), appended on first sight. */
+function intern<T>(table: T[], indexOf: Map<T, number>, value: T): number {
+  let i = indexOf.get(value);
   if (i === undefined) {
     i = table.length;
-    table.push(text);
-    indexOf.set(text, i);
+    table.push(value);
+    indexOf.set(value, i);
   }
   return i;
 }
@@ -57,9 +58,9 @@ export function packResult(result: PlacementResult): { packed: PackedResult; tra
     gpus: new Float64Array(n),
   };
   result.placements.forEach((p, i) => {
-    columns.job[i] = textIndex(texts.jobIds, index.job, p.jobId);
-    columns.cluster[i] = textIndex(texts.clusterIds, index.cluster, p.clusterId);
-    columns.slotText[i] = textIndex(texts.slotStarts, index.slot, p.slotStartUtc);
+    columns.job[i] = intern(texts.jobIds, index.job, p.jobId);
+    columns.cluster[i] = intern(texts.clusterIds, index.cluster, p.clusterId);
+    columns.slotText[i] = intern(texts.slotStarts, index.slot, p.slotStartUtc);
     columns.slotIndex[i] = p.slotIndex;
     columns.lpGpuHours[i] = p.lpGpuHours;
     columns.gpuHours[i] = p.gpuHours;
@@ -68,15 +69,7 @@ export function packResult(result: PlacementResult): { packed: PackedResult; tra
   // Each distinct list object once; a job keeps its keys in their order, the lists replaced by their index.
   const lists: unknown[] = [];
   const listIndex = new Map<unknown, number>();
-  const listOf = (list: unknown) => {
-    let i = listIndex.get(list);
-    if (i === undefined) {
-      i = lists.length;
-      lists.push(list);
-      listIndex.set(list, i);
-    }
-    return i;
-  };
+  const listOf = (list: unknown) => intern(lists, listIndex, list);
   const jobs = result.jobs.map(
     (job) =>
       ({
