@@ -113,6 +113,27 @@ test('sign in: the overview shows the plan in force, savings, freshness; a bad k
   await expectAccessible(page);
 });
 
+test('a saved key the API refuses: a shared link lands on sign-in, says why and forgets the key', async ({
+  page,
+}) => {
+  // The session is decided before the console's first render (apps/console/src/app/restore.ts).
+  await page.addInitScript(
+    (key) => sessionStorage.setItem('gridshift.console.key', key),
+    'gsk_00000000_not-a-real-key-not-a-real-key-not-a-real',
+  );
+  await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
+  await expect(page.getByRole('status')).toHaveText('The saved key was refused: sign in again.');
+  await expect(page.getByLabel('API key')).toBeVisible();
+  await expect(page.getByTestId('heatmap')).toHaveCount(0);
+  expect(await page.evaluate(() => sessionStorage.getItem('gridshift.console.key'))).toBeNull();
+  // Signing in from there opens the page the link named.
+  await page.getByLabel('API key').fill(stack.operatorKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('caller')).toContainText('ops-browser');
+  await expect(page.getByTestId('heatmap')).toHaveAttribute('data-cells', String(20 * 24));
+  await expectAccessible(page);
+});
+
 test('the schedule page: heatmap with one cell per cluster and hour, prices, placements with their why', async ({
   page,
 }) => {

@@ -9,6 +9,13 @@ import './shared/styles.css';
 
 const route = parseRoute(window.location.hash);
 const saved = keyStore.load();
-if (saved) for (const path of earlyPaths(route.path)) requestEarly(path, saved);
-if (saved) preloadPage(route);
+if (saved) {
+  for (const path of earlyPaths(route.path)) requestEarly(path, saved);
+  preloadPage(route);
+  // Shown until the app has decided the session (app/start.tsx) and renders over it.
+  const waiting = document.createElement('p');
+  waiting.setAttribute('role', 'status');
+  waiting.textContent = 'Signing in…';
+  document.getElementById('root')?.replaceChildren(waiting);
+}
 void import('./app/start');

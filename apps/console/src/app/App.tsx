@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { openSession, SignIn } from '../features/auth/SignIn';
 import { keyStore } from '../shared/key-store';
 import { mark } from '../shared/marks';
@@ -6,6 +6,9 @@ import { href, type Route } from '../shared/route';
 import { type Session, SessionProvider } from '../shared/session';
 import { useRoute } from '../shared/useRoute';
 import { loadedPage, loadPage, type PageName, pageOf } from './pages';
+import type { FirstSession, OpenedSession } from './restore';
+
+const KEY_REFUSED = 'The key was refused (revoked?): sign in again.';
 
 const NAV = [
   ['', 'Overview'],
@@ -69,41 +72,43 @@ function Page({ route }: { route: Route }) {
   }
 }
 
-/** The console: sign-in gate, navigation, and the page the hash names. */
-export function App() {
+/**
+ * The console: sign-in gate, navigation, and the page the hash names. `first` is the session decided
+ * before the first render (app/restore.ts): a saved key's session, or the sign-in form with a notice.
+ */
+export function App({ first }: { first: FirstSession }) {
   const route = useRoute();
-  const [session, setSession] = useState<Session | null>(null);
-  const [notice, setNotice] = useState<string | undefined>();
-  const [restoring, setRestoring] = useState(() => keyStore.load() !== null);
+  const [opened, setOpened] = useState<OpenedSession | null>(first.opened);
+  const [notice, setNotice] = useState<string | undefined>(first.opened ? undefined : first.notice);
 
   const signOut = useCallback((why?: string) => {
     keyStore.clear();
-    setSession(null);
+    setOpened(null);
     setNotice(why);
   }, []);
 
+  // A 401 on the restored session's client signs out (the client was made before App existed).
+  useEffect(() => {
+    if (first.opened) first.unauthorized.set(() => signOut(KEY_REFUSED));
+  }, [first, signOut]);
+
   const signIn = useCallback(
     async (key: string, remember: boolean) => {
-      const opened = await openSession(key, () => signOut('The key was refused (revoked?): sign in again.'));
+      const next = await openSession(key, () => signOut(KEY_REFUSED));
       mark('signed-in');
       if (remember) keyStore.save(key);
       else keyStore.clear();
       setNotice(undefined);
-      setSession({ ...opened, signOut: () => signOut() });
+      setOpened(next);
     },
     [signOut],
   );
 
-  useEffect(() => {
-    // The entry script has already asked for the key check (and a shared link's schedule): api/early.ts.
-    const saved = keyStore.load();
-    if (!saved) return;
-    signIn(saved, true)
-      .catch(() => signOut('The saved key was refused: sign in again.'))
-      .finally(() => setRestoring(false));
-  }, [signIn, signOut]);
+  const session = useMemo<Session | null>(
+    () => opened && { ...opened, signOut: () => signOut() },
+    [opened, signOut],
+  );
 
-  if (restoring) return <p role="status">Signing in…</p>;
   if (!session) return <SignIn onSignedIn={signIn} {...(notice ? { notice } : {})} />;
   const active = route.path[0] ?? '';
   return (

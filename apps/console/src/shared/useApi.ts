@@ -1,4 +1,4 @@
-import { type DependencyList, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { problemText } from '../api/client';
 
 /** What a page shows while a request runs, when it failed, and when it answered. */
@@ -23,7 +23,7 @@ export function dataOf<T>(answer: Answer<T>): T {
  * Runs `load` when `deps` change (the previous answer is ignored once they do) and on `reload()`.
  * A small hook on purpose: pages read a handful of endpoints and need no client-side cache.
  */
-export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList) {
+export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]) {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   const [generation, setGeneration] = useState(0);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);

@@ -91,91 +91,97 @@ export function restoreWithKeptArcs(net: StabilityNetwork, sinks: SinkEdges): nu
   let sources: number[] = [];
   for (let v = 0; v < n; v++) if (supply[v]! > eps) sources.push(v);
   let phases = 0;
-  for (;;) {
-    sources = sources.filter((s) => supply[s]! > eps);
-    if (sources.length === 0) break;
-    phases++;
-    // Multi-source Dijkstra on reduced costs up to the first deficit distance D* (`reach`); nodes at the
-    // distance just popped are settled breadth-first without the heap (most reduced costs are 0).
-    for (let k = 0; k < labelledCount; k++) {
-      dist[labelled[k]!] = Infinity;
-      settled[labelled[k]!] = 0;
-    }
-    labelledCount = 0;
-    heap.size = 0;
-    let bound = Infinity;
-    for (const s of sources) {
-      dist[s] = 0;
-      labelled[labelledCount++] = s;
-      heap.push(0, s);
-      if (room[s]! > eps) bound = 0;
-    }
-    let reach = Infinity;
-    let settledCount = 0;
-    while (heap.size > 0) {
-      const first = heap.pop();
-      const d = heap.lastKey;
-      if (settled[first] === 1 || d > dist[first]!) continue;
-      if (d > reach) break;
-      let qHead = 0;
-      let qTail = 0;
-      sameDistance[qTail++] = first;
-      settled[first] = 1;
-      while (qHead < qTail) {
-        const v = sameDistance[qHead++]!;
-        settledList[settledCount++] = v;
-        if (room[v]! > eps && reach === Infinity) reach = d;
-        const phiV = phi[v]!;
-        const end = adjStart[v + 1]!;
-        for (let a = adjStart[v]!; a < end; a++) {
-          if (!(res[a]! > eps)) continue;
-          const u = head[a]!;
-          if (settled[u] === 1) continue;
-          const rc = cost[a]! + phi[u]! - phiV;
-          const nd = rc > 0 ? d + rc : d;
-          // Beyond the nearest deficit labelled so far nothing is settled this phase: not labelled.
-          if (nd > bound || !(nd < dist[u]!)) continue;
-          if (dist[u] === Infinity) labelled[labelledCount++] = u;
-          dist[u] = nd;
-          if (room[u]! > eps) bound = nd;
-          if (nd === d) {
-            settled[u] = 1;
-            sameDistance[qTail++] = u;
-          } else heap.push(nd, u);
+  const sinkWindow = new SinkWindow(graph, cost, net.sinkNode, eps);
+  try {
+    for (;;) {
+      sources = sources.filter((s) => supply[s]! > eps);
+      if (sources.length === 0) break;
+      phases++;
+      sinkWindow.narrow();
+      // Multi-source Dijkstra on reduced costs up to the first deficit distance D* (`reach`); nodes at the
+      // distance just popped are settled breadth-first without the heap (most reduced costs are 0).
+      for (let k = 0; k < labelledCount; k++) {
+        dist[labelled[k]!] = Infinity;
+        settled[labelled[k]!] = 0;
+      }
+      labelledCount = 0;
+      heap.size = 0;
+      let bound = Infinity;
+      for (const s of sources) {
+        dist[s] = 0;
+        labelled[labelledCount++] = s;
+        heap.push(0, s);
+        if (room[s]! > eps) bound = 0;
+      }
+      let reach = Infinity;
+      let settledCount = 0;
+      while (heap.size > 0) {
+        const first = heap.pop();
+        const d = heap.lastKey;
+        if (settled[first] === 1 || d > dist[first]!) continue;
+        if (d > reach) break;
+        let qHead = 0;
+        let qTail = 0;
+        sameDistance[qTail++] = first;
+        settled[first] = 1;
+        while (qHead < qTail) {
+          const v = sameDistance[qHead++]!;
+          settledList[settledCount++] = v;
+          if (room[v]! > eps && reach === Infinity) reach = d;
+          const phiV = phi[v]!;
+          const end = adjStart[v + 1]!;
+          for (let a = adjStart[v]!; a < end; a++) {
+            if (!(res[a]! > eps)) continue;
+            const u = head[a]!;
+            if (settled[u] === 1) continue;
+            const rc = cost[a]! + phi[u]! - phiV;
+            const nd = rc > 0 ? d + rc : d;
+            // Beyond the nearest deficit labelled so far nothing is settled this phase: not labelled.
+            if (nd > bound || !(nd < dist[u]!)) continue;
+            if (dist[u] === Infinity) labelled[labelledCount++] = u;
+            dist[u] = nd;
+            if (room[u]! > eps) bound = nd;
+            if (nd === d) {
+              settled[u] = 1;
+              sameDistance[qTail++] = u;
+            } else heap.push(nd, u);
+          }
         }
       }
+      if (reach === Infinity) throw new Error('stability step: an excess cannot reach any deficit');
+      for (let k = 0; k < settledCount; k++) {
+        const v = settledList[k]!;
+        phi[v] = phi[v]! + reach - dist[v]!;
+      }
+      // Blocking flows from excesses to deficits on zero-reduced-cost arcs, until none is left.
+      let pushed = 0;
+      for (;;) {
+        const starts = sources.filter((s) => (supply[s] ?? 0) > eps);
+        const found = searchLevels(graph, lg, {
+          direction: 'from-sources',
+          starts,
+          goal: room,
+          excluded: null,
+          admissible,
+          eps,
+        });
+        if (found.goals.length === 0) break;
+        const round = blockingFlow(graph, lg, {
+          sources: starts,
+          sinkLevel: found.depth,
+          supply,
+          room,
+          absorbed: null,
+          admissible,
+          eps,
+        });
+        pushed += round.pushed;
+        if (!(round.pushed > eps)) break;
+      }
+      if (!(pushed > eps)) throw new Error('stability step: no progress');
     }
-    if (reach === Infinity) throw new Error('stability step: an excess cannot reach any deficit');
-    for (let k = 0; k < settledCount; k++) {
-      const v = settledList[k]!;
-      phi[v] = phi[v]! + reach - dist[v]!;
-    }
-    // Blocking flows from excesses to deficits on zero-reduced-cost arcs, until none is left.
-    let pushed = 0;
-    for (;;) {
-      const starts = sources.filter((s) => (supply[s] ?? 0) > eps);
-      const found = searchLevels(graph, lg, {
-        direction: 'from-sources',
-        starts,
-        goal: room,
-        excluded: null,
-        admissible,
-        eps,
-      });
-      if (found.goals.length === 0) break;
-      const round = blockingFlow(graph, lg, {
-        sources: starts,
-        sinkLevel: found.depth,
-        supply,
-        room,
-        absorbed: null,
-        admissible,
-        eps,
-      });
-      pushed += round.pushed;
-      if (!(round.pushed > eps)) break;
-    }
-    if (!(pushed > eps)) throw new Error('stability step: no progress');
+  } finally {
+    sinkWindow.widen();
   }
   // Sink flows back into the node attributes the decoder reads.
   for (let v = 0; v < sinkArc.length; v++) {
@@ -229,4 +235,66 @@ function potentialsFromSinkEdges(net: StabilityNetwork, maxCost: number): Float6
     if (Number.isFinite(phi[v] ?? Infinity)) maxPhi = Math.max(maxPhi, Math.abs(phi[v] ?? 0));
   for (let v = 0; v < n; v++) if (!Number.isFinite(phi[v] ?? Infinity)) phi[v] = maxPhi + maxCost;
   return phi;
+}
+
+/**
+ * T's arcs in the residual graph: T is the network's last node and its adjacency holds one arc back to
+ * every node with a sink edge (10⁵ at 20,000 jobs), of which only those whose sink edge carries flow are
+ * residual — a few thousand. Every Dijkstra and level search that reaches T (nearly every one: cells with
+ * room are at distance 0 from it) would scan them all. `narrow` moves the residual ones to the front of
+ * T's list (swapping arc positions, twins kept consistent) and ends T's list after them (T is last, so
+ * its end is the graph's end, `adjStart[n]`); `widen` gives the list back its full length.
+ *
+ * Narrowed at the start of a phase, the list is exact for that phase's Dijkstra, so potentials stay dual
+ * feasible on every residual arc; arcs out of T that become residual during the phase's blocking flows
+ * (flow pushed into T) are only seen from the next phase on, which may leave an augmenting path for the
+ * next phase to find (at distance 0), never a wrong one.
+ */
+export class SinkWindow {
+  private readonly start: number;
+  private readonly end: number;
+
+  constructor(
+    private readonly graph: ResidualGraph,
+    private readonly cost: Float64Array,
+    private readonly sinkNode: number,
+    private readonly eps: number,
+  ) {
+    if (sinkNode !== graph.n - 1) throw new Error('stability step: T must be the last node');
+    this.start = graph.adjStart[sinkNode]!;
+    this.end = graph.adjStart[sinkNode + 1]!;
+  }
+
+  narrow(): void {
+    const { head, res, twin, adjStart } = this.graph;
+    const cost = this.cost;
+    let w = this.start;
+    for (let a = this.start; a < this.end; a++) {
+      if (!(res[a]! > this.eps)) continue;
+      if (a !== w) {
+        // Swap arcs a and w of T's list (both leave T, both are twins: `forward` is 0 for both).
+        const ta = twin[a]!;
+        const tw = twin[w]!;
+        const h = head[a]!;
+        head[a] = head[w]!;
+        head[w] = h;
+        const r = res[a]!;
+        res[a] = res[w]!;
+        res[w] = r;
+        const c = cost[a]!;
+        cost[a] = cost[w]!;
+        cost[w] = c;
+        twin[a] = tw;
+        twin[w] = ta;
+        twin[tw] = a;
+        twin[ta] = w;
+      }
+      w++;
+    }
+    adjStart[this.sinkNode + 1] = w;
+  }
+
+  widen(): void {
+    this.graph.adjStart[this.sinkNode + 1] = this.end;
+  }
 }

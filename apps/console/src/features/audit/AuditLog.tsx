@@ -48,14 +48,14 @@ export function AuditLog() {
         <input
           id="audit-action"
           value={inputs.action}
-          onChange={(e) => setInputs({ ...inputs, action: e.target.value })}
+          onChange={(e) => setInputs({ ...inputs, action: e.currentTarget.value })}
           placeholder="schedule.approve"
         />
         <label htmlFor="audit-target">target id</label>
         <input
           id="audit-target"
           value={inputs.targetId}
-          onChange={(e) => setInputs({ ...inputs, targetId: e.target.value })}
+          onChange={(e) => setInputs({ ...inputs, targetId: e.currentTarget.value })}
         />
         <button type="submit">Apply</button>
       </form>

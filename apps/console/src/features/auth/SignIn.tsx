@@ -46,15 +46,15 @@ export function SignIn({
           id="api-key"
           type="password"
           autoComplete="off"
-          spellCheck={false}
+          spellcheck={false}
           value={key}
-          onChange={(e) => setKey(e.target.value)}
+          onChange={(e) => setKey(e.currentTarget.value)}
           placeholder="gsk_…"
           required
         />
         <label className="inline">
-          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> keep me
-          signed in in this tab (sessionStorage)
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />{' '}
+          keep me signed in in this tab (sessionStorage)
         </label>
         <button type="submit" disabled={busy || key.trim() === ''}>
           Sign in

@@ -36,7 +36,7 @@ function PinForm({ job, onDone }: { job: Job; onDone: (message: string) => void 
   return (
     <form className="toolbar" onSubmit={submit} aria-label={`pins of ${job.id}`}>
       <label htmlFor={`${id}-mode`}>override</label>
-      <select id={`${id}-mode`} value={mode} onChange={(e) => setMode(e.target.value as typeof mode)}>
+      <select id={`${id}-mode`} value={mode} onChange={(e) => setMode(e.currentTarget.value as typeof mode)}>
         <option value="pin">pin to</option>
         <option value="forbid">forbid</option>
         <option value="clear">clear</option>
@@ -45,14 +45,20 @@ function PinForm({ job, onDone }: { job: Job; onDone: (message: string) => void 
       <input
         id={`${id}-cluster`}
         value={clusterId}
-        onChange={(e) => setClusterId(e.target.value)}
+        onChange={(e) => setClusterId(e.currentTarget.value)}
         required
         size={10}
       />
       <label htmlFor={`${id}-reason`}>reason</label>
-      <input id={`${id}-reason`} value={reason} onChange={(e) => setReason(e.target.value)} size={24} />
+      <input
+        id={`${id}-reason`}
+        value={reason}
+        onChange={(e) => setReason(e.currentTarget.value)}
+        size={24}
+      />
       <label className="inline">
-        <input type="checkbox" checked={replan} onChange={(e) => setReplan(e.target.checked)} /> re-plan now
+        <input type="checkbox" checked={replan} onChange={(e) => setReplan(e.currentTarget.checked)} />{' '}
+        re-plan now
       </label>
       <button type="submit">Apply</button>
       {error && (

@@ -44,7 +44,7 @@ export function Decision({ detail, onDecided }: { detail: ScheduleDetailView; on
       <textarea
         id="decision-reason"
         value={reason}
-        onChange={(e) => setReason(e.target.value)}
+        onChange={(e) => setReason(e.currentTarget.value)}
         rows={2}
         maxLength={500}
       />

@@ -68,7 +68,7 @@ export function Placements({ scheduleId, currency }: { scheduleId: string; curre
         <input
           id="placements-job"
           value={jobFilter}
-          onChange={(e) => setJobFilter(e.target.value)}
+          onChange={(e) => setJobFilter(e.currentTarget.value)}
           placeholder="job id"
         />
         <button type="submit">Filter</button>

@@ -43,14 +43,18 @@ export function ScheduleList({ query }: { query: URLSearchParams }) {
       <h1>Schedules</h1>
       <form className="toolbar" onSubmit={apply} aria-label="filters">
         <label htmlFor="filter-status">status</label>
-        <select id="filter-status" value={statusInput} onChange={(e) => setStatusInput(e.target.value)}>
+        <select
+          id="filter-status"
+          value={statusInput}
+          onChange={(e) => setStatusInput(e.currentTarget.value)}
+        >
           <option value="">any</option>
           {STATUSES.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>
         <label htmlFor="filter-kind">kind</label>
-        <select id="filter-kind" value={kindInput} onChange={(e) => setKindInput(e.target.value)}>
+        <select id="filter-kind" value={kindInput} onChange={(e) => setKindInput(e.currentTarget.value)}>
           <option value="">any</option>
           <option>plan</option>
           <option>what-if</option>

@@ -93,7 +93,7 @@ export function WhatIf() {
                 inputMode="decimal"
                 aria-label={`price multiplier ${z.id}`}
                 value={multipliers[z.id] ?? ''}
-                onChange={(e) => setMultipliers({ ...multipliers, [z.id]: e.target.value })}
+                onChange={(e) => setMultipliers({ ...multipliers, [z.id]: e.currentTarget.value })}
                 placeholder="1"
                 size={4}
               />
@@ -108,7 +108,7 @@ export function WhatIf() {
                 type="checkbox"
                 checked={outage.includes(c.id)}
                 onChange={(e) =>
-                  setOutage(e.target.checked ? [...outage, c.id] : outage.filter((x) => x !== c.id))
+                  setOutage(e.currentTarget.checked ? [...outage, c.id] : outage.filter((x) => x !== c.id))
                 }
               />{' '}
               {c.id}
@@ -123,11 +123,11 @@ export function WhatIf() {
           min="0"
           max="100"
           value={demand}
-          onChange={(e) => setDemand(e.target.value)}
+          onChange={(e) => setDemand(e.currentTarget.value)}
           placeholder="1"
         />
         <label htmlFor="what-if-reason">Reason</label>
-        <input id="what-if-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+        <input id="what-if-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Planning…' : 'Plan the what-if'}
         </button>
