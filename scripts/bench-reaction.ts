@@ -1,8 +1,8 @@
 // bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
 //   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event]
-//     [--stability σ] [--json FILE]
-import { mkdtempSync, writeFileSync } from 'node:fs';
+//     [--stability σ] [--json FILE] [--cpu-prof DIR] [--planner-node-options "…"]
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +33,9 @@ const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 2
                   (a 20/30/40 % load reduction for the next 4 hours, rotating zones)
   --stability σ   the planner's PLANNER_STABILITY_COST_PER_GPU_HOUR: cost per GPU-hour moved
                   away from the schedule in force (σ > 0 solves in the worker)  (default: 0)
-  --json FILE     also write the rows {trigger, stability, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON`;
+  --json FILE     also write the rows {trigger, stability, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON
+  --cpu-prof DIR  run the planner with node --cpu-prof, writing its profile (.cpuprofile) into DIR on exit
+  --planner-node-options "…"  more NODE_OPTIONS for the planner process (e.g. V8 heap flags, to compare)`;
 
 type Trigger = 'price' | 'grid-event';
 
@@ -55,6 +57,19 @@ const SLOTS = 24;
  * the job set was stored apart count begin and inputs in `schedule`.
  */
 const STORE_STEPS = ['begin', 'inputs', 'schedule', 'placements', 'approve', 'commit'];
+
+/** USER_HZ of /proc/<pid>/stat times (100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system) a process has used so far, in ms; NaN where /proc is not there. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -95,6 +110,7 @@ async function measure(
   samples: number,
   stability: number,
   services: { databaseUrl: string; brokers: string[] },
+  plannerRun: { cpuProfDir?: string; nodeOptions?: string } = {},
 ): Promise<{ row: Row; phases: Record<string, number> }> {
   const suffix = Math.random().toString(16).slice(2, 8);
   const prefix = `bench-reaction-${suffix}.`;
@@ -150,6 +166,15 @@ async function measure(
     PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
     PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
     PLANNER_STABILITY_COST_PER_GPU_HOUR: String(stability),
+    NODE_OPTIONS: [
+      process.env.NODE_OPTIONS,
+      plannerRun.cpuProfDir === undefined
+        ? undefined
+        : `--cpu-prof --cpu-prof-dir=${JSON.stringify(plannerRun.cpuProfDir)}`,
+      plannerRun.nodeOptions,
+    ]
+      .filter((option) => option !== undefined && option !== '')
+      .join(' '),
   });
   const producer = new JsonProducer(kafka);
   const consumer = kafka.consumer({ groupId: `bench-reaction-${suffix}`, maxWaitTimeInMs: 50 });
@@ -232,6 +257,9 @@ async function measure(
     }
 
     const latencies: number[] = [];
+    const sampleVersions: number[] = [];
+    // The planner's CPU per sample (plan, store, relay): unlike wall times, other load on the machine barely moves it.
+    const plannerCpuBefore = processCpuMs(planner.child.pid);
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
     // stored the event (grid events only) → the plan's store transaction began → the relay claimed its orders.
     const path: { ingest: number[]; toStore: number[]; toRelay: number[]; toConsumer: number[] } = {
@@ -260,6 +288,7 @@ async function measure(
       }
       last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
+      sampleVersions.push(last.version);
       const times = await probe.planPathTimes(last.version, `bench-${zone}`);
       if (times) {
         const sent = epochMs(sentAt);
@@ -277,6 +306,7 @@ async function measure(
       );
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
+    const plannerCpuMs = (processCpuMs(planner.child.pid) - plannerCpuBefore) / samples;
     const stats = await probe.planSolverFigures(2);
     const phases: Record<string, number> = {};
     for (const key of ['loadInputs', 'gridEvents', 'buildProblem', 'solve', 'round', 'account']) {
@@ -284,15 +314,29 @@ async function measure(
     }
     // The store transaction, from the planner's "schedule stored" log lines of the measured versions.
     const stores: Record<string, number>[] = [];
+    const storedByVersion = new Map<number, Record<string, number>>();
     for (const line of planner.output().split('\n')) {
       if (!line.includes('"schedule stored"')) continue;
       try {
         const entry = JSON.parse(line) as { version?: number; phaseMs?: Record<string, number> };
-        if ((entry.version ?? 0) > 2 && entry.phaseMs) stores.push(entry.phaseMs);
+        if ((entry.version ?? 0) > 2 && entry.phaseMs) {
+          stores.push(entry.phaseMs);
+          storedByVersion.set(entry.version!, entry.phaseMs);
+        }
       } catch {
         // not a JSON line
       }
     }
+    // Each sample's total beside its plan's solve and store (the p99 is one or two samples: which step made them).
+    process.stdout.write(
+      `  planner CPU per sample ${Math.round(plannerCpuMs)} ms; per sample, ms total (solve · store): ${latencies
+        .map((ms, i) => {
+          const phase = storedByVersion.get(sampleVersions[i]!);
+          const figure = (key: string) => (phase?.[key] === undefined ? '?' : String(Math.round(phase[key])));
+          return `${Math.round(ms)} (${figure('solve')} · ${figure('store')})`;
+        })
+        .join(', ')}\n`,
+    );
     for (const key of ['snapshot', 'store', ...STORE_STEPS.map((step) => `store.${step}`)]) {
       phases[key] = stores.length > 0 ? Math.round(median(stores.map((s) => s[key] ?? 0))) : Number.NaN;
     }
@@ -343,6 +387,8 @@ async function main(): Promise<void> {
     json: { type: 'string' },
     trigger: { type: 'string' },
     stability: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'planner-node-options': { type: 'string' },
     help: { type: 'boolean' },
   });
   const trigger = (args.trigger ?? 'price') as Trigger;
@@ -362,7 +408,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const breakdown: Record<string, number>[] = [];
   for (const jobs of sizes) {
-    const { row, phases } = await measure(trigger, jobs, clusters, samples, stability, services);
+    const { row, phases } = await measure(trigger, jobs, clusters, samples, stability, services, {
+      cpuProfDir: args['cpu-prof'],
+      nodeOptions: args['planner-node-options'],
+    });
     rows.push(row);
     breakdown.push(phases);
   }

@@ -122,4 +122,24 @@ describe('placements stored per cell', () => {
       storeSchedule(db, whatIf([{ ...p, gpus: -1 }], start), { writerEpoch: null }),
     ).rejects.toMatchObject({ code: '23514' });
   });
+
+  it('tells job ids apart by their bytes (migration 42): one cell takes ids a collation may sort as equal', async () => {
+    const start = new Date(Date.UTC(2026, 0, 1)).toISOString();
+    // "ä" composed (NFC) and decomposed (NFD), case variants and a trailing space: all different ids.
+    const ids = ['\u00e4', 'a\u0308', 'A', 'a', 'a '];
+    const placements = ids.map((jobId, i) => ({
+      jobId,
+      clusterId: 'c',
+      slotStartUtc: start,
+      gpus: i + 1,
+      gpuHours: i + 1,
+    }));
+    const record = whatIf(placements, start);
+    await storeSchedule(db, record, { writerEpoch: null });
+    expect(sorted(await loadPlacements(db, record.id))).toEqual(sorted(placements));
+    const twice = [...placements, { ...placements[1]! }];
+    await expect(storeSchedule(db, whatIf(twice, start), { writerEpoch: null })).rejects.toMatchObject({
+      code: '23514',
+    });
+  });
 });

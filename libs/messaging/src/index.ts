@@ -1,4 +1,5 @@
 export * from './complete-send.js';
+export * from './compression.js';
 export * from './consumer-runner.js';
 export * from './errors.js';
 export * from './kafka.js';

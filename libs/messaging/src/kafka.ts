@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from '#gridshift/observability';
+import { useGridshiftGzip } from './compression.js';
 import { installRequestQueueFix } from './request-queue-fix.js';
 
 // Every client made in this process gets kafkajs's request queue without its 1 ms timer loop (request-queue-fix.ts).
@@ -20,8 +21,12 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose own log lines go through the app's pino logger. */
+/**
+ * A kafkajs client whose own log lines go through the app's pino logger. Its producers' gzip is gridshift's
+ * faster level (`useGridshiftGzip`).
+ */
 export function createKafka(options: KafkaOptions): Kafka {
+  useGridshiftGzip();
   const logger = options.logger;
   return new Kafka({
     clientId: options.clientId,

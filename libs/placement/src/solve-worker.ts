@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PlacementProblem } from './model.js';
 import type { SolveOptions } from './result.js';
+import { packResult } from './result-transfer.js';
 import { solvePlacement } from './solve.js';
 
 interface Job {
@@ -11,7 +12,9 @@ interface Job {
 
 const { problem, opts } = workerData as Job;
 try {
-  parentPort?.postMessage({ ok: true, result: solvePlacement(problem, opts) });
+  // Packed: its placements cross as transferred buffers, not as one cloned object each.
+  const { packed, transfer } = packResult(solvePlacement(problem, opts));
+  parentPort?.postMessage({ ok: true, packed }, transfer);
 } catch (error) {
   parentPort?.postMessage({
     ok: false,

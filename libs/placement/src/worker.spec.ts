@@ -16,6 +16,10 @@ describe('solvePlacementInWorker', () => {
     expect(inWorker.fallback).toBeUndefined();
     expect(inWorker.lpBound?.totalCost).toBeCloseTo(inThread.lpBound?.totalCost ?? NaN, 9);
     expectValid(p, inWorker);
+    // The same schedule, job by job (it crossed the thread boundary packed: result-transfer.ts).
+    expect(inWorker.placements).toEqual(inThread.placements);
+    expect(inWorker.jobs).toEqual(inThread.jobs);
+    expect(inWorker.totals).toEqual(inThread.totals);
   });
 
   it('falls back to the flagged greedy schedule on timeout', async () => {

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { PlacementProblem } from './model.js';
 import type { PlacementResult, SolveOptions } from './result.js';
+import { unpackResult, type PackedResult } from './result-transfer.js';
 import { greedyFallback } from './solve.js';
 import { PlacementProblemError, validateProblem } from './validate.js';
 
@@ -15,7 +16,7 @@ export interface WorkerSolveOptions extends Omit<SolveOptions, 'lpSolver'> {
   maxHeapMb?: number;
 }
 
-type WorkerReply = { ok: true; result: PlacementResult } | { ok: false; error: string };
+type WorkerReply = { ok: true; packed: PackedResult } | { ok: false; error: string };
 
 const DEFAULT_MAX_HEAP_MB = 2048;
 
@@ -68,7 +69,7 @@ export function solvePlacementInWorker(
       timeLimitMs,
     );
     worker.once('message', (reply: WorkerReply) => {
-      if (reply.ok) finish(reply.result);
+      if (reply.ok) finish(() => unpackResult(reply.packed));
       else finish(fallback('solver-error', `solver failed in worker: ${reply.error}`));
     });
     worker.once('error', (error: Error) =>

@@ -22,6 +22,7 @@ import { RecordDeadLetters1732380000035 } from './1732380000035-record-dead-lett
 import { KeyUsageBySlotClusterJob1732380000036 } from './1732380000036-key-usage-by-slot-cluster-job.js';
 import { StoreScheduleJobSetsOnce1732380000038 } from './1732380000038-store-schedule-job-sets-once.js';
 import { RecordWhetherOrdersAssignWork1732380000039 } from './1732380000039-record-whether-orders-assign-work.js';
+import { CompareCellJobIdsBytewise1732380000042 } from './1732380000042-compare-cell-job-ids-bytewise.js';
 import { IndexSentOutboxRowsByAge1732380000044 } from './1732380000044-index-sent-outbox-rows-by-age.js';
 
 /** Every migration in order; new ones are appended here. */
@@ -50,5 +51,6 @@ export const migrations = [
   KeyUsageBySlotClusterJob1732380000036,
   StoreScheduleJobSetsOnce1732380000038,
   RecordWhetherOrdersAssignWork1732380000039,
+  CompareCellJobIdsBytewise1732380000042,
   IndexSentOutboxRowsByAge1732380000044,
 ];

@@ -54,6 +54,14 @@ const CELL_TOTALS = `(select sum(g) from unnest(gpus) g)::bigint as gpus,
 
 const CELL_COLUMNS = 'schedule_id, cluster_id, slot_start, job_ids, gpus, gpu_hours';
 
+interface CellBuilder {
+  clusterId: string;
+  slot: number;
+  jobs: string[];
+  gpus: number[];
+  hours: number[];
+}
+
 /**
  * The placements of schedule `scheduleId` as cells — one `placement_cells` row per (cluster, slot) with its jobs
  * in parallel arrays (migration 1732380000020): ≤ clusters × slots rows instead of one row per placement —
@@ -69,26 +77,30 @@ export function encodePlacementCells(
   const startMs = Date.parse(horizonStartUtc);
   const slotMs = slotMinutes * 60_000;
   const slots = new Map<string, number>();
-  const cells = new Map<
-    string,
-    { clusterId: string; slot: number; jobs: string[]; gpus: number[]; hours: number[] }
-  >();
+  // Per cluster, its cells by slot (the placements' slot texts repeat: each is parsed once), in the order seen.
+  const byCluster = new Map<string, Map<number, CellBuilder>>();
+  const cells: CellBuilder[] = [];
   for (const p of placements) {
     let slot = slots.get(p.slotStartUtc);
     if (slot === undefined) {
       slot = Math.round((Date.parse(p.slotStartUtc) - startMs) / slotMs);
       slots.set(p.slotStartUtc, slot);
     }
-    const key = `${slot}\u0000${p.clusterId}`;
-    let cell = cells.get(key);
-    if (!cell) cells.set(key, (cell = { clusterId: p.clusterId, slot, jobs: [], gpus: [], hours: [] }));
+    let clusterCells = byCluster.get(p.clusterId);
+    if (!clusterCells) byCluster.set(p.clusterId, (clusterCells = new Map<number, CellBuilder>()));
+    let cell = clusterCells.get(slot);
+    if (!cell) {
+      cell = { clusterId: p.clusterId, slot, jobs: [], gpus: [], hours: [] };
+      clusterCells.set(slot, cell);
+      cells.push(cell);
+    }
     cell.jobs.push(p.jobId);
     cell.gpus.push(p.gpus);
     cell.hours.push(p.gpuHours);
   }
   // ≈ 4 + id bytes per job, 8 per GPU count, 12 per GPU-hours, and each row's header and array headers.
-  const writer = new CopyWriter(placements.length * 40 + cells.size * 160 + 64);
-  for (const c of cells.values()) {
+  const writer = new CopyWriter(placements.length * 40 + cells.length * 160 + 64);
+  for (const c of cells) {
     writer
       .row(6)
       .uuid(scheduleId)
@@ -98,7 +110,7 @@ export function encodePlacementCells(
       .int4Array(c.gpus)
       .float8Array(c.hours);
   }
-  return { scheduleId, cells: cells.size, copy: writer.finish() };
+  return { scheduleId, cells: cells.length, copy: writer.finish() };
 }
 
 /** The placements of schedules, stored per (cluster, slot) cell in `placement_cells`. */
