@@ -79,7 +79,7 @@ describe('retention of the outbox', () => {
     await sent('c02', 3, OLD, 'rejected'); // kept: c02's newest order
 
     const registry = new Registry();
-    // Batches of 2 rows, each after the previous one's last: 2, then 1, then none (the pass ends).
+    // Windows of 2 old sent orders, each after the previous window's last, until a window is empty.
     const retention = new Retention(db, registry, { retentionDays: DAYS, batchSize: 2 });
     expect(await retention.run(NOW)).toEqual({ outbox: 3, inputParts: 0 });
     expect(await remainingOrders()).toEqual(['c00:v2', 'c00:v3', 'c01:v2', 'c01:v3', 'c02:v1', 'c02:v3']);
@@ -88,6 +88,20 @@ describe('retention of the outbox', () => {
     // A second pass finds nothing; delivery state (deliveries) is not touched.
     expect(await retention.run(NOW)).toEqual({ outbox: 0, inputParts: 0 });
     expect((await db.query<{ n: number }[]>(`select count(*)::int as n from deliveries`))[0]!.n).toBe(8);
+  });
+
+  it('a window of orders that are all kept does not end the pass', async () => {
+    await seedApprovedSchedules(db, {
+      versions: 3,
+      clusters: 1,
+      startMs: Date.parse('2026-10-01T00:00:00Z'),
+    });
+    await sent('c00', 1, OLD, 'sent'); // kept (never acknowledged): the first window deletes nothing
+    await sent('c00', 2, OLD, 'applied'); // deleted, in the second window
+    await sent('c00', 3, OLD, 'applied'); // kept: the newest
+    const retention = new Retention(db, new Registry(), { retentionDays: DAYS, batchSize: 1 });
+    expect(await retention.run(NOW)).toEqual({ outbox: 1, inputParts: 0 });
+    expect(await remainingOrders()).toEqual(['c00:v1', 'c00:v3']);
   });
 
   it('retentionDays 0 deletes nothing', async () => {

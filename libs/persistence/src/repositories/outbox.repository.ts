@@ -194,11 +194,14 @@ export class OutboxRepository {
   }
 
   /**
-   * Retention: deletes up to `limit` orders sent before `sentBefore` whose delivery settled (applied, partially
+   * Retention: of the next `limit` orders sent before `sentBefore` in (sent_at, id) order from after `after` (the
+   * previous batch's `last`; none: from the oldest), deletes those whose delivery settled (applied, partially
    * applied or rejected: no ack is awaited any more and no resend can set them pending again) and that a newer
-   * order of the same cluster follows (`latestOrdersBefore` reads each cluster's newest), in (sent_at, id) order
-   * from after `after` (the previous batch's `last`; none: from the oldest). Pending, unacknowledged and merely
-   * accepted orders stay whatever their age. `last` is null when no row was left to delete.
+   * order of the same cluster follows (`latestOrdersBefore` reads each cluster's newest). Pending, unacknowledged
+   * and merely accepted orders stay whatever their age. `last` is the last order looked at (null when none was
+   * left), so a pass walks the old sent orders once. The window is read first (a materialized CTE over migration
+   * 44's index), so each batch's work is bounded by `limit` whatever plan PostgreSQL picks for the checks: with the
+   * checks in the same scan, stale statistics of `deliveries` once gave a plan that took minutes.
    */
   async deleteSettledSentBefore(
     sentBefore: Date,
@@ -207,20 +210,25 @@ export class OutboxRepository {
   ): Promise<RetentionBatch> {
     return retentionBatch(
       this.db,
-      `with doomed as (
+      `with window_ as materialized (
          select o.id, o.sent_at from outbox o
          where o.status = 'sent' and o.sent_at < $1
            and (o.sent_at, o.id) > (coalesce($3::timestamptz, '-infinity'), coalesce($4::bigint, 0))
-           and exists (select 1 from deliveries d
+         order by o.sent_at, o.id
+         limit $2),
+       doomed as (
+         select o.id from window_ w
+         cross join lateral (
+           select o.id, o.schedule_id, o.cluster_id, o.schedule_version from outbox o
+           where o.id = w.id and o.status = 'sent'
+           for update of o skip locked) o
+         where exists (select 1 from deliveries d
                        where d.schedule_id = o.schedule_id and d.cluster_id = o.cluster_id
                          and d.status in ('applied', 'partially-applied', 'rejected'))
            and exists (select 1 from outbox n
-                       where n.cluster_id = o.cluster_id and n.schedule_version > o.schedule_version)
-         order by o.sent_at, o.id
-         limit $2
-         for update of o skip locked),
+                       where n.cluster_id = o.cluster_id and n.schedule_version > o.schedule_version)),
        gone as (delete from outbox o using doomed where o.id = doomed.id and o.status = 'sent' returning 1),
-       last as (select sent_at, id from doomed order by sent_at desc, id desc limit 1)
+       last as (select sent_at, id from window_ order by sent_at desc, id desc limit 1)
        select (select count(*)::int from gone) as deleted, (select sent_at from last) as last_at,
               (select id::text from last) as last_key`,
       [sentBefore, limit, after?.at ?? null, after?.key ?? null],
