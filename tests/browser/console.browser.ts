@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
-import { Kafka, logLevel } from 'kafkajs';
 import { bundleSizes, CONSOLE_BUDGETS } from '../../scripts/lib/console-budgets.js';
-import { repoRoot, stackInfo } from './stack.js';
+import { kafkajsWithFix, repoRoot, stackInfo } from './stack.js';
 
 const stack = stackInfo();
 
@@ -209,6 +208,7 @@ test('5,000 jobs × 20 clusters × 24 h: one heatmap cell per cluster and hour, 
 test('a bad message on the prices topic shows up in the overview’s alerts as a dead letter', async ({
   page,
 }) => {
+  const { Kafka, logLevel } = await kafkajsWithFix();
   const kafka = new Kafka({
     brokers: stack.brokers.split(','),
     clientId: 'console-browser-poison',
@@ -295,6 +295,7 @@ test('pin → re-plan → a draft: the diff lists the moved job; a viewer cannot
   await viewerContext.close();
 
   // The operator approves; the planner's relay publishes one order per cluster with the draft's version.
+  const { Kafka, logLevel } = await kafkajsWithFix();
   const kafka = new Kafka({
     brokers: stack.brokers.split(','),
     clientId: 'console-browser-test',

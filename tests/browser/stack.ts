@@ -72,6 +72,18 @@ async function call<T>(base: string, key: string, method: string, path: string, 
 }
 
 /** Playwright's global setup: starts the stack, hands its coordinates to the workers, returns the teardown. */
+/**
+ * kafkajs for the browser tests' own clients, with libs/messaging's request-queue fix installed first (as every
+ * gridshift process has it: no 1 ms timer loop per connection, no TimeoutNegativeWarning on teardown).
+ */
+export async function kafkajsWithFix(): Promise<typeof import('kafkajs')> {
+  const messaging = await importDist<typeof import('../../libs/messaging/src/index.js')>(
+    'libs/messaging/src/index.js',
+  );
+  messaging.installRequestQueueFix();
+  return import('kafkajs');
+}
+
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
   const { info, stop } = await startStack();
   process.env[ENV] = JSON.stringify(info);
@@ -139,7 +151,7 @@ export async function startStack(): Promise<{ info: StackInfo; stop: () => Promi
     await db.initialize();
     await db.query(`drop schema if exists "${schema}" cascade`);
     await db.destroy();
-    const { Kafka, logLevel } = await import('kafkajs');
+    const { Kafka, logLevel } = await kafkajsWithFix();
     const admin = new Kafka({
       brokers,
       clientId: `console-teardown-${suffix}`,
