@@ -280,6 +280,9 @@ async function measure(
     const sampleVersions: number[] = [];
     // The planner's CPU per sample (plan, store, relay): unlike wall times, other load on the machine barely moves it.
     const plannerCpuBefore = processCpuMs(planner.child.pid);
+    // …and per sample, from the change's send to its last order consumed (the first samples after the planner's
+    // start are the cold ones: compare them with the rest).
+    const sampleCpuMs: number[] = [];
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
     // stored the event (grid events only) → the plan's store transaction began → the relay claimed its orders.
     const path: { ingest: number[]; toStore: number[]; toRelay: number[]; toConsumer: number[] } = {
@@ -292,6 +295,7 @@ async function measure(
     for (let i = 0; i < samples; i += 1) {
       const zone = zones[i % zones.length]!;
       let sentAt: number;
+      const cpuAtSend = processCpuMs(planner.child.pid);
       if (trigger === 'grid-event') {
         // A new revision of the zone's event (each zone's first one is new): 20 → 30 → 40 % → 20 % ….
         const message = gridEvent(zone, Math.floor(i / zones.length), h0);
@@ -308,6 +312,7 @@ async function measure(
       }
       last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
+      sampleCpuMs.push(processCpuMs(planner.child.pid) - cpuAtSend);
       sampleVersions.push(last.version);
       const times = await probe.planPathTimes(last.version, `bench-${zone}`);
       if (times) {
@@ -348,6 +353,11 @@ async function measure(
       }
     }
     // Each sample's total beside its plan's solve and store (the p99 is one or two samples: which step made them).
+    const firstCold = Math.min(3, Math.floor(samples / 2));
+    process.stdout.write(
+      `  planner CPU ms per sample: ${sampleCpuMs.map(Math.round).join(', ')}; median of the first ${firstCold} ` +
+        `${Math.round(median(sampleCpuMs.slice(0, firstCold)))}, of the rest ${Math.round(median(sampleCpuMs.slice(firstCold)))}\n`,
+    );
     process.stdout.write(
       `  planner CPU per sample ${Math.round(plannerCpuMs)} ms; per sample, ms total (solve · store): ${latencies
         .map((ms, i) => {
