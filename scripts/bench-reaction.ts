@@ -353,6 +353,20 @@ async function measure(
       }
     }
     // Each sample's total beside its plan's solve and store (the p99 is one or two samples: which step made them).
+    const warmUp = planner
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"planner warm-up done"'));
+    if (warmUp !== undefined) {
+      const { rounds, roundMs, stopped } = JSON.parse(warmUp) as {
+        rounds: number;
+        roundMs: number[];
+        stopped: string;
+      };
+      process.stdout.write(
+        `  planner warm-up: ${rounds} round(s), ms ${roundMs.map(Math.round).join(', ')} (${stopped})\n`,
+      );
+    }
     const firstCold = Math.min(3, Math.floor(samples / 2));
     process.stdout.write(
       `  planner CPU ms per sample: ${sampleCpuMs.map(Math.round).join(', ')}; median of the first ${firstCold} ` +
