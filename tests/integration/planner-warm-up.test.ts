@@ -16,6 +16,7 @@ import {
   generateClusters,
   generateJobs,
   HOUR_MS,
+  loadRows,
   seedClusters,
   seedJobs,
   zonePrice,
@@ -53,9 +54,10 @@ async function bumpEpoch(): Promise<number> {
   return Number(rows[0]!.epoch);
 }
 
-function stored(outcome: PlanOutcome) {
-  if (outcome.status !== 'stored') throw new Error(`plan skipped: ${outcome.reason}`);
-  return outcome;
+/** The stored outcome of a plan (a skipped one fails the test). */
+function storedOf(outcome: PlanOutcome) {
+  expect(outcome.status).toBe('stored');
+  return outcome as Extract<PlanOutcome, { status: 'stored' }>;
 }
 
 beforeAll(async () => {
@@ -76,20 +78,7 @@ describe('planner warm-up', () => {
 
   it('runs its rounds on the stored inputs and stores nothing', async () => {
     await new LoadRepository(db).append(
-      clusters.map((c) => ({
-        clusterId: c.id,
-        region: c.region,
-        zone: c.zone,
-        observedAt: new Date(now.getTime() - 60_000).toISOString(),
-        gpuModel: c.gpuModel,
-        gpuTotal: c.gpuTotal,
-        gpuBusy: Math.floor(c.gpuTotal * 0.4),
-        gpuSchedulable: c.gpuTotal - Math.floor(c.gpuTotal * 0.4),
-        powerKw: 10,
-        powerCapKw: null,
-        pue: c.pue,
-        messageId: null,
-      })),
+      loadRows(clusters, (c) => c.gpuTotal - Math.floor(c.gpuTotal * 0.4), now.getTime() - 60_000),
     );
     for (const zone of new Set(clusters.map((c) => c.zone))) {
       await new PriceRepository(db).upsert(
@@ -145,10 +134,10 @@ describe('planner warm-up', () => {
   });
 
   it('the plan after a warm-up is the plan without one (same inputs hash, same cells)', async () => {
-    const cold = stored(await planner().plan('manual', { epoch: await bumpEpoch() }));
+    const cold = storedOf(await planner().plan('manual', { epoch: await bumpEpoch() }));
     const warmed = planner();
     await warmed.warmUp({ budgetMs: 60_000, maxRounds: 2, maxInThreadJobs: 10_000 });
-    const warm = stored(await warmed.plan('manual', { epoch: await bumpEpoch() }));
+    const warm = storedOf(await warmed.plan('manual', { epoch: await bumpEpoch() }));
     expect(warm.inputHash).toBe(cold.inputHash);
     expect(warm.placements).toBe(cold.placements);
     expect(warm.version).toBe(cold.version + 1);
