@@ -1,14 +1,21 @@
 // bench:reaction — time from publishing a price change (or a demand-response event) on Kafka to the matching
 // placement orders arriving on Kafka, through the real apps (ingest → PostgreSQL → planner → outbox relay → Kafka).
 //   npm run bench:reaction [-- --jobs 1000,5000] [--clusters 20] [--samples 20] [--trigger price|grid-event]
-//     [--stability σ] [--json FILE] [--cpu-prof DIR] [--planner-node-options "…"]
+//     [--stability σ] [--json FILE] [--cpu-prof DIR] [--planner-node-options "…"] [--planner-env K=V,…]
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GridEventMessageV1, PlacementOrderV1 } from '#gridshift/contracts';
 import { createKafka, ensureTopics, JsonProducer } from '#gridshift/messaging';
-import { createDataSource, dropSchema, migrate, PipelineProbeRepository } from '#gridshift/persistence';
+import {
+  createDataSource,
+  dropSchema,
+  LoadRepository,
+  migrate,
+  PipelineProbeRepository,
+  PriceRepository,
+} from '#gridshift/persistence';
 import { topicNames } from '#gridshift/platform';
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { ensureServices } from './lib/services.js';
@@ -35,7 +42,8 @@ const usage = `usage: npm run bench:reaction -- [--jobs 1000,5000] [--clusters 2
                   away from the schedule in force (σ > 0 solves in the worker)  (default: 0)
   --json FILE     also write the rows {trigger, stability, jobs, clusters, slots, samples, p50Ms, p99Ms} as JSON
   --cpu-prof DIR  run the planner with node --cpu-prof, writing its profile (.cpuprofile) into DIR on exit
-  --planner-node-options "…"  more NODE_OPTIONS for the planner process (e.g. V8 heap flags, to compare)`;
+  --planner-node-options "…"  more NODE_OPTIONS for the planner process (e.g. V8 heap flags, to compare)
+  --planner-env K=V,…  more environment for the planner (PLANNER_* variables only; e.g. PLANNER_WARMUP_MS=0)`;
 
 type Trigger = 'price' | 'grid-event';
 
@@ -110,7 +118,7 @@ async function measure(
   samples: number,
   stability: number,
   services: { databaseUrl: string; brokers: string[] },
-  plannerRun: { cpuProfDir?: string; nodeOptions?: string } = {},
+  plannerRun: { cpuProfDir?: string; nodeOptions?: string; env?: Record<string, string> } = {},
 ): Promise<{ row: Row; phases: Record<string, number> }> {
   const suffix = Math.random().toString(16).slice(2, 8);
   const prefix = `bench-reaction-${suffix}.`;
@@ -155,39 +163,61 @@ async function measure(
     PORT: '23195',
     INGEST_GROUP_ID: `bench-${suffix}`,
   });
-  const planner = startNode('dist/apps/planner/src/main.js', {
-    ...common,
-    // The planner logs each stored plan's phase times (incl. the store transaction) at info, as JSON.
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    LOG_FORMAT: 'json',
-    PORT: '23196',
-    PLANNER_CRON: '0 0 1 1 *',
-    // Every re-plan is published so each price change yields orders (the default policy may keep drafts).
-    PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
-    PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
-    PLANNER_STABILITY_COST_PER_GPU_HOUR: String(stability),
-    NODE_OPTIONS: [
-      process.env.NODE_OPTIONS,
-      plannerRun.cpuProfDir === undefined
-        ? undefined
-        : `--cpu-prof --cpu-prof-dir=${JSON.stringify(plannerRun.cpuProfDir)}`,
-      plannerRun.nodeOptions,
-    ]
-      .filter((option) => option !== undefined && option !== '')
-      .join(' '),
-  });
+  const startPlanner = () =>
+    startNode('dist/apps/planner/src/main.js', {
+      ...common,
+      // The planner logs each stored plan's phase times (incl. the store transaction) at info, as JSON.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      LOG_FORMAT: 'json',
+      PORT: '23196',
+      PLANNER_CRON: '0 0 1 1 *',
+      // Every re-plan is published so each price change yields orders (the default policy may keep drafts).
+      PLANNER_AUTO_APPROVE_MAX_MOVED_PCT: '100',
+      PLANNER_AUTO_APPROVE_MAX_COST_INCREASE_PCT: '1000000',
+      PLANNER_STABILITY_COST_PER_GPU_HOUR: String(stability),
+      ...plannerRun.env,
+      NODE_OPTIONS: [
+        process.env.NODE_OPTIONS,
+        plannerRun.cpuProfDir === undefined
+          ? undefined
+          : `--cpu-prof --cpu-prof-dir=${JSON.stringify(plannerRun.cpuProfDir)}`,
+        plannerRun.nodeOptions,
+      ]
+        .filter((option) => option !== undefined && option !== '')
+        .join(' '),
+    });
+  let planner: ReturnType<typeof startNode> | undefined;
   const producer = new JsonProducer(kafka);
   const consumer = kafka.consumer({ groupId: `bench-reaction-${suffix}`, maxWaitTimeInMs: 50 });
   const arrivals = new Map<number, number[]>();
   try {
-    for (const [app, port] of [
-      [ingest, 23195],
-      [planner, 23196],
-    ] as const) {
-      await waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
+    const ready = async (app: ReturnType<typeof startNode>, port: number) =>
+      waitForHttp(`http://127.0.0.1:${port}/ready`, 60_000).catch((error: unknown) => {
         throw new Error(`${String(error)}\n${app.output()}`);
       });
+    await ready(ingest, 23195);
+    // The fleet's state first — load for every cluster, a day-ahead curve for every zone — stored before the
+    // planner starts, as when a planner is (re)deployed beside a running fleet (its start-up warm-up reads them).
+    const zones = [...new Set(clusters.map((c) => c.zone))];
+    await producer.send(
+      topics.clusterLoad,
+      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
+    );
+    await producer.send(
+      topics.prices,
+      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
+    );
+    const storedBy = performance.now() + 60_000;
+    while (
+      (await new PriceRepository(ds).latestDayAheadIssues()).length < zones.length ||
+      (await new LoadRepository(ds).latestStates()).length < clusters.length
+    ) {
+      if (performance.now() > storedBy)
+        throw new Error(`the ingest did not store the fleet's state\n${ingest.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    planner = startPlanner();
+    await ready(planner, 23196);
     await consumer.connect();
     await consumer.subscribe({ topic: topics.placements, fromBeginning: true });
     await consumer.run({
@@ -220,10 +250,9 @@ async function measure(
           // The whole logs go to files (a failed store logs megabytes of parameters); here each of the last lines
           // of the planner's log, cut to 400 characters.
           const dir = mkdtempSync(join(tmpdir(), 'bench-reaction-'));
-          writeFileSync(join(dir, 'planner.log'), planner.output());
+          writeFileSync(join(dir, 'planner.log'), planner?.output() ?? '');
           writeFileSync(join(dir, 'ingest.log'), ingest.output());
-          const tail = planner
-            .output()
+          const tail = (planner?.output() ?? '')
             .split('\n')
             .slice(-40)
             .map((line) => line.slice(0, 400))
@@ -237,16 +266,7 @@ async function measure(
       }
     };
 
-    // Warm-up: load for every cluster, a day-ahead curve for every zone, wait for the first published plan.
-    const zones = [...new Set(clusters.map((c) => c.zone))];
-    await producer.send(
-      topics.clusterLoad,
-      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
-    );
-    await producer.send(
-      topics.prices,
-      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
-    );
+    // Warm-up of the bench: wait for the first published plan (the planner's start-up plan on that state).
     let last = await publishedAfter(0, performance.now() + 120_000);
     // Until the planner is idle: no newer plan for 3 s (the warm-up's messages can make several).
     for (;;) {
@@ -260,6 +280,9 @@ async function measure(
     const sampleVersions: number[] = [];
     // The planner's CPU per sample (plan, store, relay): unlike wall times, other load on the machine barely moves it.
     const plannerCpuBefore = processCpuMs(planner.child.pid);
+    // …and per sample, from the change's send to its last order consumed (the first samples after the planner's
+    // start are the cold ones: compare them with the rest).
+    const sampleCpuMs: number[] = [];
     // Where each sample's time went, from the database's own timestamps (same machine, same clock): the ingest
     // stored the event (grid events only) → the plan's store transaction began → the relay claimed its orders.
     const path: { ingest: number[]; toStore: number[]; toRelay: number[]; toConsumer: number[] } = {
@@ -272,6 +295,7 @@ async function measure(
     for (let i = 0; i < samples; i += 1) {
       const zone = zones[i % zones.length]!;
       let sentAt: number;
+      const cpuAtSend = processCpuMs(planner.child.pid);
       if (trigger === 'grid-event') {
         // A new revision of the zone's event (each zone's first one is new): 20 → 30 → 40 % → 20 % ….
         const message = gridEvent(zone, Math.floor(i / zones.length), h0);
@@ -288,6 +312,7 @@ async function measure(
       }
       last = await publishedAfter(last.version, sentAt + 60_000, sentAt);
       latencies.push(last.doneAt - sentAt);
+      sampleCpuMs.push(processCpuMs(planner.child.pid) - cpuAtSend);
       sampleVersions.push(last.version);
       const times = await probe.planPathTimes(last.version, `bench-${zone}`);
       if (times) {
@@ -328,6 +353,25 @@ async function measure(
       }
     }
     // Each sample's total beside its plan's solve and store (the p99 is one or two samples: which step made them).
+    const warmUp = planner
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"planner warm-up done"'));
+    if (warmUp !== undefined) {
+      const { rounds, roundMs, stopped } = JSON.parse(warmUp) as {
+        rounds: number;
+        roundMs: number[];
+        stopped: string;
+      };
+      process.stdout.write(
+        `  planner warm-up: ${rounds} round(s), ms ${roundMs.map(Math.round).join(', ')} (${stopped})\n`,
+      );
+    }
+    const firstCold = Math.min(3, Math.floor(samples / 2));
+    process.stdout.write(
+      `  planner CPU ms per sample: ${sampleCpuMs.map(Math.round).join(', ')}; median of the first ${firstCold} ` +
+        `${Math.round(median(sampleCpuMs.slice(0, firstCold)))}, of the rest ${Math.round(median(sampleCpuMs.slice(firstCold)))}\n`,
+    );
     process.stdout.write(
       `  planner CPU per sample ${Math.round(plannerCpuMs)} ms; per sample, ms total (solve · store): ${latencies
         .map((ms, i) => {
@@ -373,7 +417,7 @@ async function measure(
   } finally {
     await consumer.disconnect().catch(() => undefined);
     await producer.disconnect().catch(() => undefined);
-    await Promise.all([planner.stop(), ingest.stop()]);
+    await Promise.all([planner?.stop(), ingest.stop()]);
     await dropSchema(ds);
     await ds.destroy();
   }
@@ -389,6 +433,7 @@ async function main(): Promise<void> {
     stability: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'planner-node-options': { type: 'string' },
+    'planner-env': { type: 'string' },
     help: { type: 'boolean' },
   });
   const trigger = (args.trigger ?? 'price') as Trigger;
@@ -404,6 +449,13 @@ async function main(): Promise<void> {
   if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a positive integer');
   const stability = Number(args.stability ?? 0);
   if (!Number.isFinite(stability) || stability < 0) throw new UsageError('--stability must be a number ≥ 0');
+  const plannerEnv: Record<string, string> = {};
+  for (const pair of (args['planner-env'] ?? '').split(',').filter((p) => p !== '')) {
+    const match = /^(PLANNER_[A-Z0-9_]+)=(.*)$/.exec(pair);
+    if (!match)
+      throw new UsageError(`--planner-env: expected PLANNER_NAME=value, got ${JSON.stringify(pair)}`);
+    plannerEnv[match[1]!] = match[2]!;
+  }
   const services = ensureServices({ database: 'gridshift_bench', quiet: true });
   const rows: Row[] = [];
   const breakdown: Record<string, number>[] = [];
@@ -411,6 +463,7 @@ async function main(): Promise<void> {
     const { row, phases } = await measure(trigger, jobs, clusters, samples, stability, services, {
       cpuProfDir: args['cpu-prof'],
       nodeOptions: args['planner-node-options'],
+      env: plannerEnv,
     });
     rows.push(row);
     breakdown.push(phases);

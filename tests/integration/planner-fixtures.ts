@@ -140,6 +140,28 @@ export function loadMessage(
   };
 }
 
+/** Load-report rows (`LoadRepository.append`) of every cluster: `schedulable` GPUs free, observed at `observedAtMs`. */
+export function loadRows(
+  clusters: ClusterSeed[],
+  schedulable: (c: ClusterSeed) => number,
+  observedAtMs: number,
+) {
+  return clusters.map((c) => ({
+    clusterId: c.id,
+    region: c.region,
+    zone: c.zone,
+    observedAt: new Date(observedAtMs).toISOString(),
+    gpuModel: c.gpuModel,
+    gpuTotal: c.gpuTotal,
+    gpuBusy: c.gpuTotal - schedulable(c),
+    gpuSchedulable: schedulable(c),
+    powerKw: 10,
+    powerCapKw: null,
+    pue: c.pue,
+    messageId: null,
+  }));
+}
+
 /** Zones of real markets used by the fleet generator. */
 export const FLEET_ZONES = [
   'DE-LU',

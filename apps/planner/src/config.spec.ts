@@ -24,6 +24,8 @@ describe('planner config', () => {
       PLANNER_RETENTION_DAYS: 30,
       PLANNER_RETENTION_INTERVAL_MS: 3_600_000,
       PLANNER_RETENTION_BATCH_SIZE: 1000,
+      PLANNER_WARMUP_MS: 5000,
+      PLANNER_WARMUP_ROUNDS: 4,
     });
   });
 
@@ -38,6 +40,9 @@ describe('planner config', () => {
     ['PLANNER_RETENTION_DAYS', '-1'],
     ['PLANNER_RETENTION_INTERVAL_MS', '1000'], // below a minute: the job would compete with the plans
     ['PLANNER_RETENTION_BATCH_SIZE', '0'],
+    ['PLANNER_WARMUP_MS', '-1'],
+    ['PLANNER_WARMUP_MS', '600000'], // a minute at most: it delays the first leadership
+    ['PLANNER_WARMUP_ROUNDS', '0'],
   ])('rejects %s=%s naming the variable', (variable, value) => {
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig(plannerConfigShape, { ...base, [variable]: value })).toThrow(variable);

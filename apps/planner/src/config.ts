@@ -67,6 +67,14 @@ export const plannerConfigShape = {
   PLANNER_SOLVE_TIME_LIMIT_MS: env.int(100, 600_000, d.solveTimeLimitMs),
   /** Problems up to this many jobs (without a stability term) are solved on the planner's thread; 0 = always the worker. */
   PLANNER_SOLVE_IN_THREAD_MAX_JOBS: env.int(0, 1_000_000, 10_000),
+  /**
+   * Warm-up at start, before campaigning for leadership: the plan pipeline runs on the stored inputs (nothing is
+   * stored) so the first re-plans after a deploy or failover run compiled code; no round starts after this many
+   * ms; 0 = off (campaign at once).
+   */
+  PLANNER_WARMUP_MS: env.int(0, 60_000, 5000),
+  /** Rounds of the warm-up at most. */
+  PLANNER_WARMUP_ROUNDS: env.int(1, 100, 4),
   PLANNER_CLOCK: env.oneOf(['wall', 'load-reports'], d.clock),
   PLANNER_NOW: optionalTimestamp(),
   PLANNER_APPROVAL_MODE: env.oneOf(['auto', 'manual'], a.mode),

@@ -65,6 +65,8 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
   private readonly priceFreshness: PriceFreshnessGauges;
   private readonly retention: Retention;
   private retaining: Promise<void> | null = null;
+  private warming: Promise<void> | null = null;
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: PlannerConfig,
@@ -181,13 +183,39 @@ export class PlannerService implements OnApplicationBootstrap, BeforeApplication
       onElected: (epoch) => this.onElected(epoch),
       onDemoted: () => this.onDemoted(),
     });
-    this.election.start();
     this.logger.info({ holder: this.holderId, cron: this.config.PLANNER_CRON }, 'planner started');
+    // Warm first, then campaign: the process serves /health meanwhile, and a standby (warm since its own start)
+    // takes over from a failed leader as before; only a process that would lead at once waits ≤ the budget.
+    if (this.config.PLANNER_WARMUP_MS > 0) {
+      this.warming = this.warmUp().finally(() => {
+        if (!this.stopping) this.election?.start();
+      });
+    } else this.election.start();
+  }
+
+  /**
+   * Warm-up before campaigning: the pipeline on the stored inputs, nothing stored, at most
+   * `PLANNER_WARMUP_ROUNDS` rounds, none started after `PLANNER_WARMUP_MS`. Failures are logged and ignored.
+   */
+  private async warmUp(): Promise<void> {
+    try {
+      const report = await this.planner.warmUp({
+        budgetMs: this.config.PLANNER_WARMUP_MS,
+        maxRounds: this.config.PLANNER_WARMUP_ROUNDS,
+        maxInThreadJobs: this.config.PLANNER_SOLVE_IN_THREAD_MAX_JOBS,
+        cancelled: () => this.stopping,
+      });
+      this.logger.info(report, 'planner warm-up done');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'planner warm-up failed (the first plans run cold)');
+    }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     this.changes.cancel();
     this.usageChanges.cancel();
+    await this.warming; // then the election is not started (stopping)
     await this.election?.stop();
     await this.draining;
     await this.retaining;

@@ -159,6 +159,8 @@ export function buildPlacementProblem(
     else issues.set(code, [jobId]);
   };
 
+  // Each slot's UTC hour (the demand profile's index), parsed once for all interactive jobs.
+  const slotUtcHours = input.slotStartsUtc.map((start) => new Date(start).getUTCHours());
   const jobs: JobInput[] = [];
   for (const job of input.jobs) {
     const throughput = jobThroughput(job, input.clusters);
@@ -193,12 +195,11 @@ export function buildPlacementProblem(
         continue;
       }
       const tokensPerHour = job.tokensPerHour;
-      const demandGpuHours = input.slotStartsUtc.map((start, t) => {
+      const demandGpuHours = slotUtcHours.map((hour, t) => {
         const from = horizonStartMs + t * slotMs;
         const inside =
           Math.max(0, Math.min(from + slotMs, deadlineMs) - Math.max(from, windowStartMs)) / slotMs;
         if (inside <= 0) return 0;
-        const hour = new Date(start).getUTCHours();
         const shape = job.demandProfile?.[hour] ?? 1;
         return tokensPerHour * Math.max(0, shape) * slotHours * inside * gpuHoursPerToken;
       });

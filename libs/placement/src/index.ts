@@ -34,6 +34,7 @@ export { PlacementProblemError, validateProblem } from './validate.js';
 export type { ProblemIssue, ProblemIssueCode } from './validate.js';
 export { solvePlacement, greedyFallback, solveBaseline } from './solve.js';
 export { storedScheduleExplainer } from './explain.js';
+export { HomeBaselineMemo } from './whole-gpu-baselines.js';
 export type { StoredCellUse, StoredJobExplanation, StoredPlacement } from './explain.js';
 export type { BaselineKind, BaselinePlacement } from './solve.js';
 export { savingsAgainst } from './account.js';

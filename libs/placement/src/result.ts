@@ -2,6 +2,7 @@ import type { LpSolver } from './lp/lp-model.js';
 import type { JobKind } from './model.js';
 import type { ExclusionReason, ShortfallReason } from './normalize.js';
 import type { ProblemIssue } from './validate.js';
+import type { HomeBaselineMemo } from './whole-gpu-baselines.js';
 
 export type { ExclusionReason, ShortfallReason };
 
@@ -48,6 +49,11 @@ export interface SolveOptions {
    * (rows × columns) would exceed this many cells with javascript-lp-solver. Default 4e7 (~320 MB).
    */
   maxDenseTableauCells?: number;
+  /**
+   * Reuse the home baseline (whole GPUs) of an earlier solve when nothing it reads changed (`HomeBaselineMemo`:
+   * a re-plan on new prices). In-thread callers only (a worker gets a copy of the options, not the memo).
+   */
+  homeBaselineMemo?: HomeBaselineMemo;
 }
 
 /** One job's work in one cluster and slot. */

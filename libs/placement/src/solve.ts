@@ -236,7 +236,10 @@ function assemble(
     (opts.baselineGpus ?? (opts.wholeGpus === false ? 'fractional' : 'whole')) === 'whole';
   let baselines: PlacementResult['baselines'] = null;
   if (withBaselines && wholeBaselines) {
-    const schedules = { home: homeBaselineWholeGpus(norm), greedy: greedyBaselineWholeGpus(norm) };
+    const schedules = {
+      home: opts.homeBaselineMemo ? opts.homeBaselineMemo.get(norm) : homeBaselineWholeGpus(norm),
+      greedy: greedyBaselineWholeGpus(norm),
+    };
     baselines = {
       home: accountSchedule(norm, schedules.home.work),
       greedy: accountSchedule(norm, schedules.greedy.work),

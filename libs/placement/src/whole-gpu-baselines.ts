@@ -130,3 +130,100 @@ export function greedyBaselineWholeGpus(norm: NormalizedProblem): RoundedSchedul
   }
   return state.schedule();
 }
+
+/**
+ * Everything `homeBaselineWholeGpus` reads, as one array of numbers: the slot count and length, each cell's
+ * whole-GPU capacity, and per job (in order) its index, kind, maxGpus, its servable work (per slot for an
+ * interactive job; total, window and per-slot limit for a batch job) and its cluster preference list (which
+ * stands for the home cluster, the allowed set, the origin and the latencies it is computed from). Lengths
+ * precede every variable part, so two problems have equal keys exactly when the baseline reads equal inputs.
+ * No price, penalty or cost is in it: the home baseline uses none. Pure.
+ */
+export function homeBaselineKey(norm: NormalizedProblem): Float64Array {
+  const T = norm.slotCount;
+  const preferenceOf = homePreferences(norm);
+  const preferences = norm.jobs.map((job) => preferenceOf(job));
+  let size = 4 + norm.clusters.length * T;
+  norm.jobs.forEach((job, j) => {
+    size += 4 + (job.kind === 'interactive' ? T : 4) + preferences[j]!.length;
+  });
+  const key = new Float64Array(size);
+  let k = 0;
+  key[k++] = T;
+  key[k++] = norm.slotHours;
+  key[k++] = norm.clusters.length;
+  key[k++] = norm.jobs.length;
+  for (const cluster of norm.clusters) {
+    key.set(cluster.capGpus, k);
+    k += T;
+  }
+  norm.jobs.forEach((job, j) => {
+    key[k++] = job.index;
+    key[k++] = job.maxGpus;
+    if (job.kind === 'interactive') {
+      const servable = job.servableBySlot;
+      key[k++] = servable ? 1 : 2; // interactive with / without per-slot work (then it places nothing)
+      if (servable) key.set(servable.subarray(0, T), k);
+      k += T;
+    } else {
+      key[k++] = 3;
+      key[k++] = job.servableGpuHours;
+      key[k++] = job.windowStart;
+      key[k++] = job.windowEnd;
+      key[k++] = job.maxGpuHoursPerSlot;
+    }
+    const preference = preferences[j]!;
+    key[k++] = preference.length;
+    for (const r of preference) key[k++] = r;
+  });
+  return key;
+}
+
+/** Bitwise equality of two keys (−0 ≠ 0, and equal NaNs are equal: the exact inputs, not their values). */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function copyOf(schedule: RoundedSchedule): RoundedSchedule {
+  const { entries, lostGpuHours } = schedule;
+  const start = entries.start.slice();
+  const cell = entries.cell.slice();
+  const work = entries.work.slice();
+  return {
+    entries: { start, cell, gpus: entries.gpus.slice(), work },
+    work: { start, cell, value: work },
+    lostGpuHours: lostGpuHours.slice(),
+  };
+}
+
+/**
+ * A memo of the last `homeBaselineWholeGpus` for a caller that solves one fleet again and again (the planner:
+ * a re-plan on new prices changes nothing the home baseline reads). Keyed by `homeBaselineKey` compared bit for
+ * bit, so a hit is exactly what computing it again would give; any change of capacity, jobs, windows, demand,
+ * pins or latencies misses. Hits return a copy (the caller may keep or change it). One entry; pure (no IO).
+ * The greedy baseline has no such memo: it reads every cell's cost (its order and its cut-off at the penalty),
+ * and jobs share cells in claim order, so a price change anywhere may change any job's claims.
+ */
+export class HomeBaselineMemo {
+  private key: Float64Array | null = null;
+  private schedule: RoundedSchedule | null = null;
+  hits = 0;
+  misses = 0;
+
+  get(norm: NormalizedProblem): RoundedSchedule {
+    const key = homeBaselineKey(norm);
+    if (this.key !== null && this.schedule !== null && sameBits(key, this.key)) {
+      this.hits++;
+      return copyOf(this.schedule);
+    }
+    this.misses++;
+    const schedule = homeBaselineWholeGpus(norm);
+    this.key = key;
+    this.schedule = copyOf(schedule);
+    return schedule;
+  }
+}

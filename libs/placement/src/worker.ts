@@ -52,6 +52,8 @@ export function solvePlacementInWorker(
   const issues = validateProblem(problem);
   if (issues.some((i) => i.severity === 'error')) return Promise.reject(new PlacementProblemError(issues));
   const { timeLimitMs, maxHeapMb, ...solveOpts } = opts;
+  // A memo lives in the caller's thread (the worker would get a lifeless copy): the worker computes afresh.
+  delete solveOpts.homeBaselineMemo;
   return new Promise<PlacementResult>((resolve) => {
     let settled = false;
     const worker = spawn({ problem, opts: solveOpts }, maxHeapMb ?? DEFAULT_MAX_HEAP_MB);

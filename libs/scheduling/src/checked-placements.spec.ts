@@ -62,4 +62,12 @@ describe('verifyPlacements', () => {
   ])('$name', ({ rows, code }) => {
     expect(verifyPlacements(problem, rows).map((v) => v.code)).toEqual([code]);
   });
+  it('judges each (job, cluster) once and reports every placement where the job may not run', () => {
+    // Job a is allowed in fra, pinned away from par: both slots in par are reported, the fra ones are not.
+    const rows = [row('a', 'fra', 0, 5), row('a', 'par', 0, 1), row('a', 'fra', 1, 5), row('a', 'par', 1, 1)];
+    expect(verifyPlacements(problem, rows)).toEqual([
+      { code: 'not-allowed', message: 'a may not run in par' },
+      { code: 'not-allowed', message: 'a may not run in par' },
+    ]);
+  });
 });

@@ -88,42 +88,51 @@ export function verifyPlacements(
     return t;
   };
   const clusters = new Map(problem.clusters.map((c, r) => [c.id, { c, r }]));
-  const jobs = new Map(problem.jobs.map((j) => [j.id, j]));
+  // Per job: its GPUs per slot and, per cluster, whether it may run there (0 = not yet known, 1 = yes, 2 = no):
+  // a job's placements repeat its clusters slot after slot, so each (job, cluster) is judged once.
+  const jobStates = new Map(
+    problem.jobs.map((job) => [
+      job.id,
+      { job, perSlot: null as Float64Array | null, allowed: new Uint8Array(problem.clusters.length) },
+    ]),
+  );
   const cellGpus = new Float64Array(problem.clusters.length * T);
-  const jobSlotGpus = new Map<string, Float64Array>();
   for (const p of placements) {
     const cluster = clusters.get(p.clusterId);
-    const job = jobs.get(p.jobId);
+    const state = jobStates.get(p.jobId);
     const t = slotOf(p.slotStartUtc);
-    if (!cluster || !job || t === undefined) {
+    if (!cluster || !state || t === undefined) {
       report(
         'unknown-ref',
         `${p.jobId} in ${p.clusterId} at ${p.slotStartUtc}: unknown job, cluster or slot`,
       );
       continue;
     }
+    const { job } = state;
     if (!Number.isInteger(p.gpus) || p.gpus < 0) report('not-whole', `${p.jobId}: ${p.gpus} GPUs`);
     if (p.gpuHours < -EPS || p.gpuHours > p.gpus * hours + EPS) {
       report('work-exceeds-gpus', `${p.jobId} in ${p.clusterId}: ${p.gpuHours} GPU-hours on ${p.gpus} GPUs`);
     }
     const c = cluster.c;
-    const allowed =
-      (!job.allowedClusterIds || job.allowedClusterIds.includes(c.id)) &&
-      (!job.residencyZones || job.residencyZones.includes(c.zone)) &&
-      (!job.residencyRegions || (c.region !== undefined && job.residencyRegions.includes(c.region))) &&
-      (job.latencySlaMs === undefined ||
-        job.origin === undefined ||
-        (c.latencyMsByOrigin?.[job.origin] ?? Number.POSITIVE_INFINITY) <= job.latencySlaMs) &&
-      (!job.pins?.mustRunIn || job.pins.mustRunIn.includes(c.id)) &&
-      !job.pins?.mustNotRunIn?.includes(c.id);
-    if (!allowed) report('not-allowed', `${p.jobId} may not run in ${c.id}`);
+    if (state.allowed[cluster.r] === 0) {
+      const allowed =
+        (!job.allowedClusterIds || job.allowedClusterIds.includes(c.id)) &&
+        (!job.residencyZones || job.residencyZones.includes(c.zone)) &&
+        (!job.residencyRegions || (c.region !== undefined && job.residencyRegions.includes(c.region))) &&
+        (job.latencySlaMs === undefined ||
+          job.origin === undefined ||
+          (c.latencyMsByOrigin?.[job.origin] ?? Number.POSITIVE_INFINITY) <= job.latencySlaMs) &&
+        (!job.pins?.mustRunIn || job.pins.mustRunIn.includes(c.id)) &&
+        !job.pins?.mustNotRunIn?.includes(c.id);
+      state.allowed[cluster.r] = allowed ? 1 : 2;
+    }
+    if (state.allowed[cluster.r] === 2) report('not-allowed', `${p.jobId} may not run in ${c.id}`);
     if (job.kind === 'batch' && (t < (job.windowStartSlot ?? 0) || t >= (job.deadlineSlot ?? T))) {
       report('outside-window', `${p.jobId} runs in slot ${t} outside its window`);
     }
     cellGpus[cluster.r * T + t]! += p.gpus;
-    let perSlot = jobSlotGpus.get(p.jobId);
-    if (!perSlot) jobSlotGpus.set(p.jobId, (perSlot = new Float64Array(T)));
-    perSlot[t]! += p.gpus;
+    state.perSlot ??= new Float64Array(T);
+    state.perSlot[t]! += p.gpus;
   }
   problem.clusters.forEach((c, r) => {
     for (let t = 0; t < T; t += 1) {
@@ -137,8 +146,9 @@ export function verifyPlacements(
       if (used > Math.floor(usable + EPS)) report('capacity', `${c.id} slot ${t}: ${used} GPUs > ${usable}`);
     }
   });
-  for (const [jobId, perSlot] of jobSlotGpus) {
-    const max = jobs.get(jobId)!.maxGpus;
+  for (const [jobId, { job, perSlot }] of jobStates) {
+    if (!perSlot) continue;
+    const max = job.maxGpus;
     for (let t = 0; t < T; t += 1) {
       if (perSlot[t]! > max) report('parallelism', `${jobId} slot ${t}: ${perSlot[t]} GPUs > maxGpus ${max}`);
     }

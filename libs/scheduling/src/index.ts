@@ -27,6 +27,7 @@ export * from './lifecycle.js';
 export * from './notifications.js';
 export * from './orders.js';
 export * from './planner.js';
+export * from './warm-up.js';
 export * from './price-resolution.js';
 export * from './problem.js';
 export * from './json-values.js';

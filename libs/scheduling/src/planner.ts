@@ -26,6 +26,7 @@ import {
 } from './snapshot.js';
 import { solve, solveInWorker, type SolveFn } from './solve.js';
 import { storeSchedule } from './store.js';
+import { warmUpPipeline, type WarmUpOptions, type WarmUpReport } from './warm-up.js';
 
 /** Why a plan was made. */
 export type PlanTrigger =
@@ -298,6 +299,17 @@ export class Planner {
       baselines: false,
     });
     return { signature: marketSignature(inputs, dayAhead, revisions), inputs };
+  }
+
+  /**
+   * Runs the pipeline's phases on the stored inputs without storing anything, so the first real plans after a
+   * start run warm code (`warmUpPipeline`); the clock is this planner's.
+   */
+  warmUp(options: Omit<WarmUpOptions, 'now'>): Promise<WarmUpReport> {
+    return warmUpPipeline(this.dataSource, this.options.settings, () => this.scheduleInForce(), {
+      ...options,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    });
   }
 
   /** The schedule in force, cached; re-read when an operator approved another one meanwhile. */

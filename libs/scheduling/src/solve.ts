@@ -1,5 +1,6 @@
 import {
   greedyFallback,
+  HomeBaselineMemo,
   PlacementProblemError,
   solvePlacement,
   solvePlacementInWorker,
@@ -41,6 +42,8 @@ export function solveAdaptive(
   // loop long enough for the leader's lease connection to idle out (PostgreSQL closes it), which deposes the
   // planner and fences the plan it was about to store — re-planning then repeats it (a stall).
   let lastSolveMs = 0;
+  // Re-plans on new prices reuse the home baseline of the last in-thread solve (exact: keyed by all it reads).
+  const inThreadOptions = { ...SOLVE_OPTIONS, homeBaselineMemo: new HomeBaselineMemo() };
   return (problem, timeLimitMs) => {
     const stability = (problem.stability?.costPerGpuHourMoved ?? 0) > 0;
     if (stability || problem.jobs.length > maxInThreadJobs) return inWorker(problem, timeLimitMs);
@@ -52,7 +55,7 @@ export function solveAdaptive(
       });
     const started = clock();
     try {
-      const result = solvePlacement(problem, SOLVE_OPTIONS);
+      const result = solvePlacement(problem, inThreadOptions);
       lastSolveMs = clock() - started;
       return Promise.resolve(result);
     } catch (error) {
@@ -62,7 +65,7 @@ export function solveAdaptive(
           problem,
           'solver-error',
           error instanceof Error ? error.message : String(error),
-          SOLVE_OPTIONS,
+          inThreadOptions,
         ),
       );
     }
