@@ -106,11 +106,19 @@ function firstDifference(a: string, b: string): string {
   return `at char ${k}: reference …${a.slice(Math.max(0, k - 80), k + 80)}… this tree …${b.slice(Math.max(0, k - 80), k + 80)}…`;
 }
 
-function cpuMs(run: () => void): number {
+interface Timing {
+  /** CPU time of the process during the solve (user + system, incl. GC), ms. */
+  cpuMs: number;
+  /** The solve's own wall times: rounding (incl. the whole-GPU re-solve) and total. */
+  roundMs: number;
+  totalMs: number;
+}
+
+function timed(lib: Library, problem: PlacementProblem): Timing {
   const before = process.cpuUsage();
-  run();
+  const { stats } = lib.solvePlacement(problem, { explain: false }).solver;
   const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000;
+  return { cpuMs: (used.user + used.system) / 1000, roundMs: stats.roundMs, totalMs: stats.totalMs };
 }
 
 function median(values: number[]): number {
@@ -142,34 +150,27 @@ async function main(): Promise<void> {
     for (const text of sizes.split(',')) {
       const size = parseSize(text);
       const problem = current.generateProblem({ ...size, seed: 42 });
-      const opts: SolveOptions = { explain: false };
-      cpuMs(() => reference.solvePlacement(problem, opts));
-      cpuMs(() => current.solvePlacement(problem, opts));
-      const old: number[] = [];
-      const now: number[] = [];
+      const libs = { reference, current };
+      timed(reference, problem);
+      timed(current, problem);
+      const runs: Record<'reference' | 'current', Timing[]> = { reference: [], current: [] };
       const ratios: number[] = [];
       for (let r = 0; r < rounds; r++) {
         // Alternate which goes first so a load change hits both alike.
-        const pair =
-          r % 2 === 0
-            ? [
-                cpuMs(() => reference.solvePlacement(problem, opts)),
-                cpuMs(() => current.solvePlacement(problem, opts)),
-              ]
-            : [
-                cpuMs(() => current.solvePlacement(problem, opts)),
-                cpuMs(() => reference.solvePlacement(problem, opts)),
-              ].reverse();
-        old.push(pair[0]!);
-        now.push(pair[1]!);
-        ratios.push(pair[1]! / pair[0]!);
+        const order = r % 2 === 0 ? (['reference', 'current'] as const) : (['current', 'reference'] as const);
+        for (const which of order) runs[which].push(timed(libs[which], problem));
+        ratios.push(runs.current[r]!.cpuMs / runs.reference[r]!.cpuMs);
       }
       const load = loadavg()
         .map((l) => l.toFixed(1))
         .join(' ');
+      const summary = (list: Timing[]): string =>
+        `${median(list.map((t) => t.cpuMs)).toFixed(0)} ms CPU (rounding ${median(list.map((t) => t.roundMs)).toFixed(0)} ms, ` +
+        `${(100 * median(list.map((t) => t.roundMs / t.totalMs))).toFixed(0)} % of the solve)`;
       console.log(
-        `${text}: reference ${median(old).toFixed(0)} ms CPU, this tree ${median(now).toFixed(0)} ms CPU, ` +
-          `ratio median ${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ${rounds} rounds, load ${load})`,
+        `${text}: reference ${summary(runs.reference)}, this tree ${summary(runs.current)}; CPU ratio median ` +
+          `${median(ratios).toFixed(2)} (range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, ` +
+          `${rounds} rounds, load ${load})`,
       );
     }
   } finally {

@@ -91,6 +91,7 @@ class Rounding {
   constructor(
     readonly norm: NormalizedProblem,
     jobCount: number,
+    cellsFor: (job: NormJob) => Int32Array,
   ) {
     const T = norm.slotCount;
     const R = norm.clusters.length;
@@ -99,7 +100,7 @@ class Rounding {
     this.used = new Int32Array(R * T);
     this.jobCells = Array.from({ length: jobCount }, () => new JobCells());
     this.slotGpus = new Int32Array(jobCount * T);
-    this.cellsFor = sortedCellsByCost(norm);
+    this.cellsFor = cellsFor;
     this.capGpus = new Int32Array(this.used.length);
     this.cellCost = new Float64Array(this.used.length);
     norm.clusters.forEach((cluster, r) => {
@@ -325,6 +326,12 @@ class Placer {
     this.leftover.set(j, (this.leftover.get(j) ?? 0) + gpuHours);
   }
 
+  /** Whether piece cell `a` sorts after `b` in `floors`: by slot, then cost, then cell. */
+  private after(a: number, b: number): boolean {
+    const T = this.state.T;
+    return ((a % T) - (b % T) || this.state.cost(a) - this.state.cost(b) || a - b) > 0;
+  }
+
   /** Phase 1: ⌊GPUs⌋ everywhere (clamped to free GPUs); fractional parts grouped per (job, slot). */
   floors(jobs: number[]): void {
     const { state, flows } = this;
@@ -334,6 +341,7 @@ class Placer {
     for (const j of jobs) {
       cells.length = 0;
       fractions.length = 0;
+      state.focus(j);
       for (let e = flows.start[j]!; e < flows.start[j + 1]!; e++) {
         const cell = flows.cell[e]!;
         const gpuHours = flows.value[e]!;
@@ -357,19 +365,25 @@ class Placer {
           fractions.push(fraction);
         }
       }
+      state.unfocus();
       if (cells.length === 0) continue;
-      // Group by slot, pieces of a group cheapest cell first.
-      const order = cells.map((_c, k) => k);
-      order.sort(
-        (x, y) =>
-          ((cells[x] ?? 0) % T) - ((cells[y] ?? 0) % T) ||
-          state.cost(cells[x] ?? 0) - state.cost(cells[y] ?? 0) ||
-          (cells[x] ?? 0) - (cells[y] ?? 0),
-      );
+      // Group by slot, pieces of a group cheapest cell first: insertion sort (stable; a job has few pieces).
+      for (let i = 1; i < cells.length; i++) {
+        const cell = cells[i]!;
+        const fraction = fractions[i]!;
+        let h = i - 1;
+        while (h >= 0 && this.after(cells[h]!, cell)) {
+          cells[h + 1] = cells[h]!;
+          fractions[h + 1] = fractions[h]!;
+          h--;
+        }
+        cells[h + 1] = cell;
+        fractions[h + 1] = fraction;
+      }
       const g = this.groups[state.norm.jobs[j]?.kind ?? 'batch'];
       let current = -1;
-      for (const k of order) {
-        const cell = cells[k] ?? 0;
+      for (let k = 0; k < cells.length; k++) {
+        const cell = cells[k]!;
         const t = cell % T;
         if (t !== current) {
           current = t;
@@ -475,8 +489,9 @@ function lay(
   norm: NormalizedProblem,
   flows: JobSchedule,
   workRatio: (j: number, t: number) => number,
+  cellsFor: (job: NormJob) => Int32Array,
 ): { state: Rounding; lostGpuHours: Float64Array; cost: number } {
-  const state = new Rounding(norm, norm.jobs.length);
+  const state = new Rounding(norm, norm.jobs.length, cellsFor);
   const lostGpuHours = new Float64Array(norm.jobs.length);
   const interactive: number[] = [];
   const batch: number[] = [];
@@ -491,17 +506,18 @@ function lay(
   // Energy + carbon + penalty of the rounded work decide between candidates (stability is accounted
   // exactly afterwards).
   let cost = 0;
-  state.jobCells.forEach((own, j) => {
+  for (let j = 0; j < state.jobCells.length; j++) {
+    const own = state.jobCells[j]!;
     const job = norm.jobs[j];
-    if (!job) return;
+    if (!job) continue;
     let served = 0;
-    own.cells.forEach((cell, k) => {
-      const v = own.work[k] ?? 0;
+    for (let k = 0; k < own.cells.length; k++) {
+      const v = own.work[k]!;
       served += v;
-      cost += v * (state.cellCost[cell] ?? 0);
-    });
+      cost += v * state.cellCost[own.cells[k]!]!;
+    }
     cost += Math.max(0, job.demandGpuHours - served) * job.penaltyPerGpuHour;
-  });
+  }
   return { state, lostGpuHours, cost };
 }
 
@@ -550,7 +566,8 @@ export function roundToWholeGpus(
   // Candidate A is rarely better than B on large fleets (measured: never above a few thousand jobs),
   // so it is only tried when it is cheap or B is not available.
   const tryBoth = !resolve || norm.jobs.length * norm.slotCount <= LAY_BOTH_MAX_JOB_SLOTS;
-  let best = tryBoth ? lay(norm, flows, () => 1) : null;
+  const cellsFor = sortedCellsByCost(norm);
+  let best = tryBoth ? lay(norm, flows, () => 1, cellsFor) : null;
   if (resolve) {
     const whole = wholeGpuProblem(norm);
     const wholeFlows = resolve(whole);
@@ -565,10 +582,10 @@ export function roundToWholeGpus(
         for (let t = 0; t < T; t++) if (asked[t]! > 0) ratios[j * T + t] = real[t]! / asked[t]!;
       });
       const ratio = (j: number, t: number): number => ratios[j * T + t] ?? 1;
-      const candidate = lay(norm, wholeFlows, ratio);
+      const candidate = lay(norm, wholeFlows, ratio, cellsFor);
       if (!best || candidate.cost < best.cost) best = candidate;
     }
   }
-  best ??= lay(norm, flows, () => 1);
+  best ??= lay(norm, flows, () => 1, cellsFor);
   return { ...best.state.toSchedule(), lostGpuHours: best.lostGpuHours };
 }
