@@ -314,9 +314,13 @@ class Placer {
     readonly state: Rounding,
     readonly flows: JobSchedule,
     readonly lost: Float64Array,
-    /** Work per GPU-hour of `flows` for job j in slot t (interactive flows that reserve whole GPUs). */
-    readonly workRatio: (j: number, t: number) => number,
+    /** Work per GPU-hour of `flows` per (job, slot), flat j·T + t (interactive flows that reserve whole GPUs); null: 1. */
+    readonly ratios: Float64Array | null,
   ) {}
+
+  workRatio(j: number, t: number): number {
+    return this.ratios ? this.ratios[j * this.state.T + t]! : 1;
+  }
 
   penalty(j: number): number {
     return this.state.penalties[j] ?? 0;
@@ -481,14 +485,14 @@ class Placer {
  * Lays a fractional schedule (`flows`, GPU-hours per job and cell) onto whole GPUs, in this order:
  * floors everywhere, then ⌈Σ fractions⌉ per (job, slot) for interactive jobs and settling their
  * leftovers in the same slot, then the same for batch jobs (leftovers anywhere in the window). Work per
- * reserved GPU-hour is `workRatio(j, t)` (1, or demanded / reserved for a whole-GPU re-solve's
+ * reserved GPU-hour is `ratios[j·T + t]` (null: 1; else demanded / reserved for a whole-GPU re-solve's
  * interactive flows). Returns the schedule, what could not be placed per job, and its energy + carbon +
  * penalty cost, which decides between rounding candidates. Pure.
  */
 function lay(
   norm: NormalizedProblem,
   flows: JobSchedule,
-  workRatio: (j: number, t: number) => number,
+  ratios: Float64Array | null,
   cellsFor: (job: NormJob) => Int32Array,
 ): { state: Rounding; lostGpuHours: Float64Array; cost: number } {
   const state = new Rounding(norm, norm.jobs.length, cellsFor);
@@ -496,7 +500,7 @@ function lay(
   const interactive: number[] = [];
   const batch: number[] = [];
   norm.jobs.forEach((job) => (job.kind === 'interactive' ? interactive : batch).push(job.index));
-  const placer = new Placer(state, flows, lostGpuHours, workRatio);
+  const placer = new Placer(state, flows, lostGpuHours, ratios);
   placer.floors(interactive);
   placer.floors(batch);
   placer.roundUp('interactive');
@@ -567,7 +571,7 @@ export function roundToWholeGpus(
   // so it is only tried when it is cheap or B is not available.
   const tryBoth = !resolve || norm.jobs.length * norm.slotCount <= LAY_BOTH_MAX_JOB_SLOTS;
   const cellsFor = sortedCellsByCost(norm);
-  let best = tryBoth ? lay(norm, flows, () => 1, cellsFor) : null;
+  let best = tryBoth ? lay(norm, flows, null, cellsFor) : null;
   if (resolve) {
     const whole = wholeGpuProblem(norm);
     const wholeFlows = resolve(whole);
@@ -581,11 +585,10 @@ export function roundToWholeGpus(
         if (!real || !asked) return;
         for (let t = 0; t < T; t++) if (asked[t]! > 0) ratios[j * T + t] = real[t]! / asked[t]!;
       });
-      const ratio = (j: number, t: number): number => ratios[j * T + t] ?? 1;
-      const candidate = lay(norm, wholeFlows, ratio, cellsFor);
+      const candidate = lay(norm, wholeFlows, ratios, cellsFor);
       if (!best || candidate.cost < best.cost) best = candidate;
     }
   }
-  best ??= lay(norm, flows, () => 1, cellsFor);
+  best ??= lay(norm, flows, null, cellsFor);
   return { ...best.state.toSchedule(), lostGpuHours: best.lostGpuHours };
 }
