@@ -570,7 +570,10 @@ export function roundToWholeGpus(
   // Candidate A is rarely better than B on large fleets (measured: never above a few thousand jobs),
   // so it is only tried when it is cheap or B is not available.
   const tryBoth = !resolve || norm.jobs.length * norm.slotCount <= LAY_BOTH_MAX_JOB_SLOTS;
-  const cellsFor = sortedCellsByCost(norm);
+  // Per job once (both candidates ask for the same jobs' cells).
+  const byCost = sortedCellsByCost(norm);
+  const cellsByJob = new Array<Int32Array | undefined>(norm.jobs.length);
+  const cellsFor = (job: NormJob): Int32Array => (cellsByJob[job.index] ??= byCost(job));
   let best = tryBoth ? lay(norm, flows, null, cellsFor) : null;
   if (resolve) {
     const whole = wholeGpuProblem(norm);
