@@ -171,6 +171,18 @@ class Rounding {
     own.gpus[k] = (own.gpus[k] ?? 0) + count;
   }
 
+  /** `addGpus(j, cell, count)` then `addWork(j, cell, gpuHours)`, finding the job's cell once. */
+  addGpusAndWork(j: number, cell: number, count: number, gpuHours: number): void {
+    const t = cell % this.T;
+    this.used[cell] = (this.used[cell] ?? 0) + count;
+    this.slotGpus[j * this.T + t] = (this.slotGpus[j * this.T + t] ?? 0) + count;
+    const own = this.jobCells[j];
+    if (!own) return;
+    const k = this.slot(j, own, cell);
+    own.gpus[k] = (own.gpus[k] ?? 0) + count;
+    own.work[k] = (own.work[k] ?? 0) + gpuHours;
+  }
+
   addWork(j: number, cell: number, gpuHours: number): void {
     const own = this.jobCells[j];
     if (!own) return;
@@ -360,10 +372,7 @@ class Placer {
           this.addLeftover(j, (whole - free) * slotHours * ratio);
           whole = free;
         }
-        if (whole > 0) {
-          state.addGpus(j, cell, whole);
-          state.addWork(j, cell, Math.min(gpuHours, whole * slotHours) * ratio);
-        }
+        if (whole > 0) state.addGpusAndWork(j, cell, whole, Math.min(gpuHours, whole * slotHours) * ratio);
         if (fraction > FRACTION_EPS) {
           cells.push(cell);
           fractions.push(fraction);
@@ -427,8 +436,7 @@ class Placer {
         const cell = g.pieceCell[p] ?? 0;
         while (left > FRACTION_EPS * slotHours && state.freeGpus(j, cell) >= 1) {
           const take = Math.min(left, slotHours);
-          state.addGpus(j, cell, 1);
-          state.addWork(j, cell, take * ratio);
+          state.addGpusAndWork(j, cell, 1, take * ratio);
           left -= take;
         }
       }
