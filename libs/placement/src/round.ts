@@ -314,6 +314,33 @@ class Groups {
   pieceCell: number[] = [];
 }
 
+/**
+ * Indices of `key` by key descending, ties in index order: the order of sorting the indices with
+ * `(a, b) => key[b] - key[a] || a - b`, but with the engine's numeric sort (no comparator call per step).
+ * Each index goes to (number of greater keys) + (indices with an equal key before it); a binary search
+ * in the ascending keys counts the greater ones. Keys must not be NaN.
+ */
+export function descendingOrder(key: Float64Array): Uint32Array {
+  const n = key.length;
+  const ascending = Float64Array.from(key).sort();
+  const taken = new Int32Array(n);
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = key[k]!;
+    // First position whose key is greater than v.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ascending[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = n - lo;
+    order[first + taken[first]!++] = k;
+  }
+  return order;
+}
+
 /** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
 class Placer {
   readonly groups: Record<'interactive' | 'batch', Groups> = {
@@ -422,10 +449,7 @@ class Placer {
     const slotHours = state.slotHours;
     const g = this.groups[kind];
     const key = Float64Array.from(g.key);
-    const order = new Uint32Array(key.length);
-    for (let k = 0; k < order.length; k++) order[k] = k;
-    // Ties keep creation order (job, then slot).
-    order.sort((a, b) => (key[b] ?? 0) - (key[a] ?? 0) || a - b);
+    const order = descendingOrder(key);
     for (const k of order) {
       const j = g.job[k] ?? 0;
       const ratio = this.workRatio(j, g.slot[k] ?? 0);
