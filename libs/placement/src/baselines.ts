@@ -3,30 +3,44 @@ import type { NormalizedProblem, NormJob } from './normalize.js';
 import { claimOrder } from './tie-break.js';
 
 /**
- * Returns, per job, its allowed in-window cells sorted by cost (ties by cell index). The full sort is done
- * once per allowed set; a job's window filters it (same order), cached per allowed set and window.
+ * Returns, per job, its allowed in-window cells sorted by cost (ties by cell index). All cells are sorted once;
+ * an allowed set filters them, a job's window filters that (same order), cached per allowed set and window.
  */
 export function sortedCellsByCost(norm: NormalizedProblem): (job: NormJob) => Int32Array {
   const T = norm.slotCount;
-  const cost = (cell: number) => norm.clusters[Math.floor(cell / T)]?.costPerGpuHour[cell % T] ?? 0;
+  const R = norm.clusters.length;
   const byAllowed = new Map<string, Int32Array>();
   const cache = new Map<string, Int32Array>();
+  // Every cell by (cost, cell) once; a set of allowed clusters keeps its cells in that order (the same
+  // order as sorting them alone, as the order is total).
+  let all: Int32Array | null = null;
+  const everyCell = (): Int32Array => {
+    if (all) return all;
+    const cost = new Float64Array(R * T);
+    norm.clusters.forEach((cluster, r) => {
+      for (let t = 0; t < T; t++) cost[r * T + t] = cluster.costPerGpuHour[t] ?? 0;
+    });
+    const list = Array.from({ length: R * T }, (_v, cell) => cell);
+    list.sort((a, b) => cost[a]! - cost[b]! || a - b);
+    all = Int32Array.from(list);
+    return all;
+  };
+  const allowedMark = new Uint8Array(R);
   return (job) => {
     const key = `${job.allowedKey}|${job.windowStart}|${job.windowEnd}`;
     let cells = cache.get(key);
     if (!cells) {
-      let all = byAllowed.get(job.allowedKey);
-      if (!all) {
-        const list: number[] = [];
-        for (const r of job.allowed) for (let t = 0; t < T; t++) list.push(r * T + t);
-        list.sort((a, b) => cost(a) - cost(b) || a - b);
-        all = Int32Array.from(list);
-        byAllowed.set(job.allowedKey, all);
+      let allowed = byAllowed.get(job.allowedKey);
+      if (!allowed) {
+        for (const r of job.allowed) allowedMark[r] = 1;
+        allowed = everyCell().filter((cell) => allowedMark[Math.floor(cell / T)] === 1);
+        for (const r of job.allowed) allowedMark[r] = 0;
+        byAllowed.set(job.allowedKey, allowed);
       }
-      if (job.windowStart <= 0 && job.windowEnd >= T) cells = all;
+      if (job.windowStart <= 0 && job.windowEnd >= T) cells = allowed;
       else {
         const { windowStart, windowEnd } = job;
-        cells = all.filter((cell) => {
+        cells = allowed.filter((cell) => {
           const t = cell % T;
           return t >= windowStart && t < windowEnd;
         });

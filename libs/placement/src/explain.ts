@@ -345,18 +345,23 @@ export function describeJobs(
     // Structural shortfall first; then what the LP left unserved (its reasons, capped at what is still
     // unserved after rounding — the rounding re-solve may serve a job more than the LP did); the rest
     // is rounding.
-    const reasons = new Map<ShortfallReason, number>();
+    // Maps only for jobs with a shortfall (most jobs are served in full).
+    let reasons = null as Map<ShortfallReason, number> | null;
     const add = (reason: ShortfallReason, gpuHours: number) => {
-      if (gpuHours > 0) reasons.set(reason, (reasons.get(reason) ?? 0) + gpuHours);
+      if (!(gpuHours > 0)) return;
+      reasons ??= new Map();
+      reasons.set(reason, (reasons.get(reason) ?? 0) + gpuHours);
     };
     let structural = 0;
     for (const s of job.structuralShortfall) {
       add(s.reason, s.gpuHours);
       structural += s.gpuHours;
     }
-    const lpReasons = new Map<ShortfallReason, number>();
+    let lpReasons = null as Map<ShortfallReason, number> | null;
     const addLp = (reason: ShortfallReason, gpuHours: number) => {
-      if (gpuHours > 0) lpReasons.set(reason, (lpReasons.get(reason) ?? 0) + gpuHours);
+      if (!(gpuHours > 0)) return;
+      lpReasons ??= new Map();
+      lpReasons.set(reason, (lpReasons.get(reason) ?? 0) + gpuHours);
     };
     const { residual, unservedBySlot } = unservedWork(job, T, slotUse, lpServed);
     if (unservedBySlot) {
@@ -372,7 +377,7 @@ export function describeJobs(
     const shortfall = Math.max(0, job.demandGpuHours - served);
     const beyondStructural = Math.max(0, shortfall - structural);
     const lpScale = residual > beyondStructural ? beyondStructural / residual : 1;
-    for (const [reason, gpuHours] of lpReasons) add(reason, gpuHours * lpScale);
+    if (lpReasons) for (const [reason, gpuHours] of lpReasons) add(reason, gpuHours * lpScale);
     const rounding = beyondStructural - residual * lpScale;
     if (rounding > relTol(job.demandGpuHours)) add('rounding', rounding);
 
@@ -387,7 +392,7 @@ export function describeJobs(
       servedGpuHours: served,
       shortfall: {
         gpuHours: shortfall,
-        reasons: [...reasons.entries()].map(([reason, gpuHours]) => ({ reason, gpuHours })),
+        reasons: reasons ? [...reasons.entries()].map(([reason, gpuHours]) => ({ reason, gpuHours })) : [],
       },
       allowedClusterIds: lists.allowed,
       excludedClusters: lists.excluded,

@@ -39,15 +39,9 @@ export function fractionalSchedule(flows: JobSchedule, jobCount: number): Rounde
 /** Up to this many job × slot pairs both rounding candidates are laid out (see roundToWholeGpus). */
 const LAY_BOTH_MAX_JOB_SLOTS = 50_000;
 
-interface Move {
-  cell: number;
-  gpuHours: number;
-  extraGpus: number;
-}
-
 /**
- * A job's cells in the rounded schedule: parallel arrays searched linearly. Jobs touch few cells, so
- * this beats a Map and creates far less garbage at fleet size.
+ * A job's cells in the rounded schedule: parallel arrays searched linearly (see `Rounding.indexOf` for the job
+ * being settled). Jobs touch few cells, so this beats a Map and creates far less garbage at fleet size.
  */
 class JobCells {
   readonly cells: number[] = [];
@@ -57,16 +51,6 @@ class JobCells {
     const cells = this.cells;
     for (let k = 0; k < cells.length; k++) if (cells[k] === cell) return k;
     return -1;
-  }
-  slot(cell: number): number {
-    let k = this.indexOf(cell);
-    if (k < 0) {
-      k = this.cells.length;
-      this.cells.push(cell);
-      this.gpus.push(0);
-      this.work.push(0);
-    }
-    return k;
   }
 }
 
@@ -89,24 +73,50 @@ class Rounding {
   readonly capGpus: Int32Array;
   readonly cellCost: Float64Array;
   readonly penalties: Float64Array;
+  /** Per slot t, the clusters cheapest first (ties: lower index): slotOrder[t·R .. t·R + R). */
+  private readonly slotOrder: Int32Array;
+  /** Scratch of `plan`: 1 for the clusters the job may use. */
+  private readonly allowedMark: Uint8Array;
+  /** Scratch of `plan`: whole GPUs planned per slot (zero between calls). */
+  private readonly plannedInSlot: Float64Array;
+  /** The moves of the last `plan`, flat (`apply` reads them). */
+  private moveCell = new Int32Array(16);
+  private moveGpuHours = new Float64Array(16);
+  private moveExtraGpus = new Float64Array(16);
+  private moveCount = 0;
+  /** The job whose cells are indexed in `focusIndex` (index + 1 per cell, 0 = none), or -1. */
+  private focusJob = -1;
+  private readonly focusIndex: Int32Array;
 
   constructor(
     readonly norm: NormalizedProblem,
     jobCount: number,
+    cellsFor: (job: NormJob) => Int32Array,
   ) {
-    this.T = norm.slotCount;
+    const T = norm.slotCount;
+    const R = norm.clusters.length;
+    this.T = T;
     this.slotHours = norm.slotHours;
-    this.used = new Int32Array(norm.clusters.length * this.T);
+    this.used = new Int32Array(R * T);
     this.jobCells = Array.from({ length: jobCount }, () => new JobCells());
-    this.slotGpus = new Int32Array(jobCount * this.T);
-    this.cellsFor = sortedCellsByCost(norm);
+    this.slotGpus = new Int32Array(jobCount * T);
+    this.cellsFor = cellsFor;
     this.capGpus = new Int32Array(this.used.length);
     this.cellCost = new Float64Array(this.used.length);
     norm.clusters.forEach((cluster, r) => {
-      this.capGpus.set(cluster.capGpus, r * this.T);
-      this.cellCost.set(cluster.costPerGpuHour, r * this.T);
+      this.capGpus.set(cluster.capGpus, r * T);
+      this.cellCost.set(cluster.costPerGpuHour, r * T);
     });
     this.penalties = Float64Array.from(norm.jobs, (job) => job.penaltyPerGpuHour);
+    this.slotOrder = new Int32Array(R * T);
+    const clusters = Array.from({ length: R }, (_v, r) => r);
+    for (let t = 0; t < T; t++) {
+      clusters.sort((a, b) => this.cost(a * T + t) - this.cost(b * T + t) || a - b);
+      this.slotOrder.set(clusters, t * R);
+    }
+    this.allowedMark = new Uint8Array(R);
+    this.plannedInSlot = new Float64Array(T);
+    this.focusIndex = new Int32Array(R * T);
   }
 
   cap(cell: number): number {
@@ -117,27 +127,71 @@ class Rounding {
     return this.cellCost[cell] ?? 0;
   }
 
+  /** Indexes job j's cells so `indexOf(j, ·)` is one read until `unfocus` (for the phase that plans per job). */
+  focus(j: number): void {
+    this.unfocus();
+    const own = this.jobCells[j];
+    if (!own) return;
+    this.focusJob = j;
+    for (let k = 0; k < own.cells.length; k++) this.focusIndex[own.cells[k]!] = k + 1;
+  }
+
+  unfocus(): void {
+    const own = this.jobCells[this.focusJob];
+    if (own) for (const cell of own.cells) this.focusIndex[cell] = 0;
+    this.focusJob = -1;
+  }
+
+  /** Position of `cell` in job j's cells, -1 when it holds none there. */
+  indexOf(j: number, cell: number): number {
+    if (j === this.focusJob) return this.focusIndex[cell]! - 1;
+    return this.jobCells[j]?.indexOf(cell) ?? -1;
+  }
+
+  /** Position of `cell` in job j's cells, added (no GPUs, no work) when missing. */
+  private slot(j: number, own: JobCells, cell: number): number {
+    let k = this.indexOf(j, cell);
+    if (k < 0) {
+      k = own.cells.length;
+      own.cells.push(cell);
+      own.gpus.push(0);
+      own.work.push(0);
+      if (j === this.focusJob) this.focusIndex[cell] = k + 1;
+    }
+    return k;
+  }
+
   addGpus(j: number, cell: number, count: number): void {
     const t = cell % this.T;
     this.used[cell] = (this.used[cell] ?? 0) + count;
     this.slotGpus[j * this.T + t] = (this.slotGpus[j * this.T + t] ?? 0) + count;
     const own = this.jobCells[j];
     if (!own) return;
-    const k = own.slot(cell);
+    const k = this.slot(j, own, cell);
     own.gpus[k] = (own.gpus[k] ?? 0) + count;
+  }
+
+  /** `addGpus(j, cell, count)` then `addWork(j, cell, gpuHours)`, finding the job's cell once. */
+  addGpusAndWork(j: number, cell: number, count: number, gpuHours: number): void {
+    const t = cell % this.T;
+    this.used[cell] = (this.used[cell] ?? 0) + count;
+    this.slotGpus[j * this.T + t] = (this.slotGpus[j * this.T + t] ?? 0) + count;
+    const own = this.jobCells[j];
+    if (!own) return;
+    const k = this.slot(j, own, cell);
+    own.gpus[k] = (own.gpus[k] ?? 0) + count;
+    own.work[k] = (own.work[k] ?? 0) + gpuHours;
   }
 
   addWork(j: number, cell: number, gpuHours: number): void {
     const own = this.jobCells[j];
     if (!own) return;
-    const k = own.slot(cell);
+    const k = this.slot(j, own, cell);
     own.work[k] = (own.work[k] ?? 0) + gpuHours;
   }
 
-  /** Spare work capacity of the job's own GPUs in a cell. */
-  slack(j: number, cell: number): number {
-    const own = this.jobCells[j];
-    const k = own ? own.indexOf(cell) : -1;
+  /** Spare work capacity of the job's own GPUs at position k of its cells (-1: none). */
+  private slackAt(own: JobCells | undefined, k: number): number {
     if (!own || k < 0) return 0;
     return Math.max(0, (own.gpus[k] ?? 0) * this.slotHours - (own.work[k] ?? 0));
   }
@@ -168,46 +222,83 @@ class Rounding {
 
   /**
    * Plans to place `amount` GPU-hours of job j in its cheapest cells with room (own slack first, then
-   * free GPUs), cheaper than its penalty, optionally only in `slot` and never in `exclude`.
+   * free GPUs), cheaper than its penalty, optionally only in `slot`; returns the GPU-hours planned. The
+   * moves are kept for `apply`, which must follow before the next `plan`.
    */
-  plan(j: number, amount: number, slot: number, exclude: number): { moves: Move[]; placed: number } {
+  plan(j: number, amount: number, slot: number): number {
     const job = this.norm.jobs[j];
-    const moves: Move[] = [];
-    const plannedInSlot = new Map<number, number>();
+    this.moveCount = 0;
+    if (!job) return 0;
+    const eps = FRACTION_EPS * this.slotHours;
+    const penalty = job.penaltyPerGpuHour;
     let left = amount;
-    if (!job) return { moves, placed: 0 };
-    const cells = slot >= 0 ? this.slotCells(job, slot) : this.cellsFor(job);
+    if (slot >= 0) {
+      // The job's allowed cells in this slot, cheapest first (ties: lower cluster).
+      const R = this.allowedMark.length;
+      for (const r of job.allowed) this.allowedMark[r] = 1;
+      for (let i = slot * R; i < slot * R + R; i++) {
+        const r = this.slotOrder[i]!;
+        if (this.allowedMark[r] === 0) continue;
+        const cell = r * this.T + slot;
+        if (left <= eps) break;
+        if ((this.cellCost[cell] ?? 0) >= penalty) break;
+        left -= this.take(j, cell, left);
+      }
+      for (const r of job.allowed) this.allowedMark[r] = 0;
+    } else {
+      for (const cell of this.cellsFor(job)) {
+        if (left <= eps) break;
+        if ((this.cellCost[cell] ?? 0) >= penalty) break;
+        left -= this.take(j, cell, left);
+      }
+    }
+    for (let m = 0; m < this.moveCount; m++) this.plannedInSlot[this.moveCell[m]! % this.T] = 0;
+    return amount - left;
+  }
+
+  /** One cell of `plan`: what job j can put there of `left` GPU-hours (0 if nothing), recorded as a move. */
+  private take(j: number, cell: number, left: number): number {
     const own = this.jobCells[j];
-    for (const cell of cells) {
-      if (left <= FRACTION_EPS * this.slotHours) break;
-      if ((this.cellCost[cell] ?? 0) >= job.penaltyPerGpuHour) break;
-      if (cell === exclude) continue;
-      // Full cell where the job holds no GPU: nothing to gain (the common case in tight fleets).
-      if ((this.used[cell] ?? 0) >= (this.capGpus[cell] ?? 0) && (own?.indexOf(cell) ?? -1) < 0) continue;
-      const t = cell % this.T;
-      const slack = this.slack(j, cell);
-      const free = Math.max(0, this.freeGpus(j, cell) - (plannedInSlot.get(t) ?? 0));
-      const take = Math.min(left, slack + free * this.slotHours);
-      if (!(take > FRACTION_EPS * this.slotHours)) continue;
-      const extraGpus = Math.max(0, Math.ceil((take - slack) / this.slotHours - FRACTION_EPS));
-      plannedInSlot.set(t, (plannedInSlot.get(t) ?? 0) + extraGpus);
-      moves.push({ cell, gpuHours: take, extraGpus });
-      left -= take;
-    }
-    return { moves, placed: amount - left };
+    const k = this.indexOf(j, cell);
+    // Full cell where the job holds no GPU: nothing to gain (the common case in tight fleets).
+    if ((this.used[cell] ?? 0) >= (this.capGpus[cell] ?? 0) && k < 0) return 0;
+    const t = cell % this.T;
+    const slack = this.slackAt(own, k);
+    const free = Math.max(0, this.freeGpus(j, cell) - this.plannedInSlot[t]!);
+    const take = Math.min(left, slack + free * this.slotHours);
+    if (!(take > FRACTION_EPS * this.slotHours)) return 0;
+    const extraGpus = Math.max(0, Math.ceil((take - slack) / this.slotHours - FRACTION_EPS));
+    this.plannedInSlot[t] = this.plannedInSlot[t]! + extraGpus;
+    if (this.moveCount === this.moveCell.length) this.growMoves();
+    const m = this.moveCount++;
+    this.moveCell[m] = cell;
+    this.moveGpuHours[m] = take;
+    this.moveExtraGpus[m] = extraGpus;
+    return take;
   }
 
-  /** The job's allowed cells in one slot, cheapest first. */
-  slotCells(job: NormJob, slot: number): number[] {
-    const cells = job.allowed.map((r) => r * this.T + slot);
-    return cells.sort((a, b) => this.cost(a) - this.cost(b) || a - b);
+  private growMoves(): void {
+    const size = this.moveCell.length * 2;
+    const cell = new Int32Array(size);
+    const gpuHours = new Float64Array(size);
+    const extraGpus = new Float64Array(size);
+    cell.set(this.moveCell);
+    gpuHours.set(this.moveGpuHours);
+    extraGpus.set(this.moveExtraGpus);
+    this.moveCell = cell;
+    this.moveGpuHours = gpuHours;
+    this.moveExtraGpus = extraGpus;
   }
 
-  apply(j: number, moves: Move[]): void {
-    for (const m of moves) {
-      if (m.extraGpus > 0) this.addGpus(j, m.cell, m.extraGpus);
-      this.addWork(j, m.cell, m.gpuHours);
+  /** Applies the last `plan`'s moves for job j. */
+  apply(j: number): void {
+    for (let m = 0; m < this.moveCount; m++) {
+      const cell = this.moveCell[m]!;
+      const extraGpus = this.moveExtraGpus[m]!;
+      if (extraGpus > 0) this.addGpus(j, cell, extraGpus);
+      this.addWork(j, cell, this.moveGpuHours[m]!);
     }
+    this.moveCount = 0;
   }
 }
 
@@ -223,6 +314,33 @@ class Groups {
   pieceCell: number[] = [];
 }
 
+/**
+ * Indices of `key` by key descending, ties in index order: the order of sorting the indices with
+ * `(a, b) => key[b] - key[a] || a - b`, but with the engine's numeric sort (no comparator call per step).
+ * Each index goes to (number of greater keys) + (indices with an equal key before it); a binary search
+ * in the ascending keys counts the greater ones. Keys must not be NaN.
+ */
+export function descendingOrder(key: Float64Array): Uint32Array {
+  const n = key.length;
+  const ascending = Float64Array.from(key).sort();
+  const taken = new Int32Array(n);
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = key[k]!;
+    // First position whose key is greater than v.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ascending[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = n - lo;
+    order[first + taken[first]!++] = k;
+  }
+  return order;
+}
+
 /** The three rounding phases over a set of jobs; `leftover` carries GPU-hours between them. */
 class Placer {
   readonly groups: Record<'interactive' | 'batch', Groups> = {
@@ -235,9 +353,13 @@ class Placer {
     readonly state: Rounding,
     readonly flows: JobSchedule,
     readonly lost: Float64Array,
-    /** Work per GPU-hour of `flows` for job j in slot t (interactive flows that reserve whole GPUs). */
-    readonly workRatio: (j: number, t: number) => number,
+    /** Work per GPU-hour of `flows` per (job, slot), flat j·T + t (interactive flows that reserve whole GPUs); null: 1. */
+    readonly ratios: Float64Array | null,
   ) {}
+
+  workRatio(j: number, t: number): number {
+    return this.ratios ? this.ratios[j * this.state.T + t]! : 1;
+  }
 
   penalty(j: number): number {
     return this.state.penalties[j] ?? 0;
@@ -245,6 +367,12 @@ class Placer {
 
   addLeftover(j: number, gpuHours: number): void {
     this.leftover.set(j, (this.leftover.get(j) ?? 0) + gpuHours);
+  }
+
+  /** Whether piece cell `a` sorts after `b` in `floors`: by slot, then cost, then cell. */
+  private after(a: number, b: number): boolean {
+    const T = this.state.T;
+    return ((a % T) - (b % T) || this.state.cost(a) - this.state.cost(b) || a - b) > 0;
   }
 
   /** Phase 1: ⌊GPUs⌋ everywhere (clamped to free GPUs); fractional parts grouped per (job, slot). */
@@ -256,6 +384,7 @@ class Placer {
     for (const j of jobs) {
       cells.length = 0;
       fractions.length = 0;
+      state.focus(j);
       for (let e = flows.start[j]!; e < flows.start[j + 1]!; e++) {
         const cell = flows.cell[e]!;
         const gpuHours = flows.value[e]!;
@@ -270,28 +399,31 @@ class Placer {
           this.addLeftover(j, (whole - free) * slotHours * ratio);
           whole = free;
         }
-        if (whole > 0) {
-          state.addGpus(j, cell, whole);
-          state.addWork(j, cell, Math.min(gpuHours, whole * slotHours) * ratio);
-        }
+        if (whole > 0) state.addGpusAndWork(j, cell, whole, Math.min(gpuHours, whole * slotHours) * ratio);
         if (fraction > FRACTION_EPS) {
           cells.push(cell);
           fractions.push(fraction);
         }
       }
+      state.unfocus();
       if (cells.length === 0) continue;
-      // Group by slot, pieces of a group cheapest cell first.
-      const order = cells.map((_c, k) => k);
-      order.sort(
-        (x, y) =>
-          ((cells[x] ?? 0) % T) - ((cells[y] ?? 0) % T) ||
-          state.cost(cells[x] ?? 0) - state.cost(cells[y] ?? 0) ||
-          (cells[x] ?? 0) - (cells[y] ?? 0),
-      );
+      // Group by slot, pieces of a group cheapest cell first: insertion sort (stable; a job has few pieces).
+      for (let i = 1; i < cells.length; i++) {
+        const cell = cells[i]!;
+        const fraction = fractions[i]!;
+        let h = i - 1;
+        while (h >= 0 && this.after(cells[h]!, cell)) {
+          cells[h + 1] = cells[h]!;
+          fractions[h + 1] = fractions[h]!;
+          h--;
+        }
+        cells[h + 1] = cell;
+        fractions[h + 1] = fraction;
+      }
       const g = this.groups[state.norm.jobs[j]?.kind ?? 'batch'];
       let current = -1;
-      for (const k of order) {
-        const cell = cells[k] ?? 0;
+      for (let k = 0; k < cells.length; k++) {
+        const cell = cells[k]!;
         const t = cell % T;
         if (t !== current) {
           current = t;
@@ -317,10 +449,7 @@ class Placer {
     const slotHours = state.slotHours;
     const g = this.groups[kind];
     const key = Float64Array.from(g.key);
-    const order = new Uint32Array(key.length);
-    for (let k = 0; k < order.length; k++) order[k] = k;
-    // Ties keep creation order (job, then slot).
-    order.sort((a, b) => (key[b] ?? 0) - (key[a] ?? 0) || a - b);
+    const order = descendingOrder(key);
     for (const k of order) {
       const j = g.job[k] ?? 0;
       const ratio = this.workRatio(j, g.slot[k] ?? 0);
@@ -331,8 +460,7 @@ class Placer {
         const cell = g.pieceCell[p] ?? 0;
         while (left > FRACTION_EPS * slotHours && state.freeGpus(j, cell) >= 1) {
           const take = Math.min(left, slotHours);
-          state.addGpus(j, cell, 1);
-          state.addWork(j, cell, take * ratio);
+          state.addGpusAndWork(j, cell, 1, take * ratio);
           left -= take;
         }
       }
@@ -346,33 +474,39 @@ class Placer {
     const { T, slotHours, norm } = state;
     const jobs = [...this.leftover.keys()].filter((j) => norm.jobs[j]?.kind === kind);
     jobs.sort((a, b) => this.penalty(b) - this.penalty(a) || a - b);
+    const want = new Float64Array(T);
     for (const j of jobs) {
       const job = norm.jobs[j];
       const amount = this.leftover.get(j) ?? 0;
       this.leftover.delete(j);
       if (!job || !(amount > FRACTION_EPS * slotHours)) continue;
       let placed = 0;
+      state.focus(j);
       if (kind === 'batch') {
-        const plan = state.plan(j, amount, -1, -1);
-        state.apply(j, plan.moves);
-        placed = plan.placed;
+        placed = state.plan(j, amount, -1);
+        state.apply(j);
       } else {
         // Interactive work stays in its slot: per slot, place what is still missing.
-        const want = new Float64Array(T);
+        want.fill(0);
         for (let e = flows.start[j]!; e < flows.start[j + 1]!; e++) {
           const t = flows.cell[e]! % T;
           want[t] = want[t]! + flows.value[e]! * this.workRatio(j, t);
         }
         const own = state.jobCells[j];
-        own?.cells.forEach((cell, k) => (want[cell % T] = (want[cell % T] ?? 0) - (own.work[k] ?? 0)));
+        if (own) {
+          for (let k = 0; k < own.cells.length; k++) {
+            const t = own.cells[k]! % T;
+            want[t] = want[t]! - own.work[k]!;
+          }
+        }
         for (let t = 0; t < T; t++) {
-          const missing = want[t] ?? 0;
+          const missing = want[t]!;
           if (!(missing > FRACTION_EPS * slotHours)) continue;
-          const plan = state.plan(j, missing, t, -1);
-          state.apply(j, plan.moves);
-          placed += plan.placed;
+          placed += state.plan(j, missing, t);
+          state.apply(j);
         }
       }
+      state.unfocus();
       const lostHere = amount - placed;
       if (lostHere > FRACTION_EPS * slotHours) this.lost[j] = (this.lost[j] ?? 0) + lostHere;
     }
@@ -383,21 +517,22 @@ class Placer {
  * Lays a fractional schedule (`flows`, GPU-hours per job and cell) onto whole GPUs, in this order:
  * floors everywhere, then ⌈Σ fractions⌉ per (job, slot) for interactive jobs and settling their
  * leftovers in the same slot, then the same for batch jobs (leftovers anywhere in the window). Work per
- * reserved GPU-hour is `workRatio(j, t)` (1, or demanded / reserved for a whole-GPU re-solve's
+ * reserved GPU-hour is `ratios[j·T + t]` (null: 1; else demanded / reserved for a whole-GPU re-solve's
  * interactive flows). Returns the schedule, what could not be placed per job, and its energy + carbon +
  * penalty cost, which decides between rounding candidates. Pure.
  */
 function lay(
   norm: NormalizedProblem,
   flows: JobSchedule,
-  workRatio: (j: number, t: number) => number,
+  ratios: Float64Array | null,
+  cellsFor: (job: NormJob) => Int32Array,
 ): { state: Rounding; lostGpuHours: Float64Array; cost: number } {
-  const state = new Rounding(norm, norm.jobs.length);
+  const state = new Rounding(norm, norm.jobs.length, cellsFor);
   const lostGpuHours = new Float64Array(norm.jobs.length);
   const interactive: number[] = [];
   const batch: number[] = [];
   norm.jobs.forEach((job) => (job.kind === 'interactive' ? interactive : batch).push(job.index));
-  const placer = new Placer(state, flows, lostGpuHours, workRatio);
+  const placer = new Placer(state, flows, lostGpuHours, ratios);
   placer.floors(interactive);
   placer.floors(batch);
   placer.roundUp('interactive');
@@ -407,17 +542,18 @@ function lay(
   // Energy + carbon + penalty of the rounded work decide between candidates (stability is accounted
   // exactly afterwards).
   let cost = 0;
-  state.jobCells.forEach((own, j) => {
+  for (let j = 0; j < state.jobCells.length; j++) {
+    const own = state.jobCells[j]!;
     const job = norm.jobs[j];
-    if (!job) return;
+    if (!job) continue;
     let served = 0;
-    own.cells.forEach((cell, k) => {
-      const v = own.work[k] ?? 0;
+    for (let k = 0; k < own.cells.length; k++) {
+      const v = own.work[k]!;
       served += v;
-      cost += v * (state.cellCost[cell] ?? 0);
-    });
+      cost += v * state.cellCost[own.cells[k]!]!;
+    }
     cost += Math.max(0, job.demandGpuHours - served) * job.penaltyPerGpuHour;
-  });
+  }
   return { state, lostGpuHours, cost };
 }
 
@@ -466,7 +602,11 @@ export function roundToWholeGpus(
   // Candidate A is rarely better than B on large fleets (measured: never above a few thousand jobs),
   // so it is only tried when it is cheap or B is not available.
   const tryBoth = !resolve || norm.jobs.length * norm.slotCount <= LAY_BOTH_MAX_JOB_SLOTS;
-  let best = tryBoth ? lay(norm, flows, () => 1) : null;
+  // Per job once (both candidates ask for the same jobs' cells).
+  const byCost = sortedCellsByCost(norm);
+  const cellsByJob = new Array<Int32Array | undefined>(norm.jobs.length);
+  const cellsFor = (job: NormJob): Int32Array => (cellsByJob[job.index] ??= byCost(job));
+  let best = tryBoth ? lay(norm, flows, null, cellsFor) : null;
   if (resolve) {
     const whole = wholeGpuProblem(norm);
     const wholeFlows = resolve(whole);
@@ -480,11 +620,10 @@ export function roundToWholeGpus(
         if (!real || !asked) return;
         for (let t = 0; t < T; t++) if (asked[t]! > 0) ratios[j * T + t] = real[t]! / asked[t]!;
       });
-      const ratio = (j: number, t: number): number => ratios[j * T + t] ?? 1;
-      const candidate = lay(norm, wholeFlows, ratio);
+      const candidate = lay(norm, wholeFlows, ratios, cellsFor);
       if (!best || candidate.cost < best.cost) best = candidate;
     }
   }
-  best ??= lay(norm, flows, () => 1);
+  best ??= lay(norm, flows, null, cellsFor);
   return { ...best.state.toSchedule(), lostGpuHours: best.lostGpuHours };
 }
