@@ -30,8 +30,8 @@ import {
   currentHourMs,
   generateClusters,
   generateJobs,
-  loadMessage,
   priceMessage,
+  publishFleetState,
   seedClusters,
   seedJobs,
   zonePrice,
@@ -224,14 +224,7 @@ async function main(): Promise<void> {
         await sleep(20);
       }
     };
-    await producer.send(
-      topics.clusterLoad,
-      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
-    );
-    await producer.send(
-      topics.prices,
-      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
-    );
+    await publishFleetState(producer, topics, clusters, h0, SLOTS);
     let last = await settledVersion(0, performance.now() + 180_000);
     const firstMeasured = last + 1;
     const retriesBefore = await ingestCounter('gridshift_consumer_store_retries_total', 'acks');

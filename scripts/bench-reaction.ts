@@ -24,8 +24,8 @@ import {
   currentHourMs,
   generateClusters,
   generateJobs,
-  loadMessage,
   priceMessage,
+  publishFleetState,
   seedClusters,
   seedJobs,
   zonePrice,
@@ -199,14 +199,7 @@ async function measure(
     // The fleet's state first — load for every cluster, a day-ahead curve for every zone — stored before the
     // planner starts, as when a planner is (re)deployed beside a running fleet (its start-up warm-up reads them).
     const zones = [...new Set(clusters.map((c) => c.zone))];
-    await producer.send(
-      topics.clusterLoad,
-      clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
-    );
-    await producer.send(
-      topics.prices,
-      zones.map((zone) => ({ key: zone, value: priceMessage(zone, h0, SLOTS, (h) => zonePrice(zone, h)) })),
-    );
+    await publishFleetState(producer, topics, clusters, h0, SLOTS);
     const storedBy = performance.now() + 60_000;
     while (
       (await new PriceRepository(ds).latestDayAheadIssues()).length < zones.length ||

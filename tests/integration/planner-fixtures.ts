@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ClusterLoadMessageV1, PriceMessageV1 } from '#gridshift/contracts';
+import type { JsonProducer } from '#gridshift/messaging';
 import { seededRandom } from '#gridshift/placement';
 
 export const HOUR_MS = 3_600_000;
@@ -138,6 +139,28 @@ export function loadMessage(
     powerCapKw: cluster.powerCapKw ?? 1_000_000,
     pue: cluster.pue,
   };
+}
+
+/**
+ * Publishes a fleet's state as its data centers and energy partners would: a load report per cluster (60 % of its
+ * GPUs schedulable) and a day-ahead curve of `hours` from `fromMs` per zone of the clusters (`zonePrice`).
+ */
+export async function publishFleetState(
+  producer: JsonProducer,
+  topics: { clusterLoad: string; prices: string },
+  clusters: ClusterSeed[],
+  fromMs: number,
+  hours: number,
+): Promise<void> {
+  const zones = [...new Set(clusters.map((c) => c.zone))];
+  await producer.send(
+    topics.clusterLoad,
+    clusters.map((c) => ({ key: c.id, value: loadMessage(c, Math.floor(c.gpuTotal * 0.6)) })),
+  );
+  await producer.send(
+    topics.prices,
+    zones.map((zone) => ({ key: zone, value: priceMessage(zone, fromMs, hours, (h) => zonePrice(zone, h)) })),
+  );
 }
 
 /** Load-report rows (`LoadRepository.append`) of every cluster: `schedulable` GPUs free, observed at `observedAtMs`. */
