@@ -104,6 +104,20 @@ describe('retention of the outbox', () => {
     expect(await remainingOrders()).toEqual(['c00:v1', 'c00:v3']);
   });
 
+  it('a pass ends on orders sent at sub-millisecond times (the cursor keeps microseconds)', async () => {
+    await seedApprovedSchedules(db, {
+      versions: 2,
+      clusters: 1,
+      startMs: Date.parse('2026-10-01T00:00:00Z'),
+    });
+    // now() carries microseconds: a cursor rounded to milliseconds would read the kept newest order again for ever.
+    await db.query(`update outbox set status = 'sent', sent_at = now() - interval '40 days'`);
+    await db.query(`update deliveries set status = 'applied'`);
+    const retention = new Retention(db, new Registry(), { retentionDays: DAYS, batchSize: 100 });
+    expect(await retention.run(new Date())).toEqual({ outbox: 1, inputParts: 0 });
+    expect(await remainingOrders()).toEqual(['c00:v2']);
+  }, 20_000);
+
   it('retentionDays 0 deletes nothing', async () => {
     await seedApprovedSchedules(db, {
       versions: 2,

@@ -33,9 +33,13 @@ export interface PendingOutboxRow {
 
 const ORDERS_PER_STATEMENT = 5_000;
 
-/** Where a retention batch stopped: the last row it took, by (timestamp, key). */
+/**
+ * Where a retention batch stopped: the last row it took, by (timestamp, key). The timestamp is PostgreSQL's own text
+ * of it, microseconds kept: as a JS Date (milliseconds) the next window would start before its own last row and
+ * read it again — for ever, when that row is kept.
+ */
 export interface RetentionCursor {
-  at: Date;
+  at: string;
   key: string;
 }
 
@@ -49,7 +53,7 @@ export interface RetentionBatch {
  * Runs one retention statement — it answers one row `(deleted, last_at, last_key)`, the key as text — as a batch.
  */
 export async function retentionBatch(db: Queryable, sql: string, params: unknown[]): Promise<RetentionBatch> {
-  const [row] = await queryRows<{ deleted: number; last_at: Date | null; last_key: string | null }>(
+  const [row] = await queryRows<{ deleted: number; last_at: string | null; last_key: string | null }>(
     db,
     sql,
     params,
@@ -229,7 +233,7 @@ export class OutboxRepository {
                        where n.cluster_id = o.cluster_id and n.schedule_version > o.schedule_version)),
        gone as (delete from outbox o using doomed where o.id = doomed.id and o.status = 'sent' returning 1),
        last as (select sent_at, id from window_ order by sent_at desc, id desc limit 1)
-       select (select count(*)::int from gone) as deleted, (select sent_at from last) as last_at,
+       select (select count(*)::int from gone) as deleted, (select sent_at::text from last) as last_at,
               (select id::text from last) as last_key`,
       [sentBefore, limit, after?.at ?? null, after?.key ?? null],
     );

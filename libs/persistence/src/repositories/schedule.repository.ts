@@ -266,7 +266,7 @@ export class ScheduleRepository {
            and not exists (select 1 from schedules s where s.input_jobs_hash = p.hash)
          returning 1),
        last as (select created_at, hash from doomed order by created_at desc, hash desc limit 1)
-       select (select count(*)::int from gone) as deleted, (select created_at from last) as last_at,
+       select (select count(*)::int from gone) as deleted, (select created_at::text from last) as last_at,
               (select hash from last) as last_key`,
       [createdBefore, limit, after?.at ?? null, after?.key ?? null],
     );
