@@ -20,11 +20,13 @@ import { repoRoot, type StackInfo, startStack } from '../tests/browser/stack.js'
 import { parseCli, runCli, UsageError } from './lib/cli.js';
 import { bundleSizes, CONSOLE_BUDGETS } from './lib/console-budgets.js';
 
-const usage = `usage: npm run bench:console -- [--runs N] [--compare DIR] [--json FILE]
+const usage = `usage: npm run bench:console -- [--runs N] [--compare DIR] [--json FILE] [--screenshot FILE]
   --runs N       cold loads measured, each beside its reference (default: 5)
   --compare DIR  another build of the console (e.g. of an earlier commit: its index.html and assets/), loaded
                  in turns with this one in the same run (rows prefixed "compared build:")
-  --json FILE    also write rows {metric, value, unit} as JSON`;
+  --json FILE    also write rows {metric, value, unit} as JSON
+  --screenshot FILE  after the runs, a PNG of the top of that schedule's page (1280 × 900) —
+                 README's picture, docs/img/console-schedule.png`;
 
 /** Where a compared build's index.html is served during the run (its assets go beside the current ones). */
 const COMPARE_PAGE = 'compare-build.html';
@@ -324,11 +326,31 @@ function installCompared(dir: string): () => void {
   };
 }
 
+/** README's picture: the top of the 5k schedule's page as an operator sees it (summary, savings, heatmap). */
+async function screenshot(browser: Browser, stack: StackInfo, file: string): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(
+      (key) => sessionStorage.setItem('gridshift.console.key', key),
+      stack.operatorKey,
+    );
+    await page.goto(`${stack.base}/console/#/schedules/${stack.bigScheduleId}`);
+    await heatmapDrawn(page, 120_000);
+    await page.waitForTimeout(1000); // the price curves below load after the heatmap
+    await page.screenshot({ path: file });
+    process.stderr.write(`[bench:console] screenshot written to ${file}\n`);
+  } finally {
+    await context.close();
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseCli(usage, {
     runs: { type: 'string' },
     compare: { type: 'string' },
     json: { type: 'string' },
+    screenshot: { type: 'string' },
     help: { type: 'boolean' },
   });
   const runCount = args.runs === undefined ? 5 : Number(args.runs);
@@ -393,6 +415,7 @@ async function main(): Promise<void> {
     for (const r of rows)
       process.stdout.write(`${r.metric.padEnd(60)} ${String(r.value).padStart(9)} ${r.unit}\n`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(rows, null, 2)}\n`);
+    if (args.screenshot) await screenshot(browser, stack, args.screenshot);
   } finally {
     removeCompared();
     await browser.close();
